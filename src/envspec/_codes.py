@@ -1,0 +1,419 @@
+"""The registry of diagnostic codes: every code, documented once.
+
+Codes are stable: once released a code is never renamed or reused.  Each
+entry's example is a file the test suite validates, asserting that it reports
+the code.  The docs page ``diagnostics`` is generated from this table.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+from envspec.diagnostics import CodeInfo
+
+_NB_HEAD = '{\n "cells": [],\n "metadata": {\n'
+_NB_TAIL = '\n },\n "nbformat": 4,\n "nbformat_minor": 5\n}\n'
+_SHA = "0123456789abcdef0123456789abcdef01234567"
+_DIGEST = "sha256:" + "ab" * 32
+
+
+def _nb(metadata: str) -> str:
+    return _NB_HEAD + metadata + _NB_TAIL
+
+
+def _env(body: str) -> str:
+    return 'env_ver: "1.0"\n' + body
+
+
+_ENTRIES = (
+    # ------------------------------------------------------------------ reading
+    CodeInfo(
+        "file-unreadable", "error", "The file cannot be read",
+        "The file exists but could not be opened or read (permissions, a folder, a broken link).",
+        "Check the path and the file's permissions.",
+        "analysis.ipynb", "", ("unreadable",),
+    ),
+    CodeInfo(
+        "not-utf8", "error", "The file is not valid UTF-8",
+        "Notebooks and envspec files are UTF-8 JSON or YAML; Jupyter cannot open other encodings.",
+        "Re-save the file as UTF-8.",
+        "analysis.ipynb", _nb('  "title": "caf\udce9"'),
+    ),
+    CodeInfo(
+        "bom", "error", "The file starts with a UTF-8 byte order mark",
+        "Jupyter's reader rejects a notebook that starts with a byte order mark.",
+        "Remove the first three bytes (EF BB BF), or re-save without a BOM.",
+        "analysis.ipynb", "\ufeff" + _nb('  "title": "x"'),
+    ),
+    CodeInfo(
+        "empty-file", "error", "The file is empty",
+        "An empty file is neither a notebook nor an environment.",
+        "Delete the file or restore its contents.",
+        "analysis.ipynb", "",
+    ),
+    CodeInfo(
+        "invalid-json", "error", "The file is not well-formed JSON",
+        "Jupyter cannot open a notebook that is not JSON anywhere, cells included: a merge "
+        "conflict left in a cell breaks the whole file.",
+        "Fix the JSON at the line and column shown (often a leftover merge conflict marker).",
+        "analysis.ipynb", '{\n "cells": [\n<<<<<<< HEAD\n ],\n "metadata": {}\n}\n',
+    ),
+    CodeInfo(
+        "too-deep", "error", "The document is nested too deeply to read",
+        "Readers (Python's json among them) give up on documents nested this deeply; "
+        "such a file is almost certainly damaged or hostile.",
+        "Remove the deeply nested value.",
+        "analysis.ipynb", '{"cells": ' + "[" * 100000 + "]" * 100000 + ', "metadata": {}}',
+    ),
+    CodeInfo(
+        "not-a-notebook", "error", "The JSON is not shaped like a notebook",
+        "A notebook is a JSON object whose `metadata` is an object.",
+        "Check that this is the notebook file you meant to commit.",
+        "analysis.ipynb", '{"cells": [], "metadata": ["not", "an", "object"]}',
+    ),
+    CodeInfo(
+        "invalid-yaml", "error", "YAML that cannot be parsed",
+        "An envspec file, or an embedded conda environment, must be valid YAML.",
+        "Fix the YAML at the line shown.",
+        "environment.envspec.yaml", 'env_ver: "1.0"\nfiles: [unclosed\n',
+    ),
+    CodeInfo(
+        "yaml-alias", "error", "YAML anchors and aliases are not allowed",
+        "Aliases let a tiny file expand into a huge document (an \"anchor bomb\"); "
+        "environment files never need them.",
+        "Write the repeated value out in full.",
+        "environment.envspec.yaml", 'env_ver: "1.0"\nenv: &vars {A: "1"}\nextensions:\n  demo: *vars\n',
+    ),
+    CodeInfo(
+        "unknown-file-type", "error", "The file is neither a notebook nor an envspec file",
+        "`envspec validate` reads `*.ipynb` notebooks and `*.envspec.yaml`, `*.envspec.yml`, "
+        "`*.envspec.json` files.",
+        "Pass notebooks, envspec files or folders; rename a standalone environment to "
+        "`environment.envspec.yaml`.",
+        "notes.txt", "hello\n",
+    ),
+    # ------------------------------------------------------- the environment object
+    CodeInfo(
+        "environment-missing", "error", "The notebook has no embedded environment",
+        "Reported only with `--require`: the repository wants every notebook to carry its "
+        "environment.",
+        "Run `envspec pack NOTEBOOK` or add `metadata.environment`.",
+        "analysis.ipynb", _nb('  "kernelspec": {"name": "python3", "display_name": "Python 3"}'),
+        ("require",),
+    ),
+    CodeInfo(
+        "environment-not-object", "error", "`metadata.environment` is not an object",
+        "The environment must be a JSON object with an `env_ver`.",
+        "Replace the value with an object such as `{\"env_ver\": \"1.0\"}`.",
+        "analysis.ipynb", _nb('  "environment": "requirements.txt"'),
+    ),
+    CodeInfo(
+        "legacy-env-key", "warning", "Environment stored under `metadata.env`",
+        "The seed project's helper scripts wrote `metadata.env` instead of "
+        "`metadata.environment`; other tools do not look there.",
+        "Run `envspec migrate NOTEBOOK` to move it to `metadata.environment`.",
+        "analysis.ipynb", _nb('  "env": {"container": "gcr.io/deeplearning-platform-release/tf-gpu"}'),
+    ),
+    CodeInfo(
+        "env-version-missing", "error", "The environment has no `env_ver`",
+        "Without a version a reader cannot know which rules apply.",
+        "Add `\"env_ver\": \"1.0\"`.",
+        "environment.envspec.yaml", "python: '3.12'\n",
+    ),
+    CodeInfo(
+        "env-version-invalid", "error", "`env_ver` is not a `MAJOR.MINOR` string",
+        "`env_ver` is a string such as `\"1.0\"`; a number (`1.0`) loses the minor's zeros.",
+        "Write the version as a quoted string, e.g. `\"1.0\"`.",
+        "environment.envspec.yaml", "env_ver: 1.0\n",
+    ),
+    CodeInfo(
+        "env-version-unsupported", "error", "`env_ver` has a major version this tool does not know",
+        "A new major may change meaning in ways an old reader cannot see, so readers reject it.",
+        "Upgrade envspec, or migrate the document to a version it knows.",
+        "environment.envspec.yaml", 'env_ver: "2.0"\n',
+    ),
+    CodeInfo(
+        "env-version-newer", "warning", "`env_ver` is a newer minor than this tool knows",
+        "Minors only add fields, so the document is read; fields this version does not know "
+        "are kept but not checked.",
+        "Upgrade envspec to check every field.",
+        "environment.envspec.yaml", 'env_ver: "1.9"\nnew_field: true\n',
+    ),
+    CodeInfo(
+        "env-version-legacy", "warning", "The environment uses the legacy `env_ver` 0.1",
+        "0.1 is still read, but writers no longer produce it and it cannot say what 1.0 can "
+        "(digests, kernels, hardware).",
+        "Run `envspec migrate NOTEBOOK`.",
+        "analysis.ipynb", _nb('  "environment": {"env_ver": "0.1", "requirements.txt": "numpy\\n"}'),
+    ),
+    # ---------------------------------------------------------------- structure
+    CodeInfo(
+        "wrong-type", "error", "A field has the wrong type",
+        "Every field has one JSON type; readers in other languages depend on it.",
+        "Use the type the spec gives for the field.",
+        "environment.envspec.yaml", _env("python: 3.12\n"),
+    ),
+    CodeInfo(
+        "missing-field", "error", "A required field is missing",
+        "Some objects are meaningless without certain fields (a git source needs its commit).",
+        "Add the field.",
+        "environment.envspec.yaml", _env("git:\n  url: https://github.com/org/repo\n"),
+    ),
+    CodeInfo(
+        "unknown-field", "error", "A field this version does not define",
+        "Unknown fields are usually typos, and would be silently ignored by every reader. "
+        "Tool-specific data belongs under `extensions`.",
+        "Fix the spelling, or move the data to `extensions.<tool-name>`.",
+        "environment.envspec.yaml", _env("pyhton: '3.12'\n"),
+    ),
+    CodeInfo(
+        "unknown-file-name", "error", "An embedded file name outside the closed set of the version",
+        "Each embedded file name has a defined meaning and a validator; other names would be "
+        "unpacked but used by nothing.",
+        "Use one of the names the spec lists (e.g. `postBuild` for a setup script).",
+        "environment.envspec.yaml", _env("files:\n  setup.sh: \"pip install numpy\\n\"\n"),
+    ),
+    CodeInfo(
+        "invalid-value", "error", "A field's value is outside what the spec allows",
+        "Values follow small grammars (versions, quantities, names) so that every reader "
+        "understands them the same way.",
+        "Use a value of the form the message gives.",
+        "environment.envspec.yaml", _env("hardware:\n  memory: 8 gigabytes\n"),
+    ),
+    CodeInfo(
+        "duplicate-conda-file", "error", "Both `environment.yml` and `environment.yaml` are embedded",
+        "Tools pick one of the two, and which one differs between tools.",
+        "Keep one conda environment file.",
+        "environment.envspec.yaml",
+        _env("files:\n  environment.yml: \"dependencies: [numpy]\\n\"\n"
+             "  environment.yaml: \"dependencies: [scipy]\\n\"\n"),
+    ),
+    # ----------------------------------------------------------- embedded files
+    CodeInfo(
+        "binary-content", "error", "An embedded file contains NUL characters",
+        "Embedded files are text; a NUL byte means binary data was packed by mistake.",
+        "Embed only text files.",
+        "environment.envspec.yaml", _env('files:\n  apt.txt: "curl\\0"\n'),
+    ),
+    CodeInfo(
+        "requirement-invalid", "error", "A requirements line pip cannot read",
+        "pip stops at the first line it cannot parse, so nothing gets installed.",
+        "Write a PEP 508 requirement such as `numpy==2.1.0` or `numpy>=2`.",
+        "environment.envspec.yaml", _env('files:\n  requirements.txt: "numpy=2.1\\n"\n'),
+    ),
+    CodeInfo(
+        "requirement-include", "error", "A requirements file includes a file that is not embedded",
+        "`-r`/`-c` name files on the author's disk; the notebook would not be self-contained.",
+        "Inline the included requirements into the embedded requirements.txt.",
+        "environment.envspec.yaml", _env('files:\n  requirements.txt: "-r base.txt\\n"\n'),
+    ),
+    CodeInfo(
+        "requirement-local", "error", "A requirement points at a local path",
+        "A path on the author's disk does not exist anywhere else.",
+        "Depend on a published package, or on a git URL with a commit.",
+        "environment.envspec.yaml", _env('files:\n  requirements.txt: "./libs/mypkg\\n"\n'),
+    ),
+    CodeInfo(
+        "requirement-editable", "error", "An editable (`-e`) requirement",
+        "Editable installs point at a working copy that does not travel with the notebook.",
+        "Use a normal requirement; for a git source pin a commit: `pkg @ git+https://...@<sha>`.",
+        "environment.envspec.yaml", _env('files:\n  requirements.txt: "-e ../mypkg\\n"\n'),
+    ),
+    CodeInfo(
+        "conda-structure", "error", "A conda environment file with the wrong shape",
+        "conda expects a mapping with a `dependencies` list of strings (and one `pip:` list).",
+        "Follow the layout of `conda env export --from-history`.",
+        "environment.envspec.yaml", _env('files:\n  environment.yml: "dependencies: numpy\\n"\n'),
+    ),
+    CodeInfo(
+        "conda-spec-invalid", "error", "A conda dependency that is not a valid MatchSpec",
+        "conda (and mamba, pixi, rattler) reject the whole environment.",
+        "Write `name`, `name=version`, `name>=version` or `channel::name=version=build`.",
+        "environment.envspec.yaml",
+        _env('files:\n  environment.yml: "dependencies:\\n  - numpy===\\n"\n'),
+    ),
+    CodeInfo(
+        "conda-prefix", "warning", "The conda environment records a machine-specific `prefix:`",
+        "`prefix:` is a path on the author's machine; conda would try to create the environment "
+        "there.",
+        "Delete the `prefix:` line (`conda env export` writes it).",
+        "environment.envspec.yaml",
+        _env('files:\n  environment.yml: "dependencies: [numpy]\\nprefix: /home/me/conda/envs/x\\n"\n'),
+    ),
+    CodeInfo(
+        "conda-unknown-key", "warning", "A key conda's environment files do not define",
+        "conda ignores unknown keys, so what they say has no effect.",
+        "Use `name`, `channels`, `dependencies` or `variables`.",
+        "environment.envspec.yaml",
+        _env('files:\n  environment.yml: "dependecies: [numpy]\\n"\n'),
+    ),
+    CodeInfo(
+        "invalid-toml", "error", "An embedded TOML file that cannot be parsed",
+        "`pylock.toml`, `Pipfile`, `Project.toml` and `Manifest.toml` are TOML.",
+        "Fix the TOML at the line shown.",
+        "environment.envspec.yaml", _env('files:\n  pylock.toml: "lock-version = \\n"\n'),
+    ),
+    CodeInfo(
+        "pylock-structure", "error", "A `pylock.toml` without the keys PEP 751 requires",
+        "Installers refuse a lock file without `lock-version`, `created-by` and `[[packages]]` "
+        "entries that each have a `name`.",
+        "Regenerate the lock file with a PEP 751 tool (`pip lock`, `uv export --format pylock.toml`).",
+        "environment.envspec.yaml",
+        _env("files:\n  pylock.toml: \"lock-version = '1.0'\\n\"\n"),
+    ),
+    CodeInfo(
+        "pylock-version", "error", "A `pylock.toml` with an unsupported `lock-version`",
+        "PEP 751 installers must reject a lock-version whose major they do not know.",
+        "Regenerate the lock file as `lock-version = '1.0'`.",
+        "environment.envspec.yaml",
+        _env("files:\n  pylock.toml: \"lock-version = '2.0'\\ncreated-by = 'x'\\npackages = []\\n\"\n"),
+    ),
+    CodeInfo(
+        "runtime-invalid", "error", "A `runtime.txt` repo2docker cannot read",
+        "repo2docker accepts `name-version`, `name-YYYY-MM-DD` and `name-version-YYYY-MM-DD`, "
+        "and fails the build on anything else.",
+        "Write e.g. `python-3.12` or `r-4.4-2024-06-01`.",
+        "environment.envspec.yaml", _env('files:\n  runtime.txt: "python 3.12\\n"\n'),
+    ),
+    CodeInfo(
+        "apt-invalid", "error", "An `apt.txt` line that is not a package name",
+        "repo2docker passes each line to apt-get as a package name; versions and options are "
+        "not supported there.",
+        "One Debian package name per line, lower case (`libgl1`); comments start with `#`.",
+        "environment.envspec.yaml", _env('files:\n  apt.txt: "curl=7.88\\n"\n'),
+    ),
+    CodeInfo(
+        "dockerfile-no-from", "error", "A Dockerfile without a `FROM` instruction",
+        "Every image build starts from a base image.",
+        "Start the Dockerfile with `FROM <image>` (only `ARG` may come before it).",
+        "environment.envspec.yaml", _env('files:\n  Dockerfile: "RUN pip install numpy\\n"\n'),
+    ),
+    CodeInfo(
+        "start-no-exec", "warning", "A `start` script that does not end by running its arguments",
+        "repo2docker runs the notebook server through `start`; without `exec \"$@\"` the server "
+        "never starts.",
+        "End the script with `exec \"$@\"`.",
+        "environment.envspec.yaml", _env('files:\n  start: "#!/bin/bash\\nexport A=1\\n"\n'),
+    ),
+    CodeInfo(
+        "scheme-syntax", "error", "A Guix file (`manifest.scm`, `channels.scm`) that cannot be read",
+        "Guix reads these files as Scheme; an unbalanced parenthesis or unclosed string "
+        "stops it.",
+        "Balance the parentheses and close the strings at the position shown.",
+        "environment.envspec.yaml",
+        _env("files:\n  manifest.scm: \"(specifications->manifest\\n  '(\\\"python\\\")\\n\"\n"),
+    ),
+    CodeInfo(
+        "pipfile-lock-invalid", "error", "A `Pipfile.lock` that is not a pipenv lock",
+        "pipenv reads `Pipfile.lock` as JSON with `_meta` and `default` sections.",
+        "Regenerate it with `pipenv lock`.",
+        "environment.envspec.yaml", _env("files:\n  Pipfile.lock: \"{}\\n\"\n"),
+    ),
+    # ------------------------------------------------------------- typed fields
+    CodeInfo(
+        "image-invalid", "error", "An image reference that breaks the OCI reference grammar",
+        "Container engines reject it before pulling.",
+        "Write `[registry/]repository[:tag]` in lower case, e.g. `quay.io/jupyter/scipy-notebook:2024-05-27`; "
+        "put the digest in `image.digest`.",
+        "environment.envspec.yaml", _env("image:\n  ref: Quay.io/Jupyter/Scipy Notebook\n"),
+    ),
+    CodeInfo(
+        "image-digest-invalid", "error", "A malformed image digest",
+        "A digest is `sha256:` followed by 64 lower-case hex digits (or `sha512:` and 128).",
+        "Copy the digest from `docker inspect` or the registry.",
+        "environment.envspec.yaml", _env("image:\n  ref: python:3.12\n  digest: sha256:abc\n"),
+    ),
+    CodeInfo(
+        "image-unpinned", "warning", "An image referenced by tag without a digest",
+        "Tags move: the same tag can name a different image tomorrow.",
+        "Add `image.digest` (e.g. from `docker buildx imagetools inspect REF`).",
+        "environment.envspec.yaml", _env("image:\n  ref: quay.io/jupyter/scipy-notebook:latest\n"),
+    ),
+    CodeInfo(
+        "git-commit-invalid", "error", "A git commit that is not a full hash",
+        "Short hashes and branch names are not stable identifiers.",
+        "Use the full commit hash (`git rev-parse HEAD`).",
+        "environment.envspec.yaml",
+        _env("git:\n  url: https://github.com/org/repo\n  commit: abc1234\n"),
+    ),
+    CodeInfo(
+        "git-subdir-invalid", "error", "A git subdirectory that is absolute or leaves the repository",
+        "`subdir` is a folder inside the repository.",
+        "Write a relative path with `/` separators and no `..`.",
+        "environment.envspec.yaml",
+        _env(f"git:\n  url: https://github.com/org/repo\n  commit: {_SHA}\n  subdir: ../elsewhere\n"),
+    ),
+    CodeInfo(
+        "url-invalid", "error", "A URL that is not an absolute URL",
+        "Fields that hold URLs need a scheme and a host.",
+        "Write an absolute URL such as `https://github.com/org/repo`.",
+        "environment.envspec.yaml", _env(f"git:\n  url: github.com/org/repo\n  commit: {_SHA}\n"),
+    ),
+    CodeInfo(
+        "url-credentials", "error", "A URL with a user name or password in it",
+        "Credentials in a notebook leak to everyone who gets a copy.",
+        "Remove the credentials and give them at install time (pip's keyring, netrc, "
+        "`PIP_INDEX_URL` in the launcher).",
+        "environment.envspec.yaml",
+        _env('files:\n  requirements.txt: "--index-url https://me:hunter2@pypi.example.org/simple\\nnumpy\\n"\n'),
+    ),
+    CodeInfo(
+        "url-insecure", "warning", "A plain `http://` URL",
+        "Without TLS anyone on the path can change what gets installed or deployed.",
+        "Use `https://`.",
+        "environment.envspec.yaml",
+        _env("cloud:\n  - name: demo\n    handler_url: http://deploy.example.org/notebook\n"),
+    ),
+    CodeInfo(
+        "secret", "error", "A value that looks like a secret (token, private key, cloud key)",
+        "Anything in the environment travels with every copy of the notebook.",
+        "Remove it, revoke it, and have the launcher supply it (declare the variable with `null`).",
+        "environment.envspec.yaml",
+        _env('files:\n  postBuild: "export GITHUB_TOKEN=ghp_' + "a1B2c3D4e5F6g7H8i9J0" * 2
+             + '\\n"\n'),
+    ),
+    CodeInfo(
+        "secret-env-value", "error", "An environment variable with a secret-looking name has a value",
+        "Variables named like `*_TOKEN`, `*_PASSWORD`, `*_SECRET` or `*_KEY` hold secrets.",
+        "Declare the variable with `null`: the launcher must supply it.",
+        "environment.envspec.yaml", _env("env:\n  WANDB_API_KEY: 0123456789abcdef\n"),
+    ),
+    # ------------------------------------------------------------- consistency
+    CodeInfo(
+        "kernel-mismatch", "warning", "The notebook's kernelspec names another kernel",
+        "Jupyter starts the kernel named in `metadata.kernelspec`; a stale name (a kernel of the "
+        "author's machine) hijacks the environment.",
+        "Set `metadata.kernelspec.name` to the environment's `kernel.name`.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "kernel": {"name": "python3", "language": "python"}},\n'
+            '  "kernelspec": {"name": "conda-env-old-py", "display_name": "old", "language": "python"}'),
+    ),
+    CodeInfo(
+        "kernel-language-mismatch", "error", "The kernelspec and the environment disagree on the language",
+        "A Python environment cannot run an R notebook.",
+        "Fix `kernel.language` or the notebook's kernelspec.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "kernel": {"name": "ir", "language": "python"}},\n'
+            '  "kernelspec": {"name": "ir", "display_name": "R", "language": "R"}'),
+    ),
+    CodeInfo(
+        "python-mismatch", "error", "Two inputs pin different Python versions",
+        "The `python` pin, `python=` in the conda file, `requires-python` in the lock file and "
+        "`runtime.txt` must agree, or the environment cannot be built as written.",
+        "Make every pin name the same Python.",
+        "environment.envspec.yaml",
+        _env('python: "3.12"\nfiles:\n  environment.yml: "dependencies:\\n  - python=3.10\\n"\n'),
+    ),
+    CodeInfo(
+        "ignored-by-binder", "warning", "A file Binder (repo2docker) would ignore",
+        "When several inputs coexist repo2docker picks one (a Dockerfile wins over everything, "
+        "a conda file over requirements.txt and runtime.txt); the others are silently unused.",
+        "Remove the ignored file, or fold its contents into the one that wins.",
+        "environment.envspec.yaml",
+        _env('files:\n  environment.yml: "dependencies: [numpy]\\n"\n  requirements.txt: "scipy\\n"\n'),
+    ),
+)
+
+#: Every code, by name.
+CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})

@@ -1,0 +1,103 @@
+"""conda environment files (``environment.yml``): YAML, MatchSpecs (py-rattler), the ``pip:`` part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from envspec._yaml import item_lines, load_yaml, position_of
+from envspec.checks.requirements import check_requirement_lines
+from envspec.diagnostics import Finding
+
+__all__ = ["check_conda", "conda_python_spec"]
+
+_KNOWN_KEYS = {"name", "channels", "dependencies", "prefix", "variables"}
+
+
+def check_conda(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    """Findings for an embedded conda environment file."""
+    data, problem = load_yaml(text)
+    if problem is not None:
+        yield Finding(problem.code, problem.message, path, problem.line, problem.column)  # type: ignore[arg-type]
+        return
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        yield Finding("conda-structure", "the file is not a mapping of keys", path, 1, 1)
+        return
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            line, col = position_of(text, (key,))
+            yield Finding("conda-unknown-key", f"{key!r} is not a key of conda environment files",
+                          path, line, col)
+    if "prefix" in data:
+        line, col = position_of(text, ("prefix",))
+        yield Finding("conda-prefix", f"prefix {data['prefix']!r} is a path on one machine",
+                      path, line, col)
+    channels = data.get("channels")
+    if channels is not None and not (
+        isinstance(channels, list) and all(isinstance(c, str) for c in channels)
+    ):
+        line, col = position_of(text, ("channels",))
+        yield Finding("conda-structure", "'channels' must be a list of channel names", path, line, col)
+    deps = data.get("dependencies")
+    if deps is None:
+        return
+    if not isinstance(deps, list):
+        line, col = position_of(text, ("dependencies",))
+        yield Finding("conda-structure", "'dependencies' must be a list", path, line, col)
+        return
+    yield from _dependencies(text, deps, path)
+
+
+def _dependencies(text: str, deps: list[Any], path: tuple[str | int, ...]) -> Iterator[Finding]:
+    import rattler
+
+    for index, dep in enumerate(deps):
+        where = ("dependencies", index)
+        if isinstance(dep, str):
+            try:
+                rattler.MatchSpec(dep)
+            except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
+                line, col = position_of(text, where)
+                yield Finding("conda-spec-invalid", f"{dep!r} is not a valid MatchSpec: {exc}",
+                              path, line, col)
+        elif isinstance(dep, dict) and list(dep) == ["pip"] and isinstance(dep["pip"], list):
+            items = dep["pip"]
+            numbers = item_lines(text, (*where, "pip")) or [0] * len(items)
+            lines: list[tuple[int, str]] = []
+            for item, line in zip(items, numbers, strict=False):
+                if not isinstance(item, str):
+                    yield Finding("conda-structure", f"pip entry {item!r} is not a string",
+                                  path, line, None)
+                    continue
+                lines.append((line, item.strip()))
+            yield from check_requirement_lines(lines, path)
+        else:
+            line, col = position_of(text, where)
+            yield Finding(
+                "conda-structure",
+                f"dependency {dep!r} is neither a MatchSpec string nor a 'pip:' list",
+                path, line, col,
+            )
+
+
+def conda_python_spec(text: str) -> str | None:
+    """The version spec of the ``python`` dependency, if any (for consistency checks)."""
+    data, problem = load_yaml(text)
+    if problem is not None or not isinstance(data, dict):
+        return None
+    deps = data.get("dependencies")
+    if not isinstance(deps, list):
+        return None
+    import rattler
+
+    for dep in deps:
+        if isinstance(dep, str):
+            try:
+                spec = rattler.MatchSpec(dep)
+            except Exception:  # noqa: BLE001, S112 - invalid specs are reported by check_conda
+                continue
+            if spec.name is not None and spec.name.normalized == "python" and spec.version:
+                return str(spec.version)
+    return None

@@ -1,0 +1,128 @@
+"""Rules across fields: kernel versus kernelspec, Python pins, and what Binder would ignore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from envspec.diagnostics import Finding
+
+__all__ = ["binder_ignored", "check_kernel", "check_python"]
+
+_CONDA = ("environment.yml", "environment.yaml")
+_PACKAGE_FILES = (
+    "requirements.txt", *_CONDA, "Pipfile", "Pipfile.lock", "Project.toml", "Manifest.toml",
+    "install.R", "runtime.txt",
+)
+
+
+def binder_ignored(names: set[str]) -> dict[str, str]:
+    """Which embedded files repo2docker would not use, and the file that wins over each.
+
+    Follows repo2docker's buildpack order: a ``Dockerfile`` replaces everything;
+    ``default.nix`` replaces the package files; a conda file replaces
+    ``requirements.txt``, ``runtime.txt`` and ``Pipfile``; a ``Pipfile``
+    replaces ``requirements.txt``.
+    """
+    from envspec.vocabulary import FILES
+
+    ignored: dict[str, str] = {}
+    if "Dockerfile" in names:
+        return {n: "Dockerfile" for n in names if n != "Dockerfile" and FILES[n].binder}
+    if "default.nix" in names:
+        ignored |= {n: "default.nix" for n in names if n in _PACKAGE_FILES}
+        return ignored
+    conda = next((c for c in _CONDA if c in names), None)
+    if conda:
+        for name in ("requirements.txt", "runtime.txt", "Pipfile", "Pipfile.lock"):
+            if name in names:
+                ignored[name] = conda
+    elif "Pipfile" in names or "Pipfile.lock" in names:
+        winner = "Pipfile.lock" if "Pipfile.lock" in names else "Pipfile"
+        if "requirements.txt" in names:
+            ignored["requirements.txt"] = winner
+    return ignored
+
+
+def check_kernel(env: Mapping[str, Any], kernelspec: object) -> Iterator[Finding]:
+    """The notebook's kernelspec must start the environment's kernel."""
+    kernel = env.get("kernel")
+    if not isinstance(kernel, dict) or not isinstance(kernelspec, dict):
+        return
+    name, spec_name = kernel.get("name"), kernelspec.get("name")
+    if isinstance(name, str) and isinstance(spec_name, str) and name != spec_name:
+        yield Finding(
+            "kernel-mismatch",
+            f"the notebook's kernelspec starts {spec_name!r}, the environment's kernel is {name!r}",
+            ("kernel", "name"),
+        )
+    language, spec_language = kernel.get("language"), kernelspec.get("language")
+    if (
+        isinstance(language, str)
+        and isinstance(spec_language, str)
+        and language.lower() != spec_language.lower()
+    ):
+        yield Finding(
+            "kernel-language-mismatch",
+            f"the notebook's kernelspec is {spec_language!r}, the environment's kernel is {language!r}",
+            ("kernel", "language"),
+        )
+
+
+def _candidates(pin: str) -> list[str]:
+    # A MAJOR.MINOR pin stands for any of its patch releases.
+    return [pin] if pin.count(".") == 2 else [pin, *(f"{pin}.{p}" for p in range(40))]
+
+
+def check_python(env: Mapping[str, Any], files: Mapping[str, Any]) -> Iterator[Finding]:
+    """Every Python pin (``python``, conda, ``requires-python``, runtime.txt) agrees with ``python``."""
+    pin = env.get("python")
+    if not isinstance(pin, str):
+        return
+    candidates = _candidates(pin)
+    for name in _CONDA:
+        text = files.get(name)
+        if isinstance(text, str) and "python" in text:
+            from envspec.checks.conda import conda_python_spec
+
+            spec = conda_python_spec(text)
+            if spec and not _conda_allows(spec, candidates):
+                yield Finding("python-mismatch", f"{name} asks for python {spec}, the pin is {pin!r}",
+                              ("files", name))
+    lock = files.get("pylock.toml")
+    if isinstance(lock, str):
+        from envspec.checks.tomlfiles import pylock_requires_python
+
+        requires = pylock_requires_python(lock)
+        if requires and not _pep440_allows(requires, candidates):
+            yield Finding("python-mismatch",
+                          f"pylock.toml requires-python is {requires!r}, the pin is {pin!r}",
+                          ("files", "pylock.toml"))
+    runtime = files.get("runtime.txt")
+    if isinstance(runtime, str):
+        from envspec.checks.textfiles import runtime_python
+
+        version = runtime_python(runtime)
+        if version and not (version == pin or version.startswith(pin + ".") or pin.startswith(version + ".")):
+            yield Finding("python-mismatch", f"runtime.txt selects python {version}, the pin is {pin!r}",
+                          ("files", "runtime.txt"))
+
+
+def _conda_allows(spec: str, candidates: list[str]) -> bool:
+    import rattler
+
+    try:
+        version_spec = rattler.VersionSpec(spec)
+        return any(version_spec.matches(rattler.Version(c)) for c in candidates)
+    except Exception:  # noqa: BLE001 - an unreadable spec is reported by the conda rules
+        return True
+
+
+def _pep440_allows(requires: str, candidates: list[str]) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(requires)
+    except InvalidSpecifier:
+        return True
+    return any(specifier.contains(c, prereleases=True) for c in candidates)

@@ -1,0 +1,160 @@
+"""pip requirements files, read the way pip reads them.
+
+Plain requirement lines go through ``packaging`` (the parser pip itself
+uses).  Lines with pip's own options go through pip-requirements-parser,
+imported only when a file has such lines.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator, Sequence
+
+from envspec.diagnostics import Finding
+
+__all__ = ["check_requirement_lines", "check_requirements", "logical_lines"]
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_INCLUDE = {"-r", "--requirement", "-c", "--constraint"}
+_EDITABLE = {"-e", "--editable"}
+_FIND_LINKS = {"-f", "--find-links"}
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
+_ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join ``\\`` continuations and strip comments, as pip does; keep the first line number."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not pending:
+            start = number
+        if line.endswith("\\") and not _COMMENT.search(line):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        joined = _COMMENT.sub("", "".join(pending)).strip()
+        pending = []
+        if joined:
+            out.append((start, joined))
+    if pending:
+        joined = _COMMENT.sub("", "".join(pending)).strip()
+        if joined:
+            out.append((start, joined))
+    return out
+
+
+def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    """Findings for an embedded requirements.txt, each at its line."""
+    lines = logical_lines(text)
+    yield from check_requirement_lines(lines, path)
+    if any(line.startswith("-") or " -" in line for _, line in lines):
+        yield from _pip_option_errors(text, path, plain={n for n, line in lines if not line.startswith("-")})
+
+
+def check_requirement_lines(
+    lines: Sequence[tuple[int, str]], path: tuple[str | int, ...]
+) -> Iterator[Finding]:
+    """Semantic rules (includes, editables, local paths) and PEP 508 syntax per logical line."""
+    for number, line in lines:
+        if line.startswith("-"):
+            yield from _option_line(number, line, path)
+            continue
+        requirement = _split_requirement(line)
+        if _is_local(requirement):
+            yield Finding("requirement-local", f"{requirement!r} is a local path", path, number, 1)
+            continue
+        if _URL_SCHEME.match(requirement):
+            continue  # a bare URL: pip reads it as a link; credentials are checked elsewhere
+        error = _pep508_error(requirement)
+        if error is not None:
+            yield Finding("requirement-invalid", error, path, number, 1)
+            continue
+        if "@" in requirement:
+            url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
+            if url.startswith("file:"):
+                yield Finding("requirement-local", f"{requirement!r} points at a local file", path, number, 1)
+
+
+def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    try:
+        tokens = shlex.split(line, posix=True)
+    except ValueError:
+        tokens = line.split()
+    if not tokens:
+        return
+    head, _, inline = tokens[0].partition("=")
+    value = inline or (tokens[1] if len(tokens) > 1 else "")
+    if head in _INCLUDE or any(head.startswith(flag) and len(head) > 2 for flag in ("-r", "-c")):
+        target = value or head[2:]
+        yield Finding(
+            "requirement-include",
+            f"{line!r} includes {target!r}, which is not embedded",
+            path,
+            number,
+            1,
+        )
+    elif head in _EDITABLE or (head.startswith("-e") and len(head) > 2):
+        yield Finding("requirement-editable", f"{line!r} is an editable install", path, number, 1)
+    elif head in _FIND_LINKS and value and not _URL_SCHEME.match(value):
+        yield Finding("requirement-local", f"--find-links {value!r} is a local path", path, number, 1)
+
+
+def _split_requirement(line: str) -> str:
+    # Per-requirement options (``--hash=...``) follow the requirement.
+    match = re.search(r"\s--?[A-Za-z]", line)
+    return line[: match.start()].strip() if match else line
+
+
+def _is_local(requirement: str) -> bool:
+    if requirement.startswith(("file:", ".", "/", "~", "\\")) or _WINDOWS_PATH.match(requirement):
+        return True
+    if _URL_SCHEME.match(requirement) or "@" in requirement:
+        return False
+    return "/" in requirement or "\\" in requirement or bool(_ARCHIVE.search(requirement))
+
+
+def _pep508_error(requirement: str) -> str | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    # pip expands ${VAR} before parsing; a placeholder keeps the syntax check meaningful.
+    candidate = re.sub(r"\$\{[A-Za-z0-9_]+\}", "x", requirement)
+    try:
+        Requirement(candidate)
+    except InvalidRequirement as exc:
+        first = str(exc).splitlines()[0]
+        return f"{requirement!r} is not a valid requirement: {first}"
+    return None
+
+
+def _pip_option_errors(text: str, path: tuple[str | int, ...], plain: set[int]) -> Iterator[Finding]:
+    """pip's own option syntax, checked by pip-requirements-parser (through a file: its
+    ``from_string`` is broken in 32.0.1)."""
+    import os
+    import tempfile
+
+    from pip_requirements_parser import RequirementsFile
+
+    fd, name = tempfile.mkstemp(suffix=".txt", prefix="envspec-req-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        parsed = RequirementsFile.from_file(name, include_nested=False)
+    finally:
+        os.unlink(name)
+    for invalid in parsed.invalid_lines:
+        number = invalid.requirement_line.line_number
+        if number in plain:  # already checked with packaging
+            continue
+        message = invalid.error_message.replace(name, "requirements.txt").strip()
+        yield Finding(
+            "requirement-invalid",
+            f"{invalid.requirement_line.line.strip()!r}: {message}",
+            path,
+            number,
+            1,
+        )

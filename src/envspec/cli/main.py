@@ -1,0 +1,66 @@
+"""``envspec``: the entry point.  Subcommands are imported only when run, so
+``envspec --version`` and ``envspec --help`` start as fast as Python does."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from envspec._version import __version__
+
+__all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+_DESCRIPTION = """\
+Declarative, portable and verifiable notebook environments.
+
+A notebook's environment lives in its metadata (metadata.environment) or in a
+standalone *.envspec.yaml file.  envspec checks it, and (in later versions)
+migrates, packs and unpacks it."""
+
+_EPILOG = """\
+exit status: 0 success, 1 problems found, 2 usage error.
+docs: the 'docs/' folder of the envspec repository (mkdocs site)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (subcommands add their own options)."""
+    parser = argparse.ArgumentParser(
+        prog="envspec",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"envspec {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from envspec.cli import schema_cmd, validate_cmd
+
+    validate_cmd.register(commands)
+    schema_cmd.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit status (streams can be injected for tests)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):
+        out.write(f"envspec {__version__}\n")  # the fast path: no parser, no imports
+        return EXIT_OK
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_USAGE
+    result: int = args.run(args, out, err)
+    return result

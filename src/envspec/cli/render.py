@@ -1,0 +1,42 @@
+"""Reporters: the text and JSON forms of a validation result."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from envspec.validate import ValidationResult
+
+__all__ = ["json_report", "text_report"]
+
+
+def text_report(result: ValidationResult, out: TextIO, *, strict: bool) -> None:
+    """One block per diagnostic (location, severity, code, message, hint), then a summary."""
+    for diagnostic in result.diagnostics:
+        out.write(f"{diagnostic.location()}: {diagnostic.severity}[{diagnostic.code}] "
+                  f"{diagnostic.message}\n")
+        if diagnostic.hint:
+            out.write(f"    hint: {diagnostic.hint}\n")
+    errors = sum(d.severity == "error" for d in result.diagnostics)
+    warnings = sum(d.severity == "warning" for d in result.diagnostics)
+    failing = sum(
+        1 for r in result.reports
+        if any(d.severity == "error" or (strict and d.severity == "warning") for d in r.diagnostics)
+    )
+    checked = len(result.reports)
+    noun = "file" if checked == 1 else "files"
+    if not errors and not warnings:
+        out.write(f"{checked} {noun} checked, no problems\n")
+        return
+    out.write(f"{checked} {noun} checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+              f"; {failing} {'file fails' if failing == 1 else 'files fail'}\n")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def json_report(result: ValidationResult, out: TextIO) -> None:
+    """A JSON array of every diagnostic (``schemas/diagnostics-1.schema.json``)."""
+    json.dump([d.to_dict() for d in result.diagnostics], out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,184 @@
+"""Diagnostics are data: a closed registry of stable codes, and the record of one finding.
+
+Rules emit bare :class:`Finding` objects (a code, a message, a location
+relative to what the rule looked at); the engine turns them into
+:class:`Diagnostic` objects by attaching the file and the absolute JSON
+Pointer.  Every code is documented once, in :mod:`envspec._codes`, with an
+example that a test runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "CODES",
+    "Code",
+    "CodeInfo",
+    "Diagnostic",
+    "Finding",
+    "Severity",
+    "escape_pointer",
+    "join_pointer",
+]
+
+Severity = Literal["error", "warning"]
+
+Code = Literal[
+    # reading files
+    "file-unreadable",
+    "not-utf8",
+    "bom",
+    "empty-file",
+    "invalid-json",
+    "too-deep",
+    "not-a-notebook",
+    "invalid-yaml",
+    "yaml-alias",
+    "unknown-file-type",
+    # the environment object
+    "environment-missing",
+    "environment-not-object",
+    "legacy-env-key",
+    "env-version-missing",
+    "env-version-invalid",
+    "env-version-unsupported",
+    "env-version-newer",
+    "env-version-legacy",
+    # structure (from the JSON Schema of the version)
+    "wrong-type",
+    "missing-field",
+    "unknown-field",
+    "unknown-file-name",
+    "invalid-value",
+    "duplicate-conda-file",
+    # embedded files
+    "binary-content",
+    "requirement-invalid",
+    "requirement-include",
+    "requirement-local",
+    "requirement-editable",
+    "conda-structure",
+    "conda-spec-invalid",
+    "conda-prefix",
+    "conda-unknown-key",
+    "invalid-toml",
+    "pylock-structure",
+    "pylock-version",
+    "runtime-invalid",
+    "apt-invalid",
+    "dockerfile-no-from",
+    "start-no-exec",
+    "scheme-syntax",
+    "pipfile-lock-invalid",
+    # typed fields
+    "image-invalid",
+    "image-digest-invalid",
+    "image-unpinned",
+    "git-commit-invalid",
+    "git-subdir-invalid",
+    "url-invalid",
+    "url-credentials",
+    "url-insecure",
+    "secret",
+    "secret-env-value",
+    # consistency
+    "kernel-mismatch",
+    "kernel-language-mismatch",
+    "python-mismatch",
+    "ignored-by-binder",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """The documentation of one code: what it means, an example, and the fix."""
+
+    code: Code
+    severity: Severity
+    #: One line: what the code reports.
+    title: str
+    #: Why this matters to users.
+    why: str
+    #: The default hint shown with the diagnostic: how to fix it.
+    fix: str
+    #: Name of the example file (its suffix says how it is read).
+    example_file: str
+    #: Contents of a file that triggers the code (validated by the test suite).
+    example: str
+    #: Options the example needs (``require`` for ``environment-missing``).
+    example_options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule reports: a code, a bare message, and a location relative to its input."""
+
+    code: Code
+    message: str
+    #: Path below the object the rule was given.
+    path: tuple[str | int, ...] = ()
+    #: 1-based line (and column) inside the embedded text at *path*, where known.
+    line: int | None = None
+    column: int | None = None
+    #: A hint more precise than the code's default fix.
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in one file, as printed by ``envspec validate`` and returned by the API."""
+
+    code: Code
+    severity: Severity
+    message: str
+    file: str
+    #: JSON Pointer from the root of the file's document (``""`` for the whole file).
+    pointer: str = ""
+    #: 1-based line inside the embedded text at *pointer*, or inside the file itself
+    #: when *pointer* is ``""``.
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = field(default=None)
+
+    def location(self) -> str:
+        """``file:line:col`` for file-level problems, ``file#/pointer:line:col`` otherwise."""
+        where = self.file if not self.pointer else f"{self.file}#{self.pointer}"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable JSON form (``schemas/diagnostics-1.schema.json``)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "pointer": self.pointer,
+            "line": self.line,
+            "column": self.column,
+            "hint": self.hint,
+        }
+
+
+def escape_pointer(part: str | int) -> str:
+    """Escape one JSON Pointer reference token (RFC 6901)."""
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(base: str, path: tuple[str | int, ...]) -> str:
+    """*base* followed by *path*, as a JSON Pointer."""
+    return base + "".join("/" + escape_pointer(p) for p in path)
+
+
+def __getattr__(name: str) -> object:
+    # The registry is data for docs and tools; load it only when asked.
+    if name == "CODES":
+        from envspec._codes import CODES
+
+        return CODES
+    raise AttributeError(name)

@@ -1,0 +1,153 @@
+"""Reading notebooks and envspec files: decode only what is needed, report what is wrong.
+
+:func:`read_document` turns the bytes of a file into the JSON value whose
+environment is checked, plus file-level findings.  Notebooks are checked to
+be well-formed UTF-8 JSON everywhere (a merge conflict inside a cell is
+caught) but their cells are never built as Python objects when the fast
+decoder is used.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from envspec.diagnostics import Finding
+
+__all__ = ["DocumentKind", "ReadResult", "kind_of", "read_document"]
+
+DocumentKind = Literal["notebook", "envfile-json", "envfile-yaml"]
+
+_ENVFILE_SUFFIXES = {".envspec.yaml": "envfile-yaml", ".envspec.yml": "envfile-yaml",
+                     ".envspec.json": "envfile-json"}
+
+
+def kind_of(name: str) -> DocumentKind | None:
+    """What a file is, from its name: a notebook, a standalone envspec file, or neither."""
+    lower = name.lower()
+    if lower.endswith(".ipynb"):
+        return "notebook"
+    for suffix, kind in _ENVFILE_SUFFIXES.items():
+        if lower.endswith(suffix):
+            return kind  # type: ignore[return-value]
+    return None
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """The decoded document (``None`` when unreadable) and file-level findings."""
+
+    document: Any = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+_decoder: Any = None
+
+
+def _fast_decoder() -> Any:
+    # A decoder that validates the whole document but materialises only the
+    # top-level ``metadata`` (cells are parsed and skipped).
+    global _decoder  # noqa: PLW0603 - one decoder per process, built on first use
+    if _decoder is None:
+        import msgspec
+
+        class _Notebook(msgspec.Struct):
+            metadata: Any = msgspec.UNSET
+
+        _decoder = msgspec.json.Decoder(_Notebook)
+    return _decoder
+
+
+def read_document(data: bytes, kind: DocumentKind, *, fast: bool = False) -> ReadResult:
+    """Decode *data* as *kind*.
+
+    *fast* selects the skipping decoder for notebooks (worth its import cost
+    on large batches).  Either way the whole file must be well-formed.
+    """
+    result = ReadResult()
+    if not data.strip():
+        result.findings.append(Finding("empty-file", "the file is empty" if not data else
+                                       "the file contains only white space"))
+        return result
+    if data.startswith(b"\xef\xbb\xbf"):
+        result.findings.append(Finding("bom", "the file starts with a UTF-8 byte order mark", (), 1, 1))
+        data = data[3:]
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            result.findings.append(Finding(
+                "not-utf8", f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
+                (), line, column))
+            return result
+    if kind == "envfile-yaml":
+        return _read_yaml(data.decode("utf-8"), result)
+    if kind == "notebook" and fast:
+        return _read_fast(data, result)
+    return _read_json(data, kind, result)
+
+
+def _read_fast(data: bytes, result: ReadResult) -> ReadResult:
+    import msgspec
+
+    try:
+        notebook = _fast_decoder().decode(data)
+    except RecursionError:
+        result.findings.append(Finding("too-deep", "the JSON is nested too deeply to read"))
+        return result
+    except msgspec.ValidationError:
+        # Valid JSON, wrong shape (e.g. the top level is an array): let the slow
+        # path say precisely what is wrong.
+        return _read_json(data, "notebook", result)
+    except msgspec.DecodeError:
+        # Malformed for msgspec: confirm with the standard library (which also
+        # gives line and column, and accepts a few things msgspec does not).
+        return _read_json(data, "notebook", result)
+    metadata = notebook.metadata
+    if metadata is msgspec.UNSET:
+        result.findings.append(Finding("not-a-notebook", "the notebook has no 'metadata' object"))
+        return result
+    if not isinstance(metadata, dict):
+        result.findings.append(Finding("not-a-notebook", "'metadata' is not an object", ("metadata",)))
+        return result
+    result.document = {"metadata": metadata}
+    return result
+
+
+def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResult:
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError as exc:
+        result.findings.append(Finding("invalid-json", exc.msg, (), exc.lineno, exc.colno))
+        return result
+    except RecursionError:
+        result.findings.append(Finding("too-deep", "the JSON is nested too deeply to read"))
+        return result
+    if kind == "notebook":
+        if not isinstance(document, dict):
+            result.findings.append(Finding("not-a-notebook", "the top level is not a JSON object"))
+            return result
+        metadata = document.get("metadata")
+        if not isinstance(metadata, dict):
+            what = "has no 'metadata' object" if metadata is None else "'metadata' is not an object"
+            result.findings.append(Finding("not-a-notebook", f"the notebook {what}", ("metadata",)))
+            return result
+        result.document = {"metadata": metadata}
+    else:
+        result.document = document
+    return result
+
+
+def _read_yaml(text: str, result: ReadResult) -> ReadResult:
+    from envspec._yaml import load_yaml
+
+    document, problem = load_yaml(text)
+    if problem is not None:
+        result.findings.append(Finding(problem.code, problem.message, (), problem.line,  # type: ignore[arg-type]
+                                       problem.column))
+        return result
+    result.document = document
+    return result

@@ -1,0 +1,73 @@
+"""JSON Schemas of every ``env_ver``, generated from the models and shipped as package data.
+
+The committed files (``schemas/`` at the repository root, the same files as
+``envspec/schemas/`` in the package) are what validators use: this module
+loads them without importing pydantic, and :func:`generate` rebuilds them from
+the models (a test fails when the two differ).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any, Final
+
+from envspec.versions import SUPPORTED
+
+__all__ = ["SCHEMA_IDS", "generate", "generate_all", "load", "schema_filename"]
+
+_BASE: Final = "https://envspec.dev/schemas/"
+DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+
+#: The stable ``$id`` of each schema.
+SCHEMA_IDS: Final = {v: f"{_BASE}environment-{v}.schema.json" for v in SUPPORTED} | {
+    "diagnostics": f"{_BASE}diagnostics-1.schema.json"
+}
+
+
+def schema_filename(name: str) -> str:
+    """File name of the schema of an ``env_ver`` (or ``"diagnostics"``)."""
+    return SCHEMA_IDS[name].rsplit("/", 1)[1]
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    """The committed schema of *name* (an ``env_ver`` or ``"diagnostics"``)."""
+    text = files("envspec").joinpath("schemas", schema_filename(name)).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def generate(name: str) -> dict[str, Any]:
+    """Build the schema of *name* from the models (imports pydantic)."""
+    if name == "diagnostics":
+        from pydantic import TypeAdapter
+
+        from envspec.diagnostics import Diagnostic
+
+        body = TypeAdapter(list[Diagnostic]).json_schema(mode="serialization")
+        title = "envspec validate --format json"
+        description = "The output of `envspec validate --format json`: every diagnostic, in order."
+    else:
+        from envspec.models import MODELS
+
+        body = MODELS[name].model_json_schema(mode="validation")
+        title = f"envspec environment, env_ver {name}"
+        description = body.pop("description", "")
+        body.pop("title", None)
+    return {
+        "$schema": DIALECT,
+        "$id": SCHEMA_IDS[name],
+        "title": title,
+        "description": description,
+        **body,
+    }
+
+
+def generate_all() -> dict[str, str]:
+    """Every schema file's name and exact text."""
+    return {
+        schema_filename(name): json.dumps(generate(name), indent=2, ensure_ascii=False) + "\n"
+        for name in SCHEMA_IDS
+    }

@@ -1,0 +1,310 @@
+"""The validation API behind ``envspec validate``: files in, diagnostics out.
+
+>>> from envspec.validate import validate_paths
+>>> result = validate_paths(["examples/"])          # doctest: +SKIP
+>>> result.ok(strict=False)                         # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envspec.diagnostics import Diagnostic, Finding, join_pointer
+from envspec.notebook import DocumentKind, kind_of, read_document
+
+__all__ = [
+    "FileReport",
+    "ValidationResult",
+    "validate_bytes",
+    "validate_environment",
+    "validate_paths",
+]
+
+#: Batches larger than this (in bytes) use the skipping decoder (its import pays off).
+FAST_DECODE_THRESHOLD = 8 * 1024 * 1024
+_ENV_POINTER = "/metadata/environment"
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The verdict on one file."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+    #: Whether the file carries an environment (``None`` when it could not be read).
+    has_environment: bool | None = None
+
+    @property
+    def errors(self) -> int:
+        """Number of error diagnostics."""
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        """Number of warning diagnostics."""
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """The verdicts on every file, in the order they were checked."""
+
+    reports: tuple[FileReport, ...] = field(default_factory=tuple)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every diagnostic of every file."""
+        return [d for report in self.reports for d in report.diagnostics]
+
+    def ok(self, *, strict: bool = False) -> bool:
+        """No errors (and, when *strict*, no warnings)."""
+        return not any(
+            d.severity == "error" or (strict and d.severity == "warning") for d in self.diagnostics
+        )
+
+
+def _diagnostic(finding: Finding, file: str, base: str, text_base: bool) -> Diagnostic:
+    from envspec._codes import CODES
+
+    info = CODES[finding.code]
+    pointer = join_pointer(base, finding.path) if (finding.path or text_base) else ""
+    return Diagnostic(
+        code=finding.code,
+        severity=info.severity,
+        message=finding.message,
+        file=file,
+        pointer=pointer,
+        line=finding.line,
+        column=finding.column,
+        hint=finding.hint or info.fix,
+    )
+
+
+def validate_environment(
+    environment: object, *, kernelspec: object = None, file: str = "<environment>", pointer: str = ""
+) -> list[Diagnostic]:
+    """Diagnostics for one decoded environment object (what tools holding a dict call)."""
+    from envspec.checks import check_environment
+
+    return [_diagnostic(f, file, pointer, True) for f in check_environment(environment, kernelspec=kernelspec)]
+
+
+class _EnvCache:
+    """Findings of environments already checked, by the hash of their content."""
+
+    def __init__(self, store: dict[str, Any] | None) -> None:
+        self.store = store
+
+    def findings(self, env: object, kernelspec: object) -> list[Finding]:
+        from envspec.checks import check_environment
+
+        if self.store is None:
+            return check_environment(env, kernelspec=kernelspec)
+        key = _hash_json([env, kernelspec if isinstance(env, dict) and "kernel" in env else None])
+        cached = self.store.get(key)
+        if cached is not None:
+            return [Finding(c, m, tuple(p), ln, col, h) for c, m, p, ln, col, h in cached]
+        findings = check_environment(env, kernelspec=kernelspec)
+        self.store[key] = [[f.code, f.message, list(f.path), f.line, f.column, f.hint] for f in findings]
+        return findings
+
+
+def _hash_json(value: object) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def validate_bytes(
+    data: bytes,
+    name: str,
+    *,
+    kind: DocumentKind | None = None,
+    require: bool = False,
+    fast: bool = False,
+    _envs: _EnvCache | None = None,
+) -> FileReport:
+    """The verdict on the contents of one file; *name* is used in locations (and for the kind)."""
+    kind = kind or kind_of(name)
+    if kind is None:
+        return FileReport(name, (_diagnostic(
+            Finding("unknown-file-type", f"{Path(name).name!r} is not a notebook or envspec file"),
+            name, "", False),), None)
+    read = read_document(data, kind, fast=fast)
+    diagnostics = [_diagnostic(f, name, "", False) for f in read.findings]
+    if read.document is None:
+        return FileReport(name, tuple(diagnostics), None)
+    envs = _envs or _EnvCache(None)
+    has_env: bool
+    if kind == "notebook":
+        metadata = read.document["metadata"]
+        has_env = "environment" in metadata
+        if has_env:
+            findings = envs.findings(metadata["environment"], metadata.get("kernelspec"))
+            diagnostics += [_diagnostic(f, name, _ENV_POINTER, True) for f in findings]
+        elif isinstance(metadata.get("env"), dict):
+            diagnostics.append(_diagnostic(Finding(
+                "legacy-env-key", "the environment is stored under 'metadata.env'", ("metadata", "env")),
+                name, "", False))
+            has_env = True
+        if not has_env and require:
+            diagnostics.append(_diagnostic(Finding(
+                "environment-missing", "the notebook has no 'metadata.environment'", ("metadata",)),
+                name, "", False))
+    else:
+        has_env = True
+        findings = envs.findings(read.document, None)
+        diagnostics += [_diagnostic(f, name, "", True) for f in findings]
+    return FileReport(name, tuple(diagnostics), has_env)
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    require: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationResult:
+    """Validate files and folders (walked for ``*.ipynb`` and ``*.envspec.{yaml,yml,json}``).
+
+    With *cache_dir*, verdicts are cached there: a file whose size and times
+    are unchanged is not read again, and an environment already checked (by
+    the hash of its content) is not checked again.
+
+    :raises envspec._discover.MissingPath: a path does not exist.
+    """
+    from envspec._discover import discover
+
+    files = discover(paths)
+    cache = _open_cache(cache_dir) if cache_dir is not None else None
+    envs = _EnvCache(cache.envs if cache is not None else None)
+    fast = _batch_size(files) > FAST_DECODE_THRESHOLD
+    reports: list[FileReport] = []
+    for index, (path, explicit) in enumerate(files):
+        reports.append(_validate_one(path, explicit, require=require, fast=fast, cache=cache, envs=envs))
+        if progress is not None:
+            progress(index + 1, len(files))
+    if cache is not None:
+        cache.save()
+    return ValidationResult(tuple(reports))
+
+
+def _batch_size(files: Sequence[tuple[str, bool]]) -> int:
+    total = 0
+    for path, _ in files:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            continue
+    return total
+
+
+def _validate_one(
+    path: str, explicit: bool, *, require: bool, fast: bool, cache: _Cache | None, envs: _EnvCache
+) -> FileReport:
+    kind = kind_of(path)
+    if kind is None:
+        return validate_bytes(b"", path)
+    stat_key = None
+    if cache is not None:
+        try:
+            st = os.stat(path)
+            stat_key = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+        except OSError:
+            stat_key = None
+        if stat_key is not None:
+            hit = cache.lookup(path, stat_key)
+            if hit is not None:
+                return _apply_require(hit, require)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return FileReport(path, (_diagnostic(
+            Finding("file-unreadable", f"cannot read the file: {reason}"), path, "", False),), None)
+    report = validate_bytes(data, path, kind=kind, require=False, fast=fast, _envs=envs)
+    if cache is not None and stat_key is not None:
+        cache.record(path, stat_key, report)
+    return _apply_require(report, require)
+
+
+def _apply_require(report: FileReport, require: bool) -> FileReport:
+    if require and report.has_environment is False:
+        missing = _diagnostic(Finding("environment-missing", "the notebook has no 'metadata.environment'",
+                                      ("metadata",)), report.path, "", False)
+        return FileReport(report.path, (*report.diagnostics, missing), False)
+    return report
+
+
+class _Cache:
+    """The verdict cache of one envspec version (``<cache_dir>/<version>/verdicts.json``)."""
+
+    def __init__(self, folder: Path) -> None:
+        import json
+
+        self.folder = folder
+        self.file = folder / "verdicts.json"
+        try:
+            data = json.loads(self.file.read_bytes())
+        except (OSError, ValueError):
+            data = {}
+        self.files: dict[str, Any] = data.get("files", {}) if isinstance(data, dict) else {}
+        self.envs: dict[str, Any] = data.get("envs", {}) if isinstance(data, dict) else {}
+        self.dirty = False
+
+    def lookup(self, path: str, stat_key: str) -> FileReport | None:
+        entry = self.files.get(os.path.abspath(path))
+        if not entry or entry[0] != stat_key:
+            return None
+        diagnostics = tuple(
+            Diagnostic(code=d[0], severity=d[1], message=d[2], file=path, pointer=d[3], line=d[4],
+                       column=d[5], hint=d[6])
+            for d in entry[2]
+        )
+        return FileReport(path, diagnostics, entry[1])
+
+    def record(self, path: str, stat_key: str, report: FileReport) -> None:
+        self.files[os.path.abspath(path)] = [
+            stat_key,
+            report.has_environment,
+            [[d.code, d.severity, d.message, d.pointer, d.line, d.column, d.hint]
+             for d in report.diagnostics],
+        ]
+        self.dirty = True
+
+    def save(self) -> None:
+        import json
+        import tempfile
+
+        if not self.dirty:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by envspec: the verdict cache is not for version control.\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"files": self.files, "envs": self.envs}, handle, separators=(",", ":"))
+            os.replace(tmp, self.file)
+        except OSError:
+            return  # a cache that cannot be written only costs speed
+
+
+def _open_cache(cache_dir: str | os.PathLike[str]) -> _Cache:
+    from envspec._version import __version__
+
+    return _Cache(Path(cache_dir) / __version__)
+
+
+def default_cache_dir() -> Path:
+    """``$ENVSPEC_CACHE_DIR``, else ``.envspec_cache`` in the current folder."""
+    return Path(os.environ.get("ENVSPEC_CACHE_DIR") or ".envspec_cache")
