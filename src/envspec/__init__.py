@@ -13,14 +13,27 @@ from envspec._version import __version__
 
 if TYPE_CHECKING:
     from envspec.diagnostics import Diagnostic
+    from envspec.loader import Loaded, LoadError, load_environment
+    from envspec.migrations import MigrationError, MigrationResult, migrate
     from envspec.models.v1_0 import Environment
-    from envspec.validate import ValidationResult, validate_bytes, validate_environment, validate_paths
+    from envspec.validate import (
+        ValidationResult,
+        validate_bytes,
+        validate_environment,
+        validate_paths,
+    )
 
 __all__ = [
     "Diagnostic",
     "Environment",
+    "LoadError",
+    "Loaded",
+    "MigrationError",
+    "MigrationResult",
     "ValidationResult",
     "__version__",
+    "load_environment",
+    "migrate",
     "validate_bytes",
     "validate_environment",
     "validate_paths",
@@ -29,6 +42,12 @@ __all__ = [
 _LAZY = {
     "Diagnostic": "envspec.diagnostics",
     "Environment": "envspec.models.v1_0",
+    "LoadError": "envspec.loader",
+    "Loaded": "envspec.loader",
+    "load_environment": "envspec.loader",
+    "MigrationError": "envspec.migrations",
+    "MigrationResult": "envspec.migrations",
+    "migrate": "envspec.migrations",
     "ValidationResult": "envspec.validate",
     "validate_bytes": "envspec.validate",
     "validate_environment": "envspec.validate",

@@ -26,7 +26,7 @@ def _env(body: str) -> str:
     return 'env_ver: "1.0"\n' + body
 
 
-_ENTRIES = (
+_ENTRIES: tuple[CodeInfo, ...] = (
     # ------------------------------------------------------------------ reading
     CodeInfo(
         "file-unreadable", "error", "The file cannot be read",
@@ -412,6 +412,40 @@ _ENTRIES = (
         "Remove the ignored file, or fold its contents into the one that wins.",
         "environment.envspec.yaml",
         _env('files:\n  environment.yml: "dependencies: [numpy]\\n"\n  requirements.txt: "scipy\\n"\n'),
+    ),
+)
+
+_ENTRIES += (
+    # ------------------------------------------------------------------ migrate
+    CodeInfo(
+        "migration-conflict", "error", "The document mixes versions and cannot be migrated safely",
+        "A notebook with both `metadata.environment` and the legacy `metadata.env`, a 0.1 document "
+        "that also has 1.0 fields, or a cloud block that spells one key two ways with different "
+        "values: any automatic choice could throw away what the user meant.",
+        "Delete the outdated part by hand, then run `envspec migrate` again.",
+        "analysis.ipynb",
+        _nb('  "env": {"container": "python:3.12"},\n'
+            '  "environment": {"env_ver": "0.1", "container": "python:3.11"}'),
+        ("migrate",),
+    ),
+    CodeInfo(
+        "migration-lossy", "error", "A downgrade would drop data",
+        "The target version has no place for some fields (0.1 has no Python pin, kernel, hardware, "
+        "environment variables or most file names); migrate never drops data silently.",
+        "Pass `--lossy` to drop the listed items, or keep the newer version.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "python": "3.12",'
+            ' "files": {"requirements.txt": "numpy\\n"}}'),
+        ("migrate", "to=0.1"),
+    ),
+    CodeInfo(
+        "write-failed", "error", "The file could not be written",
+        "The disk is full, the file system is read-only, or permissions forbid the write. The "
+        "original file is untouched: envspec writes a temporary file and renames it.",
+        "Free space or fix permissions, then run the command again.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "0.1", "requirements.txt": "numpy\\n"}'),
+        ("migrate", "fsize-limit"),
     ),
 )
 

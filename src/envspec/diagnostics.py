@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
-    "CODES",
     "Code",
     "CodeInfo",
     "Diagnostic",
@@ -88,6 +87,10 @@ Code = Literal[
     "kernel-language-mismatch",
     "python-mismatch",
     "ignored-by-binder",
+    # migrate
+    "migration-conflict",
+    "migration-lossy",
+    "write-failed",
 ]
 
 
@@ -107,7 +110,9 @@ class CodeInfo:
     example_file: str
     #: Contents of a file that triggers the code (validated by the test suite).
     example: str
-    #: Options the example needs (``require`` for ``environment-missing``).
+    #: How to run the example: ``require`` (validate with ``--require``), ``unreadable``
+    #: (the path is a dangling symbolic link), ``migrate`` (run ``envspec migrate``;
+    #: ``to=X`` gives the target), ``fsize-limit`` (writes fail as on a full disk).
     example_options: tuple[str, ...] = ()
 
 

@@ -38,9 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"envspec {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from envspec.cli import schema_cmd, validate_cmd
+    from envspec.cli import migrate_cmd, schema_cmd, validate_cmd
 
     validate_cmd.register(commands)
+    migrate_cmd.register(commands)
     schema_cmd.register(commands)
     return parser
 

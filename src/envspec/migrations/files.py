@@ -1,0 +1,295 @@
+"""Migrating files: notebooks (``metadata.environment``, or the seed's ``metadata.env``) and
+standalone envspec files.  Pure on bytes (:func:`migrate_bytes`); :func:`migrate_paths`
+adds reading and atomic writing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from envspec.diagnostics import Diagnostic
+from envspec.migrations import MigrationError, MigrationResult, migrate
+from envspec.versions import LATEST, classify, parse_env_ver
+
+__all__ = ["FileMigration", "migrate_bytes", "migrate_paths"]
+
+Status = Literal["migrated", "unchanged", "failed"]
+_ENV = "/metadata/environment"
+
+
+@dataclass(frozen=True, slots=True)
+class FileMigration:
+    """What migrating one file did (or would do)."""
+
+    path: str
+    status: Status
+    target: str
+    source: str | None = None
+    before: bytes = b""
+    #: The new file contents (``None`` unless the status is ``migrated``).
+    after: bytes | None = None
+    notes: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    #: Whether the new contents were written to disk.
+    written: bool = False
+
+
+def _fail(
+    path: str,
+    to: str,
+    before: bytes,
+    code: str,
+    message: str,
+    pointer: str = _ENV,
+    details: tuple[str, ...] = (),
+    hint: str | None = None,
+    source: str | None = None,
+) -> FileMigration:
+    from envspec._codes import CODES
+
+    info = CODES[code]  # type: ignore[index]
+    if details:
+        message = message + ": " + "; ".join(details)
+    diagnostic = Diagnostic(
+        code=info.code,
+        severity="error",
+        message=message,
+        file=path,
+        pointer=pointer,
+        hint=hint or info.fix,
+    )
+    return FileMigration(path, "failed", to, source, before, diagnostics=(diagnostic,))
+
+
+def migrate_bytes(
+    data: bytes, name: str, *, to: str = LATEST, allow_lossy: bool = False
+) -> FileMigration:
+    """Migrate the environment in the file contents *data* (named *name*) to version *to*."""
+    from envspec.notebook import kind_of, read_document
+
+    kind = kind_of(name)
+    if kind is None:
+        return _fail(
+            name,
+            to,
+            data,
+            "unknown-file-type",
+            f"{os.path.basename(name)!r} is not a notebook or envspec file",
+            pointer="",
+        )
+    read = read_document(data, kind)
+    if read.document is None:
+        first = read.findings[0]
+        return _fail(name, to, data, first.code, first.message, pointer="")
+    if kind == "notebook":
+        return _migrate_notebook(data, name, read.document["metadata"], to, allow_lossy)
+    return _migrate_envfile(data, name, kind, read.document, to, allow_lossy)
+
+
+def _run(
+    document: dict[str, Any], to: str, allow_lossy: bool
+) -> MigrationResult | MigrationError | None:
+    """The migration, an error, or ``None`` when there is nothing to do."""
+    version = parse_env_ver(document.get("env_ver"))
+    if version is not None and str(version) == to:
+        return None
+    if version is not None:
+        status, reader = classify(version)
+        if status == "newer-minor" and reader == to:
+            return None  # already readable as *to*; rewriting would drop what we do not know
+    try:
+        return migrate(document, to, allow_lossy=allow_lossy)
+    except MigrationError as exc:
+        return exc
+
+
+def _migrate_notebook(
+    data: bytes, name: str, metadata: dict[str, Any], to: str, allow_lossy: bool
+) -> FileMigration:
+    from envspec.nbedit import REMOVE, edit_metadata
+
+    has_env = "environment" in metadata
+    legacy = metadata.get("env")
+    if has_env and isinstance(legacy, dict):
+        return _fail(
+            name,
+            to,
+            data,
+            "migration-conflict",
+            "the notebook has both 'metadata.environment' and the legacy 'metadata.env'",
+            pointer="/metadata",
+            hint="Delete the one that is out of date, then migrate again.",
+        )
+    if not has_env and not isinstance(legacy, dict):
+        return FileMigration(name, "unchanged", to, None, data)
+    changes: dict[str, Any] = {}
+    if has_env:
+        document = metadata["environment"]
+        if not isinstance(document, dict):
+            return _fail(
+                name, to, data, "environment-not-object", "the environment is not an object"
+            )
+    elif isinstance(legacy, dict):
+        document = {"env_ver": "0.1", **legacy} if "env_ver" not in legacy else dict(legacy)
+        changes["env"] = REMOVE
+    outcome = _run(document, to, allow_lossy)
+    if outcome is None and not changes:
+        return FileMigration(name, "unchanged", to, str(document.get("env_ver")), data)
+    if isinstance(outcome, MigrationError):
+        pointer = _ENV if has_env else "/metadata/env"
+        return _fail(
+            name,
+            to,
+            data,
+            outcome.code,
+            outcome.message,
+            pointer=pointer,
+            details=outcome.problems,
+            source=str(document.get("env_ver")),
+            hint="Pass --lossy to drop them." if outcome.code == "migration-lossy" else None,
+        )
+    new_env = document if outcome is None else outcome.document
+    changes["environment"] = new_env
+    bom = data.startswith(b"\xef\xbb\xbf")
+    text = data[3 if bom else 0 :].decode("utf-8")
+    new_text = edit_metadata(text, changes)
+    expected = {k: v for k, v in metadata.items() if has_env or k != "env"}
+    expected["environment"] = new_env
+    if json.loads(new_text).get("metadata") != expected:  # a safety net, never expected to trip
+        raise AssertionError(
+            f"{name}: the edited notebook does not contain the migrated environment"
+        )
+    notes = list(outcome.notes if outcome else ())
+    if not has_env:
+        notes.insert(
+            0, "'metadata.env' (written by the seed's helper scripts) is now 'metadata.environment'"
+        )
+    after = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
+    return FileMigration(
+        name,
+        "migrated",
+        to,
+        outcome.source if outcome else "0.1",
+        data,
+        after,
+        tuple(notes),
+        outcome.lost if outcome else (),
+    )
+
+
+def _migrate_envfile(
+    data: bytes, name: str, kind: str, document: Any, to: str, allow_lossy: bool
+) -> FileMigration:
+    if not isinstance(document, dict):
+        return _fail(
+            name, to, data, "environment-not-object", "the environment is not an object", pointer=""
+        )
+    outcome = _run(document, to, allow_lossy)
+    if outcome is None:
+        return FileMigration(name, "unchanged", to, str(document.get("env_ver")), data)
+    if isinstance(outcome, MigrationError):
+        return _fail(
+            name,
+            to,
+            data,
+            outcome.code,
+            outcome.message,
+            pointer="",
+            details=outcome.problems,
+            source=str(document.get("env_ver")),
+            hint="Pass --lossy to drop them." if outcome.code == "migration-lossy" else None,
+        )
+    if kind == "envfile-json":
+        after = (json.dumps(outcome.document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    else:
+        after = _dump_yaml(outcome.document)
+    return FileMigration(
+        name, "migrated", to, outcome.source, data, after, outcome.notes, outcome.lost
+    )
+
+
+def _dump_yaml(document: dict[str, Any]) -> bytes:
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    def literal(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: literal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [literal(v) for v in value]
+        if (
+            isinstance(value, str)
+            and value.endswith("\n")
+            and "\r" not in value
+            and not any(line != line.rstrip() for line in value.split("\n"))
+        ):
+            return LiteralScalarString(value)
+        return value
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    out = io.StringIO()
+    yaml.dump(literal(document), out)
+    return out.getvalue().encode("utf-8")
+
+
+def migrate_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    to: str = LATEST,
+    allow_lossy: bool = False,
+    write: bool = True,
+) -> list[FileMigration]:
+    """Migrate every notebook and envspec file under *paths*; write changes atomically
+    unless *write* is false.  A failed file is never written.
+    """
+    from envspec._atomic import write_atomic
+    from envspec._discover import discover
+
+    results: list[FileMigration] = []
+    for path, _ in discover(paths):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            results.append(
+                _fail(
+                    path,
+                    to,
+                    b"",
+                    "file-unreadable",
+                    f"cannot read the file: {exc.strerror or type(exc).__name__}",
+                    pointer="",
+                )
+            )
+            continue
+        result = migrate_bytes(data, path, to=to, allow_lossy=allow_lossy)
+        if write and result.status == "migrated" and result.after is not None:
+            try:
+                write_atomic(path, result.after)
+            except OSError as exc:
+                results.append(
+                    _fail(
+                        path,
+                        to,
+                        data,
+                        "write-failed",
+                        f"cannot write the file: {exc.strerror or type(exc).__name__}",
+                        pointer="",
+                    )
+                )
+                continue
+            result = FileMigration(**{**_fields(result), "written": True})
+        results.append(result)
+    return results
+
+
+def _fields(result: FileMigration) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in FileMigration.__slots__}
