@@ -91,6 +91,11 @@ Code = Literal[
     "migration-conflict",
     "migration-lossy",
     "write-failed",
+    # pack and unpack
+    "binder-dir-conflict",
+    "git-dirty",
+    "file-exists",
+    "unsafe-path",
 ]
 
 
@@ -112,7 +117,10 @@ class CodeInfo:
     example: str
     #: How to run the example: ``require`` (validate with ``--require``), ``unreadable``
     #: (the path is a dangling symbolic link), ``migrate`` (run ``envspec migrate``;
-    #: ``to=X`` gives the target), ``fsize-limit`` (writes fail as on a full disk).
+    #: ``to=X`` gives the target), ``fsize-limit`` (writes fail as on a full disk), ``pack``
+    #: (run ``envspec pack`` on the example; ``mkdir=D`` makes folder D beside it, ``git-dirty``
+    #: puts it in a git repository with an uncommitted change), ``unpack`` (run ``envspec
+    #: unpack`` into an empty folder; ``exists=F`` puts a file F there first).
     example_options: tuple[str, ...] = ()
 
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -36,32 +38,51 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"envspec {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"envspec {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from envspec.cli import migrate_cmd, schema_cmd, validate_cmd
+    from envspec.cli import migrate_cmd, pack_cmd, schema_cmd, unpack_cmd, validate_cmd
 
     validate_cmd.register(commands)
     migrate_cmd.register(commands)
+    pack_cmd.register(commands)
+    unpack_cmd.register(commands)
     schema_cmd.register(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the CLI; returns the exit status (streams can be injected for tests)."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out = stdout or _lenient(sys.stdout)
+    err = stderr or _lenient(sys.stderr)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list in (["--version"], ["-V"]):
         out.write(f"envspec {__version__}\n")  # the fast path: no parser, no imports
         return EXIT_OK
     parser = build_parser()
     try:
-        args = parser.parse_args(args_list)
+        # argparse prints help, version and usage errors to sys.stdout/sys.stderr.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help(out)
         return EXIT_USAGE
-    result: int = args.run(args, out, err)
+    try:
+        result: int = args.run(args, out, err)
+    except BrokenPipeError:
+        # The reader went away (`envspec validate . | head`): stop quietly, and keep
+        # Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAIL
     return result
+
+
+def _lenient(stream: TextIO) -> TextIO:
+    # File names are not always valid in the output's encoding (bytes that are not
+    # UTF-8 on Linux, a non-UTF-8 console): escape them rather than crash.
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="backslashreplace")
+    return stream

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from envspec._discover import MissingPath
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+    from envspec.cli.render import write_diagnostics
     from envspec.migrations.files import migrate_paths
 
     write = not (args.check or args.diff)
@@ -82,10 +83,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for result in results:
         counts[result.status] += 1
         if result.status == "failed":
-            for d in result.diagnostics:
-                out.write(f"{d.location()}: {d.severity}[{d.code}] {d.message}\n")
-                if d.hint:
-                    out.write(f"    hint: {d.hint}\n")
+            write_diagnostics(result.diagnostics, out)
             continue
         if result.status != "migrated":
             continue

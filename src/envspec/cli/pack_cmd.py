@@ -1,0 +1,104 @@
+"""``envspec pack``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+HELP = "embed the environment files beside a notebook into its metadata"
+DESCRIPTION = """\
+Collect the environment files beside each notebook (requirements.txt,
+environment.yml, apt.txt, postBuild, runtime.txt, Dockerfile, pylock.toml,
+manifest.scm, ... : every name of the current env_ver) and embed their exact
+text in metadata.environment.  repo2docker's rules decide where files are
+read: a binder/ or .binder/ folder, when present, hides the root folder (both
+present is an error).
+
+Pack also records the git source when the notebook is in a repository (the
+remote URL without credentials, the full HEAD commit, the subdirectory; a
+dirty tree is a warning) and sets the environment's kernel from the
+notebook's kernelspec, so the two agree.  Other fields (image, python, env,
+hardware, cloud, extensions) are kept.  Only metadata.environment changes,
+atomically; packing an up-to-date notebook changes no byte."""
+
+EPILOG = """\
+examples:
+  envspec pack analysis.ipynb
+  envspec pack notebooks/*.ipynb --from env/
+  envspec pack analysis.ipynb --image quay.io/jupyter/scipy-notebook:2024-05-27@sha256:...
+  envspec pack --check *.ipynb        # CI: fail when a notebook is out of date
+
+exit status: 0 done, 1 a notebook failed or (with --check) is out of date, 2 usage error."""
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "pack",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="notebooks to pack")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="read the environment files from DIR (default: each notebook's folder)",
+    )
+    parser.add_argument("--image", metavar="REF", help="record this container image (REF[@DIGEST])")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a notebook would change"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import os
+
+    from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+    from envspec.cli.render import write_diagnostics
+    from envspec.pack import pack_paths
+
+    missing = [
+        p
+        for p in [*args.notebooks, *([args.source] if args.source else [])]
+        if not os.path.exists(p)
+    ]
+    if missing:
+        err.write(f"envspec pack: error: {missing[0]!r} does not exist\n")
+        return EXIT_USAGE
+    if args.source and not os.path.isdir(args.source):
+        err.write(f"envspec pack: error: --from {args.source!r} is not a folder\n")
+        return EXIT_USAGE
+    outcomes = pack_paths(
+        args.notebooks, source_dir=args.source, image=args.image, write=not args.check
+    )
+    failed = changed = 0
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            failed += 1
+        elif outcome.status == "packed":
+            changed += 1
+        verb = {
+            "packed": "packed" if outcome.written else "would pack",
+            "unchanged": "up to date",
+            "failed": "failed",
+        }[outcome.status]
+        out.write(f"{verb}: {outcome.path}\n")
+        if outcome.collected is not None and outcome.status != "failed":
+            folder = outcome.collected.folder
+            names = ", ".join(outcome.collected.files) or "(none)"
+            out.write(f"    from {folder}: {names}\n")
+            for name, reason in outcome.collected.ignored:
+                out.write(f"    ignored {name}: {reason}\n")
+        write_diagnostics(outcome.diagnostics, out, indent="    ")
+    noun = "notebook" if len(outcomes) == 1 else "notebooks"
+    verb = "packed" if not args.check else "to pack"
+    out.write(
+        f"{len(outcomes)} {noun}: {changed} {verb}, {len(outcomes) - changed - failed} up to date, "
+        f"{failed} failed\n"
+    )
+    if failed or (args.check and changed):
+        return EXIT_FAIL
+    return EXIT_OK

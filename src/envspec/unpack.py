@@ -1,0 +1,178 @@
+"""Unpack: an embedded environment back to files, byte for byte, never outside the target folder.
+
+Every name is checked against the closed vocabulary of the document's
+version before anything is written; files are created relative to an open
+descriptor of the target folder with ``O_NOFOLLOW`` and renamed into place,
+so a symbolic link planted in the target folder is replaced, never followed.
+Existing files are refused (all of them are listed, nothing is written)
+unless ``force``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from envspec.diagnostics import Diagnostic
+
+__all__ = ["UnpackOutcome", "plan_files", "unpack_environment", "unpack_notebook"]
+
+
+@dataclass(frozen=True, slots=True)
+class UnpackOutcome:
+    """What unpacking wrote (paths relative to the target folder) and what stopped it."""
+
+    out_dir: str
+    written: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything was written."""
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def _diag(code: str, message: str, file: str, pointer: str = "") -> Diagnostic:
+    from envspec._codes import CODES
+
+    info = CODES[code]  # type: ignore[index]
+    return Diagnostic(info.code, info.severity, message, file, pointer, hint=info.fix)
+
+
+def plan_files(
+    environment: Mapping[str, Any], *, source: str = "<environment>", pointer: str = ""
+) -> tuple[list[tuple[str, bytes, int]], list[Diagnostic]]:
+    """``(name, bytes, mode)`` for every embedded file, and the names refused as unsafe."""
+    from envspec.vocabulary import FILES, FILES_0_1
+
+    legacy = environment.get("env_ver") == "0.1"
+    vocabulary = FILES_0_1 if legacy else FILES
+    items = (
+        {k: v for k, v in environment.items() if k in FILES_0_1}
+        if legacy
+        else dict(environment.get("files") or {})
+    )
+    plan: list[tuple[str, bytes, int]] = []
+    problems: list[Diagnostic] = []
+    for name, text in items.items():
+        where = (
+            f"{pointer}/{name}"
+            if legacy
+            else f"{pointer}/files/{name.replace('~', '~0').replace('/', '~1')}"
+        )
+        spec = vocabulary.get(name)
+        if (
+            spec is None
+            or os.path.basename(name) != name
+            or name in {"", ".", ".."}
+            or "\x00" in name
+        ):
+            problems.append(
+                _diag(
+                    "unsafe-path",
+                    f"{name!r} is not a file name this version defines",
+                    source,
+                    where,
+                )
+            )
+            continue
+        if not isinstance(text, str):
+            problems.append(
+                _diag("wrong-type", f"the contents of {name!r} are not text", source, where)
+            )
+            continue
+        plan.append(
+            (name, text.encode("utf-8", "surrogatepass"), 0o755 if spec.executable else 0o644)
+        )
+    return plan, problems
+
+
+def unpack_environment(
+    environment: Mapping[str, Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    source: str = "<environment>",
+    pointer: str = "",
+) -> UnpackOutcome:
+    """Write the files of *environment* into *out_dir* (created if missing)."""
+    target = os.fspath(out_dir)
+    plan, problems = plan_files(environment, source=source, pointer=pointer)
+    if problems:
+        return UnpackOutcome(target, (), tuple(problems))
+    os.makedirs(target, exist_ok=True)
+    fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        conflicts: list[Diagnostic] = []
+        for name, _, _ in plan:
+            try:
+                info = os.lstat(name, dir_fd=fd)
+            except FileNotFoundError:
+                continue
+            where = os.path.join(target, name)
+            if stat.S_ISDIR(info.st_mode):
+                conflicts.append(_diag("unsafe-path", f"{where!r} is a folder", where))
+            elif not force:
+                kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "a file"
+                conflicts.append(_diag("file-exists", f"{where!r} already exists ({kind})", where))
+        if conflicts:
+            return UnpackOutcome(target, (), tuple(conflicts))
+        written: list[str] = []
+        for name, data, mode in plan:
+            _write_in(fd, name, data, mode)
+            written.append(name)
+        return UnpackOutcome(target, tuple(written))
+    finally:
+        os.close(fd)
+
+
+def _write_in(fd: int, name: str, data: bytes, mode: int) -> None:
+    tmp = f".{name}.envspec-{os.getpid()}.tmp"
+    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+        os.fsync(handle)
+        os.fchmod(handle, mode)
+    except BaseException:
+        os.close(handle)
+        os.unlink(tmp, dir_fd=fd)
+        raise
+    os.close(handle)
+    os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)  # replaces a link itself, never its target
+
+
+def unpack_notebook(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+) -> UnpackOutcome:
+    """Unpack the environment of the notebook (or envspec file) at *path* into *out_dir*
+    (default: the notebook's folder)."""
+    from envspec.notebook import kind_of, read_document
+
+    name = os.fspath(path)
+    target = os.fspath(out_dir) if out_dir is not None else (os.path.dirname(name) or ".")
+    with open(name, "rb") as handle:
+        data = handle.read()
+    kind = kind_of(name) or "notebook"
+    read = read_document(data, kind)
+    if read.document is None:
+        first = read.findings[0]
+        return UnpackOutcome(target, (), (_diag(first.code, first.message, name),))
+    if kind == "notebook":
+        env = read.document["metadata"].get("environment")
+        pointer = "/metadata/environment"
+    else:
+        env, pointer = read.document, ""
+    if not isinstance(env, dict):
+        code = "environment-missing" if env is None else "environment-not-object"
+        return UnpackOutcome(
+            target, (), (_diag(code, "the notebook has no environment object", name, pointer),)
+        )
+    return unpack_environment(env, target, force=force, source=name, pointer=pointer)
