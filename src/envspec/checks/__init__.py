@@ -58,24 +58,37 @@ def check_environment(env: object, *, kernelspec: object = None) -> list[Finding
     standalone file), used by the consistency rules.
     """
     if not isinstance(env, dict):
-        return [Finding("environment-not-object", f"the environment is {_kind(env)}, not an object")]
+        return [
+            Finding("environment-not-object", f"the environment is {_kind(env)}, not an object")
+        ]
     if "env_ver" not in env:
         return [Finding("env-version-missing", "'env_ver' is missing")]
     raw = env["env_ver"]
     version = parse_env_ver(raw)
     if version is None:
         hint = f'Write "env_ver": "{raw}"' if isinstance(raw, int | float) else None
-        return [Finding("env-version-invalid", f"{raw!r} is not a 'MAJOR.MINOR' string", ("env_ver",),
-                        hint=hint)]
+        return [
+            Finding(
+                "env-version-invalid",
+                f"{raw!r} is not a 'MAJOR.MINOR' string",
+                ("env_ver",),
+                hint=hint,
+            )
+        ]
     status, reader = classify(version)
     if reader is None:
-        return [Finding("env-version-unsupported",
-                        f"env_ver {raw!r} is not supported (this tool reads 0.1 and 1.x up to {LATEST})",
-                        ("env_ver",))]
+        return [
+            Finding(
+                "env-version-unsupported",
+                f"env_ver {raw!r} is not supported (this tool reads 0.1 and 1.x up to {LATEST})",
+                ("env_ver",),
+            )
+        ]
     findings: list[Finding] = []
     if status == "legacy":
-        findings.append(Finding("env-version-legacy", f"env_ver {raw!r} is the legacy format",
-                                ("env_ver",)))
+        findings.append(
+            Finding("env-version-legacy", f"env_ver {raw!r} is the legacy format", ("env_ver",))
+        )
     findings.extend(_structure(env, reader, newer=status == "newer-minor"))
     if reader == "0.1":
         findings.extend(_legacy_rules(env))
@@ -91,7 +104,11 @@ def _structure(env: dict[str, Any], reader: str, *, newer: bool) -> Iterator[Fin
     for error in iter_errors(env, load(reader)):
         if error.path == ("env_ver",):
             continue  # checked above
-        if newer and error.keyword in {"additionalProperties", "propertyNames"} and _is_extension_point(error):
+        if (
+            newer
+            and error.keyword in {"additionalProperties", "propertyNames"}
+            and _is_extension_point(error)
+        ):
             unknown.append("/".join(str(p) for p in error.path))
             continue
         finding = _finding_for(error)
@@ -99,9 +116,11 @@ def _structure(env: dict[str, Any], reader: str, *, newer: bool) -> Iterator[Fin
             yield finding
     if newer:
         fields = f"; not checked: {', '.join(unknown)}" if unknown else ""
-        yield Finding("env-version-newer",
-                      f"env_ver {env['env_ver']!r} is newer than this tool ({LATEST}){fields}",
-                      ("env_ver",))
+        yield Finding(
+            "env-version-newer",
+            f"env_ver {env['env_ver']!r} is newer than this tool ({LATEST}){fields}",
+            ("env_ver",),
+        )
 
 
 def _is_extension_point(error: SchemaError) -> bool:
@@ -126,13 +145,19 @@ def _finding_for(error: SchemaError) -> Finding | None:
         case "additionalProperties":
             return Finding("unknown-field", error.message, path)
         case "propertyNames" if path[:1] == ("files",):
-            return Finding("unknown-file-name", f"{error.key!r} is not an embeddable file name", path)
+            return Finding(
+                "unknown-file-name", f"{error.key!r} is not an embeddable file name", path
+            )
         case "pattern" | "propertyNames":
             generic = _generic(path)
             if generic in _HANDLED_BY_RULES:
                 return None
             form = _FORMS.get(generic)
-            value = repr(error.key) if error.keyword == "propertyNames" else error.message.split(" does not")[0]
+            value = (
+                repr(error.key)
+                if error.keyword == "propertyNames"
+                else error.message.split(" does not")[0]
+            )
             message = f"{value} is not {form}" if form else error.message
             return Finding("invalid-value", message, path)
     return Finding("invalid-value", error.message, path)
@@ -151,11 +176,19 @@ def _rules(env: dict[str, Any], kernelspec: object) -> Iterator[Finding]:
             continue
         yield from _file(text, ("files", name), rules.get(spec.kind))
     if "environment.yml" in files and "environment.yaml" in files:
-        yield Finding("duplicate-conda-file", "both 'environment.yml' and 'environment.yaml' are embedded",
-                      ("files",))
-    for name, winner in sorted(consistency.binder_ignored({n for n in files if n in FILES}).items()):
-        yield Finding("ignored-by-binder", f"Binder ignores {name!r} because {winner!r} is present",
-                      ("files", name))
+        yield Finding(
+            "duplicate-conda-file",
+            "both 'environment.yml' and 'environment.yaml' are embedded",
+            ("files",),
+        )
+    for name, winner in sorted(
+        consistency.binder_ignored(files).items()
+    ):
+        yield Finding(
+            "ignored-by-binder",
+            f"Binder ignores {name!r} because {winner!r} is present",
+            ("files", name),
+        )
     yield from fields.rules_for_fields(env)
     yield from _secrets(env, ())
     yield from consistency.check_kernel(env, kernelspec)
@@ -173,8 +206,9 @@ def _legacy_rules(env: dict[str, Any]) -> Iterator[Finding]:
             yield from _file(text, (name,), rules.get(spec.kind))
     container = env.get("container")
     if isinstance(container, str) and container:
-        yield from fields.check_image_ref(container, ("container",), digest_allowed=True,
-                                          has_digest="@" in container)
+        yield from fields.check_image_ref(
+            container, ("container",), digest_allowed=True, has_digest="@" in container
+        )
     git = env.get("git")
     if isinstance(git, dict):
         if isinstance(git.get("commit id"), str):
@@ -204,8 +238,9 @@ def _secrets(value: object, path: tuple[str | int, ...]) -> Iterator[Finding]:
         item, where = stack.pop()
         if isinstance(item, str):
             embedded = (len(where) == 2 and where[0] == "files") or (
-                len(where) == 1 and where[0] in {"requirements.txt", "environment.yaml",
-                                                 "environment.yml", "setup.sh"}
+                len(where) == 1
+                and where[0]
+                in {"requirements.txt", "environment.yaml", "environment.yml", "setup.sh"}
             )
             yield from scan_text(item, where, positions=embedded)
         elif isinstance(item, dict):
@@ -229,5 +264,3 @@ def _kind(value: object) -> str:
     from envspec._jsonschema import describe_type, json_type
 
     return describe_type(json_type(value))
-
-

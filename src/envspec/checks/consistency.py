@@ -11,27 +11,51 @@ __all__ = ["binder_ignored", "check_kernel", "check_python"]
 
 _CONDA = ("environment.yml", "environment.yaml")
 _PACKAGE_FILES = (
-    "requirements.txt", *_CONDA, "Pipfile", "Pipfile.lock", "Project.toml", "Manifest.toml",
-    "install.R", "runtime.txt",
+    "requirements.txt",
+    *_CONDA,
+    "Pipfile",
+    "Pipfile.lock",
+    "Project.toml",
+    "Manifest.toml",
+    "install.R",
+    "runtime.txt",
 )
 
 
-def binder_ignored(names: set[str]) -> dict[str, str]:
+def _is_r_runtime(text: str | None) -> bool:
+    # repo2docker picks its R build pack for "r-<version>-<date>" or "r-<date>".
+    if not isinstance(text, str):
+        return False
+    from envspec.checks.textfiles import runtime_parts
+
+    parts = runtime_parts(text)
+    return parts is not None and parts[0] == "r" and parts[2] is not None
+
+
+def binder_ignored(files: Mapping[str, object]) -> dict[str, str]:
     """Which embedded files repo2docker would not use, and the file that wins over each.
 
-    Follows repo2docker's buildpack order: a ``Dockerfile`` replaces everything;
-    ``default.nix`` replaces the package files; a conda file replaces
-    ``requirements.txt``, ``runtime.txt`` and ``Pipfile``; a ``Pipfile``
-    replaces ``requirements.txt``.
+    Follows repo2docker's build pack order (Dockerfile, Julia, Nix, R, conda,
+    Pipfile, Python): a ``Dockerfile`` replaces everything; a Julia
+    ``Project.toml`` wins over ``default.nix``; ``default.nix`` replaces the
+    package files; an R ``runtime.txt`` (with a date) selects R, which keeps
+    the Python inputs; otherwise a conda file replaces ``requirements.txt``,
+    ``runtime.txt`` and ``Pipfile``, and a ``Pipfile`` replaces
+    ``requirements.txt``.
     """
     from envspec.vocabulary import FILES
 
-    ignored: dict[str, str] = {}
+    names = {n for n in files if n in FILES}
     if "Dockerfile" in names:
         return {n: "Dockerfile" for n in names if n != "Dockerfile" and FILES[n].binder}
+    if "Project.toml" in names:
+        return {"default.nix": "Project.toml"} if "default.nix" in names else {}
     if "default.nix" in names:
-        ignored |= {n: "default.nix" for n in names if n in _PACKAGE_FILES}
-        return ignored
+        return {n: "default.nix" for n in names if n in _PACKAGE_FILES}
+    runtime = files.get("runtime.txt")
+    if _is_r_runtime(runtime if isinstance(runtime, str) else None):
+        return {}
+    ignored: dict[str, str] = {}
     conda = next((c for c in _CONDA if c in names), None)
     if conda:
         for name in ("requirements.txt", "runtime.txt", "Pipfile", "Pipfile.lock"):
@@ -87,25 +111,35 @@ def check_python(env: Mapping[str, Any], files: Mapping[str, Any]) -> Iterator[F
 
             spec = conda_python_spec(text)
             if spec and not _conda_allows(spec, candidates):
-                yield Finding("python-mismatch", f"{name} asks for python {spec}, the pin is {pin!r}",
-                              ("files", name))
+                yield Finding(
+                    "python-mismatch",
+                    f"{name} asks for python {spec}, the pin is {pin!r}",
+                    ("files", name),
+                )
     lock = files.get("pylock.toml")
     if isinstance(lock, str):
         from envspec.checks.tomlfiles import pylock_requires_python
 
         requires = pylock_requires_python(lock)
         if requires and not _pep440_allows(requires, candidates):
-            yield Finding("python-mismatch",
-                          f"pylock.toml requires-python is {requires!r}, the pin is {pin!r}",
-                          ("files", "pylock.toml"))
+            yield Finding(
+                "python-mismatch",
+                f"pylock.toml requires-python is {requires!r}, the pin is {pin!r}",
+                ("files", "pylock.toml"),
+            )
     runtime = files.get("runtime.txt")
     if isinstance(runtime, str):
         from envspec.checks.textfiles import runtime_python
 
         version = runtime_python(runtime)
-        if version and not (version == pin or version.startswith(pin + ".") or pin.startswith(version + ".")):
-            yield Finding("python-mismatch", f"runtime.txt selects python {version}, the pin is {pin!r}",
-                          ("files", "runtime.txt"))
+        if version and not (
+            version == pin or version.startswith(pin + ".") or pin.startswith(version + ".")
+        ):
+            yield Finding(
+                "python-mismatch",
+                f"runtime.txt selects python {version}, the pin is {pin!r}",
+                ("files", "runtime.txt"),
+            )
 
 
 def _conda_allows(spec: str, candidates: list[str]) -> bool:

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from envspec.checks._text import numbered_lines
 from envspec.diagnostics import Finding
 
-__all__ = ["check_apt", "check_dockerfile", "check_runtime", "check_start", "runtime_python"]
+__all__ = [
+    "check_apt",
+    "check_dockerfile",
+    "check_runtime",
+    "check_start",
+    "runtime_parts",
+    "runtime_python",
+]
 
 _APT_NAME = re.compile(r"[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?")
 _DATE = re.compile(r"\d\d\d\d-\d\d-\d\d")
@@ -20,11 +27,16 @@ def check_apt(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     for number, line in numbered_lines(text):
         stripped = line.split("#", 1)[0].strip()
         if stripped and not _APT_NAME.fullmatch(stripped):
-            yield Finding("apt-invalid", f"{stripped!r} is not a Debian package name", path,
-                          number, line.find(stripped) + 1)
+            yield Finding(
+                "apt-invalid",
+                f"{stripped!r} is not a Debian package name",
+                path,
+                number,
+                line.find(stripped) + 1,
+            )
 
 
-def _runtime_parts(text: str) -> tuple[str, str | None, str | None] | None:
+def runtime_parts(text: str) -> tuple[str, str | None, str | None] | None:
     # repo2docker: split on "-" into 2 (name-version), 4 (name-date) or 5 (name-version-date) parts.
     value = text.strip()
     if not value or "\n" in value:
@@ -42,13 +54,13 @@ def _runtime_parts(text: str) -> tuple[str, str | None, str | None] | None:
 
 def check_runtime(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """``name-version``, ``name-YYYY-MM-DD`` or ``name-version-YYYY-MM-DD`` on one line."""
-    if _runtime_parts(text) is None:
+    if runtime_parts(text) is None:
         yield Finding("runtime-invalid", f"{text.strip()!r} is not a runtime selector", path, 1, 1)
 
 
 def runtime_python(text: str) -> str | None:
     """The Python version of a ``python-X.Y`` runtime.txt."""
-    parts = _runtime_parts(text)
+    parts = runtime_parts(text)
     if parts is None or parts[0] != "python":
         return None
     return parts[1]
@@ -57,10 +69,13 @@ def runtime_python(text: str) -> str | None:
 def check_dockerfile(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """The first instruction is ``FROM`` (``ARG`` may come first)."""
     pending = ""
+    start = 0  # the line where the pending instruction starts
     for number, line in numbered_lines(text):
         stripped = line.strip()
         if not pending and (not stripped or stripped.startswith("#")):
             continue
+        if not pending:
+            start = number
         if stripped.endswith("\\"):
             pending += stripped[:-1]
             continue
@@ -69,13 +84,19 @@ def check_dockerfile(text: str, path: tuple[str | int, ...]) -> Iterator[Finding
         if instruction == "FROM":
             return
         if instruction != "ARG":
-            yield Finding("dockerfile-no-from", f"the first instruction is {instruction!r}, not 'FROM'",
-                          path, number, 1)
+            yield Finding(
+                "dockerfile-no-from",
+                f"the first instruction is {instruction!r}, not 'FROM'",
+                path,
+                start,
+                1,
+            )
             return
     yield Finding("dockerfile-no-from", "the Dockerfile has no 'FROM' instruction", path)
 
 
 def check_start(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """repo2docker's ``start`` must hand over to its arguments."""
-    if not _EXEC_ARGS.search(text):
+    code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
+    if not _EXEC_ARGS.search(code):
         yield Finding("start-no-exec", "the script never runs 'exec \"$@\"'", path)

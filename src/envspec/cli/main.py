@@ -22,12 +22,13 @@ _DESCRIPTION = """\
 Declarative, portable and verifiable notebook environments.
 
 A notebook's environment lives in its metadata (metadata.environment) or in a
-standalone *.envspec.yaml file.  envspec checks it, and (in later versions)
-migrates, packs and unpacks it."""
+standalone *.envspec.yaml file.  envspec checks it (validate), moves it between
+versions of the standard (migrate), embeds the files beside a notebook (pack)
+and writes them back (unpack).  Run 'envspec COMMAND --help' for each command."""
 
 _EPILOG = """\
 exit status: 0 success, 1 problems found, 2 usage error.
-docs: the 'docs/' folder of the envspec repository (mkdocs site)."""
+docs: the envspec documentation site (built from the repository's docs/ folder).""""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,9 +7,16 @@ Field docstrings become the schema's descriptions.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from envspec.models._base import Model
 from envspec.vocabulary import FILES
@@ -32,6 +39,12 @@ COMMIT = r"^([0-9a-f]{40}|[0-9a-f]{64})$"
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(k|M|G|T|Ki|Mi|Gi|Ti)?$"
 PYTHON_PIN = r"^[0-9]+\.[0-9]+(\.[0-9]+)?$"
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
 
 
 class Image(Model):
@@ -92,7 +105,14 @@ class Gpu(Model):
 class Hardware(Model):
     """What the machine needs at least."""
 
-    cpu: Annotated[float, Field(gt=0)] | None = None
+    cpu: (
+        Annotated[
+            int | float,
+            AfterValidator(_positive),
+            WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+        ]
+        | None
+    ) = None
     """CPU cores (fractions allowed)."""
     memory: Annotated[str, StringConstraints(pattern=QUANTITY)] | None = None
     """Memory, as a quantity: bytes or with a suffix ``k M G T Ki Mi Gi Ti``."""
@@ -103,7 +123,9 @@ class Hardware(Model):
 class Provenance(Model):
     """Where this document came from."""
 
-    migrated_from: Annotated[str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+$")] | None = None
+    migrated_from: (
+        Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")] | None
+    ) = None
     """The ``env_ver`` this document was migrated from."""
 
 
@@ -155,6 +177,20 @@ class Environment(Model):
     ) = None
     """Tool-specific data, keyed by tool name. Validators keep it and do not check it."""
 
+    @model_validator(mode="after")
+    def _exactly_known(self) -> Self:
+        # A document of a minor this library knows may not carry unknown members or
+        # file names (a reader of a newer minor keeps them instead).
+        if self.env_ver != "1.0":
+            return self
+        unknown = sorted(set(self.files or {}) - set(FILES))
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a file name of env_ver 1.0")
+        extra = _first_extra(self)
+        if extra:
+            raise ValueError(f"{extra!r} is not a field of env_ver 1.0")
+        return self
+
     @field_validator("env")
     @classmethod
     def _env_names(cls, value: dict[str, str | None] | None) -> dict[str, str | None] | None:
@@ -167,6 +203,20 @@ class Environment(Model):
 
 
 _T = TypeVar("_T", bound=dict[str, Any])
+
+
+def _first_extra(model: Model, prefix: str = "") -> str | None:
+    for name in model.__pydantic_extra__ or {}:
+        return prefix + name
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, Model):
+                found = _first_extra(item, f"{prefix}{name}.")
+                if found:
+                    return found
+    return None
 
 
 def _check_keys(value: _T | None, pattern: str, what: str) -> _T | None:
