@@ -116,7 +116,8 @@ def is_dirty(toplevel: Path, *, ignore: frozenset[Path] = frozenset()) -> bool:
     files in *ignore* (the notebooks being packed: saving one always changes it)."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(toplevel), "status", "--porcelain", "-z"],
+            # Untracked files one by one: a notebook alone in a new folder is not a change.
+            ["git", "-C", str(toplevel), "status", "--porcelain", "-z", "--untracked-files=all"],
             capture_output=True,
             text=True,
             timeout=30,

@@ -1,0 +1,226 @@
+"""Pack on save in a real Jupyter server, through its REST contents API.
+
+A ``jupyter_server`` process is started on 127.0.0.1 with a random token,
+once with envspec enabled as a server extension and once with only the
+``ContentsManager.pre_save_hook`` setting; notebooks are saved with
+``PUT /api/contents/<path>`` as JupyterLab does, and the file on disk is
+checked.  Every wait is bounded, and the server is always stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+pytest.importorskip("jupyter_server", reason="the jupyter extra is not installed")
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 15.0
+ROUTES = {
+    "extension": [
+        "--ServerApp.jpserver_extensions="
+        "{'envspec.jupyter': True, 'jupyter_server_terminals': False, "
+        "'jupyterlab_jupytext': False}",
+    ],
+    "pre_save_hook": [
+        "--ServerApp.jpserver_extensions="
+        "{'jupyter_server_terminals': False, 'jupyterlab_jupytext': False}",
+        "--ContentsManager.pre_save_hook=envspec.jupyter.pre_save_hook",
+    ],
+}
+
+
+@dataclass
+class Server:
+    route: str
+    root: Path
+    url: str
+    token: str
+    log: Path
+
+    def put_notebook(self, path: str, notebook: dict[str, Any], *, token: str | None = "") -> int:
+        """Save *notebook* at *path*; *token* ``""`` is the right one, ``None`` none at all."""
+        body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
+        request = urllib.request.Request(  # noqa: S310 - a fixed http:// URL on 127.0.0.1
+            f"{self.url}/api/contents/{path}", data=body, method="PUT"
+        )
+        request.add_header("Content-Type", "application/json")
+        given = self.token if token == "" else token
+        if given is not None:
+            request.add_header("Authorization", f"token {given}")
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return int(exc.code)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(process: subprocess.Popen[bytes], url: str, token: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    for _ in range(600):  # bounded in count as well as in time
+        if process.poll() is not None:
+            pytest.fail(f"jupyter_server exited with {process.returncode}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            break
+        request = urllib.request.Request(f"{url}/api/status")  # noqa: S310
+        request.add_header("Authorization", f"token {token}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(request, timeout=2) as response,  # noqa: S310
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"jupyter_server did not answer within {START_TIMEOUT}s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def running_server(root: Path, home: Path, route: str) -> Iterator[Server]:
+    port, token = free_port(), secrets.token_hex(16)
+    url = f"http://{HOST}:{port}"
+    log = home / "server.log"
+    env = {
+        **os.environ,
+        # Keep the server's own files (runtime, config, data) out of the user's home.
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        f"--ServerApp.ip={HOST}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.open_browser=False",
+        f"--ServerApp.root_dir={root}",
+        "--allow-root",
+        *ROUTES[route],
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
+        try:
+            wait_until_up(process, url, token, log)
+            yield Server(route, root, url, token, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module", params=sorted(ROUTES))
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("root")
+    home = tmp_path_factory.mktemp("home")
+    with running_server(root, home, request.param) as running:
+        yield running
+
+
+def new_notebook() -> dict[str, Any]:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("print(1)", id="c1")]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    return json.loads(nbformat.writes(notebook))  # plain JSON, as a browser sends it
+
+
+def folder(server: Server, name: str, files: dict[str, str]) -> Path:
+    path = server.root / name
+    for file, text in files.items():
+        (path / file).parent.mkdir(parents=True, exist_ok=True)
+        (path / file).write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_a_save_embeds_the_environment_file(server):
+    requirements = "numpy==2.1.2\r\npandas>=2.2  # ünïcode \U0001d518"
+    where = folder(server, "project", {"requirements.txt": requirements})
+
+    status = server.put_notebook("project/analysis.ipynb", new_notebook())
+
+    assert status == 201, server.log.read_text()
+    on_disk = json.loads((where / "analysis.ipynb").read_bytes())
+    env = on_disk["metadata"]["environment"]
+    assert env["files"] == {"requirements.txt": requirements}
+    assert env["kernel"] == {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3 (ipykernel)",
+    }
+    assert on_disk["cells"] == new_notebook()["cells"]
+
+
+def test_a_second_save_follows_the_folder(server):
+    where = folder(server, "again", {"requirements.txt": "numpy\n"})
+    assert server.put_notebook("again/nb.ipynb", new_notebook()) == 201
+    (where / "requirements.txt").write_text("numpy\npandas\n")
+    (where / "apt.txt").write_text("git\n")
+
+    assert server.put_notebook("again/nb.ipynb", new_notebook()) == 200
+
+    env = json.loads((where / "nb.ipynb").read_bytes())["metadata"]["environment"]
+    assert env["files"] == {"requirements.txt": "numpy\npandas\n", "apt.txt": "git\n"}
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"], ids=["no-token", "bad-token"])
+def test_a_save_without_the_token_is_refused(server, token):
+    folder(server, "locked", {"requirements.txt": "numpy\n"})
+    name = f"locked/{'none' if token is None else 'bad'}.ipynb"
+
+    status = server.put_notebook(name, new_notebook(), token=token)
+
+    assert status == 403
+    assert not (server.root / name).exists()
+
+
+def test_the_hook_never_fails_a_save(server):
+    where = folder(
+        server, "conflict", {"binder/requirements.txt": "a\n", ".binder/requirements.txt": "b\n"}
+    )
+    notebook = new_notebook()
+
+    status = server.put_notebook("conflict/nb.ipynb", notebook)
+
+    assert status == 201, server.log.read_text()
+    assert json.loads((where / "nb.ipynb").read_bytes()) == notebook  # saved unchanged
+    assert "was saved without refreshing its environment" in server.log.read_text()
+
+
+def test_the_extension_announces_itself(server):
+    loaded = "notebooks' environments are packed on save" in server.log.read_text()
+    # Only the extension route loads the extension; the other relies on the setting alone.
+    assert loaded == (server.route == "extension")
