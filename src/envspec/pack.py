@@ -34,6 +34,7 @@ NOT_EMBEDDABLE: Mapping[str, str] = {
     "REQUIRE": "the obsolete Julia format (repo2docker rejects it too)",
     "setup.sh": "0.1's name for the setup script; rename it to postBuild",
 }
+_ROOT_ONLY = frozenset({"setup.py", "pyproject.toml", "DESCRIPTION"})
 _ORDER = (
     "env_ver",
     "files",
@@ -110,6 +111,10 @@ def collect(source_dir: str | os.PathLike[str]) -> Collected:
                 )
             )
     for name, reason in NOT_EMBEDDABLE.items():
+        # repo2docker reads the "install the repository" files only at the root, and only
+        # when there is no binder folder: elsewhere they are not environment inputs at all.
+        if name in _ROOT_ONLY and binder:
+            continue
         if (folder / name).is_file():
             ignored.append((os.path.relpath(folder / name, root), reason))
     return Collected(folder, files, tuple(ignored), tuple(diagnostics))

@@ -11,6 +11,7 @@ unless ``force``.
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -130,8 +131,16 @@ def unpack_environment(
 
 
 def _write_in(fd: int, name: str, data: bytes, mode: int) -> None:
-    tmp = f".{name}.envspec-{os.getpid()}.tmp"
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=fd)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    for _ in range(100):  # a fresh random name; O_EXCL never reuses a leftover file
+        tmp = f".{name}.envspec-{secrets.token_hex(6)}.tmp"
+        try:
+            handle = os.open(tmp, flags, 0o600, dir_fd=fd)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"no free temporary name for {name!r}")
     try:
         view = memoryview(data)
         while view:

@@ -28,7 +28,9 @@ examples:
   envspec pack analysis.ipynb --image quay.io/jupyter/scipy-notebook:2024-05-27@sha256:...
   envspec pack --check *.ipynb        # CI: fail when a notebook is out of date
 
-exit status: 0 done, 1 a notebook failed or (with --check) is out of date, 2 usage error."""
+exit status: 0 done; 1 a notebook failed, its packed environment has errors (it is
+still written, and the errors are listed), or (with --check) it is out of date;
+2 usage error."""
 
 
 def register(commands: Any) -> None:
@@ -99,6 +101,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"{len(outcomes)} {noun}: {changed} {verb}, {len(outcomes) - changed - failed} up to date, "
         f"{failed} failed\n"
     )
-    if failed or (args.check and changed):
+    invalid = any(d.severity == "error" for o in outcomes for d in o.diagnostics)
+    if failed or invalid or (args.check and changed):
         return EXIT_FAIL
     return EXIT_OK
