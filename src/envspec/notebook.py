@@ -9,6 +9,7 @@ decoder is used.
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,8 +20,11 @@ __all__ = ["DocumentKind", "ReadResult", "kind_of", "read_document"]
 
 DocumentKind = Literal["notebook", "envfile-json", "envfile-yaml"]
 
-_ENVFILE_SUFFIXES = {".envspec.yaml": "envfile-yaml", ".envspec.yml": "envfile-yaml",
-                     ".envspec.json": "envfile-json"}
+_ENVFILE_SUFFIXES = {
+    ".envspec.yaml": "envfile-yaml",
+    ".envspec.yml": "envfile-yaml",
+    ".envspec.json": "envfile-json",
+}
 
 
 def kind_of(name: str) -> DocumentKind | None:
@@ -66,28 +70,71 @@ def read_document(data: bytes, kind: DocumentKind, *, fast: bool = False) -> Rea
     on large batches).  Either way the whole file must be well-formed.
     """
     result = ReadResult()
-    if not data.strip():
-        result.findings.append(Finding("empty-file", "the file is empty" if not data else
-                                       "the file contains only white space"))
+    if not data or data.isspace():  # isspace, unlike strip, copies nothing
+        result.findings.append(
+            Finding(
+                "empty-file",
+                "the file is empty" if not data else "the file contains only white space",
+            )
+        )
         return result
+    skipped = 0
     if data.startswith(b"\xef\xbb\xbf"):
-        result.findings.append(Finding("bom", "the file starts with a UTF-8 byte order mark", (), 1, 1))
+        result.findings.append(
+            Finding("bom", "the file starts with a UTF-8 byte order mark", (), 1, 1)
+        )
         data = data[3:]
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            result.findings.append(Finding(
-                "not-utf8", f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
-                (), line, column))
-            return result
+        skipped = 3
+    bad = None if data.isascii() else _first_non_utf8(data)
+    if bad is not None:
+        line_start = data.rfind(b"\n", 0, bad) + 1
+        line = data.count(b"\n", 0, bad) + 1
+        # Columns count characters, as everywhere else; the line up to *bad* is valid UTF-8.
+        column = len(data[line_start:bad].decode("utf-8")) + 1
+        result.findings.append(
+            Finding(
+                "not-utf8",
+                f"byte 0x{data[bad]:02x} at offset {bad + skipped} is not UTF-8",
+                (),
+                line,
+                column,
+            )
+        )
+        return result
     if kind == "envfile-yaml":
         return _read_yaml(data.decode("utf-8"), result)
     if kind == "notebook" and fast:
         return _read_fast(data, result)
     return _read_json(data, kind, result)
+
+
+def _first_non_utf8(data: bytes) -> int | None:
+    """Offset of the first byte that is not UTF-8, checked in chunks (no copy of the text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(view[start : start + step], final=start + step >= len(data))
+        except UnicodeDecodeError as exc:
+            return start - pending + exc.start
+    return None
+
+
+def _check_metadata(document: dict[str, Any], result: ReadResult) -> ReadResult:
+    # One verdict for both decoders: msgspec gives UNSET for a missing member.
+    metadata = document.get("metadata")
+    if isinstance(metadata, dict):
+        result.document = {"metadata": metadata}
+        return result
+    message = (
+        "the notebook has no 'metadata' object"
+        if "metadata" not in document
+        else "the notebook's 'metadata' is not an object"
+    )
+    result.findings.append(Finding("not-a-notebook", message, ("metadata",)))
+    return result
 
 
 def _read_fast(data: bytes, result: ReadResult) -> ReadResult:
@@ -106,39 +153,27 @@ def _read_fast(data: bytes, result: ReadResult) -> ReadResult:
         # Malformed for msgspec: confirm with the standard library (which also
         # gives line and column, and accepts a few things msgspec does not).
         return _read_json(data, "notebook", result)
-    metadata = notebook.metadata
-    if metadata is msgspec.UNSET:
-        result.findings.append(Finding("not-a-notebook", "the notebook has no 'metadata' object"))
-        return result
-    if not isinstance(metadata, dict):
-        result.findings.append(Finding("not-a-notebook", "'metadata' is not an object", ("metadata",)))
-        return result
-    result.document = {"metadata": metadata}
-    return result
+    present = {} if notebook.metadata is msgspec.UNSET else {"metadata": notebook.metadata}
+    return _check_metadata(present, result)
 
 
 def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResult:
     try:
-        document = json.loads(data)
+        # Decode first: json.loads(bytes) would also accept UTF-16 and UTF-32.
+        document = json.loads(data.decode("utf-8"))
     except json.JSONDecodeError as exc:
         result.findings.append(Finding("invalid-json", exc.msg, (), exc.lineno, exc.colno))
         return result
     except RecursionError:
         result.findings.append(Finding("too-deep", "the JSON is nested too deeply to read"))
         return result
-    if kind == "notebook":
-        if not isinstance(document, dict):
-            result.findings.append(Finding("not-a-notebook", "the top level is not a JSON object"))
-            return result
-        metadata = document.get("metadata")
-        if not isinstance(metadata, dict):
-            what = "has no 'metadata' object" if metadata is None else "'metadata' is not an object"
-            result.findings.append(Finding("not-a-notebook", f"the notebook {what}", ("metadata",)))
-            return result
-        result.document = {"metadata": metadata}
-    else:
+    if kind != "notebook":
         result.document = document
-    return result
+        return result
+    if not isinstance(document, dict):
+        result.findings.append(Finding("not-a-notebook", "the top level is not a JSON object"))
+        return result
+    return _check_metadata(document, result)
 
 
 def _read_yaml(text: str, result: ReadResult) -> ReadResult:
@@ -146,8 +181,15 @@ def _read_yaml(text: str, result: ReadResult) -> ReadResult:
 
     document, problem = load_yaml(text)
     if problem is not None:
-        result.findings.append(Finding(problem.code, problem.message, (), problem.line,  # type: ignore[arg-type]
-                                       problem.column))
+        result.findings.append(
+            Finding(
+                problem.code,  # type: ignore[arg-type]
+                problem.message,
+                (),
+                problem.line,
+                problem.column,
+            )
+        )
         return result
     result.document = document
     return result

@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,12 +87,19 @@ def _diagnostic(finding: Finding, file: str, base: str, text_base: bool) -> Diag
 
 
 def validate_environment(
-    environment: object, *, kernelspec: object = None, file: str = "<environment>", pointer: str = ""
+    environment: object,
+    *,
+    kernelspec: object = None,
+    file: str = "<environment>",
+    pointer: str = "",
 ) -> list[Diagnostic]:
     """Diagnostics for one decoded environment object (what tools holding a dict call)."""
     from envspec.checks import check_environment
 
-    return [_diagnostic(f, file, pointer, True) for f in check_environment(environment, kernelspec=kernelspec)]
+    return [
+        _diagnostic(f, file, pointer, True)
+        for f in check_environment(environment, kernelspec=kernelspec)
+    ]
 
 
 class _EnvCache:
@@ -106,11 +114,14 @@ class _EnvCache:
         if self.store is None:
             return check_environment(env, kernelspec=kernelspec)
         key = _hash_json([env, kernelspec if isinstance(env, dict) and "kernel" in env else None])
-        cached = self.store.get(key)
-        if cached is not None:
-            return [Finding(c, m, tuple(p), ln, col, h) for c, m, p, ln, col, h in cached]
+        try:
+            return [Finding(c, m, tuple(p), ln, col, h) for c, m, p, ln, col, h in self.store[key]]
+        except (KeyError, TypeError, ValueError):
+            pass  # not cached, or a damaged entry: check again
         findings = check_environment(env, kernelspec=kernelspec)
-        self.store[key] = [[f.code, f.message, list(f.path), f.line, f.column, f.hint] for f in findings]
+        self.store[key] = [
+            [f.code, f.message, list(f.path), f.line, f.column, f.hint] for f in findings
+        ]
         return findings
 
 
@@ -134,9 +145,21 @@ def validate_bytes(
     """The verdict on the contents of one file; *name* is used in locations (and for the kind)."""
     kind = kind or kind_of(name)
     if kind is None:
-        return FileReport(name, (_diagnostic(
-            Finding("unknown-file-type", f"{Path(name).name!r} is not a notebook or envspec file"),
-            name, "", False),), None)
+        return FileReport(
+            name,
+            (
+                _diagnostic(
+                    Finding(
+                        "unknown-file-type",
+                        f"{Path(name).name!r} is not a notebook or envspec file",
+                    ),
+                    name,
+                    "",
+                    False,
+                ),
+            ),
+            None,
+        )
     read = read_document(data, kind, fast=fast)
     diagnostics = [_diagnostic(f, name, "", False) for f in read.findings]
     if read.document is None:
@@ -150,14 +173,32 @@ def validate_bytes(
             findings = envs.findings(metadata["environment"], metadata.get("kernelspec"))
             diagnostics += [_diagnostic(f, name, _ENV_POINTER, True) for f in findings]
         elif isinstance(metadata.get("env"), dict):
-            diagnostics.append(_diagnostic(Finding(
-                "legacy-env-key", "the environment is stored under 'metadata.env'", ("metadata", "env")),
-                name, "", False))
+            diagnostics.append(
+                _diagnostic(
+                    Finding(
+                        "legacy-env-key",
+                        "the environment is stored under 'metadata.env'",
+                        ("metadata", "env"),
+                    ),
+                    name,
+                    "",
+                    False,
+                )
+            )
             has_env = True
         if not has_env and require:
-            diagnostics.append(_diagnostic(Finding(
-                "environment-missing", "the notebook has no 'metadata.environment'", ("metadata",)),
-                name, "", False))
+            diagnostics.append(
+                _diagnostic(
+                    Finding(
+                        "environment-missing",
+                        "the notebook has no 'metadata.environment'",
+                        ("metadata",),
+                    ),
+                    name,
+                    "",
+                    False,
+                )
+            )
     else:
         has_env = True
         findings = envs.findings(read.document, None)
@@ -188,7 +229,9 @@ def validate_paths(
     fast = _batch_size(files) > FAST_DECODE_THRESHOLD
     reports: list[FileReport] = []
     for index, (path, explicit) in enumerate(files):
-        reports.append(_validate_one(path, explicit, require=require, fast=fast, cache=cache, envs=envs))
+        reports.append(
+            _validate_one(path, explicit, require=require, fast=fast, cache=cache, envs=envs)
+        )
         if progress is not None:
             progress(index + 1, len(files))
     if cache is not None:
@@ -224,12 +267,22 @@ def _validate_one(
             if hit is not None:
                 return _apply_require(hit, require)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            # A FIFO would block and a device may never end: read regular files only.
+            raise OSError(0, "not a regular file")
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return FileReport(path, (_diagnostic(
-            Finding("file-unreadable", f"cannot read the file: {reason}"), path, "", False),), None)
+        return FileReport(
+            path,
+            (
+                _diagnostic(
+                    Finding("file-unreadable", f"cannot read the file: {reason}"), path, "", False
+                ),
+            ),
+            None,
+        )
     report = validate_bytes(data, path, kind=kind, require=False, fast=fast, _envs=envs)
     if cache is not None and stat_key is not None:
         cache.record(path, stat_key, report)
@@ -238,8 +291,14 @@ def _validate_one(
 
 def _apply_require(report: FileReport, require: bool) -> FileReport:
     if require and report.has_environment is False:
-        missing = _diagnostic(Finding("environment-missing", "the notebook has no 'metadata.environment'",
-                                      ("metadata",)), report.path, "", False)
+        missing = _diagnostic(
+            Finding(
+                "environment-missing", "the notebook has no 'metadata.environment'", ("metadata",)
+            ),
+            report.path,
+            "",
+            False,
+        )
         return FileReport(report.path, (*report.diagnostics, missing), False)
     return report
 
@@ -256,27 +315,43 @@ class _Cache:
             data = json.loads(self.file.read_bytes())
         except (OSError, ValueError):
             data = {}
-        self.files: dict[str, Any] = data.get("files", {}) if isinstance(data, dict) else {}
-        self.envs: dict[str, Any] = data.get("envs", {}) if isinstance(data, dict) else {}
+        data = data if isinstance(data, dict) else {}
+        files, envs = data.get("files"), data.get("envs")
+        # A damaged cache only costs speed: anything of the wrong shape is dropped.
+        self.files: dict[str, Any] = files if isinstance(files, dict) else {}
+        self.envs: dict[str, Any] = envs if isinstance(envs, dict) else {}
         self.dirty = False
 
     def lookup(self, path: str, stat_key: str) -> FileReport | None:
         entry = self.files.get(os.path.abspath(path))
-        if not entry or entry[0] != stat_key:
-            return None
-        diagnostics = tuple(
-            Diagnostic(code=d[0], severity=d[1], message=d[2], file=path, pointer=d[3], line=d[4],
-                       column=d[5], hint=d[6])
-            for d in entry[2]
-        )
-        return FileReport(path, diagnostics, entry[1])
+        try:
+            if entry[0] != stat_key:  # type: ignore[index]
+                return None
+            diagnostics = tuple(
+                Diagnostic(
+                    code=code,
+                    severity=severity,
+                    message=message,
+                    file=path,
+                    pointer=pointer,
+                    line=line,
+                    column=column,
+                    hint=hint,
+                )
+                for code, severity, message, pointer, line, column, hint in entry[2]  # type: ignore[index]
+            )
+            return FileReport(path, diagnostics, entry[1])  # type: ignore[index]
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None  # not cached, or a damaged entry: read the file again
 
     def record(self, path: str, stat_key: str, report: FileReport) -> None:
         self.files[os.path.abspath(path)] = [
             stat_key,
             report.has_environment,
-            [[d.code, d.severity, d.message, d.pointer, d.line, d.column, d.hint]
-             for d in report.diagnostics],
+            [
+                [d.code, d.severity, d.message, d.pointer, d.line, d.column, d.hint]
+                for d in report.diagnostics
+            ],
         ]
         self.dirty = True
 
@@ -290,7 +365,9 @@ class _Cache:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder.parent / ".gitignore"
             if not ignore.exists():
-                ignore.write_text("# Created by envspec: the verdict cache is not for version control.\n*\n")
+                ignore.write_text(
+                    "# Created by envspec: the verdict cache is not for version control.\n*\n"
+                )
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"files": self.files, "envs": self.envs}, handle, separators=(",", ":"))

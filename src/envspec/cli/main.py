@@ -28,7 +28,7 @@ and writes them back (unpack).  Run 'envspec COMMAND --help' for each command.""
 
 _EPILOG = """\
 exit status: 0 success, 1 problems found, 2 usage error.
-docs: the envspec documentation site (built from the repository's docs/ folder).""""
+docs: the envspec documentation site (built from the repository's docs/ folder)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

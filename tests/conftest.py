@@ -1,0 +1,190 @@
+"""Shared fixtures: notebooks written the way Jupyter writes them, and the CLI run two ways.
+
+* ``write_notebook`` writes a notebook in nbformat's canonical layout (what
+  ``nbformat.write`` and Jupyter produce) with a given ``metadata.environment``.
+* ``write_file`` writes any other file (standalone envspec files, hostile bytes).
+* ``run_cli`` runs ``envspec`` in this process and returns (exit code, stdout, stderr).
+* ``run_console`` runs the installed ``envspec`` console script in a subprocess.
+
+Every test gets its own verdict cache (``ENVSPEC_CACHE_DIR``), so no test reads
+another's verdicts and nothing is written to the repository.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import nbformat
+import pytest
+
+from envspec.cli.main import main
+
+#: The repository root (this file is ``tests/conftest.py``).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: ``environment=NO_ENVIRONMENT``: the notebook has no ``metadata.environment``.
+NO_ENVIRONMENT: Any = object()
+
+PYTHON_KERNELSPEC = {
+    "name": "python3",
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+}
+
+#: A valid 1.0 environment whose kernel matches ``PYTHON_KERNELSPEC``.
+GOOD_ENVIRONMENT: dict[str, Any] = {
+    "env_ver": "1.0",
+    "python": "3.12",
+    "kernel": {"name": "python3", "language": "python"},
+    "files": {"requirements.txt": "numpy==2.1.2\npandas>=2.2\n"},
+}
+
+
+class CliResult(NamedTuple):
+    """What a CLI run gave: unpacks as ``code, out, err``."""
+
+    code: int
+    out: str
+    err: str
+
+
+def make_notebook(
+    environment: object = NO_ENVIRONMENT,
+    *,
+    kernelspec: Mapping[str, Any] | None = PYTHON_KERNELSPEC,
+    metadata: Mapping[str, Any] | None = None,
+    cells: list[Any] | None = None,
+) -> nbformat.NotebookNode:
+    """A v4 notebook with *environment* as ``metadata.environment``."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = (
+        cells
+        if cells is not None
+        else [
+            nbformat.v4.new_markdown_cell("# Analysis", id="intro"),
+            nbformat.v4.new_code_cell("import numpy as np\nnp.arange(3)", id="code-1"),
+        ]
+    )
+    if kernelspec is not None:
+        notebook.metadata["kernelspec"] = dict(kernelspec)
+    if environment is not NO_ENVIRONMENT:
+        notebook.metadata["environment"] = environment
+    notebook.metadata.update(metadata or {})
+    return notebook
+
+
+def notebook_text(environment: object = NO_ENVIRONMENT, **kwargs: Any) -> str:
+    """The canonical text of :func:`make_notebook` (what ``nbformat.write`` writes)."""
+    return nbformat.writes(make_notebook(environment, **kwargs)) + "\n"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / ".envspec_cache"
+    monkeypatch.setenv("ENVSPEC_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def cache_dir(_own_cache: Path) -> Path:
+    """The verdict cache of this test (``$ENVSPEC_CACHE_DIR``; not created yet)."""
+    return _own_cache
+
+
+@pytest.fixture
+def write_notebook(tmp_path: Path) -> Callable[..., Path]:
+    """``write_notebook(name, environment=..., kernelspec=..., metadata=..., cells=...)``.
+
+    Writes with ``nbformat.write`` below ``tmp_path`` (folders in *name* are
+    created) and returns the path.  Leave *environment* out for a notebook
+    without one.
+    """
+
+    def write(
+        name: str = "analysis.ipynb", environment: object = NO_ENVIRONMENT, **kwargs: Any
+    ) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(make_notebook(environment, **kwargs), path)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
+    """``write_file(name, content)``: text is written as UTF-8, bytes as they are."""
+
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., CliResult]:
+    """``run_cli(*args)``: ``envspec.cli.main.main`` in this process, with captured streams."""
+
+    def run(*args: str | os.PathLike[str]) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        code = main([os.fspath(a) for a in args], stdout=out, stderr=err)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+def console_script(name: str = "envspec") -> str:
+    """The installed console script *name* of this interpreter's environment."""
+    scripts = Path(sysconfig.get_path("scripts"))
+    for candidate in (scripts / name, scripts / f"{name}.exe"):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"the {name!r} console script is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture
+def run_console(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run_console(*args, cwd=tmp_path, env=None)``: the real ``envspec`` in a subprocess."""
+    script = console_script()
+
+    def run(
+        *args: str | os.PathLike[str],
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [script, *(os.fspath(a) for a in args)],
+            cwd=cwd or tmp_path,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            timeout=timeout,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def python_exe() -> str:
+    """The interpreter running the tests (``python -m envspec`` and import checks)."""
+    return sys.executable
