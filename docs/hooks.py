@@ -15,7 +15,16 @@ A page asks for generated content with an HTML comment on a line of its own:
 ``<!-- envspec:pre-commit-hooks -->``
     the hooks of ``.pre-commit-hooks.yaml``;
 ``<!-- envspec:run snippets/NAME.py -->``
-    a runnable example from ``docs/snippets/`` and what it prints.
+    a runnable example from ``docs/snippets/`` and what it prints;
+``<!-- envspec:not-embeddable -->``
+    the files repo2docker reads that ``envspec pack`` reports instead of
+    embedding, with the reason (``envspec.pack.NOT_EMBEDDABLE``);
+``<!-- envspec:binder-examples -->``
+    sets of embedded files, and what the ``ignored-by-binder`` rule
+    (``envspec.checks.consistency.binder_ignored``) says Binder ignores in each;
+``<!-- envspec:pack-session STEP -->``
+    one step of a worked ``envspec pack`` / ``envspec unpack`` session, run
+    for real in a temporary git repository (see ``_PACK_SESSION``).
 
 Anything generated is checked while it is generated (each diagnostic example
 must report its own code, each snippet must run), so the build fails when the
@@ -47,9 +56,12 @@ from mkdocs.structure.pages import Page
 from ruamel.yaml import YAML
 
 from envspec._codes import CODES
+from envspec.checks.consistency import binder_ignored
 from envspec.cli.main import build_parser, main
 from envspec.diagnostics import CodeInfo
+from envspec.pack import NOT_EMBEDDABLE
 from envspec.schema import SCHEMA_IDS, load, schema_filename
+from envspec.vocabulary import FILES
 
 _MARKER = re.compile(
     r"^<!--\s*envspec:(?P<name>[a-z-]+)(?:\s+(?P<arg>[^\s>]+))?\s*-->$", re.MULTILINE
@@ -89,6 +101,7 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
     docs_dir = Path(config.docs_dir)
     root = Path(config.config_file_path).parent
     helped = {m["arg"] for m in _MARKER.finditer(markdown) if m["name"] == "help"}
+    session: dict[str, str] = {}
     if helped:
         missing = sorted(set(_subcommands()) - helped)
         if missing:
@@ -105,6 +118,9 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
             "schemas": _schemas,
             "pre-commit-hooks": lambda: _pre_commit_hooks(root),
             "run": lambda: _run_snippet(docs_dir, arg),
+            "not-embeddable": _not_embeddable,
+            "binder-examples": _binder_examples,
+            "pack-session": lambda: _pack_session_step(session, arg),
         }
         generate = generators.get(name)
         if generate is None:
@@ -418,3 +434,198 @@ def _run_snippet(docs_dir: Path, relative: str | None) -> str:
         raise PluginError(f"snippet {relative!r} failed: {exc!r}") from exc
     code = path.read_text(encoding="utf-8")
     return "\n\n".join([_fence(code, "python"), "Output:", _fence(out.getvalue())])
+
+
+# ------------------------------------------------------------ pack/unpack
+
+
+def _not_embeddable() -> str:
+    """The files pack reports instead of embedding, with the reason."""
+    lines = ["| File | Why it is not embedded |", "|---|---|"]
+    for name, reason in NOT_EMBEDDABLE.items():
+        if name in FILES:
+            raise PluginError(f"{name!r} is both embeddable and listed as not embeddable")
+        lines.append(f"| `{name}` | {reason[:1].upper()}{reason[1:]}. |")
+    return "\n".join(lines)
+
+
+#: Sets of embedded files (name -> content; only runtime.txt's content matters)
+#: and the build repo2docker selects for them.
+_BINDER_EXAMPLES: tuple[tuple[dict[str, str], str], ...] = (
+    ({"Dockerfile": "", "requirements.txt": "", "apt.txt": "", "postBuild": ""}, "Dockerfile"),
+    ({"Project.toml": "", "default.nix": "", "requirements.txt": ""}, "Julia"),
+    ({"default.nix": "", "environment.yml": "", "apt.txt": "", "postBuild": ""}, "Nix"),
+    ({"runtime.txt": "r-4.4-2024-06-01", "install.R": "", "requirements.txt": ""}, "R"),
+    ({"environment.yml": "", "requirements.txt": "", "runtime.txt": "python-3.12"}, "conda"),
+    ({"Pipfile": "", "Pipfile.lock": "", "requirements.txt": ""}, "Pipfile"),
+    ({"requirements.txt": "", "runtime.txt": "python-3.12", "apt.txt": "", "start": ""}, "Python"),
+    ({"pylock.toml": "", "manifest.scm": "", "requirements.txt": ""}, "Python"),
+)
+
+
+def _binder_examples() -> str:
+    """What ``ignored-by-binder`` reports for typical sets of embedded files."""
+    lines = [
+        "| Embedded files | Build Binder selects | Reported as ignored by Binder |",
+        "|---|---|---|",
+    ]
+    for files, build in _BINDER_EXAMPLES:
+        unknown = set(files) - set(FILES)
+        if unknown:
+            raise PluginError(f"the Binder examples use unknown file names {sorted(unknown)}")
+        shown = ", ".join(
+            f"`{name}` (`{text}`)" if name == "runtime.txt" else f"`{name}`"
+            for name, text in files.items()
+        )
+        ignored = binder_ignored(files)
+        reported = (
+            ", ".join(
+                f"`{name}` (because of `{winner}`)" for name, winner in sorted(ignored.items())
+            )
+            or "nothing"
+        )
+        lines.append(f"| {shown} | {build} | {reported} |")
+    return "\n".join(lines)
+
+
+#: The worked example's project: file name -> bytes.  ``requirements.txt`` has
+#: Windows line endings and no final newline, to show that bytes are kept.
+_SESSION_FILES = {
+    "analysis.ipynb": b"""\
+{
+ "cells": [],
+ "metadata": {
+  "environment": {
+   "env_ver": "1.0",
+   "python": "3.12",
+   "env": {"WANDB_API_KEY": null}
+  },
+  "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+ },
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+""",
+    "requirements.txt": b"numpy==2.1.0\r\npandas==2.2.3  # data frames",
+    "postBuild": b"#!/bin/sh\nset -e\njupyter labextension list\n",
+    "setup.py": b'from setuptools import setup\n\nsetup(name="analysis")\n',
+}
+_SESSION_LANGUAGES = {".ipynb": "json", ".py": "python", "postBuild": "sh"}
+_SESSION_REMOTE = "https://ada:s3cret@git.example.org/lab/analysis.git"
+_SESSION_HOME = "/home/ada"
+_SESSION_DATE = "2025-01-06T12:00:00+00:00"
+_SESSION_OUT = "../unpacked"
+#: Each step: the commands it runs (in the project folder), in order.
+_PACK_SESSION: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("pack", (("pack", "analysis.ipynb"),)),
+    ("again", (("pack", "analysis.ipynb"), ("pack", "--check", "analysis.ipynb"))),
+    ("unpack", (("unpack", "analysis.ipynb", "-o", _SESSION_OUT),)),
+    ("unpack-again", (("unpack", "analysis.ipynb", "-o", _SESSION_OUT),)),
+    ("dirty", (("pack", "--check", "analysis.ipynb"),)),
+)
+
+
+def _git(folder: Path, *args: str, env: dict[str, str]) -> None:
+    subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
+
+
+def _pack_session() -> dict[str, str]:
+    """Run the worked example once; return each step's text (Markdown)."""
+    steps: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="envspec-docs-") as tmp:
+        root = Path(tmp).resolve()
+        project = root / "analysis"
+        project.mkdir()
+        for name, data in _SESSION_FILES.items():
+            (project / name).write_bytes(data)
+        (project / "postBuild").chmod(0o755)
+        env = {
+            **os.environ,
+            "ENVSPEC_CACHE_DIR": str(root / "cache"),
+            "NO_COLOR": "1",
+            "COLUMNS": _HELP_COLUMNS,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada",
+            "GIT_AUTHOR_EMAIL": "ada@example.org",
+            "GIT_COMMITTER_NAME": "Ada",
+            "GIT_COMMITTER_EMAIL": "ada@example.org",
+            "GIT_AUTHOR_DATE": _SESSION_DATE,
+            "GIT_COMMITTER_DATE": _SESSION_DATE,
+        }
+        _git(project, "init", "-q", env=env)
+        _git(project, "remote", "add", "origin", _SESSION_REMOTE, env=env)
+        _git(project, "add", "-A", env=env)
+        _git(project, "commit", "-q", "-m", "Analysis", env=env)
+
+        def shown(text: str) -> str:
+            return text.replace(str(root), _SESSION_HOME).replace(tmp, _SESSION_HOME)
+
+        def run(argv: tuple[str, ...]) -> str:
+            done = subprocess.run(
+                [sys.executable, "-c", _LAUNCHER, *argv],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            output = shown(done.stdout + done.stderr)
+            return f"$ envspec {' '.join(argv)}\n{output}$ echo $?\n{done.returncode}"
+
+        for step, commands in _PACK_SESSION:
+            if step == "dirty":
+                (project / "requirements.txt").write_bytes(b"numpy==2.2.0\n")
+            steps[step] = _fence("\n".join(run(argv) for argv in commands))
+            if step == "pack":
+                notebook = json.loads((project / "analysis.ipynb").read_bytes())
+                environment = notebook["metadata"].get("environment")
+                if not isinstance(environment, dict):
+                    raise PluginError(f"the worked example was not packed:\n{steps[step]}")
+                steps["environment"] = _fence(json.dumps(environment, indent=1), "json")
+            if step == "unpack":
+                steps["unpacked"] = _unpacked_table(project, (project / _SESSION_OUT).resolve())
+        steps["files"] = _session_files()
+    return steps
+
+
+def _unpacked_table(project: Path, out: Path) -> str:
+    """The unpacked files, their modes, and whether their bytes equal the originals."""
+    lines = ["| File | Mode | Same bytes as the original |", "|---|---|---|"]
+    for path in sorted(out.iterdir()):
+        same = path.read_bytes() == (project / path.name).read_bytes()
+        if not same:
+            raise PluginError(f"the worked example unpacked {path.name!r} with other bytes")
+        mode = path.stat().st_mode & 0o777
+        lines.append(f"| `{path.name}` | `{mode:o}` ({_rwx(mode)}) | yes |")
+    return "\n".join(lines)
+
+
+def _rwx(mode: int) -> str:
+    return "".join(
+        char if mode & (1 << (8 - index)) else "-" for index, char in enumerate("rwxrwxrwx")
+    )
+
+
+def _session_files() -> str:
+    """The files of the worked example's project, as they are on disk."""
+    parts = []
+    for name, data in _SESSION_FILES.items():
+        text = data.decode("utf-8")
+        note = ""
+        if "\r\n" in text:
+            note = " (Windows line endings, shown here as `␍`, and no final newline)"
+            text = text.replace("\r\n", "␍\n")
+        language = _SESSION_LANGUAGES.get(Path(name).suffix or name, "text")
+        parts.append(f"`{name}`{note}:\n\n" + _fence(text, language))
+    return "\n\n".join(parts)
+
+
+def _pack_session_step(session: dict[str, str], step: str | None) -> str:
+    if not session:
+        session.update(_pack_session())
+    if step not in session:
+        raise PluginError(
+            f"'envspec:pack-session' needs one of the steps {sorted(session)}, not {step!r}"
+        )
+    return session[step]
