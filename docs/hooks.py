@@ -480,7 +480,8 @@ def _binder_examples() -> str:
         ignored = binder_ignored(files)
         reported = (
             ", ".join(
-                f"`{name}` (because of `{winner}`)" for name, winner in sorted(ignored.items())
+                (f"`{name}` (because of `{winner}`)" if winner else f"`{name}` (nothing uses it)")
+                for name, winner in sorted(ignored.items())
             )
             or "nothing"
         )

@@ -203,3 +203,28 @@ def test_the_notebooks_being_packed_do_not_count_as_changes(repo, run_cli):
 )
 def test_strip_credentials(url, clean):
     assert strip_credentials(url) == clean
+
+
+def test_committing_the_packed_notebook_keeps_pack_check_green(repo, run_cli):
+    """A notebook cannot record the commit that contains it: committing it moves HEAD.
+    The recorded commit is refreshed only when something else changes."""
+    notebook = repo / "analysis" / "nb.ipynb"
+    assert run_cli("pack", notebook)[0] == 0
+    recorded = environment_of(notebook)["git"]["commit"]
+    git(repo, "commit", "-q", "-am", "pack")
+    assert git(repo, "rev-parse", "HEAD") != recorded
+
+    code, out, _ = run_cli("pack", "--check", notebook)
+    assert code == 0, out
+    assert "up to date" in out
+    assert run_cli("pack", notebook)[0] == 0
+    assert environment_of(notebook)["git"]["commit"] == recorded
+
+    # A real change of the environment refreshes the commit too.
+    (repo / "analysis" / "requirements.txt").write_text("numpy\npandas\n")
+    git(repo, "commit", "-q", "-am", "pandas")
+    assert run_cli("pack", "--check", notebook)[0] == 1
+    assert run_cli("pack", notebook)[0] == 0
+    packed = environment_of(notebook)
+    assert packed["files"]["requirements.txt"] == "numpy\npandas\n"
+    assert packed["git"]["commit"] == git(repo, "rev-parse", "HEAD")

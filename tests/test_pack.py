@@ -401,3 +401,31 @@ def test_a_notebook_that_is_not_json_is_refused(tmp_path, run_cli):
     assert code == 1
     assert "failed: " in out
     assert notebook.read_bytes() == b'{"cells": [], "metadata": {'
+
+
+def test_a_folder_without_environment_files_keeps_the_embedded_ones(tmp_path, run_cli):
+    """A notebook received from someone else must not lose its environment when packed
+    (or saved with pack-on-save) in a folder that has none of its files."""
+    from envspec.jupyter import pre_save_hook
+
+    env = {"env_ver": "1.0", "files": {"requirements.txt": "numpy==2.1.0\n"}}
+    notebook = tmp_path / "received.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["environment"] = env
+    nbformat.write(nb, notebook)
+    before = notebook.read_bytes()
+
+    code, out, _ = run_cli("pack", notebook)
+
+    assert code == 0, out
+    assert notebook.read_bytes() == before
+
+    class Manager:
+        root_dir = str(tmp_path)
+
+        def _get_os_path(self, path: str) -> str:
+            return str(tmp_path / path)
+
+    model = {"type": "notebook", "content": json.loads(before)}
+    pre_save_hook(model, "received.ipynb", Manager())
+    assert model["content"]["metadata"]["environment"] == env

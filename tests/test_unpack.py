@@ -225,8 +225,22 @@ def test_a_folder_with_a_files_name_is_refused_even_with_force(tmp_path, run_cli
     code, out, _ = run_cli("unpack", notebook, "-o", tmp_path / "out", "--force")
 
     assert code == 1
-    assert "error[unsafe-path]" in out
+    assert "error[file-exists]" in out
+    assert "is a folder" in out
     assert (tmp_path / "out" / "postBuild" / "keep").read_bytes() == b"x"
+
+
+def test_a_newer_minor_unpacks_the_names_it_knows_and_says_what_it_skipped(tmp_path, run_cli):
+    env = {"env_ver": "1.7", "files": {"requirements.txt": "numpy\n", "uv.lock": "version = 1\n"}}
+    notebook = write_notebook(tmp_path / "nb.ipynb", env)
+
+    code, out, _ = run_cli("unpack", notebook, "-o", tmp_path / "out")
+
+    assert code == 0
+    assert (tmp_path / "out" / "requirements.txt").read_bytes() == b"numpy\n"
+    assert not (tmp_path / "out" / "uv.lock").exists()
+    assert "warning[env-version-newer]" in out
+    assert "'uv.lock' was not unpacked" in out
 
 
 def test_legacy_0_1_notebooks_unpack(tmp_path, run_cli):

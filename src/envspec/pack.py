@@ -142,8 +142,8 @@ def build_environment(
         env = dict(existing)
     if collected.files:
         env["files"] = dict(collected.files)
-    else:
-        env.pop("files", None)
+    # With no file in the folder, the embedded files stay: a notebook received from someone
+    # else (and saved with pack-on-save switched on) must not lose its environment.
     kernel = _kernel(metadata)
     if kernel is not None:
         env["kernel"] = kernel
@@ -152,9 +152,21 @@ def build_environment(
         if git.subdir:
             source["subdir"] = git.subdir
         env["git"] = source
+        old_git = existing.get("git") if existing else None
+        if isinstance(old_git, dict) and {**old_git, "commit": git.commit} == source:
+            # Committing a packed notebook moves HEAD: a notebook cannot record the commit
+            # that contains it.  The recorded commit is refreshed only when something else
+            # changes, so packing (and ``pack --check`` in CI) is stable across commits.
+            same_otherwise = {**env, "git": old_git}
+            if _ordered(same_otherwise) == dict(existing or {}):
+                env["git"] = old_git
     if image is not None:
         ref, _, digest = image.partition("@")
         env["image"] = {"ref": ref, "digest": digest} if digest else {"ref": ref}
+    return _ordered(env)
+
+
+def _ordered(env: Mapping[str, Any]) -> dict[str, Any]:
     known = {k: env[k] for k in _ORDER if k in env}
     return known | {k: v for k, v in env.items() if k not in known}
 

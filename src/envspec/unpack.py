@@ -47,9 +47,12 @@ def plan_files(
     environment: Mapping[str, Any], *, source: str = "<environment>", pointer: str = ""
 ) -> tuple[list[tuple[str, bytes, int]], list[Diagnostic]]:
     """``(name, bytes, mode)`` for every embedded file, and the names refused as unsafe."""
+    from envspec.versions import classify, parse_env_ver
     from envspec.vocabulary import FILES, FILES_0_1
 
     legacy = environment.get("env_ver") == "0.1"
+    version = parse_env_ver(environment.get("env_ver"))
+    newer = version is not None and classify(version)[0] == "newer-minor"
     vocabulary = FILES_0_1 if legacy else FILES
     items = (
         {k: v for k, v in environment.items() if k in FILES_0_1}
@@ -65,12 +68,22 @@ def plan_files(
             else f"{pointer}/files/{name.replace('~', '~0').replace('/', '~1')}"
         )
         spec = vocabulary.get(name)
-        if (
-            spec is None
-            or os.path.basename(name) != name
-            or name in {"", ".", ".."}
-            or "\x00" in name
-        ):
+        plain = (
+            os.path.basename(name) == name and name not in {"", ".", ".."} and "\x00" not in name
+        )
+        if spec is None and plain and newer:
+            # A later minor may add file names: keep going, and say what was not written.
+            problems.append(
+                _diag(
+                    "env-version-newer",
+                    f"{name!r} was not unpacked: env_ver {environment.get('env_ver')!r} is "
+                    "newer than this tool",
+                    source,
+                    where,
+                )
+            )
+            continue
+        if spec is None or not plain:
             problems.append(
                 _diag(
                     "unsafe-path",
@@ -102,7 +115,7 @@ def unpack_environment(
     """Write the files of *environment* into *out_dir* (created if missing)."""
     target = os.fspath(out_dir)
     plan, problems = plan_files(environment, source=source, pointer=pointer)
-    if problems:
+    if any(p.severity == "error" for p in problems):
         return UnpackOutcome(target, (), tuple(problems))
     os.makedirs(target, exist_ok=True)
     fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
@@ -115,7 +128,13 @@ def unpack_environment(
                 continue
             where = os.path.join(target, name)
             if stat.S_ISDIR(info.st_mode):
-                conflicts.append(_diag("unsafe-path", f"{where!r} is a folder", where))
+                conflicts.append(
+                    _diag(
+                        "file-exists",
+                        f"{where!r} is a folder (--force does not replace folders)",
+                        where,
+                    )
+                )
             elif not force:
                 kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "a file"
                 conflicts.append(_diag("file-exists", f"{where!r} already exists ({kind})", where))
@@ -125,7 +144,7 @@ def unpack_environment(
         for name, data, mode in plan:
             _write_in(fd, name, data, mode)
             written.append(name)
-        return UnpackOutcome(target, tuple(written))
+        return UnpackOutcome(target, tuple(written), tuple(problems))
     finally:
         os.close(fd)
 

@@ -66,7 +66,12 @@ def check_environment(env: object, *, kernelspec: object = None) -> list[Finding
     raw = env["env_ver"]
     version = parse_env_ver(raw)
     if version is None:
-        hint = f'Write "env_ver": "{raw}"' if isinstance(raw, int | float) else None
+        hint = None
+        # A YAML or JSON number: 1.0 -> "1.0", and 1 -> "1.0" (a bare major is no version).
+        if isinstance(raw, float):
+            hint = f'Write "env_ver": "{raw}"'
+        elif isinstance(raw, int) and not isinstance(raw, bool):
+            hint = f'Write "env_ver": "{raw}.0"'
         return [
             Finding(
                 "env-version-invalid",
@@ -186,7 +191,7 @@ def _rules(env: dict[str, Any], kernelspec: object) -> Iterator[Finding]:
     ):
         yield Finding(
             "ignored-by-binder",
-            f"Binder ignores {name!r} because {winner!r} is present",
+            consistency.binder_message(name, winner),
             ("files", name),
         )
     yield from fields.rules_for_fields(env)

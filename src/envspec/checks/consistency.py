@@ -7,7 +7,7 @@ from typing import Any
 
 from envspec.diagnostics import Finding
 
-__all__ = ["binder_ignored", "check_kernel", "check_python"]
+__all__ = ["binder_ignored", "binder_message", "check_kernel", "check_python"]
 
 _CONDA = ("environment.yml", "environment.yaml")
 _PACKAGE_FILES = (
@@ -37,25 +37,39 @@ def binder_ignored(files: Mapping[str, object]) -> dict[str, str]:
 
     Follows repo2docker's build pack order (Dockerfile, Julia, Nix, R, conda,
     Pipfile, Python): a ``Dockerfile`` replaces everything; a Julia
-    ``Project.toml`` wins over ``default.nix``; ``default.nix`` replaces the
-    package files; an R ``runtime.txt`` (with a date) selects R, which keeps
-    the Python inputs; otherwise a conda file replaces ``requirements.txt``,
-    ``runtime.txt`` and ``Pipfile``, and a ``Pipfile`` replaces
-    ``requirements.txt``.
+    ``Project.toml`` wins over ``default.nix`` and ``Pipfile``; ``default.nix``
+    replaces the package files; an R ``runtime.txt`` (with a date) selects R,
+    which keeps the Python inputs but not ``Pipfile``; otherwise a conda file
+    replaces ``requirements.txt``, ``runtime.txt`` and ``Pipfile``, and a
+    ``Pipfile`` replaces ``requirements.txt``.  Files that only mean something
+    beside another (``install.R`` without an R ``runtime.txt``,
+    ``Manifest.toml`` without ``Project.toml``) are reported with what they lack
+    (the winner is then ``""``).
     """
     from envspec.vocabulary import FILES
 
     names = {n for n in files if n in FILES}
     if "Dockerfile" in names:
         return {n: "Dockerfile" for n in names if n != "Dockerfile" and FILES[n].binder}
-    if "Project.toml" in names:
-        return {"default.nix": "Project.toml"} if "default.nix" in names else {}
-    if "default.nix" in names:
-        return {n: "default.nix" for n in names if n in _PACKAGE_FILES}
     runtime = files.get("runtime.txt")
-    if _is_r_runtime(runtime if isinstance(runtime, str) else None):
-        return {}
+    r_runtime = _is_r_runtime(runtime if isinstance(runtime, str) else None)
     ignored: dict[str, str] = {}
+    if "install.R" in names and not r_runtime:
+        ignored["install.R"] = ""
+    if "Manifest.toml" in names and "Project.toml" not in names:
+        ignored["Manifest.toml"] = ""
+    if "Project.toml" in names:
+        for name in ("default.nix", "Pipfile", "Pipfile.lock"):
+            if name in names:
+                ignored[name] = "Project.toml"
+        return ignored
+    if "default.nix" in names:
+        return ignored | {n: "default.nix" for n in names if n in _PACKAGE_FILES}
+    if r_runtime:
+        for name in ("Pipfile", "Pipfile.lock"):
+            if name in names:
+                ignored[name] = "runtime.txt"
+        return ignored
     conda = next((c for c in _CONDA if c in names), None)
     if conda:
         for name in ("requirements.txt", "runtime.txt", "Pipfile", "Pipfile.lock"):
@@ -66,6 +80,19 @@ def binder_ignored(files: Mapping[str, object]) -> dict[str, str]:
         if "requirements.txt" in names:
             ignored["requirements.txt"] = winner
     return ignored
+
+
+_LACKS = {
+    "install.R": "it is used only with an R runtime.txt such as 'r-4.4-2024-06-01'",
+    "Manifest.toml": "it is used only beside a Project.toml",
+}
+
+
+def binder_message(name: str, winner: str) -> str:
+    """The message of an ``ignored-by-binder`` finding."""
+    if not winner:
+        return f"Binder ignores {name!r}: {_LACKS.get(name, 'nothing selects it')}"
+    return f"Binder ignores {name!r} because {winner!r} is present"
 
 
 def check_kernel(env: Mapping[str, Any], kernelspec: object) -> Iterator[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any, TextIO
 
 HELP = "embed the environment files beside a notebook into its metadata"
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         }[outcome.status]
         out.write(f"{verb}: {outcome.path}\n")
         if outcome.collected is not None and outcome.status != "failed":
-            folder = outcome.collected.folder
+            folder = _shown(outcome.collected.folder)
             names = ", ".join(outcome.collected.files) or "(none)"
             out.write(f"    from {folder}: {names}\n")
             for name, reason in outcome.collected.ignored:
@@ -105,3 +106,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if failed or invalid or (args.check and changed):
         return EXIT_FAIL
     return EXIT_OK
+
+
+def _shown(path: os.PathLike[str]) -> str:
+    """*path* relative to the current folder when it is below it."""
+    text = os.fspath(path)
+    relative = os.path.relpath(text)
+    return text if relative.startswith("..") else relative
