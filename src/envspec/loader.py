@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LoadError", "Loaded", "load_environment"]
 
+_ENV = "/metadata/environment"
+
 
 class LoadError(ValueError):
     """The environment cannot be loaded; ``diagnostics`` says why (errors only)."""
@@ -58,7 +60,9 @@ class Loaded:
         return self.migration.notes if self.migration else ()
 
 
-def _read(source: str | os.PathLike[str] | bytes) -> tuple[Any, Any, str]:
+def _read(source: str | os.PathLike[str] | bytes) -> tuple[Any, Any, str, str, list[Diagnostic]]:
+    """The environment, the kernelspec, the file name, the environment's JSON Pointer in
+    the file, and warnings about where the environment is stored."""
     from envspec.notebook import kind_of, read_document
 
     if isinstance(source, bytes):
@@ -72,14 +76,26 @@ def _read(source: str | os.PathLike[str] | bytes) -> tuple[Any, Any, str]:
     if read.document is None:
         from envspec.validate import validate_bytes
 
-        raise LoadError(validate_bytes(data, name, kind=kind).diagnostics)
+        found = validate_bytes(data, name, kind=kind).diagnostics
+        raise LoadError(tuple(d for d in found if d.severity == "error"))
     if kind == "notebook":
         metadata = read.document["metadata"]
         if "environment" in metadata:
-            return metadata["environment"], metadata.get("kernelspec"), name
+            return metadata["environment"], metadata.get("kernelspec"), name, _ENV, []
         if isinstance(metadata.get("env"), dict):
+            from envspec._codes import CODES
+
             env = metadata["env"]
-            return ({"env_ver": "0.1", **env} if "env_ver" not in env else env), None, name
+            warning = Diagnostic(
+                "legacy-env-key",
+                CODES["legacy-env-key"].severity,
+                "the environment is stored under 'metadata.env'",
+                name,
+                "/metadata/env",
+                hint=CODES["legacy-env-key"].fix,
+            )
+            document = {"env_ver": "0.1", **env} if "env_ver" not in env else env
+            return document, None, name, "/metadata/env", [warning]
         raise LoadError(
             (
                 Diagnostic(
@@ -91,7 +107,7 @@ def _read(source: str | os.PathLike[str] | bytes) -> tuple[Any, Any, str]:
                 ),
             )
         )
-    return read.document, None, name
+    return read.document, None, name, "", []
 
 
 def load_environment(
@@ -108,11 +124,15 @@ def load_environment(
     from envspec.validate import validate_environment
     from envspec.versions import LATEST
 
+    pointer, where = "", list[Diagnostic]()
     if isinstance(source, Mapping):
         document, name = dict(source), "<environment>"
     else:
-        document, kernelspec, name = _read(source)
-    diagnostics = tuple(validate_environment(document, kernelspec=kernelspec, file=name))
+        document, kernelspec, name, pointer, where = _read(source)
+    diagnostics = (
+        *where,
+        *validate_environment(document, kernelspec=kernelspec, file=name, pointer=pointer),
+    )
     errors = tuple(d for d in diagnostics if d.severity == "error")
     if errors:
         raise LoadError(errors)
@@ -122,7 +142,12 @@ def load_environment(
         try:
             migration = migrate(document, LATEST)
         except MigrationError as exc:
-            raise LoadError((Diagnostic(exc.code, "error", exc.message, name),)) from exc  # type: ignore[arg-type]
+            from envspec._codes import CODES
+
+            message = exc.message + (": " + "; ".join(exc.problems) if exc.problems else "")
+            info = CODES[exc.code]  # type: ignore[index]
+            diagnostic = Diagnostic(info.code, "error", message, name, pointer, hint=info.fix)
+            raise LoadError((diagnostic,)) from exc
         document = migration.document
     environment = Environment.model_validate(json.loads(json.dumps(document)))
     return Loaded(environment, version, migration, diagnostics)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Final
 
-__all__ = ["REMOVE", "NotebookEditError", "edit_metadata"]
+__all__ = ["REMOVE", "NotebookEditError", "edit_metadata", "sorts_keys"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -127,6 +127,16 @@ def _format(value: Any, style: _Style) -> str:
     return text.replace("\n", style.newline + style.member_indent)
 
 
+def sorts_keys(text: str) -> bool:
+    """Whether :func:`edit_metadata` writes new values of *text* with sorted keys (as
+    nbformat does), so that the member order of a value is not kept.
+
+    :raises NotebookEditError: the text is not an object with an object ``metadata``.
+    """
+    top, meta_member, meta, _ = _locate(text)
+    return _style(text, top, meta_member.value_start, meta).sort_keys
+
+
 def edit_metadata(text: str, changes: Mapping[str, Any]) -> str:
     """*text* with the top-level ``metadata`` members in *changes* set (or removed with
     :data:`REMOVE`); every other byte is kept.
@@ -135,22 +145,28 @@ def edit_metadata(text: str, changes: Mapping[str, Any]) -> str:
     """
     style: _Style | None = None
     for key, value in changes.items():
-        top, meta_member, meta, meta_end = _locate(text)
-        if style is None:
-            style = _style(text, top, meta_member.value_start, meta)
-        member = next((m for m in meta if m.key == key), None)
-        if member is None and value is REMOVE:
+        while True:
+            top, meta_member, meta, meta_end = _locate(text)
+            if style is None:
+                style = _style(text, top, meta_member.value_start, meta)
+            same = [m for m in meta if m.key == key]
+            if len(same) > 1 or (same and value is REMOVE):
+                # A duplicated key (JSON readers use the last one) keeps one member:
+                # the earlier ones go, and REMOVE removes them all.
+                begin, end, replacement = _removal(
+                    text, meta, same[0], meta_member.value_start, meta_end
+                )
+                text = text[:begin] + replacement + text[end:]
+                continue
+            break
+        if value is REMOVE:
             continue
-        if member is None:
+        if not same:
             begin, end, replacement = _insertion(
                 text, meta, key, value, style, meta_member.value_start, meta_end
             )
-        elif value is REMOVE:
-            begin, end, replacement = _removal(
-                text, meta, member, meta_member.value_start, meta_end
-            )
         else:
-            begin, end, replacement = member.value_start, member.value_end, _format(value, style)
+            begin, end, replacement = same[0].value_start, same[0].value_end, _format(value, style)
         text = text[:begin] + replacement + text[end:]
     return text
 

@@ -12,6 +12,7 @@ both, and add conformance cases.  ``docs/migration.md`` walks through it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,15 +88,17 @@ class Registry:
 
     def register(self, step: Step) -> None:
         """Add a step between two neighbouring versions (adding unknown versions in order)."""
+        versions = list(self.versions)
         for version in (step.source, step.target):
-            if version not in self.versions:
-                self.versions.append(version)
-                self.versions.sort(key=lambda v: tuple(int(p) for p in v.split(".")))
-        a, b = self.versions.index(step.source), self.versions.index(step.target)
+            if version not in versions:
+                versions.append(version)
+                versions.sort(key=lambda v: tuple(int(p) for p in v.split(".")))
+        a, b = versions.index(step.source), versions.index(step.target)
         if abs(a - b) != 1:
             raise ValueError(
                 f"a step must join neighbouring versions, not {step.source} and {step.target}"
             )
+        self.versions[:] = versions  # only once the step is known to fit
         self.steps[(step.source, step.target)] = step
 
     def copy(self) -> Registry:
@@ -184,7 +187,7 @@ def migrate(
     registry = registry or REGISTRY
     source = source_version(document, registry)
     steps = registry.route(source, to)
-    current: dict[str, Any] = dict(document)
+    current: dict[str, Any] = copy.deepcopy(dict(document))  # the result shares nothing
     notes: list[str] = []
     lost: list[str] = []
     for step in steps:

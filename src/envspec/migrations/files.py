@@ -111,7 +111,8 @@ def _run(
 def _migrate_notebook(
     data: bytes, name: str, metadata: dict[str, Any], to: str, allow_lossy: bool
 ) -> FileMigration:
-    from envspec.nbedit import REMOVE, edit_metadata
+    from envspec.migrations.v0_1_v1_0 import drop_member_order
+    from envspec.nbedit import REMOVE, edit_metadata, sorts_keys
 
     has_env = "environment" in metadata
     legacy = metadata.get("env")
@@ -153,10 +154,12 @@ def _migrate_notebook(
             source=str(document.get("env_ver")),
             hint="Pass --lossy to drop them." if outcome.code == "migration-lossy" else None,
         )
-    new_env = document if outcome is None else outcome.document
-    changes["environment"] = new_env
     bom = data.startswith(b"\xef\xbb\xbf")
     text = data[3 if bom else 0 :].decode("utf-8")
+    new_env = document if outcome is None else outcome.document
+    if outcome is not None and sorts_keys(text):
+        new_env = drop_member_order(new_env)  # the file sorts keys: the order means nothing
+    changes["environment"] = new_env
     new_text = edit_metadata(text, changes)
     expected = {k: v for k, v in metadata.items() if has_env or k != "env"}
     expected["environment"] = new_env
@@ -217,13 +220,22 @@ def _dump_yaml(document: dict[str, Any]) -> bytes:
     import io
 
     from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import LiteralScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    def quoted(value: Any) -> Any:
+        if isinstance(value, str) and any(c in value for c in "\x85\u2028\u2029"):
+            # YAML line breaks beyond \n and \r: ruamel writes them raw in plain and
+            # single-quoted scalars, where a reader folds them; only escapes keep them.
+            return DoubleQuotedScalarString(value)
+        return value
 
     def literal(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: literal(v) for k, v in value.items()}
+            return {quoted(k): literal(v) for k, v in value.items()}
         if isinstance(value, list):
             return [literal(v) for v in value]
+        if quoted(value) is not value:
+            return quoted(value)
         if (
             isinstance(value, str)
             and value.endswith("\n")
