@@ -7,11 +7,12 @@ The top level is kept cheap to import; names are loaded on first use::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from envspec._version import __version__
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms at start-up
 if TYPE_CHECKING:
+    from typing import Any
+
     from envspec.diagnostics import Diagnostic
     from envspec.loader import Loaded, LoadError, load_environment
     from envspec.migrations import MigrationError, MigrationResult, migrate

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
 
 from envspec._version import __version__
+
+TYPE_CHECKING = False  # typing and argparse cost ~15 ms; `envspec --version` needs neither
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import TextIO
 
 __all__ = ["EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -33,6 +34,8 @@ docs: the envspec documentation site (built from the repository's docs/ folder).
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (subcommands add their own options)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="envspec",
         description=_DESCRIPTION,
@@ -61,6 +64,9 @@ def main(
     if args_list in (["--version"], ["-V"]):
         out.write(f"envspec {__version__}\n")  # the fast path: no parser, no imports
         return EXIT_OK
+    import contextlib
+    import os
+
     parser = build_parser()
     try:
         # argparse prints help, version and usage errors to sys.stdout/sys.stderr.
