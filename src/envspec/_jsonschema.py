@@ -59,7 +59,25 @@ class SchemaError:
 
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    # Patterns are ECMA-262 regular expressions, where "$" matches only at the end
+    # of the string; Python's "$" also matches before a final newline ("3.12\n").
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
 
 
 def _type_ok(value: object, name: str) -> bool:
@@ -71,7 +89,10 @@ def _type_ok(value: object, name: str) -> bool:
         case "string":
             return isinstance(value, str)
         case "integer":
-            return isinstance(value, int) and not isinstance(value, bool)
+            # JSON has one number type: 1.0 is an integer (JSON Schema 2020-12, 6.1.1).
+            return (isinstance(value, int) and not isinstance(value, bool)) or (
+                isinstance(value, float) and value.is_integer()
+            )
         case "number":
             return isinstance(value, int | float) and not isinstance(value, bool)
         case "boolean":
@@ -161,21 +182,34 @@ def _check(
         yield from _check_object(value, schema, root, path)
 
 
-def _check_string(value: str, schema: dict[str, Any], path: tuple[str | int, ...]) -> Iterator[SchemaError]:
+def _check_string(
+    value: str, schema: dict[str, Any], path: tuple[str | int, ...]
+) -> Iterator[SchemaError]:
     if "minLength" in schema and len(value) < schema["minLength"]:
-        yield SchemaError(path, "minLength", "must not be empty" if schema["minLength"] == 1
-                          else f"{_short(value)} is shorter than {schema['minLength']}")
+        yield SchemaError(
+            path,
+            "minLength",
+            "must not be empty"
+            if schema["minLength"] == 1
+            else f"{_short(value)} is shorter than {schema['minLength']}",
+        )
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         yield SchemaError(path, "maxLength", f"is longer than {schema['maxLength']} characters")
     if "pattern" in schema and not _regex(schema["pattern"]).search(value):
         yield SchemaError(path, "pattern", f"{_short(value)} does not match {schema['pattern']!r}")
 
 
-def _check_number(value: float, schema: dict[str, Any], path: tuple[str | int, ...]) -> Iterator[SchemaError]:
+def _check_number(
+    value: float, schema: dict[str, Any], path: tuple[str | int, ...]
+) -> Iterator[SchemaError]:
     if "minimum" in schema and value < schema["minimum"]:
         yield SchemaError(path, "minimum", f"{value!r} is less than {schema['minimum']!r}")
     if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-        yield SchemaError(path, "exclusiveMinimum", f"{value!r} must be greater than {schema['exclusiveMinimum']!r}")
+        yield SchemaError(
+            path,
+            "exclusiveMinimum",
+            f"{value!r} must be greater than {schema['exclusiveMinimum']!r}",
+        )
     if "maximum" in schema and value > schema["maximum"]:
         yield SchemaError(path, "maximum", f"{value!r} is greater than {schema['maximum']!r}")
 
@@ -196,7 +230,9 @@ def _check_object(
         if key in properties:
             yield from _check(item, properties[key], root, (*path, key))
         elif additional is False:
-            yield SchemaError((*path, key), "additionalProperties", f"{key!r} is not a known field", key=key)
+            yield SchemaError(
+                (*path, key), "additionalProperties", f"{key!r} is not a known field", key=key
+            )
         elif isinstance(additional, dict):
             yield from _check(item, additional, root, (*path, key))
 

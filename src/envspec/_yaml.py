@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-__all__ = ["YamlProblem", "item_lines", "load_yaml", "position_of"]
+__all__ = ["YamlProblem", "item_positions", "load_yaml", "position_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,12 @@ class YamlProblem:
     column: int | None = None
 
 
+#: Deeper collections are refused before they are built (the C composer recurses
+#: without a limit: tens of thousands of levels crash the process).
+MAX_DEPTH = 500
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _yaml(typ: str) -> Any:
     from ruamel.yaml import YAML
 
@@ -28,11 +36,24 @@ def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
     """Parse *text* with the safe loader (C-accelerated where available).
 
     Aliases are refused: an alias to a collection makes two places share one
-    value, which is how "billion laughs" documents explode; this is detected
-    on the parsed data in time linear in the document's size.
+    value, which is how "billion laughs" documents explode, and environment
+    files never need one.  Aliases and excessive nesting are found in the
+    parser's events, before any value is built.
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        at = surrogate.start()
+        return None, YamlProblem(
+            "invalid-yaml",
+            f"{surrogate.group()!r} is not a Unicode character",
+            text.count("\n", 0, at) + 1,
+            at - text.rfind("\n", 0, at),
+        )
+    problem = _scan(text)
+    if problem is not None:
+        return None, problem
     try:
         data = _yaml("safe").load(text)
     except MarkedYAMLError as exc:
@@ -45,10 +66,43 @@ def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
         return None, YamlProblem("invalid-yaml", " ".join(str(exc).split()))
     except RecursionError:
         return None, YamlProblem("too-deep", "the YAML is nested too deeply to read")
-    alias = _first_shared(data)
-    if alias:
+    if _first_shared(data):  # defensive: the scan finds every alias first
         return None, YamlProblem("yaml-alias", "the YAML uses an alias (*name) to repeat a value")
     return data, None
+
+
+def _scan(text: str) -> YamlProblem | None:
+    # Each level of nesting needs one of the counted characters, and an alias a
+    # "*": most texts are cleared without parsing; the others are scanned in
+    # the parser's events, which never builds the nested values.
+    deep = sum(text.count(c) for c in "[{-:?") > MAX_DEPTH
+    if not deep and "*" not in text:
+        return None
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in _yaml("safe").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return YamlProblem(
+                        "too-deep", f"the YAML is nested more than {MAX_DEPTH} levels deep"
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, AliasEvent):
+                mark = event.start_mark
+                return YamlProblem(
+                    "yaml-alias",
+                    f"the alias *{event.anchor} repeats a value",
+                    mark.line + 1 if mark is not None else None,
+                    mark.column + 1 if mark is not None else None,
+                )
+    except YAMLError:
+        return None  # the loader reports it, with its position
+    return None
 
 
 def _first_shared(data: Any) -> bool:
@@ -64,28 +118,46 @@ def _first_shared(data: Any) -> bool:
     return False
 
 
-def item_lines(text: str, path: tuple[str | int, ...]) -> list[int]:
-    """1-based line of each item of the sequence at *path* (one parse for all of them)."""
+def item_positions(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int]]:
+    """1-based (line, column) of each item of the sequence at *path* (one parse for all)."""
     node = _node_at(text, path)
     items = getattr(node, "value", None)
     if not isinstance(items, list):
         return []
-    return [item.start_mark.line + 1 for item in items]
+    return [(item.start_mark.line + 1, item.start_mark.column + 1) for item in items]
+
+
+@lru_cache(maxsize=4)
+def _compose(text: str) -> Any:
+    # One parse serves every position asked for in the same text (a file with
+    # many errors would otherwise be parsed once per error).
+    try:
+        return _yaml("safe").compose(text)
+    except Exception:  # noqa: BLE001 - positions are best effort; the problem is reported anyway
+        return None
+
+
+@lru_cache(maxsize=64)
+def _pairs(node: Any) -> dict[object, tuple[Any, Any]]:
+    # Key -> (key node, value node) of a mapping node, first occurrence kept.
+    pairs: dict[object, tuple[Any, Any]] = {}
+    for key, value in node.value:
+        name = getattr(key, "value", None)
+        if isinstance(name, str):
+            pairs.setdefault(name, (key, value))
+    return pairs
 
 
 def _node_at(text: str, path: tuple[str | int, ...]) -> Any:
-    try:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-        node = _yaml("safe").compose(text)
-    except Exception:  # noqa: BLE001 - positions are best effort; the problem is reported anyway
-        return None
+    node = _compose(text)
     for part in path:
         if isinstance(node, MappingNode):
-            match = [v for k, v in node.value if getattr(k, "value", None) == part]
-            if not match:
+            pair = _pairs(node).get(part)
+            if pair is None:
                 return None
-            node = match[0]
+            node = pair[1]
         elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
         else:
@@ -95,21 +167,17 @@ def _node_at(text: str, path: tuple[str | int, ...]) -> Any:
 
 def position_of(text: str, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
     """1-based (line, column) of the node at *path*, for messages (slow path: errors only)."""
-    try:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-        node = _yaml("safe").compose(text)
-    except Exception:  # noqa: BLE001 - positions are best effort; the problem is reported anyway
-        return None, None
-    for part in path:
+    node = _compose(text)
+    for index, part in enumerate(path):
         if isinstance(node, MappingNode):
-            match = [v for k, v in node.value if getattr(k, "value", None) == part]
-            key_nodes = [k for k, _ in node.value if getattr(k, "value", None) == part]
-            if not match:
+            pair = _pairs(node).get(part)
+            if pair is None:
                 break
-            node = match[0]
-            if part == path[-1] and key_nodes:
-                mark = key_nodes[0].start_mark
+            key, node = pair
+            if index == len(path) - 1:
+                mark = key.start_mark
                 return mark.line + 1, mark.column + 1
         elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]

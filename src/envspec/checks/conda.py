@@ -1,11 +1,12 @@
-"""conda environment files (``environment.yml``): YAML, MatchSpecs (py-rattler), the ``pip:`` part."""
+"""conda environment files (``environment.yml``): YAML, MatchSpecs (py-rattler), ``pip:``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-from envspec._yaml import item_lines, load_yaml, position_of
+from envspec._yaml import item_positions, load_yaml, position_of
 from envspec.checks.requirements import check_requirement_lines
 from envspec.diagnostics import Finding
 
@@ -28,18 +29,26 @@ def check_conda(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     for key in data:
         if key not in _KNOWN_KEYS:
             line, col = position_of(text, (key,))
-            yield Finding("conda-unknown-key", f"{key!r} is not a key of conda environment files",
-                          path, line, col)
+            yield Finding(
+                "conda-unknown-key",
+                f"{key!r} is not a key of conda environment files",
+                path,
+                line,
+                col,
+            )
     if "prefix" in data:
         line, col = position_of(text, ("prefix",))
-        yield Finding("conda-prefix", f"prefix {data['prefix']!r} is a path on one machine",
-                      path, line, col)
+        yield Finding(
+            "conda-prefix", f"prefix {data['prefix']!r} is a path on one machine", path, line, col
+        )
     channels = data.get("channels")
     if channels is not None and not (
         isinstance(channels, list) and all(isinstance(c, str) for c in channels)
     ):
         line, col = position_of(text, ("channels",))
-        yield Finding("conda-structure", "'channels' must be a list of channel names", path, line, col)
+        yield Finding(
+            "conda-structure", "'channels' must be a list of channel names", path, line, col
+        )
     deps = data.get("dependencies")
     if deps is None:
         return
@@ -60,25 +69,34 @@ def _dependencies(text: str, deps: list[Any], path: tuple[str | int, ...]) -> It
                 rattler.MatchSpec(dep)
             except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
                 line, col = position_of(text, where)
-                yield Finding("conda-spec-invalid", f"{dep!r} is not a valid MatchSpec: {exc}",
-                              path, line, col)
+                yield Finding(
+                    "conda-spec-invalid",
+                    f"{dep!r} is not a valid MatchSpec: {exc}",
+                    path,
+                    line,
+                    col,
+                )
         elif isinstance(dep, dict) and list(dep) == ["pip"] and isinstance(dep["pip"], list):
             items = dep["pip"]
-            numbers = item_lines(text, (*where, "pip")) or [0] * len(items)
-            lines: list[tuple[int, str]] = []
-            for item, line in zip(items, numbers, strict=False):
+            positions = item_positions(text, (*where, "pip"))
+            for number, item in enumerate(items):
+                line, col = positions[number] if number < len(positions) else (None, None)
                 if not isinstance(item, str):
-                    yield Finding("conda-structure", f"pip entry {item!r} is not a string",
-                                  path, line, None)
+                    yield Finding(
+                        "conda-structure", f"pip entry {item!r} is not a string", path, line, col
+                    )
                     continue
-                lines.append((line, item.strip()))
-            yield from check_requirement_lines(lines, path)
+                # Positions are those of the item in the YAML, not of a requirements file.
+                for finding in check_requirement_lines([(line or 0, item.strip())], path):
+                    yield replace(finding, line=line, column=col)
         else:
             line, col = position_of(text, where)
             yield Finding(
                 "conda-structure",
                 f"dependency {dep!r} is neither a MatchSpec string nor a 'pip:' list",
-                path, line, col,
+                path,
+                line,
+                col,
             )
 
 

@@ -22,6 +22,10 @@ _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}
 _REFERENCE = re.compile(rf"{_NAME}(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?")
 _DIGEST_STRICT = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _FULL_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# Values that refer to a secret rather than hold it: "$VAR", "${VAR}", a path
+# ("/run/secrets/db"), a placeholder ("<token>", "{token}").  As in the scan of
+# scripts (secrets.py).
+_NOT_SECRET_VALUE = ("$", "/", "<", "{")
 
 
 def check_image_ref(
@@ -45,7 +49,9 @@ def check_image_ref(
                 hint=f"Write ref: {ref.split('@', 1)[0]!r} and digest: {digest!r}.",
             )
         elif not _DIGEST_STRICT.fullmatch(digest):
-            yield Finding("image-digest-invalid", f"{digest!r} is not a sha256 or sha512 digest", path)
+            yield Finding(
+                "image-digest-invalid", f"{digest!r} is not a sha256 or sha512 digest", path
+            )
         return
     if not has_digest:
         tag = match["tag"] or "latest"
@@ -60,7 +66,7 @@ def check_url(url: str, path: tuple[str | int, ...], *, ssh_ok: bool) -> Iterato
         parts = urlsplit(url)
     except ValueError:
         parts = None
-    if parts is None or not parts.scheme or not parts.netloc:
+    if parts is None or not parts.scheme or not parts.netloc or any(c.isspace() for c in url):
         yield Finding("url-invalid", f"{url!r} is not an absolute URL", path)
         return
     # Credentials are reported by the secret scan, which sees every string.
@@ -71,18 +77,17 @@ def check_url(url: str, path: tuple[str | int, ...], *, ssh_ok: bool) -> Iterato
 def rules_for_fields(env: dict[str, Any]) -> Iterator[Finding]:
     """Rules for the typed fields of a 1.x environment (skipping values of the wrong type)."""
     image = env.get("image")
+    digest = image.get("digest") if isinstance(image, dict) else None
     if isinstance(image, dict) and isinstance(image.get("ref"), str):
-        digest = image.get("digest")
         yield from check_image_ref(
             image["ref"], ("image", "ref"), digest_allowed=False, has_digest=isinstance(digest, str)
         )
-    if isinstance(image, dict) and isinstance(image.get("digest"), str):
-        if not _DIGEST_STRICT.fullmatch(image["digest"]):
-            yield Finding(
-                "image-digest-invalid",
-                f"{image['digest']!r} is not a sha256 or sha512 digest",
-                ("image", "digest"),
-            )
+    if isinstance(digest, str) and not _DIGEST_STRICT.fullmatch(digest):
+        yield Finding(
+            "image-digest-invalid",
+            f"{digest!r} is not a sha256 or sha512 digest",
+            ("image", "digest"),
+        )
     git = env.get("git")
     if isinstance(git, dict):
         yield from _git(git, ("git",), url_key="url", commit_key="commit")
@@ -92,22 +97,33 @@ def rules_for_fields(env: dict[str, Any]) -> Iterator[Finding]:
             or re.match(r"[A-Za-z]:", subdir)
             or ".." in re.split(r"[\\/]", subdir)
         ):
-            yield Finding("git-subdir-invalid", f"{subdir!r} is not a folder inside the repository",
-                          ("git", "subdir"))
+            yield Finding(
+                "git-subdir-invalid",
+                f"{subdir!r} is not a folder inside the repository",
+                ("git", "subdir"),
+            )
     cloud = env.get("cloud")
     if isinstance(cloud, list):
         for index, target in enumerate(cloud):
             if isinstance(target, dict) and isinstance(target.get("handler_url"), str):
-                yield from check_url(target["handler_url"], ("cloud", index, "handler_url"), ssh_ok=False)
+                yield from check_url(
+                    target["handler_url"], ("cloud", index, "handler_url"), ssh_ok=False
+                )
     variables = env.get("env")
     if isinstance(variables, dict):
         for name, value in variables.items():
-            if isinstance(value, str) and value and SECRET_NAME.search(name) and not value.startswith("$"):
+            if (
+                isinstance(value, str)
+                and value
+                and SECRET_NAME.search(name)
+                and not value.startswith(_NOT_SECRET_VALUE)
+            ):
                 yield Finding(
                     "secret-env-value",
                     f"{name!r} looks like a secret and has a value",
                     ("env", name),
-                    hint=f"Write {name}: null so the launcher supplies it; revoke the value if it was real.",
+                    hint=f"Write {name}: null so the launcher supplies it; "
+                    "revoke the value if it was real.",
                 )
 
 

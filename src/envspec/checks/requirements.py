@@ -15,12 +15,21 @@ from envspec.diagnostics import Finding
 
 __all__ = ["check_requirement_lines", "check_requirements", "logical_lines"]
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+# pip's "(^|\s+)#" takes quadratic time on long runs of spaces; the white space
+# before the "#" is stripped with the rest of the line anyway.
+_COMMENT = re.compile(r"(^|\s)#.*$")
 _INCLUDE = {"-r", "--requirement", "-c", "--constraint"}
 _EDITABLE = {"-e", "--editable"}
 _FIND_LINKS = {"-f", "--find-links"}
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# A URL; pip also reads VCS URLs without "//" such as "bzr+lp:project".
+_URL_SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:git|hg|svn|bzr)\+[a-z-]+:)")
+# file: URLs, and VCS checkouts of a local repository (git+file:, hg+file:).
+_FILE_URL = re.compile(r"^(?:[A-Za-z]+\+)?file:", re.IGNORECASE)
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
+# The options of a requirement line when they are only hashes pip accepts.
+_HASHES = re.compile(r"(?:\s+--hash(?:=|\s+)(?:sha256|sha384|sha512):[0-9a-fA-F]+)*\s*")
+# pip >= 23.1's per-requirement option, unknown to pip-requirements-parser 32.
+_CONFIG_SETTINGS = re.compile(r"\s--config-settings(?:=|\s+)\S+")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
 
 
@@ -51,9 +60,24 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """Findings for an embedded requirements.txt, each at its line."""
     lines = logical_lines(text)
-    yield from check_requirement_lines(lines, path)
-    if any(line.startswith("-") or " -" in line for _, line in lines):
-        yield from _pip_option_errors(text, path, plain={n for n, line in lines if not line.startswith("-")})
+    reported: set[int] = set()
+    for finding in check_requirement_lines(lines, path):
+        reported.add(finding.line or 0)
+        yield finding
+    # pip's option syntax: option lines, and requirement lines with options other
+    # than well-formed hashes (the common case, checked here: the option parser
+    # costs a millisecond a line).  A line is reported once.
+    options: list[tuple[int, str]] = []
+    for number, line in lines:
+        if number in reported:
+            continue
+        if not line.startswith("-"):
+            known = _CONFIG_SETTINGS.sub("", line)
+            if _HASHES.fullmatch(known[len(_split_requirement(known)) :]):
+                continue
+        options.append((number, line))
+    if options:
+        yield from _pip_option_errors(options, path)
 
 
 def check_requirement_lines(
@@ -76,8 +100,10 @@ def check_requirement_lines(
             continue
         if "@" in requirement:
             url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
-            if url.startswith("file:"):
-                yield Finding("requirement-local", f"{requirement!r} points at a local file", path, number, 1)
+            if _FILE_URL.match(url):
+                yield Finding(
+                    "requirement-local", f"{requirement!r} points at a local file", path, number, 1
+                )
 
 
 def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
@@ -100,8 +126,10 @@ def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterato
         )
     elif head in _EDITABLE or (head.startswith("-e") and len(head) > 2):
         yield Finding("requirement-editable", f"{line!r} is an editable install", path, number, 1)
-    elif head in _FIND_LINKS and value and not _URL_SCHEME.match(value):
-        yield Finding("requirement-local", f"--find-links {value!r} is a local path", path, number, 1)
+    elif head in _FIND_LINKS and value and (_FILE_URL.match(value) or not _URL_SCHEME.match(value)):
+        yield Finding(
+            "requirement-local", f"--find-links {value!r} is a local path", path, number, 1
+        )
 
 
 def _split_requirement(line: str) -> str:
@@ -111,7 +139,11 @@ def _split_requirement(line: str) -> str:
 
 
 def _is_local(requirement: str) -> bool:
-    if requirement.startswith(("file:", ".", "/", "~", "\\")) or _WINDOWS_PATH.match(requirement):
+    if (
+        requirement.startswith((".", "/", "~", "\\"))
+        or _WINDOWS_PATH.match(requirement)
+        or _FILE_URL.match(requirement)
+    ):
         return True
     if _URL_SCHEME.match(requirement) or "@" in requirement:
         return False
@@ -122,7 +154,8 @@ def _pep508_error(requirement: str) -> str | None:
     from packaging.requirements import InvalidRequirement, Requirement
 
     # pip expands ${VAR} before parsing; a placeholder keeps the syntax check meaningful.
-    candidate = re.sub(r"\$\{[A-Za-z0-9_]+\}", "x", requirement)
+    # "0" fits where a name or a version is expected ("numpy==${VERSION}").
+    candidate = re.sub(r"\$\{[A-Za-z0-9_]+\}", "0", requirement)
     try:
         Requirement(candidate)
     except InvalidRequirement as exc:
@@ -131,29 +164,41 @@ def _pep508_error(requirement: str) -> str | None:
     return None
 
 
-def _pip_option_errors(text: str, path: tuple[str | int, ...], plain: set[int]) -> Iterator[Finding]:
+def _pip_option_errors(
+    lines: list[tuple[int, str]], path: tuple[str | int, ...]
+) -> Iterator[Finding]:
     """pip's own option syntax, checked by pip-requirements-parser (through a file: its
-    ``from_string`` is broken in 32.0.1)."""
+    ``from_string`` is broken in 32.0.1).  Each logical line is written at its line number."""
     import os
     import tempfile
 
     from pip_requirements_parser import RequirementsFile
 
+    rows = [""] * lines[-1][0]
+    for number, line in lines:
+        # Runs of white space are collapsed (the parser's comment pattern takes
+        # quadratic time on them).
+        text = line if line.startswith("-") else _CONFIG_SETTINGS.sub("", line)
+        rows[number - 1] = re.sub(r"\s+", " ", text)
+    original = dict(lines)
     fd, name = tempfile.mkstemp(suffix=".txt", prefix="envspec-req-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        # Lone surrogates (from JSON escapes) cannot be written as UTF-8: replaced.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as handle:
+            handle.write("\n".join(rows) + "\n")
         parsed = RequirementsFile.from_file(name, include_nested=False)
     finally:
         os.unlink(name)
     for invalid in parsed.invalid_lines:
         number = invalid.requirement_line.line_number
-        if number in plain:  # already checked with packaging
-            continue
         message = invalid.error_message.replace(name, "requirements.txt").strip()
+        message = message.split("\n", 1)[0].strip()
+        message = message.removeprefix("pip_requirements_parser: error: ")
+        if message.startswith("Invalid global options"):
+            continue  # pip accepts global options on a requirement line (and ignores them)
         yield Finding(
             "requirement-invalid",
-            f"{invalid.requirement_line.line.strip()!r}: {message}",
+            f"{original.get(number, invalid.requirement_line.line).strip()!r}: {message}",
             path,
             number,
             1,

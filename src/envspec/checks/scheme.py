@@ -21,6 +21,7 @@ def check_scheme(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """
     stack: list[tuple[str, int]] = []
     forms = 0
+    skipped = 0  # top-level data commented out with "#;"
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -41,6 +42,12 @@ def check_scheme(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
                 yield _at(text, i, "the block comment '#|' is never closed", path)
                 return
             i = j
+            continue
+        if ch == "#" and text.startswith("#;", i):
+            # A datum comment: the next datum is skipped (it is not a ";" line comment).
+            if not stack:
+                skipped += 1
+            i += 2
             continue
         if ch == "#" and text.startswith("#\\", i):
             i += 3  # a character literal: #\( is the character '(', not a parenthesis
@@ -74,12 +81,12 @@ def check_scheme(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
                 forms += 1
         elif not stack and not ch.isspace() and ch not in "'`,#@~$+":
             forms += 1
-            while i + 1 < n and not text[i + 1].isspace() and text[i + 1] not in "()[]\";":
+            while i + 1 < n and not text[i + 1].isspace() and text[i + 1] not in '()[]";':
                 i += 1
         i += 1
     if stack:
         yield _at(text, stack[-1][1], f"{stack[-1][0]!r} is never closed", path)
-    elif forms == 0:
+    elif forms <= skipped:
         yield Finding("scheme-syntax", "the file contains no expression", path)
 
 

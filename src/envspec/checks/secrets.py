@@ -27,10 +27,18 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("a Hugging Face token", r"\bhf_[A-Za-z0-9]{34,}\b"),
     ("an API secret key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{40,}"),
     ("an Azure storage key", r"AccountKey=[A-Za-z0-9+/=]{80,}"),
-    ("a JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    # Starts only where a run of token characters starts: scanning from every
+    # "eyJ" inside a long run would take quadratic time.
+    (
+        "a JSON Web Token",
+        r"(?<![\w-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+    ),
     (
         "a secret assigned in a script",
-        r"\b(?i:[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY)[A-Z0-9_]*)"
+        # The name is checked by a lookahead and then taken whole, without
+        # backtracking (a long name without "=" would take quadratic time).
+        r"\b(?=(?i:[A-Z0-9_]*?(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY)))"
+        r"(?i:[A-Z0-9_]++)"
         r"\s*[=:]\s*['\"]?(?![$/<{])[^\s'\"]{8,}",
     ),
 )
@@ -41,7 +49,8 @@ _LABELS = {f"p{i}": label for i, (label, _) in enumerate(_PATTERNS)}
 SECRET_NAME = re.compile(
     r"(?i)(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)"
 )
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+# Schemes are short; an unbounded scheme would rescan long runs from every letter.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s'\"<>]+")
 _ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -79,8 +88,10 @@ def url_credentials(url: str) -> str | None:
     if not userinfo or not _ENV_REF.sub("", userinfo).replace(":", ""):
         return None
     user, _, password = userinfo.partition(":")
-    if password or parts.scheme in {"http", "https"} or (
-        parts.scheme.endswith(("+http", "+https"))
+    if (
+        password
+        or parts.scheme in {"http", "https"}
+        or (parts.scheme.endswith(("+http", "+https")))
     ):
         if not password and user == "git":
             return None
