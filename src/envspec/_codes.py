@@ -336,7 +336,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Delete the `prefix:` line (`conda env export` writes it).",
         "environment.envspec.yaml",
         _env(
-            'files:\n  environment.yml: "dependencies: [numpy]\\nprefix: /home/me/conda/envs/x\\n"\n'
+            'files:\n  environment.yml: "dependencies: ['
+            'numpy]\\nprefix: /home/me/conda/envs/x\\n"\n'
         ),
     ),
     CodeInfo(
@@ -363,7 +364,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "A `pylock.toml` without the keys PEP 751 requires",
         "Installers refuse a lock file without `lock-version`, `created-by` and `[[packages]]` "
         "entries that each have a `name`.",
-        "Regenerate the lock file with a PEP 751 tool (`pip lock`, `uv export --format pylock.toml`).",
+        "Regenerate the lock file with a PEP 751 tool ("
+        "`pip lock`, `uv export --format pylock.toml`).",
         "environment.envspec.yaml",
         _env("files:\n  pylock.toml: \"lock-version = '1.0'\\n\"\n"),
     ),
@@ -375,7 +377,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Regenerate the lock file as `lock-version = '1.0'`.",
         "environment.envspec.yaml",
         _env(
-            "files:\n  pylock.toml: \"lock-version = '2.0'\\ncreated-by = 'x'\\npackages = []\\n\"\n"
+            "files:\n  pylock.toml: \"lock-version = '2."
+            "0'\\ncreated-by = 'x'\\npackages = []\\n\"\n"
         ),
     ),
     CodeInfo(
@@ -441,7 +444,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "error",
         "An image reference that breaks the OCI reference grammar",
         "Container engines reject it before pulling.",
-        "Write `[registry/]repository[:tag]` in lower case, e.g. `quay.io/jupyter/scipy-notebook:2024-05-27`; "
+        "Write `[registry/]repository[:tag]` in lower case,"
+        " e.g. `quay.io/jupyter/scipy-notebook:2024-05-27`; "
         "put the digest in `image.digest`.",
         "environment.envspec.yaml",
         _env("image:\n  ref: Quay.io/Jupyter/Scipy Notebook\n"),
@@ -502,7 +506,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "`PIP_INDEX_URL` in the launcher).",
         "environment.envspec.yaml",
         _env(
-            'files:\n  requirements.txt: "--index-url https://me:hunter2@pypi.example.org/simple\\nnumpy\\n"\n'
+            'files:\n  requirements.txt: "--index-url https:/'
+            '/me:hunter2@pypi.example.org/simple\\nnumpy\\n"\n'
         ),
     ),
     CodeInfo(
@@ -544,8 +549,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Set `metadata.kernelspec.name` to the environment's `kernel.name`.",
         "analysis.ipynb",
         _nb(
-            '  "environment": {"env_ver": "1.0", "kernel": {"name": "python3", "language": "python"}},\n'
-            '  "kernelspec": {"name": "conda-env-old-py", "display_name": "old", "language": "python"}'
+            '  "environment": {"env_ver": "1.0", "kernel":'
+            ' {"name": "python3", "language": "python"}},\n'
+            '  "kernelspec": {"name": "conda-env-old-py",'
+            ' "display_name": "old", "language": "python"}'
         ),
     ),
     CodeInfo(
@@ -579,7 +586,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Remove the ignored file, or fold its contents into the one that wins.",
         "environment.envspec.yaml",
         _env(
-            'files:\n  environment.yml: "dependencies: [numpy]\\n"\n  requirements.txt: "scipy\\n"\n'
+            'files:\n  environment.yml: "dependencies: ['
+            'numpy]\\n"\n  requirements.txt: "scipy\\n"\n'
         ),
     ),
 )

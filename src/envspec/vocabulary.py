@@ -49,14 +49,28 @@ class FileSpec:
 
 
 _SPECS = (
-    FileSpec("requirements.txt", "pip", False, True, "pip requirements, installed with `pip install -r`"),
-    FileSpec("environment.yml", "conda", False, True, "conda environment (dependencies, channels, `pip:`)"),
+    FileSpec(
+        "requirements.txt", "pip", False, True, "pip requirements, installed with `pip install -r`"
+    ),
+    FileSpec(
+        "environment.yml",
+        "conda",
+        False,
+        True,
+        "conda environment (dependencies, channels, `pip:`)",
+    ),
     FileSpec("environment.yaml", "conda", False, True, "the same, with the `.yaml` spelling"),
     FileSpec("apt.txt", "apt", False, True, "Debian/Ubuntu packages, one per line"),
     FileSpec("runtime.txt", "runtime", False, True, "runtime selector such as `python-3.12`"),
     FileSpec("postBuild", "script", True, True, "setup script run once after the other steps"),
-    FileSpec("start", "start", True, True, "wrapper run at every launch; ends with `exec \"$@\"`"),
-    FileSpec("Dockerfile", "dockerfile", False, True, "a complete image build; overrides every other file"),
+    FileSpec("start", "start", True, True, 'wrapper run at every launch; ends with `exec "$@"`'),
+    FileSpec(
+        "Dockerfile",
+        "dockerfile",
+        False,
+        True,
+        "a complete image build; overrides every other file",
+    ),
     FileSpec("pylock.toml", "pylock", False, False, "PEP 751 lock file"),
     FileSpec("manifest.scm", "guix", False, False, "Guix manifest"),
     FileSpec("channels.scm", "guix", False, False, "Guix channels (pins the whole package graph)"),
@@ -65,7 +79,9 @@ _SPECS = (
     FileSpec("Project.toml", "julia", False, True, "Julia project"),
     FileSpec("Manifest.toml", "julia", False, True, "Julia manifest (exact versions)"),
     FileSpec("install.R", "r", False, True, "R packages to install"),
-    FileSpec("default.nix", "nix", False, True, "Nix expression; overrides the other package files"),
+    FileSpec(
+        "default.nix", "nix", False, True, "Nix expression; overrides the other package files"
+    ),
 )
 
 #: The embeddable files of ``env_ver`` 1.0, by name.
@@ -75,7 +91,9 @@ FILES: Final = MappingProxyType({spec.name: spec for spec in _SPECS})
 FILES_0_1: Final = MappingProxyType(
     {
         "requirements.txt": FileSpec("requirements.txt", "pip", False, False, "pip requirements"),
-        "environment.yaml": FileSpec("environment.yaml", "conda", False, False, "conda environment"),
+        "environment.yaml": FileSpec(
+            "environment.yaml", "conda", False, False, "conda environment"
+        ),
         "environment.yml": FileSpec("environment.yml", "conda", False, False, "conda environment"),
         "setup.sh": FileSpec("setup.sh", "script", True, False, "setup script run last"),
     }

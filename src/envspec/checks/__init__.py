@@ -186,9 +186,7 @@ def _rules(env: dict[str, Any], kernelspec: object) -> Iterator[Finding]:
             "both 'environment.yml' and 'environment.yaml' are embedded",
             ("files",),
         )
-    for name, winner in sorted(
-        consistency.binder_ignored(files).items()
-    ):
+    for name, winner in sorted(consistency.binder_ignored(files).items()):
         yield Finding(
             "ignored-by-binder",
             consistency.binder_message(name, winner),
@@ -215,9 +213,8 @@ def _legacy_rules(env: dict[str, Any]) -> Iterator[Finding]:
             container, ("container",), digest_allowed=True, has_digest="@" in container
         )
     git = env.get("git")
-    if isinstance(git, dict):
-        if isinstance(git.get("commit id"), str):
-            yield from fields.check_commit(git["commit id"], ("git", "commit id"))
+    if isinstance(git, dict) and isinstance(git.get("commit id"), str):
+        yield from fields.check_commit(git["commit id"], ("git", "commit id"))
     cloud = env.get("cloud")
     if isinstance(cloud, dict) and isinstance(cloud.get("handler_url"), str):
         yield from fields.check_url(cloud["handler_url"], ("cloud", "handler_url"), ssh_ok=False)

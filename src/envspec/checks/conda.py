@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from envspec._yaml import item_positions, load_yaml, position_of
+from envspec._yaml import YamlProblem, item_positions, load_yaml, position_of
 from envspec.checks.requirements import check_requirement_lines
 from envspec.diagnostics import Finding
 
 __all__ = ["check_conda", "conda_python_spec"]
 
 _KNOWN_KEYS = {"name", "channels", "dependencies", "prefix", "variables"}
+# ``name``, ``name=1.2``, ``name>=1.2,<2``: a strict subset of MatchSpec that needs no
+# parser (and no import of rattler); anything else goes to rattler.  Tests check that
+# rattler accepts everything this accepts.
+_VERSION = r"[0-9]{1,18}(?:\.[0-9]{1,18})*(?:[a-z]+[0-9]{0,18})?"  # rattler: 64-bit numbers
+_OP_VERSION = rf"(?:==|=|>=|<=|>|<|!=)[ \t]*{_VERSION}(?:\.\*)?"
+SIMPLE_SPEC = re.compile(
+    rf"[a-z0-9_][a-z0-9_.-]*(?:[ \t]*{_OP_VERSION}(?:[ \t]*,[ \t]*{_OP_VERSION})*)?"
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _load(text: str) -> tuple[Any, YamlProblem | None]:
+    # The conda rules and the Python-pin consistency rule read the same text: parse once.
+    return load_yaml(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _spec_error(spec: str) -> str | None:
+    if SIMPLE_SPEC.fullmatch(spec):
+        return None
+    import rattler
+
+    try:
+        rattler.MatchSpec(spec)
+    except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
+        return str(exc)
+    return None
 
 
 def check_conda(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """Findings for an embedded conda environment file."""
-    data, problem = load_yaml(text)
+    data, problem = _load(text)
     if problem is not None:
         yield Finding(problem.code, problem.message, path, problem.line, problem.column)  # type: ignore[arg-type]
         return
@@ -60,34 +89,35 @@ def check_conda(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
 
 
 def _dependencies(text: str, deps: list[Any], path: tuple[str | int, ...]) -> Iterator[Finding]:
-    import rattler
-
     for index, dep in enumerate(deps):
         where = ("dependencies", index)
         if isinstance(dep, str):
-            try:
-                rattler.MatchSpec(dep)
-            except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
+            error = _spec_error(dep)
+            if error is not None:
                 line, col = position_of(text, where)
                 yield Finding(
                     "conda-spec-invalid",
-                    f"{dep!r} is not a valid MatchSpec: {exc}",
+                    f"{dep!r} is not a valid MatchSpec: {error}",
                     path,
                     line,
                     col,
                 )
         elif isinstance(dep, dict) and list(dep) == ["pip"] and isinstance(dep["pip"], list):
             items = dep["pip"]
-            positions = item_positions(text, (*where, "pip"))
+            positions: list[tuple[int, int]] | None = None
             for number, item in enumerate(items):
-                line, col = positions[number] if number < len(positions) else (None, None)
-                if not isinstance(item, str):
-                    yield Finding(
-                        "conda-structure", f"pip entry {item!r} is not a string", path, line, col
-                    )
+                found = (
+                    list(check_requirement_lines([(0, item.strip())], path))
+                    if isinstance(item, str)
+                    else [Finding("conda-structure", f"pip entry {item!r} is not a string", path)]
+                )
+                if not found:
                     continue
+                if positions is None:  # positions cost a second parse: only for problems
+                    positions = item_positions(text, (*where, "pip"))
+                line, col = positions[number] if number < len(positions) else (None, None)
                 # Positions are those of the item in the YAML, not of a requirements file.
-                for finding in check_requirement_lines([(line or 0, item.strip())], path):
+                for finding in found:
                     yield replace(finding, line=line, column=col)
         else:
             line, col = position_of(text, where)
@@ -102,7 +132,7 @@ def _dependencies(text: str, deps: list[Any], path: tuple[str | int, ...]) -> It
 
 def conda_python_spec(text: str) -> str | None:
     """The version spec of the ``python`` dependency, if any (for consistency checks)."""
-    data, problem = load_yaml(text)
+    data, problem = _load(text)
     if problem is not None or not isinstance(data, dict):
         return None
     deps = data.get("dependencies")
@@ -111,7 +141,7 @@ def conda_python_spec(text: str) -> str | None:
     import rattler
 
     for dep in deps:
-        if isinstance(dep, str):
+        if isinstance(dep, str) and (dep.startswith("python") or "::python" in dep):
             try:
                 spec = rattler.MatchSpec(dep)
             except Exception:  # noqa: BLE001, S112 - invalid specs are reported by check_conda

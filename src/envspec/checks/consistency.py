@@ -115,7 +115,8 @@ def check_kernel(env: Mapping[str, Any], kernelspec: object) -> Iterator[Finding
     ):
         yield Finding(
             "kernel-language-mismatch",
-            f"the notebook's kernelspec is {spec_language!r}, the environment's kernel is {language!r}",
+            f"the notebook's kernelspec is {spec_language!r}, "
+            f"the environment's kernel is {language!r}",
             ("kernel", "language"),
         )
 
@@ -126,7 +127,7 @@ def _candidates(pin: str) -> list[str]:
 
 
 def check_python(env: Mapping[str, Any], files: Mapping[str, Any]) -> Iterator[Finding]:
-    """Every Python pin (``python``, conda, ``requires-python``, runtime.txt) agrees with ``python``."""
+    """Every Python pin (conda, ``requires-python``, runtime.txt) agrees with ``python``."""
     pin = env.get("python")
     if not isinstance(pin, str):
         return

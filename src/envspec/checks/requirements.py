@@ -7,6 +7,7 @@ imported only when a file has such lines.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Iterator, Sequence
@@ -31,6 +32,22 @@ _HASHES = re.compile(r"(?:\s+--hash(?:=|\s+)(?:sha256|sha384|sha512):[0-9a-fA-F]
 # pip >= 23.1's per-requirement option, unknown to pip-requirements-parser 32.
 _CONFIG_SETTINGS = re.compile(r"\s--config-settings(?:=|\s+)\S+")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
+
+# The common shape of a requirement, ``name[extras] op version, ...``: a strict subset
+# of PEP 508 that needs no parser (and no import of one).  Anything else goes to
+# ``packaging``; tests check that everything this accepts, packaging accepts too.
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+_VERSION = _RELEASE + r"(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
+_CLAUSE = (
+    rf"(?:==|!=)[ \t]*(?:{_RELEASE}\.\*|{_VERSION})"
+    rf"|~=[ \t]*[0-9]+(?:\.[0-9]+)+(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
+    rf"|(?:>=|<=|>|<)[ \t]*{_VERSION}"
+)
+SIMPLE_REQUIREMENT = re.compile(
+    rf"{_NAME}(?:[ \t]*\[[ \t]*{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*\])?"
+    rf"(?:[ \t]*(?:{_CLAUSE})(?:[ \t]*,[ \t]*(?:{_CLAUSE}))*)?"
+)
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
@@ -150,7 +167,10 @@ def _is_local(requirement: str) -> bool:
     return "/" in requirement or "\\" in requirement or bool(_ARCHIVE.search(requirement))
 
 
+@functools.lru_cache(maxsize=65536)
 def _pep508_error(requirement: str) -> str | None:
+    if SIMPLE_REQUIREMENT.fullmatch(requirement):
+        return None
     from packaging.requirements import InvalidRequirement, Requirement
 
     # pip expands ${VAR} before parsing; a placeholder keeps the syntax check meaningful.

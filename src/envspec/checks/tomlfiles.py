@@ -1,4 +1,4 @@
-"""TOML and JSON lock files: ``pylock.toml`` (PEP 751), ``Pipfile``, ``Pipfile.lock``, Julia's files."""
+"""TOML and JSON files: ``pylock.toml`` (PEP 751), ``Pipfile``, ``Pipfile.lock``, Julia's files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SOURCES = ("vcs", "directory", "archive")
 
 
-def parse_toml(text: str, path: tuple[str | int, ...]) -> tuple[dict[str, Any] | None, Finding | None]:
+def parse_toml(
+    text: str, path: tuple[str | int, ...]
+) -> tuple[dict[str, Any] | None, Finding | None]:
     """Parsed TOML, or the ``invalid-toml`` finding at the parser's line and column."""
     import tomllib
 
@@ -42,7 +44,8 @@ def check_pylock(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     if problem is not None:
         yield problem
         return
-    assert data is not None
+    if data is None:  # parse_toml gives data or a problem
+        return
     version = data.get("lock-version")
     if not isinstance(version, str):
         yield Finding("pylock-structure", "'lock-version' is required and must be a string", path)
@@ -57,10 +60,14 @@ def check_pylock(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
         try:
             SpecifierSet(requires if isinstance(requires, str) else "!")
         except InvalidSpecifier:
-            yield Finding("pylock-structure", f"requires-python {requires!r} is not a version specifier", path)
+            yield Finding(
+                "pylock-structure", f"requires-python {requires!r} is not a version specifier", path
+            )
     packages = data.get("packages")
     if not isinstance(packages, list):
-        yield Finding("pylock-structure", "'packages' is required and must be an array of tables", path)
+        yield Finding(
+            "pylock-structure", "'packages' is required and must be an array of tables", path
+        )
         return
     for index, package in enumerate(packages):
         yield from _package(index, package, path)
@@ -89,7 +96,9 @@ def _package(index: int, package: object, path: tuple[str | int, ...]) -> Iterat
     if isinstance(wheels, list):
         for number, wheel in enumerate(wheels):
             if not (isinstance(wheel, dict) and isinstance(wheel.get("hashes"), dict)):
-                yield Finding("pylock-structure", f"{label}.wheels[{number}] has no 'hashes' table", path)
+                yield Finding(
+                    "pylock-structure", f"{label}.wheels[{number}] has no 'hashes' table", path
+                )
 
 
 def pylock_requires_python(text: str) -> str | None:
@@ -118,7 +127,11 @@ def check_pipfile_lock(text: str, path: tuple[str | int, ...]) -> Iterator[Findi
     except RecursionError:
         yield Finding("too-deep", "the JSON is nested too deeply to read", path)
         return
-    if not isinstance(data, dict) or not isinstance(data.get("_meta"), dict) or not isinstance(
-        data.get("default"), dict
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("_meta"), dict)
+        or not isinstance(data.get("default"), dict)
     ):
-        yield Finding("pipfile-lock-invalid", "a Pipfile.lock needs '_meta' and 'default' objects", path)
+        yield Finding(
+            "pipfile-lock-invalid", "a Pipfile.lock needs '_meta' and 'default' objects", path
+        )

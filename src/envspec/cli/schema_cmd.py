@@ -12,16 +12,20 @@ def register(commands: Any) -> None:
     from envspec.versions import LATEST, SUPPORTED
 
     parser: argparse.ArgumentParser = commands.add_parser(
-        "schema", help=HELP, description=HELP + ".",
+        "schema",
+        help=HELP,
+        description=HELP + ".",
         epilog="examples:\n  envspec schema > environment.schema.json\n"
-               "  envspec schema --env-ver 0.1\n  envspec schema --diagnostics",
+        "  envspec schema --env-ver 0.1\n  envspec schema --diagnostics",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--env-ver", choices=SUPPORTED, default=LATEST,
-                       help=f"the version (default: {LATEST})")
-    group.add_argument("--diagnostics", action="store_true",
-                       help="the schema of 'envspec validate --format json'")
+    group.add_argument(
+        "--env-ver", choices=SUPPORTED, default=LATEST, help=f"the version (default: {LATEST})"
+    )
+    group.add_argument(
+        "--diagnostics", action="store_true", help="the schema of 'envspec validate --format json'"
+    )
     parser.set_defaults(run=run)
 
 

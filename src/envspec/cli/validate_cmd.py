@@ -34,17 +34,29 @@ warnings), 2 usage error (e.g. a path that does not exist)."""
 
 def register(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
-        "validate", help=HELP, description=DESCRIPTION, epilog=EPILOG,
+        "validate",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, envspec files or folders")
-    parser.add_argument("--require", action="store_true",
-                        help="fail notebooks that have no embedded environment")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="notebooks, envspec files or folders"
+    )
+    parser.add_argument(
+        "--require", action="store_true", help="fail notebooks that have no embedded environment"
+    )
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format; json is an array of diagnostics "
-                             "(schema: 'envspec schema --diagnostics')")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the verdict cache")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="output format; json is an array of diagnostics "
+        "(schema: 'envspec schema --diagnostics')",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the verdict cache"
+    )
     parser.set_defaults(run=run)
 
 
