@@ -323,11 +323,6 @@ def test_model_and_schema_agree(data):
     assert _model_accepts(data) == _schema_accepts(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models accept null for optional fields (X | None = None), which the schema and the "
-    "spec reject ('optional fields are omitted, never null'); to_data() then writes the null back",
-)
 @pytest.mark.parametrize("field", ["python", "kernel", "image", "git", "hardware", "env"])
 def test_model_rejects_null_like_the_schema(field):
     data = {"env_ver": "1.0", field: None}
@@ -335,12 +330,21 @@ def test_model_rejects_null_like_the_schema(field):
     assert _model_accepts(data) is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="JSON has one number type and JSON Schema counts 1.0 as an integer; the strict "
-    "pydantic int of Gpu.count rejects it",
-)
 def test_model_accepts_an_integral_float_count_like_the_schema():
     data = {"env_ver": "1.0", "hardware": {"gpu": {"count": 1.0}}}
     assert _schema_accepts(data) is True
     assert _model_accepts(data) is True
+
+
+def test_a_legacy_model_holds_only_env_ver_0_1():
+    from envspec.models import v0_1
+
+    with pytest.raises(pydantic.ValidationError):
+        v0_1.Environment.model_validate({"env_ver": "1.0"})
+    assert v0_1.Environment.model_validate({"env_ver": "0.1"}).env_ver == "0.1"
+
+
+def test_null_is_accepted_where_it_means_something():
+    """``env`` values are the one place where null is a value: supplied at launch."""
+    data = {"env_ver": "1.0", "env": {"API_TOKEN": None}}
+    assert Environment.model_validate(data).to_data() == data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 def _tidy_properties(schema: dict[str, Any]) -> None:
@@ -38,7 +38,10 @@ def _open_object(schema: dict[str, Any]) -> None:
 
 
 class Model(BaseModel):
-    """Base of the 1.x models: strict types, unknown fields kept, closed schema."""
+    """Base of the 1.x models: strict types, unknown fields kept, closed schema.
+
+    An optional field is omitted, never ``null`` (as the schema and the spec say).
+    """
 
     model_config = ConfigDict(
         extra="allow",
@@ -48,6 +51,15 @@ class Model(BaseModel):
         json_schema_extra=_close_object,
         use_attribute_docstrings=True,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _omitted_not_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is None and name in cls.model_fields:
+                    raise ValueError(f"{name!r} is null: omit an optional field instead")
+        return data
 
     def to_data(self) -> dict[str, Any]:
         """The JSON-compatible document, as written in notebook metadata."""

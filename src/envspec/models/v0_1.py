@@ -8,7 +8,7 @@ that loading and dumping gives the same data back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -56,7 +56,7 @@ class Git(OpenModel):
 class Environment(OpenModel):
     """A 0.1 ``metadata.environment`` object."""
 
-    env_ver: str = Field(json_schema_extra={"const": "0.1"})
+    env_ver: Literal["0.1"]
     """Always ``"0.1"``."""
     requirements_txt: str | None = Field(None, alias="requirements.txt")
     """Text of ``requirements.txt``."""

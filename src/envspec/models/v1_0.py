@@ -41,6 +41,13 @@ PYTHON_PIN = r"^[0-9]+\.[0-9]+(\.[0-9]+)?$"
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
+def _integral(value: object) -> object:
+    # JSON has one number type: 1.0 is the integer 1 (as JSON Schema says).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _positive(value: float) -> float:
     if value <= 0:
         raise ValueError("must be greater than 0")
@@ -100,6 +107,11 @@ class Gpu(Model):
     """``nvidia``, ``amd``, ``intel``, ..."""
     memory: Annotated[str, StringConstraints(pattern=QUANTITY)] | None = None
     """Memory per GPU, as a quantity (``16Gi``)."""
+
+    @field_validator("count", mode="before")
+    @classmethod
+    def _count(cls, value: object) -> object:
+        return _integral(value)
 
 
 class Hardware(Model):
