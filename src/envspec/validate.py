@@ -28,6 +28,8 @@ __all__ = [
 
 #: Batches larger than this (in bytes) use the skipping decoder (its import pays off).
 FAST_DECODE_THRESHOLD = 8 * 1024 * 1024
+#: Batches of at least this many files (and above the threshold) use several processes.
+PARALLEL_MIN_FILES = 64
 _ENV_POINTER = "/metadata/environment"
 
 
@@ -212,31 +214,79 @@ def validate_paths(
     require: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> ValidationResult:
     """Validate files and folders (walked for ``*.ipynb`` and ``*.envspec.{yaml,yml,json}``).
 
     With *cache_dir*, verdicts are cached there: a file whose size and times
     are unchanged is not read again, and an environment already checked (by
-    the hash of its content) is not checked again.
+    the hash of its content) is not checked again.  Large batches are shared
+    among *jobs* processes (default: one per core, on Linux).
 
     :raises envspec._discover.MissingPath: a path does not exist.
     """
     from envspec._discover import discover
+    from envspec._parallel import available_jobs, fork_map
 
     files = discover(paths)
     cache = _open_cache(cache_dir) if cache_dir is not None else None
-    envs = _EnvCache(cache.envs if cache is not None else None)
-    fast = _batch_size(files) > FAST_DECODE_THRESHOLD
-    reports: list[FileReport] = []
-    for index, (path, explicit) in enumerate(files):
-        reports.append(
-            _validate_one(path, explicit, require=require, fast=fast, cache=cache, envs=envs)
-        )
-        if progress is not None:
-            progress(index + 1, len(files))
+    envs = _EnvCache(cache.envs if cache is not None else {})
+    size = _batch_size(files)
+    fast = size > FAST_DECODE_THRESHOLD
+    workers = available_jobs(jobs) if fast and len(files) >= PARALLEL_MIN_FILES else 1
+    done = 0
+
+    def work(share: list[int]) -> list[Any]:
+        nonlocal done
+        known_envs = set(envs.store or ())
+        out: list[Any] = []
+        for index in share:
+            path, explicit = files[index]
+            report = _validate_one(path, explicit, require=False, fast=fast, cache=cache, envs=envs)
+            out.append(
+                [
+                    index,
+                    _encode_report(report),
+                    cache.files.get(os.path.abspath(path)) if cache is not None else None,
+                ]
+            )
+            done += 1
+            if progress is not None and workers == 1:
+                progress(done, len(files))
+        new_envs = {k: v for k, v in (envs.store or {}).items() if k not in known_envs}
+        return [out, new_envs]
+
+    shares = [list(range(i, len(files), workers)) for i in range(workers)]
+    reports: list[FileReport | None] = [None] * len(files)
+    for out, new_envs in fork_map(shares, work):
+        for index, encoded, record in out:
+            reports[index] = _decode_report(encoded)
+            if cache is not None and record is not None:
+                cache.files[os.path.abspath(files[index][0])] = record
+                cache.dirty = True
+        if cache is not None:
+            cache.envs.update(new_envs)
+    if progress is not None and workers > 1:
+        progress(len(files), len(files))
     if cache is not None:
         cache.save()
-    return ValidationResult(tuple(reports))
+    return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
+
+
+def _encode_report(report: FileReport) -> list[Any]:
+    return [
+        report.path,
+        report.has_environment,
+        [
+            [d.code, d.severity, d.message, d.file, d.pointer, d.line, d.column, d.hint]
+            for d in report.diagnostics
+        ],
+    ]
+
+
+def _decode_report(data: list[Any]) -> FileReport:
+    path, has_env, diagnostics = data
+    return FileReport(path, tuple(Diagnostic(*d) for d in diagnostics), has_env)
 
 
 def _batch_size(files: Sequence[tuple[str, bool]]) -> int:

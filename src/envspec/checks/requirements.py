@@ -59,6 +59,11 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
         line = raw.rstrip("\r")
         if not pending:
             start = number
+            if "#" not in line and not line.endswith("\\"):  # the common case, without regexes
+                stripped = line.strip()
+                if stripped:
+                    out.append((start, stripped))
+                continue
         if line.endswith("\\") and not _COMMENT.search(line):
             pending.append(line[:-1])
             continue
@@ -89,6 +94,8 @@ def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Findi
         if number in reported:
             continue
         if not line.startswith("-"):
+            if " -" not in line and "\t-" not in line:
+                continue  # no option on this requirement line
             known = _CONFIG_SETTINGS.sub("", line)
             if _HASHES.fullmatch(known[len(_split_requirement(known)) :]):
                 continue
