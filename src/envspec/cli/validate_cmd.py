@@ -20,7 +20,8 @@ without an environment pass unless --require is given.
 
 Verdicts are cached in $ENVSPEC_CACHE_DIR (default: ./.envspec_cache): an
 unchanged file is not read again and an environment already checked is not
-checked again.  --no-cache turns this off."""
+checked again.  --no-cache turns this off.  Large batches (over 8 MiB and 64
+files) are shared among one process per core on Linux (--jobs)."""
 
 EPILOG = """\
 examples:
@@ -57,6 +58,13 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write the verdict cache"
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes for large batches (default: one per core on Linux; 1 turns it off)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -70,6 +78,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.paths,
             require=args.require,
             cache_dir=None if args.no_cache else default_cache_dir(),
+            jobs=args.jobs,
         )
     except MissingPath as exc:
         err.write(f"envspec validate: error: {exc}\n")
