@@ -348,3 +348,9 @@ def test_null_is_accepted_where_it_means_something():
     """``env`` values are the one place where null is a value: supplied at launch."""
     data = {"env_ver": "1.0", "env": {"API_TOKEN": None}}
     assert Environment.model_validate(data).to_data() == data
+
+
+def test_the_writing_order_of_members_is_the_models_field_order():
+    from envspec.vocabulary import MEMBERS
+
+    assert tuple(Environment.model_fields) == MEMBERS

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from envspec._git import GitSource
 from envspec.diagnostics import Diagnostic
+from envspec.vocabulary import MEMBERS
 
 __all__ = ["Collected", "PackOutcome", "build_environment", "collect", "pack_bytes", "pack_paths"]
 
@@ -35,19 +36,7 @@ NOT_EMBEDDABLE: Mapping[str, str] = {
     "setup.sh": "0.1's name for the setup script; rename it to postBuild",
 }
 _ROOT_ONLY = frozenset({"setup.py", "pyproject.toml", "DESCRIPTION"})
-_ORDER = (
-    "env_ver",
-    "files",
-    "python",
-    "kernel",
-    "image",
-    "env",
-    "git",
-    "cloud",
-    "hardware",
-    "provenance",
-    "extensions",
-)
+_ORDER = MEMBERS
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-__all__ = ["FILES", "FILES_0_1", "FileKind", "FileSpec", "files_for"]
+__all__ = [
+    "FILES",
+    "FILES_0_1",
+    "MEMBERS",
+    "FileKind",
+    "FileSpec",
+    "files_for",
+]
 
 FileKind = Literal[
     "pip",
@@ -103,3 +110,20 @@ FILES_0_1: Final = MappingProxyType(
 def files_for(env_ver: str) -> MappingProxyType[str, FileSpec]:
     """The embeddable files of *env_ver* (``"0.1"`` or a ``1.x``)."""
     return FILES_0_1 if env_ver == "0.1" else FILES
+
+
+#: The members of an ``env_ver`` 1.0 document, in the order writers put them
+#: (the models' field order; a test keeps the two equal).
+MEMBERS: Final = (
+    "env_ver",
+    "files",
+    "python",
+    "kernel",
+    "image",
+    "env",
+    "git",
+    "cloud",
+    "hardware",
+    "provenance",
+    "extensions",
+)

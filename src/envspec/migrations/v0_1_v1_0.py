@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from envspec.migrations import MigrationError, StepOutput
+from envspec.vocabulary import MEMBERS
 
 __all__ = ["LEGACY_EXTENSION", "downgrade", "drop_member_order", "upgrade"]
 
@@ -272,19 +273,7 @@ def _reorder(block: dict[str, Any], order: object) -> dict[str, Any]:
     return first | {k: v for k, v in block.items() if k not in first}
 
 
-_ORDER = (
-    "env_ver",
-    "files",
-    "python",
-    "kernel",
-    "image",
-    "env",
-    "git",
-    "cloud",
-    "hardware",
-    "provenance",
-    "extensions",
-)
+_ORDER = MEMBERS
 _KNOWN_1_0 = frozenset(_ORDER)
 
 
