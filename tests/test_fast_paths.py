@@ -29,12 +29,55 @@ def test_every_simple_conda_spec_is_a_valid_matchspec(spec: str) -> None:
 
 
 def test_the_fast_paths_cover_the_common_shapes() -> None:
-    for line in ["numpy", "numpy==2.1.0", "pandas>=2,<3", "requests[socks]~=2.31", "x==1.*"]:
+    for line in [
+        "numpy",
+        "numpy==2.1.0",
+        "pandas>=2,<3",
+        "requests[socks]~=2.31",
+        "x==1.*",
+        "numpy; python_version<'3.9'",
+        'tomli>=1 ; python_version < "3.11" and sys_platform != "win32"',
+    ]:
         assert SIMPLE_REQUIREMENT.fullmatch(line), line
     for spec in ["numpy", "python=3.11", "numpy>=1.26,<2", "scipy==1.11.4", "python=3.10.*"]:
         assert SIMPLE_SPEC.fullmatch(spec), spec
     # What needs the real parsers is left to them.
-    for line in ["numpy; python_version<'3.9'", "pkg @ https://example.com/p.whl", "a===1"]:
+    for line in [
+        "x; (os_name == 'nt')",
+        "pkg @ https://example.com/p.whl",
+        "a===1",
+        "x; extra == 'a'",
+    ]:
         assert not SIMPLE_REQUIREMENT.fullmatch(line), line
     for spec in ["conda-forge::numpy", "numpy=1.2=py_0", "numpy[version='>1']"]:
         assert not SIMPLE_SPEC.fullmatch(spec), spec
+
+
+_numbers = st.lists(st.integers(0, 40), min_size=1, max_size=4).map(lambda p: ".".join(map(str, p)))
+_clauses = st.one_of(
+    st.builds(
+        lambda op, v: f"{op}{v}", st.sampled_from(["==", "!=", ">=", "<=", ">", "<", ""]), _numbers
+    ),
+    st.builds(lambda v: f"{v}.*", _numbers),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_clauses, min_size=1, max_size=3).map(",".join), _numbers)
+def test_the_numeric_conda_matcher_agrees_with_rattler(spec: str, version: str) -> None:
+    from envspec.checks.consistency import simple_conda_match
+
+    quick = simple_conda_match(spec, version)
+    if quick is not None:
+        assert quick == rattler.VersionSpec(spec).matches(rattler.Version(version)), (spec, version)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["python", "python=", "python==", "python>=", "python<"]), _numbers)
+def test_the_python_pin_of_a_conda_file_reads_like_rattler(prefix: str, version: str) -> None:
+    from envspec.checks.conda import conda_python_spec
+
+    dep = prefix if prefix == "python" else prefix + version
+    text = f"dependencies:\n  - {dep}\n"
+    expected = rattler.MatchSpec(dep).version
+    assert conda_python_spec(text) == (str(expected) if expected else None)

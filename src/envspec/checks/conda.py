@@ -25,6 +25,12 @@ SIMPLE_SPEC = re.compile(
 )
 
 
+_SIMPLE_PYTHON = re.compile(
+    r"python(?:[ \t]*(?P<op>==|=|>=|<=|>|<)"
+    r"[ \t]*(?P<version>[0-9]{1,9}(?:\.[0-9]{1,9})*(?:\.\*)?))?"
+)
+
+
 @functools.lru_cache(maxsize=512)
 def _load(text: str) -> tuple[Any, YamlProblem | None]:
     # The conda rules and the Python-pin consistency rule read the same text: parse once.
@@ -138,10 +144,17 @@ def conda_python_spec(text: str) -> str | None:
     deps = data.get("dependencies")
     if not isinstance(deps, list):
         return None
-    import rattler
-
     for dep in deps:
+        if isinstance(dep, str) and (simple := _SIMPLE_PYTHON.fullmatch(dep)):
+            op, version = simple["op"], simple["version"]
+            if not version:
+                return None
+            if op == "=" and not version.endswith(".*"):
+                return version + ".*"  # conda's "=X" is "X.*", as rattler writes it
+            return version if op == "=" else f"{op}{version}"
         if isinstance(dep, str) and (dep.startswith("python") or "::python" in dep):
+            import rattler
+
             try:
                 spec = rattler.MatchSpec(dep)
             except Exception:  # noqa: BLE001, S112 - invalid specs are reported by check_conda

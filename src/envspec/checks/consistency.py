@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -170,7 +171,55 @@ def check_python(env: Mapping[str, Any], files: Mapping[str, Any]) -> Iterator[F
             )
 
 
+_NUMERIC_CLAUSE = re.compile(r"(==|!=|>=|<=|>|<)?([0-9]{1,9}(?:\.[0-9]{1,9})*)(\.\*)?")
+
+
+def _numeric(version: str) -> tuple[int, ...]:
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:  # conda: 3.12 == 3.12.0
+        parts.pop()
+    return tuple(parts)
+
+
+def simple_conda_match(spec: str, version: str) -> bool | None:
+    """Whether the numeric *version* satisfies the numeric conda version *spec*
+    (``3.12.*``, ``==3.12.4``, ``>=3.10,<3.13``), or ``None`` when *spec* needs rattler."""
+    if not re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,9})*", version):
+        return None
+    have = _numeric(version)
+    for clause in spec.split(","):
+        match = _NUMERIC_CLAUSE.fullmatch(clause.strip())
+        if match is None:
+            return None
+        op, text, star = match.groups()
+        if star:
+            if op not in (None, "==", "!="):
+                return None
+            prefix = tuple(int(p) for p in text.split("."))
+            raw = tuple(int(p) for p in version.split("."))
+            padded = raw + (0,) * max(0, len(prefix) - len(raw))
+            ok = padded[: len(prefix)] == prefix
+            ok = not ok if op == "!=" else ok
+        else:
+            want = _numeric(text)
+            ok = {
+                None: have == want,
+                "==": have == want,
+                "!=": have != want,
+                ">=": have >= want,
+                "<=": have <= want,
+                ">": have > want,
+                "<": have < want,
+            }[op]
+        if not ok:
+            return False
+    return True
+
+
 def _conda_allows(spec: str, candidates: list[str]) -> bool:
+    quick = [simple_conda_match(spec, c) for c in candidates]
+    if None not in quick:
+        return any(quick)
     import rattler
 
     try:

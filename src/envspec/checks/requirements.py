@@ -44,9 +44,16 @@ _CLAUSE = (
     rf"|~=[ \t]*[0-9]+(?:\.[0-9]+)+(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
     rf"|(?:>=|<=|>|<)[ \t]*{_VERSION}"
 )
+_MARKER_VAR = (
+    r"(?:python_version|python_full_version|sys_platform|platform_system|os_name"
+    r"|platform_machine|implementation_name|platform_python_implementation)"
+)
+_MARKER_VALUE = r"(?:\"[A-Za-z0-9._ -]*\"|'[A-Za-z0-9._ -]*')"
+_MARKER_ATOM = rf"{_MARKER_VAR}[ \t]*(?:==|!=|<=|>=|<|>|~=)[ \t]*{_MARKER_VALUE}"
 SIMPLE_REQUIREMENT = re.compile(
     rf"{_NAME}(?:[ \t]*\[[ \t]*{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*\])?"
     rf"(?:[ \t]*(?:{_CLAUSE})(?:[ \t]*,[ \t]*(?:{_CLAUSE}))*)?"
+    rf"(?:[ \t]*;[ \t]*{_MARKER_ATOM}(?:[ \t]+(?:and|or)[ \t]+{_MARKER_ATOM})*)?"
 )
 
 
