@@ -288,3 +288,26 @@ def test_cached_locations_name_the_path_as_given(
 def test_cache_is_per_envspec_version(project, run_cli, cache_dir):
     run_cli("validate", project)
     assert [p.name for p in cache_dir.iterdir() if p.is_dir()] == [envspec.__version__]
+
+
+def test_the_cache_forgets_deleted_files(tmp_path):
+    import json as _json
+
+    from envspec.validate import validate_paths
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        (folder / name).write_text(
+            '{"cells": [], "metadata": {"environment": {"env_ver": "1.0"}}, "nbformat": 4, '
+            '"nbformat_minor": 5}'
+        )
+    cache_dir = tmp_path / "cache"
+    validate_paths([folder], cache_dir=cache_dir)
+    (folder / "b.ipynb").unlink()
+    (folder / "c.ipynb").write_text((folder / "a.ipynb").read_text())
+    validate_paths([folder], cache_dir=cache_dir)
+
+    stored = _json.loads(next(cache_dir.rglob("verdicts.json")).read_bytes())
+    names = sorted(p.rsplit("/", 1)[-1] for p in stored["files"])
+    assert names == ["a.ipynb", "c.ipynb"]

@@ -28,6 +28,8 @@ __all__ = [
 
 #: Batches larger than this (in bytes) use the skipping decoder (its import pays off).
 FAST_DECODE_THRESHOLD = 8 * 1024 * 1024
+#: The verdict cache keeps at most this many checked environments.
+MAX_CACHED_ENVIRONMENTS = 50_000
 #: Batches of at least this many files (and above the threshold) use several processes.
 PARALLEL_MIN_FILES = 64
 _ENV_POINTER = "/metadata/environment"
@@ -411,6 +413,12 @@ class _Cache:
 
         if not self.dirty:
             return
+        # Forget files that are gone, and the oldest environments past a bound, so the
+        # cache does not grow for ever (both in insertion order, oldest first).
+        self.files = {p: v for p, v in self.files.items() if os.path.exists(p)}
+        if len(self.envs) > MAX_CACHED_ENVIRONMENTS:
+            keep = list(self.envs.items())[-MAX_CACHED_ENVIRONMENTS:]
+            self.envs = dict(keep)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder.parent / ".gitignore"
