@@ -112,7 +112,7 @@ RICH_ENVIRONMENT = {
     "files": {
         "requirements.txt": "--index-url https://pypi.org/simple\nnumpy==2.1\n-e ../local\nbad=1\n",
         "environment.yml": "channels: [conda-forge]\n"
-        "dependencies:\n  - python=3.11\n  - scipy>=1.13\n"
+        "dependencies:\n  - python=3.11\n  - conda-forge::scipy>=1.13\n"
         "  - pip\n  - pip:\n    - rich==13.9\n",
         "apt.txt": "libgl1\n",
         "runtime.txt": "python-3.11\n",
