@@ -217,9 +217,14 @@ def simple_conda_match(spec: str, version: str) -> bool | None:
 
 
 def _conda_allows(spec: str, candidates: list[str]) -> bool:
-    quick = [simple_conda_match(spec, c) for c in candidates]
-    if None not in quick:
-        return any(quick)
+    for candidate in candidates:
+        quick = simple_conda_match(spec, candidate)
+        if quick is None:
+            break  # needs rattler
+        if quick:
+            return True
+    else:
+        return False
     import rattler
 
     try:

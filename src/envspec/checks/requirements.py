@@ -165,6 +165,8 @@ def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterato
 
 def _split_requirement(line: str) -> str:
     # Per-requirement options (``--hash=...``) follow the requirement.
+    if " -" not in line and "\t-" not in line:
+        return line
     match = re.search(r"\s--?[A-Za-z]", line)
     return line[: match.start()].strip() if match else line
 
