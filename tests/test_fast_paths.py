@@ -81,3 +81,35 @@ def test_the_python_pin_of_a_conda_file_reads_like_rattler(prefix: str, version:
     text = f"dependencies:\n  - {dep}\n"
     expected = rattler.MatchSpec(dep).version
     assert conda_python_spec(text) == (str(expected) if expected else None)
+
+
+def test_common_pip_options_need_no_option_parser(tmp_path) -> None:
+    """Well-formed common options are checked without importing pip-requirements-parser;
+    anything else still goes to it, and its errors are reported."""
+    import json
+    import subprocess
+    import sys
+
+    def run(requirements: str) -> tuple[list[str], bool]:
+        env = {"env_ver": "1.0", "files": {"requirements.txt": requirements}}
+        nb = {"cells": [], "metadata": {"environment": env}, "nbformat": 4, "nbformat_minor": 5}
+        path = tmp_path / "nb.ipynb"
+        path.write_text(json.dumps(nb))
+        code = (
+            "import sys, json\n"
+            "from envspec.validate import validate_paths\n"
+            f"r = validate_paths([{str(path)!r}])\n"
+            "print(json.dumps([[d.code for d in r.diagnostics], "
+            "'pip_requirements_parser' in sys.modules]))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        codes, imported = json.loads(out.stdout)
+        return codes, imported
+
+    common = "--extra-index-url https://download.pytorch.org/whl/cpu\n--pre\n-i https://pypi.org/simple\ntorch\n"
+    assert run(common) == ([], False)
+    codes, imported = run("--extra-index-url\nnumpy\n")  # the option lacks its URL
+    assert imported
+    assert codes == ["requirement-invalid"]

@@ -31,6 +31,14 @@ _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _HASHES = re.compile(r"(?:\s+--hash(?:=|\s+)(?:sha256|sha384|sha512):[0-9a-fA-F]+)*\s*")
 # pip >= 23.1's per-requirement option, unknown to pip-requirements-parser 32.
 _CONFIG_SETTINGS = re.compile(r"\s--config-settings(?:=|\s+)\S+")
+# pip's common global options, well formed: checked here, without pip-requirements-parser
+# (its import costs more than checking a whole commit).  Anything else goes to it.
+_KNOWN_OPTION = re.compile(
+    r"(?:--index-url|-i|--extra-index-url|--find-links|-f|--trusted-host|--only-binary"
+    r"|--no-binary|--use-feature|-r|--requirement|-c|--constraint|-e|--editable)"
+    r"(?:=|[ \t]+)[^\s=][^\s]*"
+    r"|--pre|--prefer-binary|--require-hashes|--no-index"
+)
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
 
 # The common shape of a requirement, ``name[extras] op version, ...``: a strict subset
@@ -100,6 +108,8 @@ def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Findi
     for number, line in lines:
         if number in reported:
             continue
+        if line.startswith("-") and _KNOWN_OPTION.fullmatch(line):
+            continue  # a common option, well formed (its meaning is checked above)
         if not line.startswith("-"):
             if " -" not in line and "\t-" not in line:
                 continue  # no option on this requirement line
