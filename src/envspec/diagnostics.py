@@ -18,6 +18,7 @@ __all__ = [
     "Diagnostic",
     "Finding",
     "Severity",
+    "diagnostic",
     "escape_pointer",
     "join_pointer",
 ]
@@ -176,6 +177,26 @@ class Diagnostic:
             "column": self.column,
             "hint": self.hint,
         }
+
+
+def diagnostic(
+    code: Code,
+    message: str,
+    file: str,
+    pointer: str = "",
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    hint: str | None = None,
+    severity: Severity | None = None,
+) -> Diagnostic:
+    """A diagnostic with the code's registered severity and fix (unless given)."""
+    from envspec._codes import CODES
+
+    info = CODES[code]
+    return Diagnostic(
+        code, severity or info.severity, message, file, pointer, line, column, hint or info.fix
+    )
 
 
 def escape_pointer(part: str | int) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envspec.diagnostics import Diagnostic
+from envspec.diagnostics import Diagnostic, diagnostic
 
 if TYPE_CHECKING:
     from envspec.migrations import MigrationResult
@@ -83,16 +83,12 @@ def _read(source: str | os.PathLike[str] | bytes) -> tuple[Any, Any, str, str, l
         if "environment" in metadata:
             return metadata["environment"], metadata.get("kernelspec"), name, _ENV, []
         if isinstance(metadata.get("env"), dict):
-            from envspec._codes import CODES
-
             env = metadata["env"]
-            warning = Diagnostic(
+            warning = diagnostic(
                 "legacy-env-key",
-                CODES["legacy-env-key"].severity,
                 "the environment is stored under 'metadata.env'",
                 name,
                 "/metadata/env",
-                hint=CODES["legacy-env-key"].fix,
             )
             document = {"env_ver": "0.1", **env} if "env_ver" not in env else env
             return document, None, name, "/metadata/env", [warning]
@@ -142,12 +138,9 @@ def load_environment(
         try:
             migration = migrate(document, LATEST)
         except MigrationError as exc:
-            from envspec._codes import CODES
-
             message = exc.message + (": " + "; ".join(exc.problems) if exc.problems else "")
-            info = CODES[exc.code]  # type: ignore[index]
-            diagnostic = Diagnostic(info.code, "error", message, name, pointer, hint=info.fix)
-            raise LoadError((diagnostic,)) from exc
+            refusal = diagnostic(exc.code, message, name, pointer, severity="error")  # type: ignore[arg-type]
+            raise LoadError((refusal,)) from exc
         document = migration.document
     environment = Environment.model_validate(json.loads(json.dumps(document)))
     return Loaded(environment, version, migration, diagnostics)

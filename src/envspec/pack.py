@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from envspec._git import GitSource
-from envspec.diagnostics import Diagnostic
+from envspec.diagnostics import Code, Diagnostic, diagnostic
 from envspec.vocabulary import MEMBERS
 
 __all__ = ["Collected", "PackOutcome", "build_environment", "collect", "pack_bytes", "pack_paths"]
@@ -51,15 +51,6 @@ class Collected:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-def _error(
-    code: str, message: str, file: str, pointer: str = "", hint: str | None = None
-) -> Diagnostic:
-    from envspec._codes import CODES
-
-    info = CODES[code]  # type: ignore[index]
-    return Diagnostic(info.code, info.severity, message, file, pointer, hint=hint or info.fix)
-
-
 def collect(source_dir: str | os.PathLike[str]) -> Collected:
     """Read the environment files of *source_dir*, following repo2docker's folder rules."""
     from envspec.vocabulary import FILES
@@ -70,7 +61,7 @@ def collect(source_dir: str | os.PathLike[str]) -> Collected:
         return Collected(
             root,
             diagnostics=(
-                _error("binder-dir-conflict", "both 'binder/' and '.binder/' exist", str(root)),
+                diagnostic("binder-dir-conflict", "both 'binder/' and '.binder/' exist", str(root)),
             ),
         )
     folder = root / binder[0] if binder else root
@@ -92,7 +83,7 @@ def collect(source_dir: str | os.PathLike[str]) -> Collected:
             files[name] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             diagnostics.append(
-                _error(
+                diagnostic(
                     "not-utf8",
                     f"byte 0x{data[exc.start]:02x} at offset {exc.start} "
                     "is not UTF-8; the file cannot be embedded",
@@ -210,7 +201,7 @@ def pack_bytes(
     if read.document is None:
         first = read.findings[0]
         return PackOutcome(
-            name, "failed", data, diagnostics=(_error(first.code, first.message, name),)
+            name, "failed", data, diagnostics=(diagnostic(first.code, first.message, name),)
         )
     metadata = read.document["metadata"]
     if "environment" not in metadata and isinstance(metadata.get("env"), dict):
@@ -219,7 +210,7 @@ def pack_bytes(
             "failed",
             data,
             diagnostics=(
-                _error(
+                diagnostic(
                     "migration-conflict",
                     "the environment is stored under the legacy 'metadata.env'",
                     name,
@@ -235,7 +226,7 @@ def pack_bytes(
             "failed",
             data,
             diagnostics=(
-                _error(
+                diagnostic(
                     "environment-not-object",
                     "the environment is not an object",
                     name,
@@ -246,12 +237,12 @@ def pack_bytes(
     try:
         env = build_environment(existing, metadata, collected, git, image=image)
     except ValueError as exc:  # a migration refused (e.g. mixed versions)
-        code = getattr(exc, "code", "migration-conflict")
+        code: Code = getattr(exc, "code", "migration-conflict")
         return PackOutcome(
             name,
             "failed",
             data,
-            diagnostics=(_error(code, str(exc), name, "/metadata/environment"),),
+            diagnostics=(diagnostic(code, str(exc), name, "/metadata/environment"),),
         )
     verdict = tuple(
         validate_environment(
@@ -297,7 +288,7 @@ def pack_paths(
             if git.toplevel not in dirty_checked:
                 dirty_checked[git.toplevel] = is_dirty(git.toplevel, ignore=packing)
             if dirty_checked[git.toplevel]:
-                warning = _error(
+                warning = diagnostic(
                     "git-dirty",
                     f"the repository {git.toplevel.name!r} has uncommitted "
                     "changes; the recorded commit does not hold them",
@@ -314,7 +305,7 @@ def pack_paths(
                     "failed",
                     data,
                     diagnostics=(
-                        _error(
+                        diagnostic(
                             "write-failed",
                             f"cannot write the file: {exc.strerror or type(exc).__name__}",
                             path,

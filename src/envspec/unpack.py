@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envspec.diagnostics import Diagnostic
+from envspec.diagnostics import Code, Diagnostic, diagnostic
 
 __all__ = ["UnpackOutcome", "plan_files", "unpack_environment", "unpack_notebook"]
 
@@ -34,13 +34,6 @@ class UnpackOutcome:
     def ok(self) -> bool:
         """Whether everything was written."""
         return not any(d.severity == "error" for d in self.diagnostics)
-
-
-def _diag(code: str, message: str, file: str, pointer: str = "") -> Diagnostic:
-    from envspec._codes import CODES
-
-    info = CODES[code]  # type: ignore[index]
-    return Diagnostic(info.code, info.severity, message, file, pointer, hint=info.fix)
 
 
 def plan_files(
@@ -74,7 +67,7 @@ def plan_files(
         if spec is None and plain and newer:
             # A later minor may add file names: keep going, and say what was not written.
             problems.append(
-                _diag(
+                diagnostic(
                     "env-version-newer",
                     f"{name!r} was not unpacked: env_ver {environment.get('env_ver')!r} is "
                     "newer than this tool",
@@ -85,7 +78,7 @@ def plan_files(
             continue
         if spec is None or not plain:
             problems.append(
-                _diag(
+                diagnostic(
                     "unsafe-path",
                     f"{name!r} is not a file name this version defines",
                     source,
@@ -95,7 +88,7 @@ def plan_files(
             continue
         if not isinstance(text, str):
             problems.append(
-                _diag("wrong-type", f"the contents of {name!r} are not text", source, where)
+                diagnostic("wrong-type", f"the contents of {name!r} are not text", source, where)
             )
             continue
         plan.append(
@@ -129,7 +122,7 @@ def unpack_environment(
             where = os.path.join(target, name)
             if stat.S_ISDIR(info.st_mode):
                 conflicts.append(
-                    _diag(
+                    diagnostic(
                         "file-exists",
                         f"{where!r} is a folder (--force does not replace folders)",
                         where,
@@ -137,7 +130,9 @@ def unpack_environment(
                 )
             elif not force:
                 kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "a file"
-                conflicts.append(_diag("file-exists", f"{where!r} already exists ({kind})", where))
+                conflicts.append(
+                    diagnostic("file-exists", f"{where!r} already exists ({kind})", where)
+                )
         if conflicts:
             return UnpackOutcome(target, (), tuple(conflicts))
         written: list[str] = []
@@ -192,15 +187,15 @@ def unpack_notebook(
     read = read_document(data, kind)
     if read.document is None:
         first = read.findings[0]
-        return UnpackOutcome(target, (), (_diag(first.code, first.message, name),))
+        return UnpackOutcome(target, (), (diagnostic(first.code, first.message, name),))
     if kind == "notebook":
         env = read.document["metadata"].get("environment")
         pointer = "/metadata/environment"
     else:
         env, pointer = read.document, ""
     if not isinstance(env, dict):
-        code = "environment-missing" if env is None else "environment-not-object"
+        code: Code = "environment-missing" if env is None else "environment-not-object"
         return UnpackOutcome(
-            target, (), (_diag(code, "the notebook has no environment object", name, pointer),)
+            target, (), (diagnostic(code, "the notebook has no environment object", name, pointer),)
         )
     return unpack_environment(env, target, force=force, source=name, pointer=pointer)

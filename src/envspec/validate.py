@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envspec.diagnostics import Diagnostic, Finding, join_pointer
+from envspec.diagnostics import Diagnostic, Finding, diagnostic, join_pointer
 from envspec.notebook import DocumentKind, kind_of, read_document
 
 __all__ = [
@@ -74,19 +74,15 @@ class ValidationResult:
 
 
 def _diagnostic(finding: Finding, file: str, base: str, text_base: bool) -> Diagnostic:
-    from envspec._codes import CODES
-
-    info = CODES[finding.code]
     pointer = join_pointer(base, finding.path) if (finding.path or text_base) else ""
-    return Diagnostic(
-        code=finding.code,
-        severity=info.severity,
-        message=finding.message,
-        file=file,
-        pointer=pointer,
+    return diagnostic(
+        finding.code,
+        finding.message,
+        file,
+        pointer,
         line=finding.line,
         column=finding.column,
-        hint=finding.hint or info.fix,
+        hint=finding.hint,
     )
 
 

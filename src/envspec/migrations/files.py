@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from envspec.diagnostics import Diagnostic
+from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.migrations import MigrationError, MigrationResult, migrate
 from envspec.versions import LATEST, classify, parse_env_ver
 
@@ -50,20 +50,11 @@ def _fail(
     hint: str | None = None,
     source: str | None = None,
 ) -> FileMigration:
-    from envspec._codes import CODES
-
-    info = CODES[code]  # type: ignore[index]
     if details:
         message = message + ": " + "; ".join(details)
-    diagnostic = Diagnostic(
-        code=info.code,
-        severity="error",
-        message=message,
-        file=path,
-        pointer=pointer,
-        hint=hint or info.fix,
-    )
-    return FileMigration(path, "failed", to, source, before, diagnostics=(diagnostic,))
+    # A refusal is an error, whatever the code's severity when validate reports it.
+    refusal = diagnostic(code, message, path, pointer, hint=hint, severity="error")  # type: ignore[arg-type]
+    return FileMigration(path, "failed", to, source, before, diagnostics=(refusal,))
 
 
 def migrate_bytes(
