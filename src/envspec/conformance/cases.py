@@ -1,0 +1,351 @@
+"""Conformance cases: their model (the source of ``schemas/conformance-case-1.schema.json``),
+loading from the case files, version ranges and selection.
+
+A case file is a YAML list of cases; ``conformance/cases/<role>/<feature>.yaml``
+by convention.  Each case names the role it tests, the features it exercises,
+its level, the versions of the standard it applies to, the spec section it
+checks, its input and what is expected.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "ANY",
+    "CASE_ID",
+    "Case",
+    "CaseFileError",
+    "ExpectedDiagnostic",
+    "MigratorCase",
+    "PackerCase",
+    "Selection",
+    "ValidatorCase",
+    "VersionRange",
+    "cases_root",
+    "load_cases",
+    "suite_version",
+]
+
+#: The "any value" wildcard of expectations: an object whose only member is ``$any: true``.
+ANY: dict[str, Any] = {"$any": True}
+
+CASE_ID = r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*){2,}$"
+_RANGE = re.compile(r"(>=|<=|==|>|<)\s*((?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Pointer = Annotated[
+    str | dict[str, Any],
+    Field(description='A JSON Pointer, or the wildcard {"$any": true}.'),
+]
+
+
+class ExpectedDiagnostic(_Model):
+    """A diagnostic the implementation must report."""
+
+    code: str = Field(min_length=1, description="A code of the diagnostics registry.")
+    pointer: Pointer = Field(description='Where: a JSON Pointer, or {"$any": true}.')
+
+
+class _Base(_Model):
+    id: str = Field(
+        pattern=CASE_ID,
+        description="Immutable identifier: role.feature.name; never reused once published.",
+    )
+    description: str = Field(
+        min_length=10, max_length=100, pattern=r"^[^\n]*$", description="One line."
+    )
+    features: list[str] = Field(min_length=1, description="Features the case exercises.")
+    level: Literal["core", "extended"] = Field(
+        description="core: a MUST of the spec; extended: a SHOULD, or an optional feature."
+    )
+    versions: str = Field(
+        description="The env_ver versions whose implementations must pass, e.g. '>=1.0'.",
+        pattern=r"^\s*(>=|<=|==|>|<)\s*\d+\.\d+(\s*,\s*(>=|<=|==|>|<)\s*\d+\.\d+)*\s*$",
+    )
+    spec: str = Field(
+        pattern=r"^(index|0\.1|1\.0|conformance)\.md#[a-z0-9-]+$",
+        description="The spec section the case checks: <page>.md#<anchor>.",
+    )
+    comment: str | None = Field(default=None, description="Why the case exists (free text).")
+
+
+# ------------------------------------------------------------------------------ validator
+
+
+class ValidatorInput(_Model):
+    file: str = Field(min_length=1, description="The file name (its suffix says how it is read).")
+    document: Any = Field(default=None, description="The file's JSON document (serialised).")
+    text: str | None = Field(default=None, description="The file's exact text.")
+    base64: str | None = Field(default=None, description="The file's exact bytes, as base64.")
+    require: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ValidatorInput:
+        given = [k for k in ("text", "base64") if getattr(self, k) is not None]
+        if self.document is not None:
+            given.append("document")
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'document', 'text' and 'base64'")
+        return self
+
+    def contents(self) -> tuple[str | None, bytes]:
+        """``(text, bytes)`` of the file; text is ``None`` when the bytes are not UTF-8."""
+        if self.base64 is not None:
+            data = base64.b64decode(self.base64, validate=True)
+            try:
+                return data.decode("utf-8"), data
+            except UnicodeDecodeError:
+                return None, data
+        if self.text is not None:
+            return self.text, self.text.encode("utf-8", "surrogatepass")
+        import json
+
+        text = json.dumps(self.document, indent=1, ensure_ascii=False) + "\n"
+        return text, text.encode("utf-8")
+
+
+class ValidatorExpect(_Model):
+    valid: bool
+    diagnostics: list[ExpectedDiagnostic] = Field(
+        default=[], description="Must all be reported; unlisted errors fail the case."
+    )
+    allow_extra: bool = Field(default=False, description="Unlisted errors are allowed too.")
+
+
+class ValidatorCase(_Base):
+    role: Literal["validator"]
+    input: ValidatorInput
+    expect: ValidatorExpect
+
+
+# ------------------------------------------------------------------------------- migrator
+
+
+class MigratorInput(_Model):
+    document: dict[str, Any]
+    to: str = Field(pattern=r"^\d+\.\d+$")
+    lossy: bool = False
+
+
+class MigratorExpect(_Model):
+    document: Any = Field(
+        default=None,
+        description="The migrated document, compared by meaning; null when refused.",
+    )
+    diagnostics: list[ExpectedDiagnostic] = []
+    allow_extra: bool = Field(default=False, description="Unlisted members are allowed.")
+    round_trip: bool = Field(
+        default=False, description="Migrating back to the original version restores it."
+    )
+
+
+class MigratorCase(_Base):
+    role: Literal["migrator"]
+    input: MigratorInput
+    expect: MigratorExpect
+
+
+# --------------------------------------------------------------------------------- packer
+
+
+class GitFixture(_Model):
+    url: str = Field(description="The `origin` remote of a repository made for the case.")
+    subdir: str | None = Field(default=None, description="Where the notebook is in it.")
+    dirty: bool = Field(default=False, description="Leave an uncommitted change.")
+
+
+class PackerInput(_Model):
+    files: dict[str, str] = Field(
+        default={}, description="Files of the folder: relative path -> exact text."
+    )
+    symlinks: dict[str, str] = Field(
+        default={}, description="Symbolic links planted in the folder: name -> target."
+    )
+    folders: list[str] = Field(default=[], description="Empty folders to create.")
+    notebook: dict[str, Any] = Field(
+        default={}, description="pack: the notebook's metadata (a notebook is written)."
+    )
+    git: GitFixture | None = None
+    environment: dict[str, Any] | None = Field(default=None, description="unpack: the input.")
+    force: bool = False
+
+
+class PackerExpect(_Model):
+    environment: Any = Field(default=None, description="pack: the environment produced.")
+    files: dict[str, str] | None = Field(
+        default=None, description="unpack: every file of the folder afterwards, exact text."
+    )
+    executable: list[str] = Field(default=[], description="unpack: files that must be +x.")
+    diagnostics: list[ExpectedDiagnostic] = []
+    allow_extra: bool = False
+
+
+class PackerCase(_Base):
+    role: Literal["packer"]
+    operation: Literal["pack", "unpack"]
+    input: PackerInput
+    expect: PackerExpect
+
+    @model_validator(mode="after")
+    def _shape(self) -> PackerCase:
+        if self.operation == "unpack" and self.input.environment is None:
+            raise ValueError("an unpack case needs input.environment")
+        if self.operation == "unpack" and self.expect.files is None:
+            raise ValueError("an unpack case needs expect.files")
+        return self
+
+
+Case = Annotated[ValidatorCase | MigratorCase | PackerCase, Field(discriminator="role")]
+
+
+class CaseList(BaseModel):
+    """A case file: a list of cases."""
+
+    root: list[Case]
+
+
+# ------------------------------------------------------------------------------ versions
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    """A set of ``env_ver`` versions written as ``>=1.0,<2.0``."""
+
+    text: str
+
+    @cached_property
+    def _clauses(self) -> list[tuple[str, tuple[int, int]]]:
+        out = []
+        for part in self.text.split(","):
+            match = _RANGE.fullmatch(part.strip())
+            if match is None:
+                raise ValueError(f"not a version range: {self.text!r}")
+            major, minor = match[2].split(".")
+            out.append((match[1], (int(major), int(minor))))
+        return out
+
+    def __contains__(self, version: object) -> bool:
+        if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+", version):
+            return False
+        major, minor = version.split(".")
+        have = (int(major), int(minor))
+        checks = {
+            ">=": have.__ge__,
+            "<=": have.__le__,
+            ">": have.__gt__,
+            "<": have.__lt__,
+            "==": have.__eq__,
+        }
+        return all(checks[op](want) for op, want in self._clauses)
+
+
+# -------------------------------------------------------------------------------- loading
+
+
+class CaseFileError(ValueError):
+    """A case file that cannot be read or does not match the case schema."""
+
+    def __init__(self, file: str, problems: Sequence[str]) -> None:
+        super().__init__(f"{file}: " + "; ".join(problems))
+        self.file = file
+        self.problems = tuple(problems)
+
+
+AnyCase = ValidatorCase | MigratorCase | PackerCase
+
+
+def cases_root() -> Path:
+    """The folder of the case files shipped with envspec."""
+    return Path(str(files("envspec").joinpath("conformance", "cases")))
+
+
+def suite_version() -> str:
+    """The version of the conformance suite (``conformance/cases/VERSION``)."""
+    return (cases_root() / "VERSION").read_text("utf-8").strip()
+
+
+def read_case_file(path: Path) -> list[AnyCase]:
+    """The cases of one file (raises :class:`CaseFileError`)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from envspec._yaml import load_yaml
+
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(str(path), [str(exc)]) from None
+    data, problem = load_yaml(text)
+    if problem is not None:
+        raise CaseFileError(str(path), [f"line {problem.line}: {problem.message}"])
+    try:
+        return TypeAdapter(list[Case]).validate_python(data)
+    except ValidationError as exc:
+        raise CaseFileError(
+            str(path),
+            [
+                "/" + "/".join(str(p) for p in err["loc"]) + ": " + err["msg"]
+                for err in exc.errors(include_url=False)
+            ],
+        ) from None
+
+
+def load_cases(root: Path | None = None) -> list[AnyCase]:
+    """Every case under *root* (default: the shipped suite), in file then list order."""
+    root = root or cases_root()
+    cases: list[AnyCase] = []
+    for path in sorted(root.rglob("*.yaml")):
+        cases.extend(read_case_file(path))
+    return cases
+
+
+# ------------------------------------------------------------------------------ selection
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which cases to run: every criterion given must match."""
+
+    roles: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    exclude_ids: tuple[str, ...] = ()
+
+    def __call__(self, case: AnyCase) -> bool:
+        if self.roles and case.role not in self.roles:
+            return False
+        if self.features and not set(case.features) & set(self.features):
+            return False
+        if self.levels and case.level not in self.levels:
+            return False
+        if self.ids and not any(fnmatch.fnmatchcase(case.id, g) for g in self.ids):
+            return False
+        return not any(fnmatch.fnmatchcase(case.id, g) for g in self.exclude_ids)
+
+    def apply(self, cases: Iterable[AnyCase]) -> list[AnyCase]:
+        """The selected cases, in order."""
+        return [c for c in cases if self(c)]
+
+
+def operation(case: AnyCase) -> str:
+    """The protocol operation a case sends."""
+    if isinstance(case, ValidatorCase):
+        return "validate"
+    if isinstance(case, MigratorCase):
+        return "migrate"
+    return case.operation

@@ -1,0 +1,57 @@
+"""The closed vocabulary of roles and features the conformance cases use.
+
+An adapter declares, per role, the features it implements; the runner sends
+only the cases whose features are all declared.  Every feature is documented
+here once; the case listing in the docs is grouped by these names.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = ["FEATURES", "OPERATIONS", "ROLES", "Role"]
+
+Role = Literal["validator", "migrator", "packer"]
+
+#: Roles of this suite version, in report order.
+ROLES: Final[tuple[Role, ...]] = ("validator", "migrator", "packer")
+
+#: The operations (protocol requests) each role answers.
+OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
+    "validator": ("validate",),
+    "migrator": ("migrate",),
+    "packer": ("pack", "unpack"),
+}
+
+FEATURES: Final[dict[Role, dict[str, str]]] = {
+    "validator": {
+        "reading": "Reading files: encodings, JSON and YAML syntax, depth, notebook shape.",
+        "notebook": "The environment inside a notebook's metadata (`metadata.environment`).",
+        "standalone": "Standalone `*.envspec.yaml` environment files.",
+        "versions": "`env_ver`: missing, malformed, unknown major, newer minor, legacy 0.1.",
+        "structure": "Members, types, required members, closed file names (the JSON Schema).",
+        "pip": "The syntax and rules of an embedded `requirements.txt`.",
+        "conda": "The shape and match specs of an embedded conda `environment.yml`.",
+        "toml-files": "Embedded TOML files: `pylock.toml`, `Pipfile.lock`, Julia files.",
+        "repo2docker-files": "`runtime.txt`, `apt.txt`, `Dockerfile`, `start` and Binder rules.",
+        "guix": "Embedded Guix files (`manifest.scm`, `channels.scm`).",
+        "image": "The `image` reference and digest.",
+        "git": "The `git` source: commit and subdirectory.",
+        "urls": "URLs: absolute, no credentials, secure transport.",
+        "secrets": "No secret values: tokens, keys, secret-named variables.",
+        "consistency": "Agreement between kernel, kernelspec and Python pins.",
+    },
+    "migrator": {
+        "upgrade": "Legacy 0.1 documents migrated to 1.0, keeping their meaning.",
+        "downgrade": "Explicit downgrades to 0.1, refusing to drop data unless allowed.",
+        "preservation": "What has no place in the target is kept, never dropped silently.",
+    },
+    "packer": {
+        "pack": "A folder's environment files become the environment, exact text.",
+        "binder-folders": "repo2docker's `binder/` and `.binder/` precedence.",
+        "kernel": "The notebook's kernelspec recorded as `kernel`.",
+        "git-source": "The git remote and commit of the folder recorded as `git`.",
+        "unpack": "An environment's files written back exactly, with permissions.",
+        "unpack-safety": "Unpacking never writes outside the folder or over user files.",
+    },
+}

@@ -1,0 +1,242 @@
+"""The adapter protocol, version 1: every message between the runner and an adapter.
+
+An adapter is a small program that puts an implementation of the standard
+behind newline-delimited JSON on stdin/stdout (or, for Python, an object the
+runner calls in-process).  The runner sends one request per line and the
+adapter answers each with one line that echoes the request's ``seq``.  The
+models here are the single source of truth: the JSON Schemas in
+``schemas/protocol-1/`` are generated from them, and ``envspec conformance
+run -V`` checks every message in both directions against them.
+
+The normative text is ``spec/conformance.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "MESSAGES",
+    "PROTOCOL",
+    "AnswerDiagnostic",
+    "Envelope",
+    "HelloRequest",
+    "HelloResult",
+    "Implementation",
+    "MigrateRequest",
+    "MigrateResult",
+    "PackRequest",
+    "PackResult",
+    "RoleSupport",
+    "UnpackRequest",
+    "UnpackResult",
+    "ValidateRequest",
+    "ValidateResult",
+]
+
+#: The protocol version the runner speaks.
+PROTOCOL: Literal[1] = 1
+
+EnvVer = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
+Seq = Annotated[int, Field(ge=0, description="Chosen by the runner; the answer echoes it.")]
+Name = Annotated[str, Field(min_length=1)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Open(BaseModel):
+    # Objects that later protocol minors may extend: unknown members are ignored.
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+class HelloRequest(_Message):
+    """The first request on every connection (and after every restart)."""
+
+    op: Literal["hello"]
+    seq: Seq
+    protocol: Literal[1] = Field(description="The protocol version the runner speaks.")
+    suite: str = Field(description="The version of the conformance suite.")
+
+
+class FileInput(_Message):
+    """One file, as its name and its exact contents."""
+
+    name: Name = Field(description="The file's name; its suffix says how it is read.")
+    text: str | None = Field(default=None, description="The contents, when they are text.")
+    base64: str | None = Field(
+        default=None, description="The contents as base64, when they are not UTF-8 text."
+    )
+
+
+class ValidateRequest(_Message):
+    """Validator role: check one file (a notebook or a standalone environment file)."""
+
+    op: Literal["validate"]
+    seq: Seq
+    file: FileInput
+    require: bool = Field(
+        default=False,
+        description="A notebook without an environment is an error (`environment-missing`).",
+    )
+
+
+class MigrateRequest(_Message):
+    """Migrator role: rewrite one environment object as version *to*."""
+
+    op: Literal["migrate"]
+    seq: Seq
+    document: dict[str, Any] = Field(description="The environment object, any version.")
+    to: EnvVer
+    lossy: bool = Field(
+        default=False, description="The user accepts losing what the target cannot hold."
+    )
+
+
+class PackRequest(_Message):
+    """Packer role: build the environment of a notebook from the files of its folder."""
+
+    op: Literal["pack"]
+    seq: Seq
+    folder: Name = Field(description="Absolute path of the folder (the runner created it).")
+    notebook: Name = Field(description="The notebook's file name, inside *folder*.")
+    version: EnvVer = Field(description="The env_ver to write.")
+
+
+class UnpackRequest(_Message):
+    """Packer role: write the embedded files of an environment into a folder."""
+
+    op: Literal["unpack"]
+    seq: Seq
+    environment: dict[str, Any]
+    folder: Name = Field(description="Absolute path of the target folder (it exists).")
+    force: bool = Field(default=False, description="Existing files may be replaced.")
+
+
+class ByeRequest(_Message):
+    """The last request: the adapter exits (closing stdin means the same)."""
+
+    op: Literal["bye"]
+    seq: Seq
+
+
+# ------------------------------------------------------------------------------ answers
+
+
+class AnswerDiagnostic(_Open):
+    """One problem, as an implementation reports it.  ``code`` and ``pointer`` are
+    normative (the suite compares them); ``message`` is free text for people."""
+
+    code: Name = Field(description="A code of the diagnostics registry.")
+    pointer: str = Field(
+        description="JSON Pointer into the document ('' for the whole file or request)."
+    )
+    severity: Literal["error", "warning"]
+    message: str | None = None
+
+
+class RoleSupport(_Open):
+    """What the implementation offers for one role."""
+
+    versions: list[EnvVer] = Field(min_length=1, description="The env_ver versions implemented.")
+    features: list[Name] = Field(description="The features of the role implemented.")
+
+
+class Implementation(_Open):
+    """Who the implementation is, for reports."""
+
+    name: Name
+    version: Name
+    language: Name
+    homepage: str | None = None
+    issues: str | None = None
+
+
+class HelloResult(_Open):
+    """The answer to ``hello``: the implementation and everything it supports."""
+
+    protocol: Literal[1]
+    implementation: Implementation
+    roles: dict[str, RoleSupport] = Field(
+        description="Roles by name (validator, migrator, packer; unknown roles are ignored)."
+    )
+
+
+class ValidateResult(_Message):
+    """The verdict on one file."""
+
+    valid: bool = Field(description="True when no diagnostic is an error.")
+    diagnostics: list[AnswerDiagnostic]
+
+
+class MigrateResult(_Message):
+    """The migrated document, or ``null`` and the reason in ``diagnostics``."""
+
+    document: dict[str, Any] | None
+    diagnostics: list[AnswerDiagnostic]
+
+
+class PackResult(_Message):
+    """The packed environment, or ``null`` and the reason in ``diagnostics``."""
+
+    environment: dict[str, Any] | None
+    diagnostics: list[AnswerDiagnostic]
+
+
+class UnpackResult(_Message):
+    """What stopped unpacking, if anything (the runner inspects the folder itself)."""
+
+    diagnostics: list[AnswerDiagnostic]
+
+
+class ByeResult(_Message):
+    """Nothing: the adapter is about to exit."""
+
+
+class Reason(_Open):
+    """Why a request was not carried out."""
+
+    reason: Name
+    issue_url: str | None = None
+
+
+class Failure(_Open):
+    """What went wrong inside the adapter."""
+
+    message: Name
+    traceback: str | None = None
+
+
+class Envelope(_Message):
+    """Every answer: the echoed ``seq`` and exactly one of the four outcomes."""
+
+    seq: Seq
+    result: dict[str, Any] | None = Field(
+        default=None, description="The operation's result (see the *Result messages)."
+    )
+    unsupported: Reason | None = Field(
+        default=None, description="The implementation does not support what was asked."
+    )
+    skipped: Reason | None = Field(
+        default=None, description="The implementation chose not to run this request."
+    )
+    errored: Failure | None = Field(
+        default=None, description="The implementation failed while handling the request."
+    )
+
+
+#: Request and result model of every operation.
+MESSAGES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+    "hello": (HelloRequest, HelloResult),
+    "validate": (ValidateRequest, ValidateResult),
+    "migrate": (MigrateRequest, MigrateResult),
+    "pack": (PackRequest, PackResult),
+    "unpack": (UnpackRequest, UnpackResult),
+    "bye": (ByeRequest, ByeResult),
+}

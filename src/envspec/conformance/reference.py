@@ -1,0 +1,185 @@
+"""The adapter for envspec itself: the reference implementation of every role.
+
+In-process: ``envspec conformance run --adapter python:envspec.conformance.reference:Adapter``.
+As a child process (what any other language does)::
+
+    envspec conformance run --adapter "python -m envspec.conformance.reference"
+
+It is also the worked example of an adapter in Python: one ``handle`` method
+that takes a request and returns an answer, and a loop that reads and writes
+one JSON line at a time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from envspec._version import __version__
+
+__all__ = ["Adapter", "main"]
+
+
+def _diagnostics(items: Any, pointer_of: Any = None) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": d.code,
+            "pointer": pointer_of(d) if pointer_of else d.pointer,
+            "severity": d.severity,
+            "message": d.message,
+        }
+        for d in items
+    ]
+
+
+class Adapter:
+    """Answers protocol requests with the envspec library."""
+
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One request in, one answer out (errors become ``errored`` answers)."""
+        seq = message.get("seq")
+        op = message.get("op")
+        method = getattr(self, f"_{op}", None)
+        if method is None:
+            return {"seq": seq, "unsupported": {"reason": f"unknown op {op!r}"}}
+        try:
+            return {"seq": seq, "result": method(message)}
+        except Exception as exc:  # noqa: BLE001 (the protocol reports it)
+            import traceback
+
+            return {
+                "seq": seq,
+                "errored": {
+                    "message": f"{type(exc).__name__}: {exc}",
+                    "traceback": (traceback.format_exc()),
+                },
+            }
+
+    def _hello(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.conformance.features import FEATURES
+        from envspec.versions import SUPPORTED
+
+        return {
+            "protocol": 1,
+            "implementation": {
+                "name": "envspec",
+                "version": __version__,
+                "language": "python",
+                "homepage": "https://envspec.dev",
+            },
+            "roles": {
+                "validator": {"versions": list(SUPPORTED), "features": list(FEATURES["validator"])},
+                "migrator": {"versions": list(SUPPORTED), "features": list(FEATURES["migrator"])},
+                "packer": {"versions": ["1.0"], "features": list(FEATURES["packer"])},
+            },
+        }
+
+    def _bye(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _validate(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.validate import validate_bytes
+
+        file = message["file"]
+        data = (
+            base64.b64decode(file["base64"])
+            if file.get("base64") is not None
+            else file["text"].encode("utf-8", "surrogatepass")
+        )
+        report = validate_bytes(data, file["name"], require=bool(message.get("require")))
+        diagnostics = _diagnostics(report.diagnostics)
+        return {
+            "valid": not any(d["severity"] == "error" for d in diagnostics),
+            "diagnostics": diagnostics,
+        }
+
+    def _migrate(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.migrations import MigrationError, migrate
+
+        try:
+            lossy = bool(message.get("lossy"))
+            result = migrate(message["document"], message["to"], allow_lossy=lossy)
+        except MigrationError as exc:
+            return {
+                "document": None,
+                "diagnostics": [
+                    {"code": exc.code, "pointer": "", "severity": "error", "message": str(exc)}
+                ],
+            }
+        return {"document": result.document, "diagnostics": []}
+
+    def _pack(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec._git import find_source, is_dirty
+        from envspec.notebook import read_document
+        from envspec.pack import build_environment, collect
+        from envspec.validate import validate_environment
+
+        folder = Path(message["folder"])
+        notebook = folder / message["notebook"]
+        read = read_document(notebook.read_bytes(), "notebook")
+        metadata = read.document["metadata"] if read.document else {}
+        collected = collect(folder)
+        diagnostics = _diagnostics(collected.diagnostics, lambda d: "")
+        if any(d["severity"] == "error" for d in diagnostics):
+            return {"environment": None, "diagnostics": diagnostics}
+        git = find_source(folder)
+        existing = metadata.get("environment")
+        environment = build_environment(
+            existing if isinstance(existing, dict) else None, metadata, collected, git
+        )
+        if git is not None and is_dirty(git.toplevel, ignore=frozenset({notebook.resolve()})):
+            diagnostics.append(
+                {
+                    "code": "git-dirty",
+                    "pointer": "/git/commit",
+                    "severity": "warning",
+                    "message": "the repository has uncommitted changes",
+                }
+            )
+        diagnostics += _diagnostics(validate_environment(environment))
+        return {"environment": environment, "diagnostics": diagnostics}
+
+    def _unpack(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.diagnostics import escape_pointer
+        from envspec.unpack import unpack_environment
+
+        outcome = unpack_environment(
+            message["environment"], message["folder"], force=bool(message.get("force"))
+        )
+
+        def pointer(d: Any) -> str:
+            # Conflicts name the file on disk; the protocol points into the environment.
+            if d.code == "file-exists":
+                return "/files/" + escape_pointer(os.path.basename(d.file))
+            return str(d.pointer)
+
+        return {"diagnostics": _diagnostics(outcome.diagnostics, pointer)}
+
+
+def main() -> int:
+    """Serve the protocol on stdin/stdout until ``bye`` or the end of input."""
+    adapter = Adapter()
+    stdin = sys.stdin.buffer
+    stdout = sys.stdout.buffer
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            message = json.loads(line)
+        except ValueError as exc:
+            answer: dict[str, Any] = {"seq": None, "errored": {"message": f"not JSON: {exc}"}}
+        else:
+            answer = adapter.handle(message)
+        stdout.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
+        stdout.flush()
+        if isinstance(message, dict) and message.get("op") == "bye":
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
