@@ -15,15 +15,28 @@ from typing import Any, Final
 
 from envspec.versions import SUPPORTED
 
-__all__ = ["SCHEMA_IDS", "generate", "generate_all", "load", "schema_filename"]
+__all__ = ["PROTOCOL_MESSAGES", "SCHEMA_IDS", "generate", "generate_all", "load", "schema_filename"]
 
 _BASE: Final = "https://envspec.dev/schemas/"
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 
+#: The adapter protocol's messages (``spec/conformance.md``), each with its own schema.
+PROTOCOL_MESSAGES: Final = (
+    *(
+        f"{op}-{part}"
+        for op in ("hello", "validate", "migrate", "pack", "unpack", "bye")
+        for part in ("request", "result")
+    ),
+    "answer",
+)
+
 #: The stable ``$id`` of each schema.
-SCHEMA_IDS: Final = {v: f"{_BASE}environment-{v}.schema.json" for v in SUPPORTED} | {
-    "diagnostics": f"{_BASE}diagnostics-1.schema.json"
-}
+SCHEMA_IDS: Final = (
+    {v: f"{_BASE}environment-{v}.schema.json" for v in SUPPORTED}
+    | {"diagnostics": f"{_BASE}diagnostics-1.schema.json"}
+    | {"conformance-case": f"{_BASE}conformance-case-1.schema.json"}
+    | {f"protocol:{m}": f"{_BASE}protocol-1.{m}.schema.json" for m in PROTOCOL_MESSAGES}
+)
 
 
 def schema_filename(name: str) -> str:
@@ -49,6 +62,27 @@ def generate(name: str) -> dict[str, Any]:
         body = TypeAdapter(list[Diagnostic]).json_schema(mode="serialization")
         title = "envspec validate --format json"
         description = "The output of `envspec validate --format json`: every diagnostic, in order."
+    elif name == "conformance-case":
+        from pydantic import TypeAdapter
+
+        from envspec.conformance.cases import Case
+
+        body = TypeAdapter(list[Case]).json_schema(mode="validation")
+        title = "envspec conformance case file"
+        description = (
+            "A file of conformance cases: a list of cases, each with its role, features, "
+            "level, versions, spec section, input and expectation."
+        )
+    elif name.startswith("protocol:"):
+        from envspec.conformance.protocol import MESSAGES, Envelope
+
+        message = name.removeprefix("protocol:")
+        op, _, part = message.partition("-")
+        model = Envelope if message == "answer" else MESSAGES[op][part == "result"]
+        body = model.model_json_schema(mode="validation")
+        title = f"envspec adapter protocol 1: {message.replace('-', ' ')}"
+        description = body.pop("description", "")
+        body.pop("title", None)
     else:
         from envspec.models import MODELS
 

@@ -25,7 +25,8 @@ Declarative, portable and verifiable notebook environments.
 A notebook's environment lives in its metadata (metadata.environment) or in a
 standalone *.envspec.yaml file.  envspec checks it (validate), moves it between
 versions of the standard (migrate), embeds the files beside a notebook (pack)
-and writes them back (unpack).  Run 'envspec COMMAND --help' for each command."""
+and writes them back (unpack).  'envspec conformance' tests other
+implementations of the standard.  Run 'envspec COMMAND --help' for each command."""
 
 _EPILOG = """\
 exit status: 0 success, 1 problems found, 2 usage error.
@@ -44,13 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"envspec {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from envspec.cli import migrate_cmd, pack_cmd, schema_cmd, unpack_cmd, validate_cmd
+    from envspec.cli import (
+        conformance_cmd,
+        migrate_cmd,
+        pack_cmd,
+        schema_cmd,
+        unpack_cmd,
+        validate_cmd,
+    )
 
     validate_cmd.register(commands)
     migrate_cmd.register(commands)
     pack_cmd.register(commands)
     unpack_cmd.register(commands)
     schema_cmd.register(commands)
+    conformance_cmd.register(commands)
     return parser
 
 

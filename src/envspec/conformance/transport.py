@@ -387,10 +387,16 @@ def connect(
 ) -> Transport:
     """A transport for *adapter*: ``python:module:attr`` runs in-process, anything else
     is a command line."""
+    transport: Transport
     if adapter.startswith("python:"):
-        return PythonTransport(
+        transport = PythonTransport(
             adapter.removeprefix("python:"),
             check_messages=check_messages,
             startup_timeout=startup_timeout,
         )
-    return StdioTransport(adapter, check_messages=check_messages, startup_timeout=startup_timeout)
+    else:
+        transport = StdioTransport(
+            adapter, check_messages=check_messages, startup_timeout=startup_timeout
+        )
+    transport.describe = adapter
+    return transport

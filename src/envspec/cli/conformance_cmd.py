@@ -1,0 +1,322 @@
+"""``envspec conformance``: run the suite against an adapter, list, export and lint cases."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+HELP = "run the conformance suite against an implementation (or list, export, lint cases)"
+DESCRIPTION = """\
+The conformance suite checks that an implementation of the envspec standard (a
+validator, a migrator, a packer), in any language, does what the spec says.
+The implementation is reached through an adapter: a program that speaks the
+adapter protocol (one JSON message per line on stdin/stdout; see the spec's
+conformance page), or a Python object run in-process (python:module:attr).
+
+  envspec conformance run --adapter "node my-adapter.js" --out report/
+  envspec conformance list --role validator
+  envspec conformance export --version 1.0 cases/
+  envspec conformance lint"""
+
+RUN_DESCRIPTION = """\
+Run the cases that apply to the adapter: those of the roles, versions and
+features it declares in its hello answer.  A case is pass, fail, error (the
+adapter crashed, hung, printed something that is not JSON or broke the
+protocol; it is restarted), skipped (skip file) or unsupported (a feature
+not declared, or answered unsupported).  Per role the verdict is conformant
+(every core case passes), partial (a core case skipped or unsupported) or
+failing (a core case fails, or any case errs).
+
+Progress goes to standard error: one character per case (. pass, F fail,
+E error, s skipped, u unsupported), then each failure with the command that
+reruns it."""
+
+RUN_EPILOG = """\
+skip file (YAML or JSON):
+  skips:
+    - id: validator.conda.*          # a case id or a glob
+      reason: conda files are not checked yet
+      issue_url: https://example.org/issues/12   # optional
+
+reports (--out DIR): results.ndjson (every case), summary.json (per role and
+level), junit.xml, summary.md (with a rerun command per failure), badge.json
+and badge-ROLE.json (shields.io endpoint badges).
+
+exit status: 0 no core failure and no error, 1 a core case failed, a case
+erred, the adapter did not start, or (--strict-skips) a skipped case passes;
+2 usage error."""
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "conformance",
+        help=HELP,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(
+        dest="conformance_command", metavar="COMMAND", help="run, list, export or lint"
+    )
+    parser.set_defaults(run=lambda args, out, err: _usage(parser, out))
+
+    run = sub.add_parser(
+        "run",
+        help="run the suite against an adapter",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--adapter",
+        required=True,
+        metavar="CMD",
+        help="the adapter: a command line (e.g. 'node adapter.js'), or python:module:attr "
+        "for an object with handle(message) run in this process",
+    )
+    run.add_argument("--out", metavar="DIR", help="write the reports into DIR")
+    _selection_options(run)
+    run.add_argument(
+        "--skip-file", metavar="FILE", help="cases not to run, each with a reason (see below)"
+    )
+    run.add_argument(
+        "--strict-skips",
+        action="store_true",
+        help="run skipped cases anyway, and fail if one passes (the skip is stale)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="longest wait for one answer (default: 10); a hung adapter is restarted",
+    )
+    run.add_argument(
+        "-V",
+        "--check-messages",
+        action="store_true",
+        help="validate every message both ways against the protocol schemas (for adapter "
+        "authors: a violation is reported as an error)",
+    )
+    run.add_argument("--cases", metavar="DIR", help="run the cases of DIR instead of the suite's")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    run.set_defaults(run=_run)
+
+    listing = sub.add_parser(
+        "list",
+        help="list the cases",
+        description="List the cases (id, level, features, description).",
+    )
+    _selection_options(listing)
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--cases", metavar="DIR", help="list the cases of DIR")
+    listing.set_defaults(run=_list)
+
+    export = sub.add_parser(
+        "export",
+        help="copy the cases of one version, for other runners",
+        description="Write the cases that apply to one env_ver into OUT_DIR as JSON, one file "
+        "per role and feature, plus manifest.json (suite version, ids).",
+    )
+    export.add_argument("out", metavar="OUT_DIR")
+    export.add_argument("--version", required=True, metavar="ENV_VER", help="e.g. 1.0")
+    _selection_options(export)
+    export.set_defaults(run=_export)
+
+    lint = sub.add_parser(
+        "lint",
+        help="check case files",
+        description="Check case files: the case schema, unique and immutable ids, features, "
+        "codes, spec links, coherent expectations.",
+    )
+    lint.add_argument("cases", nargs="?", metavar="DIR", help="default: the suite's cases")
+    lint.add_argument("--fix", action="store_true", help="add the ids of new cases to ids.txt")
+    lint.set_defaults(run=_lint)
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    from envspec.conformance.features import ROLES
+
+    parser.add_argument("--role", action="append", choices=ROLES, help="only this role")
+    parser.add_argument("--feature", action="append", metavar="NAME", help="only this feature")
+    parser.add_argument("--level", action="append", choices=("core", "extended"))
+    parser.add_argument("--id", action="append", metavar="GLOB", help="only cases matching")
+    parser.add_argument("--exclude-id", action="append", metavar="GLOB", help="leave out")
+
+
+def _usage(parser: argparse.ArgumentParser, out: TextIO) -> int:
+    parser.print_help(out)
+    return 2
+
+
+def _selected(args: argparse.Namespace, err: TextIO) -> list[Any] | None:
+    from pathlib import Path
+
+    from envspec.conformance.cases import CaseFileError, Selection, load_cases
+
+    try:
+        cases = load_cases(Path(args.cases) if getattr(args, "cases", None) else None)
+    except CaseFileError as exc:
+        err.write(f"envspec conformance: {exc}\n")
+        return None
+    selection = Selection(
+        tuple(args.role or ()),
+        tuple(args.feature or ()),
+        tuple(args.level or ()),
+        tuple(args.id or ()),
+        tuple(args.exclude_id or ()),
+    )
+    return selection.apply(cases)
+
+
+_MARKS = {"pass": ".", "fail": "F", "error": "E", "skipped": "s", "unsupported": "u"}
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from envspec.conformance.reports import rerun_command, write_reports
+    from envspec.conformance.runner import CaseResult, RunOptions, load_skip_file, run
+    from envspec.conformance.transport import AdapterError, connect
+
+    cases = _selected(args, err)
+    if cases is None:
+        return 2
+    if not cases:
+        err.write("envspec conformance: no case matches the selection\n")
+        return 2
+    skips: tuple[Any, ...] = ()
+    if args.skip_file:
+        try:
+            skips = load_skip_file(args.skip_file)
+        except (OSError, ValueError) as exc:
+            err.write(f"envspec conformance: skip file: {exc}\n")
+            return 2
+    if args.timeout <= 0:
+        err.write("envspec conformance: --timeout must be positive\n")
+        return 2
+    try:
+        transport = connect(args.adapter, check_messages=args.check_messages)
+    except AdapterError as exc:
+        err.write(f"envspec conformance: {exc}\n")
+        return 2
+    column = 0
+
+    def progress(result: CaseResult, done: int, total: int) -> None:
+        nonlocal column
+        if args.quiet or result.status == "not-applicable":
+            if done == total and column and not args.quiet:
+                err.write(f" [{done}/{total}]\n")
+            return
+        err.write(_MARKS.get(result.status, "?"))
+        column += 1
+        if column == 60 or done == total:
+            err.write(f" [{done}/{total}]\n")
+            column = 0
+        err.flush()
+
+    options = RunOptions(timeout=args.timeout, skips=skips, strict_skips=args.strict_skips)
+    result = run(cases, transport, options, progress=progress)
+    for case in result.results:
+        if case.status in ("fail", "error"):
+            out.write(f"{case.status.upper()} {case.case.id} ({case.case.level})\n")
+            for detail in case.details:
+                out.write("    " + detail.replace("\n", "\n    ") + "\n")
+            out.write(f"    rerun: {rerun_command(result, case.case.id)}\n")
+    if result.startup_error:
+        out.write(f"the adapter did not start: {result.startup_error}\n")
+    from envspec.conformance.reports import summary
+
+    data = summary(result)
+    name = data["implementation"].get("name", args.adapter)
+    for role, entry in data["roles"].items():
+        core, ext = entry["core"], entry["extended"]
+        out.write(
+            f"{role}: {entry['verdict']} (core {core['pass']}/{core['total']} passed, "
+            f"extended {ext['pass']}/{ext['total']}; {core['fail'] + ext['fail']} failed, "
+            f"{core['error'] + ext['error']} errors, {core['skipped'] + ext['skipped']} "
+            f"skipped, {core['unsupported'] + ext['unsupported']} unsupported)\n"
+        )
+    out.write(f"{name}: {result.verdict()} in {result.seconds:.2f} s\n")
+    if args.out:
+        paths = write_reports(result, args.out)
+        out.write(f"reports: {', '.join(str(p) for p in paths)}\n")
+    return result.exit_code
+
+
+def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+
+    cases = _selected(args, err)
+    if cases is None:
+        return 2
+    if args.format == "json":
+        out.write(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "role": c.role,
+                        "level": c.level,
+                        "features": c.features,
+                        "versions": c.versions,
+                        "spec": c.spec,
+                        "description": c.description,
+                    }
+                    for c in cases
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
+        return 0
+    for case in cases:
+        out.write(f"{case.id}  [{case.level}; {', '.join(case.features)}]  {case.description}\n")
+    out.write(f"{len(cases)} cases\n")
+    return 0
+
+
+def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+    from pathlib import Path
+
+    from envspec.conformance.cases import VersionRange, suite_version
+
+    cases = _selected(args, err)
+    if cases is None:
+        return 2
+    chosen = [c for c in cases if args.version in VersionRange(c.versions)]
+    if not chosen:
+        err.write(f"envspec conformance: no case applies to env_ver {args.version!r}\n")
+        return 2
+    folder = Path(args.out)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for case in chosen:
+        key = f"{case.role}/{case.features[0]}.json"
+        groups.setdefault(key, []).append(case.model_dump(mode="json", exclude_none=True))
+    for key, items in groups.items():
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(items, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    manifest = {
+        "suite": suite_version(),
+        "env_ver": args.version,
+        "files": sorted(groups),
+        "ids": [c.id for c in chosen],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    out.write(f"{len(chosen)} cases for env_ver {args.version} written to {folder}\n")
+    return 0
+
+
+def _lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from envspec.conformance.lint import add_new_ids, lint
+
+    root = Path(args.cases) if args.cases else None
+    if args.fix:
+        for case_id in add_new_ids(root):
+            out.write(f"added to ids.txt: {case_id}\n")
+    problems = lint(root)
+    for problem in problems:
+        out.write(f"{problem}\n")
+    out.write(f"{len(problems)} problem(s)\n" if problems else "the cases are fine\n")
+    return 1 if problems else 0

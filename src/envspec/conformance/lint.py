@@ -1,0 +1,198 @@
+"""The case linter: what ``envspec conformance lint`` checks in a folder of case files.
+
+Beyond the case schema: ids are unique, published ids never disappear and
+retired ids are never reused (``ids.txt`` and ``RETIRED``), features belong to
+the role's vocabulary, diagnostic codes are in the registry, spec links point
+at existing anchors, and validator expectations are coherent (an invalid file
+expects at least one error).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from envspec.conformance.cases import (
+    AnyCase,
+    CaseFileError,
+    MigratorCase,
+    PackerCase,
+    ValidatorCase,
+    cases_root,
+    read_case_file,
+)
+
+__all__ = ["LintProblem", "lint", "published_ids", "retired_ids"]
+
+_ANCHOR = re.compile(r"\{#([a-z0-9-]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class LintProblem:
+    """One problem: the file, the case (if any) and what is wrong."""
+
+    file: str
+    case: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.case + ': ' if self.case else ''}{self.message}"
+
+
+def _id_list(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    ids = []
+    for line in path.read_text("utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            ids.append(text)
+    return ids
+
+
+def published_ids(root: Path | None = None) -> list[str]:
+    """Every id ever published (``ids.txt``), in order."""
+    return _id_list((root or cases_root()) / "ids.txt")
+
+
+def retired_ids(root: Path | None = None) -> list[str]:
+    """Ids withdrawn from the suite (``RETIRED``); they are never used again."""
+    return _id_list((root or cases_root()) / "RETIRED")
+
+
+def _spec_anchors(root: Path) -> dict[str, set[str]] | None:
+    # In the repository the cases sit in src/envspec/conformance/cases, the spec in spec/.
+    for parent in root.resolve().parents:
+        spec = parent / "spec"
+        if (spec / "index.md").is_file():
+            return {
+                page.name: set(_ANCHOR.findall(page.read_text("utf-8")))
+                for page in spec.glob("*.md")
+            }
+    return None
+
+
+def _expected_codes(case: AnyCase) -> list[str]:
+    return [d.code for d in case.expect.diagnostics]
+
+
+def _check_case(case: AnyCase, file: Path, root: Path) -> list[str]:
+    from envspec._codes import CODES
+    from envspec.conformance.features import FEATURES
+
+    problems: list[str] = []
+    relative = file.relative_to(root)
+    if relative.parts[0] != case.role:
+        problems.append(f"a {case.role} case in the folder {relative.parts[0]!r}")
+    if case.features[0] != file.stem:
+        problems.append(f"its first feature {case.features[0]!r} is not the file's {file.stem!r}")
+    unknown = [f for f in case.features if f not in FEATURES[case.role]]
+    if unknown:
+        problems.append(f"unknown {case.role} features {unknown}")
+    if len(set(case.features)) != len(case.features):
+        problems.append("a feature is listed twice")
+    if not case.id.startswith(f"{case.role}.{case.features[0]}."):
+        problems.append(f"the id does not start with '{case.role}.{case.features[0]}.'")
+    for code in _expected_codes(case):
+        if code not in CODES:
+            problems.append(f"{code!r} is not a code of the diagnostics registry")
+    if isinstance(case, ValidatorCase):
+        severity: dict[str, str] = {code: info.severity for code, info in CODES.items()}
+        errors = [c for c in _expected_codes(case) if severity.get(c) == "error"]
+        if not case.expect.valid and not errors:
+            problems.append("an invalid file must expect at least one error code")
+        if case.expect.valid and errors:
+            problems.append(f"a valid file cannot expect the error codes {errors}")
+    refused = isinstance(case, MigratorCase) and case.expect.document is None
+    if refused and not case.expect.diagnostics:
+        problems.append("a refused migration must expect the diagnostic that says why")
+    if isinstance(case, PackerCase):
+        if case.operation == "pack" and case.input.environment is not None:
+            problems.append("input.environment is for unpack cases")
+        if case.operation == "unpack" and (case.input.notebook or case.input.git):
+            problems.append("input.notebook and input.git are for pack cases")
+        if "${git.commit}" in repr(case.expect.environment) and case.input.git is None:
+            problems.append("'${git.commit}' needs input.git")
+    return problems
+
+
+def lint(root: Path | None = None) -> list[LintProblem]:
+    """Every problem of the case files under *root* (default: the shipped suite)."""
+    root = root or cases_root()
+    problems: list[LintProblem] = []
+    seen: dict[str, str] = {}
+    anchors = _spec_anchors(root)
+    for path in sorted(root.rglob("*.yaml")):
+        name = path.relative_to(root).as_posix()
+        try:
+            cases = read_case_file(path)
+        except CaseFileError as exc:
+            problems += [LintProblem(name, None, p) for p in exc.problems]
+            continue
+        if not cases:
+            problems.append(LintProblem(name, None, "the file has no case"))
+        for case in cases:
+            if case.id in seen:
+                problem = f"duplicate id (also in {seen[case.id]})"
+                problems.append(LintProblem(name, case.id, problem))
+            seen[case.id] = name
+            problems += [LintProblem(name, case.id, p) for p in _check_case(case, path, root)]
+            if anchors is not None:
+                page, _, anchor = case.spec.partition("#")
+                if anchor not in anchors.get(page, set()):
+                    problems.append(
+                        LintProblem(name, case.id, f"spec link {case.spec!r}: no such anchor")
+                    )
+    published = published_ids(root)
+    retired = set(retired_ids(root))
+    for case_id in sorted(set(seen) & retired):
+        problems.append(LintProblem(seen[case_id], case_id, "this id is retired: pick a new one"))
+    for case_id in sorted(set(seen) - set(published) - retired):
+        problems.append(
+            LintProblem(
+                seen[case_id],
+                case_id,
+                "not in ids.txt: add new ids there (envspec conformance lint --fix)",
+            )
+        )
+    for case_id in published:
+        if case_id not in seen and case_id not in retired:
+            problems.append(
+                LintProblem(
+                    "ids.txt",
+                    case_id,
+                    "a published case has disappeared: restore it, or list its id in RETIRED "
+                    "with a reason (ids are never reused)",
+                )
+            )
+    if len(set(published)) != len(published):
+        problems.append(LintProblem("ids.txt", None, "an id is listed twice"))
+    return problems
+
+
+def add_new_ids(root: Path | None = None) -> list[str]:
+    """Append the ids of new cases to ``ids.txt``; returns them."""
+    root = root or cases_root()
+    published = set(published_ids(root)) | set(retired_ids(root))
+    new: list[str] = []
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            cases = read_case_file(path)
+        except CaseFileError:
+            continue
+        new += [c.id for c in cases if c.id not in published and c.id not in new]
+    if new:
+        ids = root / "ids.txt"
+        text = (
+            ids.read_text("utf-8")
+            if ids.is_file()
+            else (
+                "# Every case id ever published, one per line. Ids are never removed from this\n"
+                "# list: a withdrawn case's id goes to RETIRED and is never used again.\n"
+            )
+        )
+        if text and not text.endswith("\n"):
+            text += "\n"
+        ids.write_text(text + "".join(f"{i}\n" for i in new), "utf-8")
+    return new
