@@ -686,3 +686,7 @@ _ENTRIES += (
 
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
+
+#: Codes about a tool's own input and output (a file it cannot read, a write that
+#: fails), not about a document: the conformance suite has no case for them.
+TOOL_CODES: Final = frozenset({"file-unreadable", "write-failed"})

@@ -139,12 +139,37 @@ def check_requirement_lines(
         if error is not None:
             yield Finding("requirement-invalid", error, path, number, 1)
             continue
+        error = _hash_error(line)
+        if error is not None:
+            hint = "Write --hash=sha256:<hex digest> (pip-compile --generate-hashes writes them)."
+            yield Finding("requirement-invalid", error, path, number, 1, hint)
+            continue
         if "@" in requirement:
             url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
             if _FILE_URL.match(url):
                 yield Finding(
                     "requirement-local", f"{requirement!r} points at a local file", path, number, 1
                 )
+
+
+_HASH_OPTION = re.compile(r"\s--hash(?:=|\s+)(\S*)")
+_HASH_VALUE = re.compile(r"(sha256|sha384|sha512):[0-9a-fA-F]+")
+
+
+def _hash_error(line: str) -> str | None:
+    """What pip says of a ``--hash`` it refuses (an algorithm it does not allow, no value)."""
+    if "--hash" not in line:
+        return None
+    for value in _HASH_OPTION.findall(line):
+        # Anything odder (quotes, escapes) is left to the option parser, which says why.
+        if not _HASH_VALUE.fullmatch(value) and re.fullmatch(r"[\w-]*(?::\w*)?", value):
+            name = value.partition(":")[0]
+            if ":" not in value or not value.partition(":")[2]:
+                return f"--hash={value!r}: a hash is an algorithm, ':' and a hex digest"
+            return (
+                f"--hash algorithm {name!r} is not allowed: pip accepts sha256, sha384 and sha512"
+            )
+    return None
 
 
 def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:

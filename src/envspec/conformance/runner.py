@@ -26,7 +26,7 @@ from envspec.conformance.cases import AnyCase, VersionRange
 from envspec.conformance.evaluate import Outcome, run_case
 from envspec.conformance.transport import AdapterError, Transport
 
-__all__ = ["CaseResult", "Run", "RunOptions", "SkipEntry", "load_skip_file", "run"]
+__all__ = ["CaseResult", "Run", "RunOptions", "SkipEntry", "load_skip_file", "run", "run_one"]
 
 Status = Literal["pass", "fail", "error", "skipped", "unsupported", "not-applicable"]
 Verdict = Literal["conformant", "partial", "failing"]
@@ -177,7 +177,7 @@ def run(
     scratch = Path(tempfile.mkdtemp(prefix="envspec-conformance-"))
     try:
         for index, case in enumerate(cases):
-            result = _run_one(case, hello, transport, options, scratch / f"{index:05d}")
+            result = run_one(case, hello, transport, options, scratch / f"{index:05d}")
             if transport.hello is not None:
                 hello = transport.hello
             results.append(result)
@@ -197,9 +197,11 @@ def run(
     )
 
 
-def _run_one(
+def run_one(
     case: AnyCase, hello: dict[str, Any], transport: Transport, options: RunOptions, work: Path
 ) -> CaseResult:
+    """Run one case against a started adapter (*hello* is its hello result); *work* is a
+    folder that does not exist yet, for the case's files."""
     status, version, why = _applicable(case, hello)
     if status is not None:
         return CaseResult(case, status, [why], version=version)

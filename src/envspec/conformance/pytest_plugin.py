@@ -1,0 +1,138 @@
+"""Run the conformance suite as pytest tests: one test per case.
+
+Load it explicitly (it is not registered automatically, so it never changes
+anybody else's test runs)::
+
+    pytest -p envspec.conformance.pytest_plugin --envspec-adapter "node adapter.js"
+    pytest -p envspec.conformance.pytest_plugin \\
+        --envspec-adapter python:mypkg.envspec_adapter:Adapter --envspec-role validator
+
+Each case becomes a test named after its id (so ``-k`` selects cases); cases
+that are skipped, unsupported or not applicable are reported as skipped; a
+failure shows the case's details and the command that reruns it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envspec.conformance.cases import AnyCase, Selection, load_cases
+from envspec.conformance.runner import CaseResult, RunOptions, run_one
+from envspec.conformance.transport import AdapterError, Transport, connect
+
+__all__ = ["CaseItem"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("envspec-conformance", "envspec conformance suite")
+    group.addoption(
+        "--envspec-adapter",
+        metavar="CMD",
+        help="run the conformance cases against this adapter (a command line, or "
+        "python:module:attr)",
+    )
+    group.addoption("--envspec-role", action="append", help="only the cases of this role")
+    group.addoption("--envspec-id", action="append", metavar="GLOB", help="only these cases")
+    group.addoption(
+        "--envspec-timeout", type=float, default=10.0, help="seconds per answer (default: 10)"
+    )
+
+
+class _Connection:
+    """One adapter shared by every case of the session, started on first use."""
+
+    def __init__(self, adapter: str, timeout: float) -> None:
+        self.adapter = adapter
+        self.options = RunOptions(timeout=timeout)
+        self.transport: Transport | None = None
+        self.hello: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.scratch = Path(tempfile.mkdtemp(prefix="envspec-conformance-"))
+        self.count = 0
+
+    def run(self, case: AnyCase) -> CaseResult:
+        if self.transport is None:
+            self.transport = connect(self.adapter)
+            try:
+                self.hello = self.transport.start()
+            except AdapterError as exc:
+                self.error = str(exc)
+        if self.error is not None or self.hello is None:
+            return CaseResult(case, "error", [f"the adapter did not start: {self.error}"])
+        self.count += 1
+        result = run_one(
+            case, self.hello, self.transport, self.options, self.scratch / f"{self.count:05d}"
+        )
+        if self.transport.hello is not None:
+            self.hello = self.transport.hello
+        return result
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class CaseFailed(Exception):
+    """A case that failed or erred (the item shows its details)."""
+
+
+class CaseItem(pytest.Item):
+    """One conformance case as a pytest test."""
+
+    def __init__(self, *, case: AnyCase, connection: _Connection, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.connection = connection
+        self.add_marker(pytest.mark.envspec_conformance)
+
+    def runtest(self) -> None:
+        result = self.connection.run(self.case)
+        if result.status == "pass":
+            return
+        if result.status in ("skipped", "unsupported", "not-applicable"):
+            pytest.skip(f"{result.status}: {'; '.join(result.details)}")
+        from envspec.conformance.reports import rerun_command
+        from envspec.conformance.runner import Run
+
+        run = Run(self.connection.adapter, self.connection.hello, [result], 0.0, "")
+        lines = [f"{result.status}: {self.case.description} ({self.case.level}, {self.case.spec})"]
+        lines += [f"  {d}" for d in result.details]
+        if result.stderr:
+            lines.append(f"adapter stderr:\n{result.stderr}")
+        lines.append(f"rerun: {rerun_command(run, self.case.id)}")
+        raise CaseFailed("\n".join(lines))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return f"envspec-conformance/{self.case.role}", None, self.case.id
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "envspec_conformance: a case of the envspec suite")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    adapter = config.getoption("envspec_adapter")
+    if not adapter:
+        return
+    connection = _Connection(adapter, config.getoption("envspec_timeout"))
+    config.add_cleanup(connection.close)
+    selection = Selection(
+        roles=tuple(config.getoption("envspec_role") or ()),
+        ids=tuple(config.getoption("envspec_id") or ()),
+    )
+    for case in selection.apply(load_cases()):
+        items.append(CaseItem.from_parent(session, name=case.id, case=case, connection=connection))
