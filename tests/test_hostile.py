@@ -126,6 +126,14 @@ def test_malformed_json_is_invalid_json(data):
     assert codes(data) == ["invalid-json"]
 
 
+def test_nan_and_infinity_are_not_json_in_a_standalone_file():
+    # RFC 8259 has neither; a .envspec.json file must be RFC 8259 JSON.
+    data = b'{"env_ver": "1.0",\n "extensions": {"x": [1, -Infinity]}}'
+    [diagnostic] = validate_bytes(data, "environment.envspec.json").diagnostics
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("invalid-json", 2, 27)
+    assert "Infinity" in diagnostic.message
+
+
 def test_json_extensions_that_python_reads_are_read_by_both():
     # Jupyter reads notebooks with Python's json: NaN and huge numbers are accepted.
     data = (

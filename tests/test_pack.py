@@ -429,3 +429,24 @@ def test_a_folder_without_environment_files_keeps_the_embedded_ones(tmp_path, ru
     model = {"type": "notebook", "content": json.loads(before)}
     pre_save_hook(model, "received.ipynb", Manager())
     assert model["content"]["metadata"]["environment"] == env
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("numpy==2.1.0\n# ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n", "secret"),
+        ("--index-url https://alice:hunter2@pypi.example.org/simple\nnumpy\n", "url-credentials"),
+    ],
+)
+def test_a_secret_in_a_file_stops_packing_and_nothing_is_written(tmp_path, run_cli, text, code):
+    # The spec: a packer MUST NOT copy secrets into the environment; it stops and reports.
+    write_files(tmp_path, {"requirements.txt": text})
+    notebook = write_notebook(tmp_path / "nb.ipynb")
+    before = notebook.read_bytes()
+
+    status, out, _ = run_cli("pack", notebook)
+
+    assert status == 1
+    assert f"error[{code}]" in out
+    assert notebook.read_bytes() == before
+    assert leftovers(tmp_path) == []

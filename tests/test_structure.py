@@ -595,7 +595,9 @@ def test_standalone_yaml_anchor_bomb():
     start = time.perf_counter()
     [diagnostic] = validate_bytes(text.encode(), "bomb.envspec.yaml").diagnostics
     assert time.perf_counter() - start < 1
-    assert (diagnostic.code, diagnostic.location()) == ("yaml-alias", "bomb.envspec.yaml:5:12")
+    # Standalone files refuse anchors too: the first anchor is reported, before any alias.
+    assert (diagnostic.code, diagnostic.location()) == ("yaml-alias", "bomb.envspec.yaml:4:8")
+    assert diagnostic.message == "the anchor &a is not allowed in an envspec file"
 
 
 @pytest.mark.parametrize(

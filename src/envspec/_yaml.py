@@ -32,13 +32,17 @@ def _yaml(typ: str) -> Any:
     return YAML(typ=typ, pure=False)
 
 
-def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
+def load_yaml(text: str, *, strict: bool = False) -> tuple[Any, YamlProblem | None]:
     """Parse *text* with the safe loader (C-accelerated where available).
 
     Aliases are refused: an alias to a collection makes two places share one
     value, which is how "billion laughs" documents explode, and environment
     files never need one.  Aliases and excessive nesting are found in the
     parser's events, before any value is built.
+
+    *strict* applies the rules of standalone envspec files: no anchors either,
+    and the document must denote JSON (string keys; strings, numbers, booleans
+    and null as scalars).
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -51,7 +55,7 @@ def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
             text.count("\n", 0, at) + 1,
             at - text.rfind("\n", 0, at),
         )
-    problem = _scan(text)
+    problem = _scan(text, anchors=strict)
     if problem is not None:
         return None, problem
     try:
@@ -68,15 +72,36 @@ def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
         return None, YamlProblem("too-deep", "the YAML is nested too deeply to read")
     if _first_shared(data):  # defensive: the scan finds every alias first
         return None, YamlProblem("yaml-alias", "the YAML uses an alias (*name) to repeat a value")
+    if strict:
+        where = _not_json(data)
+        if where is not None:
+            return None, YamlProblem("invalid-yaml", where)
     return data, None
 
 
-def _scan(text: str) -> YamlProblem | None:
+def _not_json(data: Any) -> str | None:
+    """A mapping key that is not a string, which no JSON text could denote (``None``: none)."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if not isinstance(key, str):
+                    return f"the mapping key {key!r} at {where or '/'} is not a string: quote it"
+                stack.append((value, f"{where}/{key}"))
+        elif isinstance(item, list):
+            stack.extend((value, f"{where}/{i}") for i, value in enumerate(item))
+    # Scalars of other YAML types (dates, binary) are left to the schema, which reports
+    # each one where it is (wrong-type) and goes on.
+    return None
+
+
+def _scan(text: str, *, anchors: bool = False) -> YamlProblem | None:
     # Each level of nesting needs one of the counted characters, and an alias a
     # "*": most texts are cleared without parsing; the others are scanned in
     # the parser's events, which never builds the nested values.
     deep = sum(text.count(c) for c in "[{-:?") > MAX_DEPTH
-    if not deep and "*" not in text:
+    if not deep and "*" not in text and not (anchors and "&" in text):
         return None
     from ruamel.yaml.error import YAMLError
     from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
@@ -92,7 +117,15 @@ def _scan(text: str) -> YamlProblem | None:
                     )
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-            elif isinstance(event, AliasEvent):
+            if anchors and getattr(event, "anchor", None) and not isinstance(event, AliasEvent):
+                mark = event.start_mark
+                return YamlProblem(
+                    "yaml-alias",
+                    f"the anchor &{event.anchor} is not allowed in an envspec file",
+                    mark.line + 1 if mark is not None else None,
+                    mark.column + 1 if mark is not None else None,
+                )
+            if isinstance(event, AliasEvent):
                 mark = event.start_mark
                 return YamlProblem(
                     "yaml-alias",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -157,12 +158,36 @@ def _read_fast(data: bytes, result: ReadResult) -> ReadResult:
     return _check_metadata(present, result)
 
 
+class _NotANumber(ValueError):
+    pass
+
+
+def _not_a_number(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; RFC 8259 (and msgspec, the fast path) do not.
+    raise _NotANumber(name)
+
+
 def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResult:
     try:
         # Decode first: json.loads(bytes) would also accept UTF-16 and UTF-32.
-        document = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        # Jupyter reads notebooks with Python's json (NaN accepted); standalone files are
+        # RFC 8259 JSON.
+        document = (
+            json.loads(text)
+            if kind == "notebook"
+            else json.loads(text, parse_constant=_not_a_number)
+        )
     except json.JSONDecodeError as exc:
         result.findings.append(Finding("invalid-json", exc.msg, (), exc.lineno, exc.colno))
+        return result
+    except _NotANumber as exc:
+        text = data.decode("utf-8")
+        found = re.search(r"[:\[,]\s*-?(NaN|Infinity)\b", text)
+        at = found.start(1) if found else 0
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        message = f"{exc} is not a JSON value (RFC 8259 has no NaN or Infinity)"
+        result.findings.append(Finding("invalid-json", message, (), line, column))
         return result
     except RecursionError:
         result.findings.append(Finding("too-deep", "the JSON is nested too deeply to read"))
@@ -179,7 +204,7 @@ def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResul
 def _read_yaml(text: str, result: ReadResult) -> ReadResult:
     from envspec._yaml import load_yaml
 
-    document, problem = load_yaml(text)
+    document, problem = load_yaml(text, strict=True)
     if problem is not None:
         result.findings.append(
             Finding(
@@ -189,6 +214,11 @@ def _read_yaml(text: str, result: ReadResult) -> ReadResult:
                 problem.line,
                 problem.column,
             )
+        )
+        return result
+    if document is None:
+        result.findings.append(
+            Finding("environment-not-object", "the file holds no YAML document (or only null)")
         )
         return result
     result.document = document

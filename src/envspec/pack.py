@@ -165,6 +165,15 @@ def _kernel(metadata: Mapping[str, Any]) -> dict[str, Any] | None:
     return kernel
 
 
+#: Codes that stop packing: the environment would carry a secret (1.0.md#security-secrets).
+STOP_CODES: frozenset[str] = frozenset({"secret", "url-credentials"})
+
+
+def stops_packing(diagnostics: Iterable[Diagnostic]) -> bool:
+    """Whether *diagnostics* of a packed environment forbid writing it."""
+    return any(d.code in STOP_CODES and d.severity == "error" for d in diagnostics)
+
+
 @dataclass(frozen=True, slots=True)
 class PackOutcome:
     """What packing one notebook did (or would do)."""
@@ -250,6 +259,9 @@ def pack_bytes(
         )
     )
     diagnostics = collected.diagnostics + verdict
+    if stops_packing(verdict):
+        # The spec: a packer that finds a secret MUST stop, and never copy it into a notebook.
+        return PackOutcome(name, "failed", data, collected=collected, diagnostics=diagnostics)
     if env == existing:
         return PackOutcome(name, "unchanged", data, None, env, collected, diagnostics)
     bom = data.startswith(b"\xef\xbb\xbf")

@@ -22,10 +22,6 @@ _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}
 _REFERENCE = re.compile(rf"{_NAME}(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?")
 _DIGEST_STRICT = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _FULL_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-# Values that refer to a secret rather than hold it: "$VAR", "${VAR}", a path
-# ("/run/secrets/db"), a placeholder ("<token>", "{token}").  As in the scan of
-# scripts (secrets.py).
-_NOT_SECRET_VALUE = ("$", "/", "<", "{")
 
 
 def check_image_ref(
@@ -113,10 +109,9 @@ def rules_for_fields(env: dict[str, Any]) -> Iterator[Finding]:
     if isinstance(variables, dict):
         for name, value in variables.items():
             if (
-                isinstance(value, str)
-                and value
-                and SECRET_NAME.search(name)
-                and not value.startswith(_NOT_SECRET_VALUE)
+                # The spec allows no exception: not an empty value, not a "$VAR"
+                # reference (1.0 defines no expansion), not a path.
+                value is not None and SECRET_NAME.search(name)
             ):
                 yield Finding(
                     "secret-env-value",

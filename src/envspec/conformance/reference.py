@@ -115,7 +115,7 @@ class Adapter:
     def _pack(self, message: dict[str, Any]) -> dict[str, Any]:
         from envspec._git import find_source, is_dirty
         from envspec.notebook import read_document
-        from envspec.pack import build_environment, collect
+        from envspec.pack import build_environment, collect, stops_packing
         from envspec.validate import validate_environment
 
         folder = Path(message["folder"])
@@ -140,7 +140,10 @@ class Adapter:
                     "message": "the repository has uncommitted changes",
                 }
             )
-        diagnostics += _diagnostics(validate_environment(environment))
+        verdict = validate_environment(environment)
+        diagnostics += _diagnostics(verdict)
+        if stops_packing(verdict):
+            return {"environment": None, "diagnostics": diagnostics}
         return {"environment": environment, "diagnostics": diagnostics}
 
     def _unpack(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -151,10 +154,14 @@ class Adapter:
             message["environment"], message["folder"], force=bool(message.get("force"))
         )
 
+        legacy = message["environment"].get("env_ver") == "0.1"
+
         def pointer(d: Any) -> str:
-            # Conflicts name the file on disk; the protocol points into the environment.
+            # Conflicts name the file on disk; the protocol points into the environment
+            # (0.1 keeps its files at the top level).
             if d.code == "file-exists":
-                return "/files/" + escape_pointer(os.path.basename(d.file))
+                name = escape_pointer(os.path.basename(d.file))
+                return f"/{name}" if legacy else f"/files/{name}"
             return str(d.pointer)
 
         return {"diagnostics": _diagnostics(outcome.diagnostics, pointer)}

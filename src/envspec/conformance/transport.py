@@ -97,7 +97,9 @@ class Transport:
             hello["suite"] = suite_version()
             exchange = self._exchange(hello, self.startup_timeout)
             if exchange.error is not None:
-                raise AdapterError(f"no answer to hello: {exchange.error}{_tail(exchange)}")
+                # With message checking an answer can arrive and still break the protocol.
+                what = "bad answer" if exchange.protocol_problems else "no answer"
+                raise AdapterError(f"{what} to hello: {exchange.error}{_tail(exchange)}")
             assert exchange.answer is not None  # noqa: S101 (no error means an answer)
             result = exchange.answer.get("result")
             from envspec.conformance.messages import hello_problems
@@ -189,6 +191,7 @@ class StdioTransport(Transport):
         self._proc: subprocess.Popen[bytes] | None = None
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=40)
+        self._stderr_reader: threading.Thread | None = None
 
     @property
     def alive(self) -> bool:
@@ -211,7 +214,10 @@ class StdioTransport(Transport):
             raise AdapterError(f"cannot run {self.argv[0]!r}: {exc.strerror or exc}") from None
         proc = self._proc
         threading.Thread(target=self._read_stdout, args=(proc, self._lines), daemon=True).start()
-        threading.Thread(target=self._read_stderr, args=(proc, self._stderr), daemon=True).start()
+        self._stderr_reader = threading.Thread(
+            target=self._read_stderr, args=(proc, self._stderr), daemon=True
+        )
+        self._stderr_reader.start()
 
     @staticmethod
     def _read_stdout(proc: subprocess.Popen[bytes], lines: queue.Queue[bytes | None]) -> None:
@@ -247,7 +253,7 @@ class StdioTransport(Transport):
             proc.stdin.flush()
         except (BrokenPipeError, OSError):
             exchange.error = self._death_note(proc, "stopped reading its input")
-            exchange.stderr = "\n".join(self._stderr)
+            exchange.stderr = self._last_stderr(proc)
             return exchange
         try:
             line = self._lines.get(timeout=timeout)
@@ -259,13 +265,21 @@ class StdioTransport(Transport):
         exchange.seconds = time.monotonic() - start
         if line is None:
             exchange.error = self._death_note(proc, "exited")
-            exchange.stderr = "\n".join(self._stderr)
+            exchange.stderr = self._last_stderr(proc)
             return exchange
         _decode_answer(exchange, line, self.check_messages)
         if exchange.error is not None:
             time.sleep(0.01)  # let the stderr reader catch up with a traceback
             exchange.stderr = "\n".join(self._stderr)
         return exchange
+
+    def _last_stderr(self, proc: subprocess.Popen[bytes]) -> str:
+        # The process has (most likely) exited: let the reader drain what it wrote last,
+        # usually the reason it died (the pipe closes at exit, unless a child holds it).
+        reader = self._stderr_reader
+        if reader is not None and proc.poll() is not None:
+            reader.join(timeout=1.0)
+        return "\n".join(self._stderr)
 
     @staticmethod
     def _death_note(proc: subprocess.Popen[bytes], what: str) -> str:
