@@ -5,9 +5,10 @@ A page asks for generated content with an HTML comment on a line of its own:
 ``<!-- envspec:diagnostics -->``
     every diagnostic code of ``envspec._codes.CODES``, with its example run
     through the real command line;
-``<!-- envspec:help [COMMAND] -->``
-    the ``--help`` text of ``envspec [COMMAND]``, from the real argument parser
-    (a page with such markers must have one for every command);
+``<!-- envspec:help [COMMAND [SUBCOMMAND]] -->``
+    the ``--help`` text of ``envspec [COMMAND [SUBCOMMAND]]``, from the real
+    argument parser (a page with such markers must have one for every command
+    and every subcommand, such as ``conformance run``);
 ``<!-- envspec:cli-example -->``
     ``envspec validate`` run on a sample file, in text and JSON;
 ``<!-- envspec:schemas -->``
@@ -24,7 +25,15 @@ A page asks for generated content with an HTML comment on a line of its own:
     (``envspec.checks.consistency.binder_ignored``) says Binder ignores in each;
 ``<!-- envspec:pack-session STEP -->``
     one step of a worked ``envspec pack`` / ``envspec unpack`` session, run
-    for real in a temporary git repository (see ``_PACK_SESSION``).
+    for real in a temporary git repository (see ``_PACK_SESSION``);
+``<!-- envspec:conformance-cases -->``
+    every conformance case (``envspec.conformance.cases.load_cases()``), by role
+    and feature (``envspec.conformance.features.FEATURES``), with counts per
+    role and level and a link to the spec section each case checks;
+``<!-- envspec:conformance-session STEP -->``
+    one step of a worked ``envspec conformance`` session, run for real against
+    a deliberately flawed adapter built on the reference adapter (see
+    ``_CONFORMANCE_SESSION``).
 
 Anything generated is checked while it is generated (each diagnostic example
 must report its own code, each snippet must run), so the build fails when the
@@ -40,6 +49,7 @@ import json
 import os
 import re
 import runpy
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -58,13 +68,17 @@ from ruamel.yaml import YAML
 from envspec._codes import CODES
 from envspec.checks.consistency import binder_ignored
 from envspec.cli.main import build_parser, main
+from envspec.conformance.cases import AnyCase, load_cases, suite_version
+from envspec.conformance.features import FEATURES, ROLES
 from envspec.diagnostics import CodeInfo
 from envspec.pack import NOT_EMBEDDABLE
 from envspec.schema import SCHEMA_IDS, load, schema_filename
 from envspec.vocabulary import FILES
 
+# The argument may be several words (``envspec:help conformance run``).
 _MARKER = re.compile(
-    r"^<!--\s*envspec:(?P<name>[a-z-]+)(?:\s+(?P<arg>[^\s>]+))?\s*-->$", re.MULTILINE
+    r"^<!--\s*envspec:(?P<name>[a-z-]+)(?:\s+(?P<arg>[^\s>]+(?:[ \t]+[^\s>]+)*))?\s*-->$",
+    re.MULTILINE,
 )
 _HELP_COLUMNS = "80"
 _LONG_RUN = re.compile(r"(.)\1{31,}", re.DOTALL)
@@ -100,8 +114,13 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
     """Replace every ``envspec:`` marker of the page by what it stands for."""
     docs_dir = Path(config.docs_dir)
     root = Path(config.config_file_path).parent
-    helped = {m["arg"] for m in _MARKER.finditer(markdown) if m["name"] == "help"}
+    helped = {
+        " ".join(m["arg"].split()) if m["arg"] else None
+        for m in _MARKER.finditer(markdown)
+        if m["name"] == "help"
+    }
     session: dict[str, str] = {}
+    conformance: dict[str, str] = {}
     if helped:
         missing = sorted(set(_subcommands()) - helped)
         if missing:
@@ -121,6 +140,8 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
             "not-embeddable": _not_embeddable,
             "binder-examples": _binder_examples,
             "pack-session": lambda: _pack_session_step(session, arg),
+            "conformance-cases": lambda: _conformance_cases(root, files),
+            "conformance-session": lambda: _conformance_session_step(conformance, arg),
         }
         generate = generators.get(name)
         if generate is None:
@@ -337,8 +358,8 @@ def _diagnostics() -> str:
 
 
 def _help(command: str | None) -> str:
-    """``envspec [COMMAND] --help``, as the parser prints it on an 80-column terminal."""
-    argv = [command, "--help"] if command else ["--help"]
+    """``envspec [COMMAND [SUBCOMMAND]] --help``, as printed on an 80-column terminal."""
+    argv = [*(command.split() if command else []), "--help"]
     out = io.StringIO()
     with (
         _environ(COLUMNS=_HELP_COLUMNS, NO_COLOR="1"),
@@ -351,14 +372,16 @@ def _help(command: str | None) -> str:
     return _fence(f"$ envspec {' '.join(argv)}\n{out.getvalue()}")
 
 
-def _subcommands() -> list[str]:
-    """The names of the subcommands of ``envspec``, from the parser."""
-    return [
-        name
-        for action in build_parser()._actions
-        if isinstance(action, argparse._SubParsersAction)
-        for name in action.choices
-    ]
+def _subcommands(parser: argparse.ArgumentParser | None = None, prefix: str = "") -> list[str]:
+    """The commands of ``envspec``, from the parser: ``validate``, ..., and nested
+    subcommands as ``conformance run``."""
+    found: list[str] = []
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found.append(prefix + name)
+                found += _subcommands(child, f"{prefix}{name} ")
+    return found
 
 
 def _cli(argv: list[str], folder: str) -> str:
@@ -628,5 +651,250 @@ def _pack_session_step(session: dict[str, str], step: str | None) -> str:
     if step not in session:
         raise PluginError(
             f"'envspec:pack-session' needs one of the steps {sorted(session)}, not {step!r}"
+        )
+    return session[step]
+
+
+# ------------------------------------------------------------- conformance
+
+#: The spec pages a case may link to (``<page>.md#<anchor>``), as they are shown.
+_SPEC_PAGES = {
+    "index.md": "Overview",
+    "1.0.md": "1.0",
+    "0.1.md": "0.1",
+    "conformance.md": "Conformance",
+}
+_SNIPPET_LINE = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"\s*$', re.MULTILINE)
+_HEADING = re.compile(r"^#+\s+(?P<title>.+?)\s+\{#(?P<anchor>[a-z0-9-]+)\}\s*$", re.MULTILINE)
+
+
+def _spec_sections(root: Path, files: Files) -> dict[str, dict[str, str]]:
+    """Spec page -> heading anchor -> heading title, from the pages of the docs."""
+    sections: dict[str, dict[str, str]] = {}
+    for page in _SPEC_PAGES:
+        file = files.get_file_from_path(f"spec/{page}")
+        if file is None or file.abs_src_path is None:
+            continue
+        text = Path(file.abs_src_path).read_text(encoding="utf-8")
+        # The spec pages of the docs include the files of spec/ (base path: the root).
+        text = _SNIPPET_LINE.sub(lambda m: (root / m["path"]).read_text(encoding="utf-8"), text)
+        sections[page] = {m["anchor"]: m["title"] for m in _HEADING.finditer(text)}
+    return sections
+
+
+def _md_text(text: str) -> str:
+    """*text* as literal Markdown inside a table cell."""
+    text = re.sub(r"([\\`*_\[\]|])", r"\\\1", text)
+    return text.replace("<", "&lt;")
+
+
+def _conformance_cases(root: Path, files: Files) -> str:
+    """Every case of the suite, by role and feature, with counts and spec links."""
+    cases = load_cases()
+    sections = _spec_sections(root, files)
+    by_feature: dict[tuple[str, str], list[AnyCase]] = {}
+    for case in cases:
+        if case.role not in ROLES or case.features[0] not in FEATURES[case.role]:
+            raise PluginError(
+                f"conformance case {case.id!r}: its role and first feature "
+                f"({case.role}, {case.features[0]}) are not in envspec.conformance.features"
+            )
+        page, _, anchor = case.spec.partition("#")
+        if page not in sections:
+            raise PluginError(
+                f"conformance case {case.id!r} links to {case.spec!r}, but the docs have no "
+                f"page spec/{page} (known: {sorted(sections)})"
+            )
+        if anchor not in sections[page]:
+            raise PluginError(
+                f"conformance case {case.id!r} links to {case.spec!r}: spec/{page} has no "
+                f"heading with that anchor"
+            )
+        by_feature.setdefault((case.role, case.features[0]), []).append(case)
+
+    def count(role: str, level: str | None = None) -> int:
+        return sum(c.role == role and (level is None or c.level == level) for c in cases)
+
+    lines = [
+        f"Suite version **{suite_version()}**: {len(cases)} cases.",
+        "",
+        "| Role | Features | Core | Extended | Total |",
+        "|---|---|---|---|---|",
+    ]
+    for role in ROLES:
+        lines.append(
+            f"| [`{role}`](#{role}) | {len(FEATURES[role])} | {count(role, 'core')} "
+            f"| {count(role, 'extended')} | {count(role)} |"
+        )
+    core = sum(c.level == "core" for c in cases)
+    lines.append(
+        f"| **All** | {sum(len(f) for f in FEATURES.values())} | {core} "
+        f"| {len(cases) - core} | {len(cases)} |"
+    )
+    for role in ROLES:
+        lines += ["", f"## `{role}` {{#{role}}}", ""]
+        lines += [
+            f"{count(role)} cases ({count(role, 'core')} core, {count(role, 'extended')} "
+            f"extended) in {len(FEATURES[role])} features.",
+        ]
+        for feature, description in FEATURES[role].items():
+            found = by_feature.get((role, feature), [])
+            lines += ["", f"### `{feature}` {{#{role}-{feature}}}", "", description, ""]
+            if not found:
+                lines.append("No case yet.")
+                continue
+            lines += [
+                f"`{role}/{feature}.yaml`: {len(found)} case{'s' if len(found) != 1 else ''}.",
+                "",
+                "| Case | Level | Versions | What it checks | Spec section |",
+                "|---|---|---|---|---|",
+            ]
+            for case in found:
+                page, _, anchor = case.spec.partition("#")
+                title = sections[page][anchor]
+                also = ", ".join(f"`{f}`" for f in case.features[1:])
+                what = _md_text(case.description) + (f" (also: {also})" if also else "")
+                versions = ", ".join(v.strip() for v in case.versions.split(","))
+                lines.append(
+                    f"| `{case.id}` | {case.level} | `{versions}` | {what} "
+                    f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) |"
+                )
+    return "\n".join(lines)
+
+
+#: The worked ``envspec conformance`` session: a made-up validator, acme-envspec,
+#: whose adapter wraps the reference adapter with two flaws (the pointers of a
+#: notebook's diagnostics start at the environment instead of the notebook's
+#: root, and the ``conda`` feature is not declared).
+_ACME_ADAPTER = '''\
+"""The adapter of acme-envspec: a validator with a bug and a missing feature."""
+import json
+import sys
+
+from envspec.conformance.reference import Adapter
+
+
+class Acme(Adapter):
+    def _hello(self, message):
+        hello = super()._hello(message)
+        validator = hello["roles"]["validator"]
+        validator["features"].remove("conda")  # conda files are not checked yet
+        hello["implementation"] = {"name": "acme-envspec", "version": "2.3.0", "language": "python"}
+        hello["roles"] = {"validator": validator}
+        return hello
+
+    def _validate(self, message):
+        result = super()._validate(message)
+        for diagnostic in result["diagnostics"]:  # the bug: pointers from the environment
+            diagnostic["pointer"] = diagnostic["pointer"].removeprefix("/metadata/environment")
+        return result
+
+
+adapter = Acme()
+for line in sys.stdin:
+    message = json.loads(line)
+    print(json.dumps(adapter.handle(message)), flush=True)
+    if message["op"] == "bye":
+        break
+'''
+_ACME_SKIPS = """\
+skips:
+  - id: validator.notebook.legacy-env-key
+    reason: the legacy metadata.env location is not read yet
+    issue_url: https://example.org/acme/issues/7
+"""
+_ACME_ADAPTER_NAME = "acme-adapter.py"
+_ACME_SKIPS_NAME = "conformance-skips.yaml"
+_ACME_SHOWN_ADAPTER = f"python3 {_ACME_ADAPTER_NAME}"
+#: Each step: the arguments of ``envspec conformance`` (the adapter is added).
+_CONFORMANCE_SESSION: dict[str, tuple[str, ...]] = {
+    "run": tuple(
+        f"run --feature notebook --feature conda --skip-file {_ACME_SKIPS_NAME} -V "
+        "--out report/".split()
+    ),
+    "strict": tuple(
+        f"run --id validator.notebook.legacy-env-key --skip-file {_ACME_SKIPS_NAME} "
+        "--strict-skips".split()
+    ),
+    "export": ("export", "--version", "1.0", "cases-1.0/"),
+}
+
+
+def _conformance_session() -> dict[str, str]:
+    """Run the worked example once; return each step's text (Markdown)."""
+    steps: dict[str, str] = {
+        "adapter": _fence(_ACME_ADAPTER, "python"),
+        "skip-file": _fence(_ACME_SKIPS, "yaml"),
+    }
+    with tempfile.TemporaryDirectory(prefix="envspec-docs-") as tmp:
+        folder = Path(tmp)
+        (folder / _ACME_ADAPTER_NAME).write_text(_ACME_ADAPTER, encoding="utf-8")
+        (folder / _ACME_SKIPS_NAME).write_text(_ACME_SKIPS, encoding="utf-8")
+        adapter = f"{shlex.quote(sys.executable)} {_ACME_ADAPTER_NAME}"
+        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": _HELP_COLUMNS}
+
+        def shown(text: str) -> str:
+            return _relative(text.replace(adapter, _ACME_SHOWN_ADAPTER), tmp)
+
+        for step, args in _CONFORMANCE_SESSION.items():
+            argv = ["conformance", *args]
+            if args[0] == "run":
+                argv[2:2] = ["--adapter", adapter]
+            done = subprocess.run(
+                [sys.executable, "-c", _LAUNCHER, *argv],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            command = " ".join(
+                f'"{_ACME_SHOWN_ADAPTER}"' if arg == adapter else arg for arg in argv
+            )
+            # Progress goes to standard error while the cases run, the rest comes after.
+            output = shown(done.stderr + done.stdout)
+            steps[step] = _fence(f"$ envspec {command}\n{output}$ echo $?\n{done.returncode}")
+            if step == "run":
+                _check_conformance_run(folder / "report", done.returncode, output)
+            elif step == "strict" and (done.returncode != 1 or "remove it" not in output):
+                raise PluginError(f"the strict-skips example does not fail as shown:\n{output}")
+        report = folder / "report"
+        steps["summary"] = _fence(shown((report / "summary.md").read_text("utf-8")), "markdown")
+        steps["badge"] = _fence((report / "badge.json").read_text("utf-8"), "json")
+        lines = (report / "results.ndjson").read_text("utf-8").splitlines()
+        records = [json.loads(line) for line in lines]
+        failed = next(r for r in records if r.get("status") == "fail")
+        steps["result-line"] = _fence(json.dumps(failed, ensure_ascii=False), "json")
+        exported = folder / "cases-1.0"
+        manifest = json.loads((exported / "manifest.json").read_text("utf-8"))
+        manifest["ids"] = [*manifest["ids"][:3], "..."]
+        tree = sorted(p.relative_to(folder).as_posix() for p in exported.rglob("*.json"))
+        steps["export-files"] = _fence("\n".join(tree))
+        steps["manifest"] = _fence(json.dumps(manifest, indent=2), "json")
+    return steps
+
+
+def _check_conformance_run(report: Path, status: int, output: str) -> None:
+    """The worked run must show each status the guide explains, and no error."""
+    lines = (report / "results.ndjson").read_text("utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    cases = [r for r in records if r["type"] == "case"]
+    statuses = {r["status"] for r in cases}
+    wanted = {"pass", "fail", "skipped", "unsupported"}
+    core_fails = any(r["status"] == "fail" and r["level"] == "core" for r in cases)
+    if status != 1 or not wanted <= statuses or "error" in statuses or not core_fails:
+        raise PluginError(
+            "the worked conformance run no longer shows the statuses "
+            f"{sorted(wanted)} (a core failure, and no error) that the guide explains; it gave "
+            f"{sorted(statuses)} and exit status {status} (see _CONFORMANCE_SESSION):\n{output}"
+        )
+
+
+def _conformance_session_step(session: dict[str, str], step: str | None) -> str:
+    if not session:
+        session.update(_conformance_session())
+    if step not in session:
+        raise PluginError(
+            f"'envspec:conformance-session' needs one of the steps {sorted(session)}, not {step!r}"
         )
     return session[step]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -389,6 +390,19 @@ def test_markdown_has_a_rerun_command_per_failure(failing_run):
     for case_id in failed:
         assert f"--id {case_id} -V" in text
     assert "## Skipped and unsupported" in text
+
+
+def test_the_rerun_command_keeps_the_options_that_change_what_runs(failing_run):
+    from envspec.conformance.reports import rerun_command
+
+    failing_run.rerun_args = ("--cases", "my cases", "--timeout", "30")
+    try:
+        assert rerun_command(failing_run, "validator.x.y") == (
+            f"envspec conformance run --adapter {shlex.quote(failing_run.adapter)} "
+            "--cases 'my cases' --timeout 30 --id validator.x.y -V"
+        )
+    finally:
+        failing_run.rerun_args = ()
 
 
 def test_badges_follow_the_shields_endpoint_format(failing_run):

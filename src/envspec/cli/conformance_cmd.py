@@ -24,8 +24,9 @@ features it declares in its hello answer.  A case is pass, fail, error (the
 adapter crashed, hung, printed something that is not JSON or broke the
 protocol; it is restarted), skipped (skip file) or unsupported (a feature
 not declared, or answered unsupported).  Per role the verdict is conformant
-(every core case passes), partial (a core case skipped or unsupported) or
-failing (a core case fails, or any case errs).
+(every core case passes), partial (a core case skipped or unsupported, or no
+core case run) or failing (a core case fails, any case errs, or with
+--strict-skips a skipped case passes).
 
 Progress goes to standard error: one character per case (. pass, F fail,
 E error, s skipped, u unsupported), then each failure with the command that
@@ -89,6 +90,13 @@ def register(commands: Any) -> None:
         default=10.0,
         metavar="SECONDS",
         help="longest wait for one answer (default: 10); a hung adapter is restarted",
+    )
+    run.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="longest wait for the answer to hello (default: 30)",
     )
     run.add_argument(
         "-V",
@@ -189,11 +197,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except (OSError, ValueError) as exc:
             err.write(f"envspec conformance: skip file: {exc}\n")
             return 2
-    if args.timeout <= 0:
-        err.write("envspec conformance: --timeout must be positive\n")
+    if args.timeout <= 0 or args.startup_timeout <= 0:
+        err.write("envspec conformance: --timeout and --startup-timeout must be positive\n")
         return 2
     try:
-        transport = connect(args.adapter, check_messages=args.check_messages)
+        transport = connect(
+            args.adapter,
+            check_messages=args.check_messages,
+            startup_timeout=args.startup_timeout,
+        )
     except AdapterError as exc:
         err.write(f"envspec conformance: {exc}\n")
         return 2
@@ -214,6 +226,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     options = RunOptions(timeout=args.timeout, skips=skips, strict_skips=args.strict_skips)
     result = run(cases, transport, options, progress=progress)
+    rerun: list[str] = []
+    if args.cases:
+        rerun += ["--cases", args.cases]
+    if args.timeout != 10.0:
+        rerun += ["--timeout", f"{args.timeout:g}"]
+    result.rerun_args = tuple(rerun)
     for case in result.results:
         if case.status in ("fail", "error"):
             out.write(f"{case.status.upper()} {case.case.id} ({case.case.level})\n")

@@ -5,7 +5,7 @@ behind newline-delimited JSON on stdin/stdout (or, for Python, an object the
 runner calls in-process).  The runner sends one request per line and the
 adapter answers each with one line that echoes the request's ``seq``.  The
 models here are the single source of truth: the JSON Schemas in
-``schemas/protocol-1/`` are generated from them, and ``envspec conformance
+``schemas/protocol-1.<message>.schema.json`` are generated from them, and ``envspec conformance
 run -V`` checks every message in both directions against them.
 
 The normative text is ``spec/conformance.md``.

@@ -46,6 +46,10 @@ class Adapter:
         method = getattr(self, f"_{op}", None)
         if method is None:
             return {"seq": seq, "unsupported": {"reason": f"unknown op {op!r}"}}
+        if op == "hello" and message.get("protocol") != 1:
+            # Another protocol version: no result (the runner reports that we did not start).
+            reason = f"this adapter speaks protocol 1, not {message.get('protocol')!r}"
+            return {"seq": seq, "unsupported": {"reason": reason}}
         try:
             return {"seq": seq, "result": method(message)}
         except Exception as exc:  # noqa: BLE001 (the protocol reports it)
@@ -178,12 +182,14 @@ def main() -> int:
         try:
             message = json.loads(line)
         except ValueError as exc:
-            answer: dict[str, Any] = {"seq": None, "errored": {"message": f"not JSON: {exc}"}}
-        else:
-            answer = adapter.handle(message)
+            message = None
+            sys.stderr.write(f"envspec adapter: ignored a line that is not JSON: {exc}\n")
+        if not isinstance(message, dict):
+            continue
+        answer = adapter.handle(message)
         stdout.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
         stdout.flush()
-        if isinstance(message, dict) and message.get("op") == "bye":
+        if message.get("op") == "bye":
             break
     return 0
 

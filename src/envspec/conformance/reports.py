@@ -15,7 +15,15 @@ from typing import Any
 
 from envspec.conformance.runner import CaseResult, Run
 
-__all__ = ["badge", "junit_xml", "markdown", "ndjson_lines", "rerun_command", "summary"]
+__all__ = [
+    "badge",
+    "junit_xml",
+    "markdown",
+    "ndjson_lines",
+    "rerun_command",
+    "summary",
+    "write_reports",
+]
 
 _STATUSES = ("pass", "fail", "error", "skipped", "unsupported")
 _COLORS = {"conformant": "brightgreen", "partial": "yellow", "failing": "red"}
@@ -34,8 +42,9 @@ def _implementation(run: Run) -> dict[str, Any]:
 
 def rerun_command(run: Run, case_id: str) -> str:
     """The command that runs *case_id* again, alone, with message checking on."""
+    extra = "".join(f" {shlex.quote(a)}" for a in run.rerun_args)
     return (
-        f"envspec conformance run --adapter {shlex.quote(run.adapter)} "
+        f"envspec conformance run --adapter {shlex.quote(run.adapter)}{extra} "
         f"--id {shlex.quote(case_id)} -V"
     )
 
@@ -226,6 +235,8 @@ def markdown(run: Run) -> str:
             ]
     skipped = [r for r in run.results if r.status in ("skipped", "unsupported")]
     if skipped:
+        if lines[-1] == "":
+            lines.pop()
         lines += ["", "## Skipped and unsupported", "", "| Case | Level | Why |", "|---|---|---|"]
         lines += [
             f"| `{r.case.id}` | {r.case.level} | {r.status}: {_md(_first(r))} |" for r in skipped

@@ -80,6 +80,8 @@ class Run:
     restarts: int = 0
     startup_error: str | None = None
     options: RunOptions = field(default_factory=RunOptions)
+    #: Options a rerun command needs besides the adapter and the case (``--cases DIR``).
+    rerun_args: tuple[str, ...] = ()
 
     def roles(self) -> list[str]:
         """The roles with at least one applicable case, in suite order."""
@@ -215,6 +217,15 @@ def run_one(
         case, lambda m: transport.request(m, options.timeout), version, work
     )
     seconds = time.monotonic() - start
+    stray = transport.unrequested()
+    if stray:
+        # An answer written twice, or output that is not an answer: the case that caused it
+        # cannot pass, and the next case must not take the blame.
+        outcome.status = "error"
+        outcome.details = [
+            f"the adapter wrote {len(stray)} line(s) that answer no request, first: {stray[0]!r}",
+            *outcome.details,
+        ]
     stderr = next((e.stderr for e in outcome.exchanges if e.stderr), "")
     result = CaseResult(case, outcome.status, outcome.details, seconds, version, skip, stderr)
     if skip is not None:

@@ -130,6 +130,12 @@ class Transport:
             self._stop(kill=True)
         return exchange
 
+    def unrequested(self) -> list[str]:
+        """Lines the adapter wrote that answer no request (a duplicate answer, stray output).
+        When there are any, the adapter is stopped: its answers can no longer be matched to
+        requests, and it is restarted before the next one."""
+        return []
+
     def close(self) -> None:
         """Say bye and stop the adapter."""
         if self.alive:
@@ -272,6 +278,23 @@ class StdioTransport(Transport):
             time.sleep(0.01)  # let the stderr reader catch up with a traceback
             exchange.stderr = "\n".join(self._stderr)
         return exchange
+
+    def unrequested(self) -> list[str]:
+        if self._proc is None:
+            return []  # stopped after a failure: what is left in the pipe is moot
+        lines: list[str] = []
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is None:  # the adapter exited: the next request restarts it
+                self._lines.put(None)
+                break
+            lines.append(line[:200].decode("utf-8", "backslashreplace").rstrip())
+        if lines:
+            self._stop(kill=True)
+        return lines
 
     def _last_stderr(self, proc: subprocess.Popen[bytes]) -> str:
         # The process has (most likely) exited: let the reader drain what it wrote last,

@@ -1,0 +1,28 @@
+"""Zoo fault: validate requests for notebooks (``*.ipynb``) are answered twice.
+
+Every other request is answered once.  Flagged by: every validator case whose file
+is a notebook, as ``error`` (the runner finds the extra line after the case, blames
+that case, and starts a new adapter, so the next case is not blamed for it).
+"""
+
+import json
+import sys
+
+from envspec.conformance import reference
+
+
+def main() -> int:
+    adapter = reference.Adapter()
+    for line in sys.stdin.buffer:
+        message = json.loads(line)
+        answer = json.dumps(adapter.handle(message)).encode() + b"\n"
+        twice = message.get("op") == "validate" and message["file"]["name"].endswith(".ipynb")
+        sys.stdout.buffer.write(answer * 2 if twice else answer)  # the fault
+        sys.stdout.buffer.flush()
+        if message.get("op") == "bye":
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
