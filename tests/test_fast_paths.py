@@ -113,3 +113,17 @@ def test_common_pip_options_need_no_option_parser(tmp_path) -> None:
     codes, imported = run("--extra-index-url\nnumpy\n")  # the option lacks its URL
     assert imported
     assert codes == ["requirement-invalid"]
+
+
+# -------------------------------------------------------- requirement lines checked once
+
+
+def test_a_repeated_requirement_line_is_reported_at_each_of_its_lines() -> None:
+    from envspec.checks.requirements import check_requirements
+
+    first = [(f.code, f.line) for f in check_requirements("numpy\n./local\n", ("files", "r"))]
+    again = [(f.code, f.line) for f in check_requirements("./local\n", ("files", "r"))]
+    paths = {f.path for f in check_requirements("./local\n", ("x",))}
+    assert first == [("requirement-local", 2)]
+    assert again == [("requirement-local", 1)]
+    assert paths == {("x",)}
