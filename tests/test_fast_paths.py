@@ -241,6 +241,35 @@ def test_the_simple_yaml_reader_takes_the_common_conda_files() -> None:
         assert simple_load(text) is None, text
 
 
+# ------------------------------------------------------------- secrets: one test per environment
+
+from envspec.checks.secrets import may_find, scan_text  # noqa: E402
+from test_checks_fields import TOKENS  # noqa: E402
+
+_fragments = st.sampled_from(
+    [
+        *(token for token, _ in TOKENS.values()),
+        *("AKIA", "ASIA", "akia", "PRIVATE KEY", "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
+        *("ghp_", "github_pat_", "glpat-", "xoxb-", "AIza", "sk_live_", "pypi-AgEIcHlwaS5vcmc"),
+        *("npm_", "hf_", "sk-", "sk-proj-", "AccountKey=", "eyJ", "TOKEN", "Secret", "PassWord"),
+        *("passwd", "api_key", "ApiKey", "ACCESS_KEY", "://", "@", "https://u:p@h", "git@x"),
+        *("\u017fecret", "\u212aey", "\u0130", "\u03a3", "=", " ", "\n", ".", "a" * 10, "A1" * 20),
+    ]
+)
+_texts = st.lists(st.one_of(_fragments, st.text(max_size=12)), max_size=8).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_texts, min_size=1, max_size=4))
+def test_texts_that_fail_the_quick_test_hold_no_secret(texts: list[str]) -> None:
+    findings = [f for text in texts for f in scan_text(text, (), positions=True)]
+    if not may_find("\x00".join(texts)):
+        assert findings == []
+    for text in texts:
+        if list(scan_text(text, (), positions=False)):
+            assert may_find(text)
+
+
 # -------------------------------------------------------- requirement lines checked once
 
 
