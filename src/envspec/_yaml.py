@@ -40,11 +40,11 @@ def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
     files never need one.  Aliases and excessive nesting are found in the
     parser's events, before any value is built.
     """
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     simple = simple_load(text)
     if simple is not None:
-        return simple, None
+        return simple, None  # the common shape: no parser imported
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     surrogate = _SURROGATE.search(text)
     if surrogate is not None:
         at = surrogate.start()
