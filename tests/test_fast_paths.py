@@ -113,3 +113,172 @@ def test_common_pip_options_need_no_option_parser(tmp_path) -> None:
     codes, imported = run("--extra-index-url\nnumpy\n")  # the option lacks its URL
     assert imported
     assert codes == ["requirement-invalid"]
+
+
+# ------------------------------------------------------------------ YAML without a parser
+
+from envspec._yaml import _KEY, _WORD, load_yaml, simple_load  # noqa: E402
+
+#: Scalars YAML reads as something other than a plain string, or that start something else.
+_TRICKY = [
+    *("true", "True", "TRUE", "false", "FALSE", "null", "Null", "NULL", "~", "yes", "No", "on"),
+    *("Off", "y", "N", "1", "1.0", "0x1f", "0o17", "1_000", "2024-01-01", ".inf", ".NaN", "-1"),
+    *("1:20", "a:b", "a::b", "a: b", "a:", "a #b", "a#b", "*a", "&a", "!a", "!!str a", "%a"),
+    *("@a", "`a", "|", ">", "'a'", '"a"', "[a]", "{a: 1}", "-a", "- a", "? a", "a ", " a", "<<"),
+    *("=", "a=1.*", "numpy>=1,<2", "x[y]==1", "c::n=1=*_0", "pip", "dependencies", "é", "a\\b"),
+]
+_plain_words = st.from_regex(_WORD, fullmatch=True).filter(lambda w: len(w) < 30)
+_wild_words = st.one_of(
+    _plain_words,
+    st.sampled_from(_TRICKY),
+    st.text(st.sampled_from(list(" -:#'\"[]{}&*!|>%@`,?~=.019aTyn_/\\")), max_size=5),
+)
+_plain_keys = st.one_of(
+    st.sampled_from(["name", "channels", "dependencies", "prefix", "variables", "pip"]),
+    st.from_regex(_KEY, fullmatch=True).filter(lambda k: len(k) < 20),
+)
+_wild_keys = st.one_of(_plain_keys, st.sampled_from(_TRICKY))
+_NOISE = ["", "  ", "# a comment", "  # indented", "#"]
+_WILD_NOISE = [*_NOISE, "---", "...", "%YAML 1.1", "\t- x", "- x", "  x", "a: b: c"]
+
+
+@st.composite
+def _conda_like(draw: st.DrawFn) -> str:
+    """Texts in the shape the fast path reads (keys with a word or with a block sequence of
+    words and of ``- key:`` items with a nested sequence, at varied indents, with comments),
+    each part now and then replaced by something near it (a tricky scalar, an odd indent,
+    another line, a changed character): most texts differ from the shape in one place."""
+
+    def rare() -> bool:
+        return draw(st.integers(0, 11)) == 0
+
+    def word() -> str:
+        return draw(_wild_words if rare() else _plain_words)
+
+    def key() -> str:
+        return draw(_wild_keys if rare() else _plain_keys)
+
+    lines: list[str] = []
+    for _ in range(draw(st.integers(0 if rare() else 1, 4))):
+        if draw(st.booleans()):
+            lines.append(f"{key()}:{' ' * draw(st.integers(0 if rare() else 1, 2))}{word()}")
+            continue
+        lines.append(f"{key()}:")
+        indent = draw(st.integers(0, 4))
+        for _ in range(draw(st.integers(0 if rare() else 1, 4))):
+            gap = " " * draw(st.integers(1, 3))
+            at = " " * max(indent + (draw(st.sampled_from([-1, 1])) if rare() else 0), 0)
+            if draw(st.integers(0, 3)) == 0:
+                lines.append(f"{at}-{gap}{key()}:")
+                column = len(at) + 1 + len(gap)
+                nested = column + draw(st.integers(-2, -1) if rare() else st.integers(0, 3))
+                for _ in range(draw(st.integers(0 if rare() else 1, 3))):
+                    shift = draw(st.sampled_from([-1, 1])) if rare() else 0
+                    item_gap = " " * draw(st.integers(1, 2))
+                    lines.append(f"{' ' * max(nested + shift, 0)}-{item_gap}{word()}")
+            else:
+                lines.append(f"{at}-{gap}{word()}")
+    for _ in range(draw(st.integers(0, 2))):
+        noise = draw(st.sampled_from(_WILD_NOISE if rare() else _NOISE))
+        lines.insert(draw(st.integers(0, len(lines))), noise)
+    text = "\n".join(lines) + ("\n" if not rare() else draw(st.sampled_from(["", "\n\n", "\r\n"])))
+    if text and rare():  # one character changed
+        at = draw(st.integers(0, len(text) - 1))
+        text = text[:at] + draw(st.sampled_from(list(" \t:#-'\"[]{}&*!|>%@`\r\n"))) + text[at + 1 :]
+    return text
+
+
+def _ruamel_load(text: str) -> object:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=False).load(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_conda_like())
+def test_the_simple_yaml_reader_reads_like_ruamel(text: str) -> None:
+    fast = simple_load(text)
+    if fast is not None:
+        assert fast == _ruamel_load(text), text  # str never equals a bool, a number or None
+
+
+def test_the_simple_yaml_reader_takes_the_common_conda_files() -> None:
+    common = (
+        "name: analysis\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n"
+        "  - python=3.12\n  - numpy>=1.26,<2\n  - conda-forge::scipy=1.13=*_0\n  - python=3.10.*\n"
+        "  # the rest from PyPI\n\n  - pip\n  - pip:\n      - requests==2.32.3\n"
+        "      - dask[dataframe]==2024.9.1\n"
+    )
+    expected = {
+        "name": "analysis",
+        "channels": ["conda-forge", "nodefaults"],
+        "dependencies": [
+            "python=3.12",
+            "numpy>=1.26,<2",
+            "conda-forge::scipy=1.13=*_0",
+            "python=3.10.*",
+            "pip",
+            {"pip": ["requests==2.32.3", "dask[dataframe]==2024.9.1"]},
+        ],
+    }
+    assert simple_load(common) == expected == _ruamel_load(common)
+    assert simple_load("dependencies:\n- numpy\n- pip:\n  - rich\n") == {
+        "dependencies": ["numpy", {"pip": ["rich"]}]
+    }
+    assert load_yaml(common) == (expected, None)
+    # Other shapes are left to ruamel.yaml, which reads them differently or refuses them.
+    for text in [
+        "dependencies:\n  - a\n    - b\n",  # a scalar continued on the next line: "a - b"
+        "dependencies:\n  - pip:\n  - x\n",  # pip: null, then "x"
+        "dependencies:\n  - pip:\n   - x\n",  # an error
+        "name: true\n",
+        "name: x  # comment\n",
+        "dependencies: [numpy]\n",
+        "dependencies:\r\n  - numpy\r\n",
+        "name:\n",
+        "",
+    ]:
+        assert simple_load(text) is None, text
+
+
+# ------------------------------------------------------------- secrets: one test per environment
+
+from envspec.checks.secrets import may_find, scan_text  # noqa: E402
+from test_checks_fields import TOKENS  # noqa: E402
+
+_fragments = st.sampled_from(
+    [
+        *(token for token, _ in TOKENS.values()),
+        *("AKIA", "ASIA", "akia", "PRIVATE KEY", "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
+        *("ghp_", "github_pat_", "glpat-", "xoxb-", "AIza", "sk_live_", "pypi-AgEIcHlwaS5vcmc"),
+        *("npm_", "hf_", "sk-", "sk-proj-", "AccountKey=", "eyJ", "TOKEN", "Secret", "PassWord"),
+        *("passwd", "api_key", "ApiKey", "ACCESS_KEY", "://", "@", "https://u:p@h", "git@x"),
+        *("\u017fecret", "\u212aey", "\u0130", "\u03a3", "=", " ", "\n", ".", "a" * 10, "A1" * 20),
+    ]
+)
+_texts = st.lists(st.one_of(_fragments, st.text(max_size=12)), max_size=8).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_texts, min_size=1, max_size=4))
+def test_texts_that_fail_the_quick_test_hold_no_secret(texts: list[str]) -> None:
+    findings = [f for text in texts for f in scan_text(text, (), positions=True)]
+    if not may_find("\x00".join(texts)):
+        assert findings == []
+    for text in texts:
+        if list(scan_text(text, (), positions=False)):
+            assert may_find(text)
+
+
+# -------------------------------------------------------- requirement lines checked once
+
+
+def test_a_repeated_requirement_line_is_reported_at_each_of_its_lines() -> None:
+    from envspec.checks.requirements import check_requirements
+
+    first = [(f.code, f.line) for f in check_requirements("numpy\n./local\n", ("files", "r"))]
+    again = [(f.code, f.line) for f in check_requirements("./local\n", ("files", "r"))]
+    paths = {f.path for f in check_requirements("./local\n", ("x",))}
+    assert first == [("requirement-local", 2)]
+    assert again == [("requirement-local", 1)]
+    assert paths == {("x",)}

@@ -105,6 +105,17 @@ def test_validating_a_notebook_without_environment_is_light(tmp_path, write_note
     )
 
 
+def test_validating_a_common_conda_environment_needs_no_yaml_parser(tmp_path, write_notebook):
+    conda = (
+        "name: analysis\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.12\n"
+        "  - numpy=2.1.2\n  - pip\n  - pip:\n      - rich==13.9.4\n"
+    )
+    write_notebook("conda.ipynb", {**GOOD_ENVIRONMENT, "files": {"environment.yml": conda}})
+    code, modules = imported(tmp_path, "validate", "conda.ipynb")
+    assert code == 0
+    assert heavy(modules) == set()
+
+
 RICH_ENVIRONMENT = {
     "env_ver": "1.0",
     "python": "3.11",

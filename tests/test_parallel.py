@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from envspec._parallel import fork_map
-from envspec.validate import FAST_DECODE_THRESHOLD, PARALLEL_MIN_FILES, validate_paths
+from envspec import validate
+from envspec._parallel import MAX_PARTS, fork_pull
+from envspec.validate import FAST_DECODE_THRESHOLD, PARALLEL_MIN_FILES, _parts, validate_paths
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 
@@ -61,12 +62,60 @@ def test_workers_fill_the_cache_like_one_process(tmp_path: Path) -> None:
     )
 
 
+def test_every_item_is_taken_by_exactly_one_process() -> None:
+    parts = [[n, n + 100] for n in range(50)]
+    results = fork_pull(parts, 4, lambda items: [os.getpid(), list(items)])
+    taken = sorted(n for _, items in results for n in items)
+    assert taken == sorted(n for part in parts for n in part)
+    assert len(results) == 4
+    # A part is never split between processes.
+    for _, items in results:
+        assert all(n + 100 in items for n in items if n < 100)
+
+
 def test_a_failing_worker_costs_time_not_results() -> None:
     parent = os.getpid()
 
-    def work(share: list[int]) -> list[int]:
-        if os.getpid() != parent and share[0] == 1:
-            raise RuntimeError("a worker dies")
-        return [n * n for n in share]
+    def work(items):
+        done = []
+        for n in items:
+            if os.getpid() != parent:
+                raise RuntimeError("a worker dies")  # after taking a part
+            done.append(n * n)
+        return done
 
-    assert fork_map([[0, 3], [1, 4], [2, 5]], work) == [[0, 9], [1, 16], [4, 25]]
+    results = fork_pull([[0, 3], [1, 4], [2, 5]], 3, work)
+    # This process's result, and those of workers that took no part; a part taken by
+    # a worker that died is in none of them (validate_paths redoes it: see below).
+    values = [v for result in results for v in result]
+    assert len(values) == len(set(values))
+    assert set(values) <= {0, 9, 1, 16, 4, 25}
+    assert results[0]  # this process took at least the part it started with
+
+
+def test_the_files_of_a_failed_worker_are_checked_here(tmp_path: Path, monkeypatch) -> None:
+    _corpus(tmp_path, PARALLEL_MIN_FILES)
+    alone = validate_paths([tmp_path], jobs=1)
+    parent = os.getpid()
+    real = validate._validate_one
+
+    def every_worker_dies(path, *args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(validate, "_validate_one", every_worker_dies)
+    shared = validate_paths([tmp_path], jobs=3)
+    assert [r.path for r in shared.reports] == [r.path for r in alone.reports]
+    assert shared.diagnostics == alone.diagnostics
+
+
+def test_parts_hold_every_file_once_the_costliest_first() -> None:
+    sizes = [5_000_000, 10, 20_000, 16_000_000, *range(0, 400_000, 1000)]
+    parts = _parts(sizes)
+    assert sorted(i for part in parts for i in part) == list(range(len(sizes)))
+    assert len(parts) < MAX_PARTS
+    assert parts[0] == [3]
+    assert parts[1] == [0]
+    firsts = [sizes[part[0]] for part in parts]
+    assert firsts == sorted(firsts, reverse=True)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from envspec._jsonschema import UnsupportedSchema, iter_errors
+from envspec._jsonschema import UnsupportedSchema, iter_errors, reference_errors
 from envspec.schema import SCHEMA_IDS, generate_all, load, schema_filename
 from envspec.vocabulary import FILES
 
@@ -93,7 +93,10 @@ Reference = jsonschema.validators.extend(
 
 def agree(document: Any, name: str = "1.0") -> tuple[bool, bool]:
     schema = load(name)
-    ours = not any(True for _ in iter_errors(document, schema))
+    errors = list(iter_errors(document, schema))
+    # The compiled validator gives exactly the errors of the plain reading of the schema.
+    assert errors == list(reference_errors(document, schema))
+    ours = not errors
     theirs = Reference(schema).is_valid(document)
     return ours, theirs
 
@@ -341,6 +344,66 @@ def test_single_mutations_of_a_valid_document(data):
     target[path[-1]] = data.draw(values)
     ours, theirs = agree(document, "1.0")
     assert ours == theirs
+
+
+# Every keyword the validator knows, in one schema (with a recursive reference), against
+# arbitrary JSON: the compiled validator and the plain reading give the same errors.
+EVERY_KEYWORD: dict[str, Any] = {
+    "$defs": {
+        "Tree": {
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Tree"}}},
+            "additionalProperties": {"type": ["string", "integer"], "maxLength": 2},
+        },
+        "Short": {"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^[a-z]+$"},
+    },
+    "type": "object",
+    "required": ["a", "b"],
+    "properties": {
+        "a": {"anyOf": [{"$ref": "#/$defs/Short"}, {"type": "null"}, {"type": "integer"}]},
+        "b": {"type": "array", "minItems": 2, "items": {"$ref": "#/$defs/Tree"}},
+        "c": {"enum": [1, "x", None, [1]]},
+        "d": {"const": {"k": [1.0]}},
+        "e": {"type": "number", "minimum": -1, "maximum": 2.5, "exclusiveMinimum": -2},
+        "f": {"type": "integer", "minimum": 0},
+        "g": {"type": "boolean"},
+        "h": {"anyOf": [{"type": "string"}, {"type": ["array", "object"]}]},
+        "i": {"type": "string", "minLength": 1},
+        "j": {"anyOf": [{"minLength": 2}, {"minimum": 3}]},
+        "k": {"anyOf": [{"type": "integer", "minimum": 5}, {"type": "number", "maximum": -5}]},
+    },
+    "propertyNames": {"pattern": "^[a-k]$|^x", "maxLength": 3},
+    "additionalProperties": False,
+}
+near_every_keyword = st.dictionaries(
+    st.sampled_from([*"abcdefghijk", "x", "xyz1", "l", ""]),
+    near_strings | values | st.lists(values | objects({"children": st.lists(values)}), max_size=3),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(near_every_keyword | json_values)
+def test_the_compiled_validator_reads_every_keyword_as_the_reference(document):
+    errors = list(iter_errors(document, EVERY_KEYWORD))
+    assert errors == list(reference_errors(document, EVERY_KEYWORD))
+
+
+def test_the_schema_of_every_keyword_finds_what_it_should():
+    errors = list(
+        iter_errors({"a": "B", "b": [{"children": [{"z": "long"}]}], "y": 1}, EVERY_KEYWORD)
+    )
+    assert [(e.path, e.keyword) for e in errors] == [
+        (("a",), "minLength"),  # of the one branch of the anyOf whose type matches
+        (("a",), "pattern"),
+        (("b",), "minItems"),
+        (("b", 0, "children", 0, "z"), "maxLength"),
+        (("y",), "propertyNames"),
+        (("y",), "additionalProperties"),
+    ]
+    assert errors == list(
+        reference_errors({"a": "B", "b": [{"children": [{"z": "long"}]}], "y": 1}, EVERY_KEYWORD)
+    )
 
 
 # ---------------------------------------------------------------------- check-jsonschema

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["YamlProblem", "item_positions", "load_yaml", "position_of"]
+__all__ = ["YamlProblem", "item_positions", "load_yaml", "position_of", "simple_load"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,9 @@ def load_yaml(text: str, *, strict: bool = False) -> tuple[Any, YamlProblem | No
     and the document must denote JSON (string keys; strings, numbers, booleans
     and null as scalars).
     """
+    simple = simple_load(text)
+    if simple is not None:
+        return simple, None  # the common shape: no parser imported
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     surrogate = _SURROGATE.search(text)
@@ -94,6 +97,78 @@ def _not_json(data: Any) -> str | None:
     # Scalars of other YAML types (dates, binary) are left to the schema, which reports
     # each one where it is (wrong-type) and goes on.
     return None
+
+
+# The common shape of conda environment files, read without a YAML parser (and
+# without importing one): top-level ``key: word`` and ``key:`` lines followed by
+# a block sequence of words or of ``- key:`` items holding a sequence of words.
+# A word is a plain scalar that every YAML resolver reads as a string: it starts
+# with a letter or "_", uses no indicator that could start anything else, and
+# is none of the words YAML 1.1 or 1.2 reads as booleans or null.  Anything else
+# (flow style, quotes, trailing comments, tabs, CR...) goes to ruamel.yaml.
+# Tests check that ruamel.yaml reads everything this accepts to the same value.
+_CHAR = r"[A-Za-z0-9_.=<>!*,+/\[\]-]"
+_WORD = rf"[A-Za-z_](?:{_CHAR}|:+{_CHAR})*"
+_KEY = r"[A-Za-z_][A-Za-z0-9_-]{0,127}"  # YAML limits implicit keys to 1024 characters
+_TOP_LINE = re.compile(rf"({_KEY}):(?: +({_WORD}))?")
+_ITEM_LINE = re.compile(rf"( *)-( +)(?:({_KEY}):|({_WORD}))")
+_SKIPPED_LINE = re.compile(r" *(?:#.*)?")
+_RESERVED = re.compile(r"(?i:true|false|null|yes|no|on|off|y|n)")
+
+
+def simple_load(text: str) -> dict[str, Any] | None:
+    """*text* read as ruamel.yaml's safe loader reads it, when it has the common simple
+    shape of a conda file; ``None`` when it has another shape (use :func:`load_yaml`)."""
+    if not text.isascii() or "\t" in text or "\r" in text:
+        return None
+    out: dict[str, Any] = {}
+    items: list[Any] | None = None  # the open top-level sequence
+    indent = -1  # its indentation, once its first item is seen
+    nested: list[str] | None = None  # the sequence of the last ``- key:`` item
+    nested_indent = -1
+    nested_min = 0  # its indentation must be at least the column of its key
+    for line in text.split("\n"):
+        if _SKIPPED_LINE.fullmatch(line):
+            continue
+        top = _TOP_LINE.fullmatch(line)
+        if top is not None:
+            if (items is not None and indent < 0) or (nested is not None and nested_indent < 0):
+                return None  # a key without a value (null)
+            key, word = top.groups()
+            if key in out or _RESERVED.fullmatch(key) or (word and _RESERVED.fullmatch(word)):
+                return None
+            items, indent, nested = (None, -1, None) if word else ([], -1, None)
+            out[key] = word if word else items
+            continue
+        item = _ITEM_LINE.fullmatch(line)
+        if item is None or items is None:
+            return None
+        spaces, gap, key, word = item.groups()
+        column = len(spaces)
+        if word is not None and _RESERVED.fullmatch(word):
+            return None
+        if nested is not None and (column == nested_indent or nested_indent < 0):
+            if column < nested_min or key is not None:
+                return None
+            nested_indent = column
+            nested.append(word)
+            continue
+        if nested is not None and nested_indent < 0:
+            return None
+        if column != indent and indent >= 0:
+            return None
+        indent = column
+        nested = None
+        if key is None:
+            items.append(word)
+        elif _RESERVED.fullmatch(key):
+            return None
+        else:
+            nested, nested_indent, nested_min = [], -1, column + 1 + len(gap)
+            items.append({key: nested})
+    if not out or (items is not None and indent < 0) or (nested is not None and nested_indent < 0):
+        return None
+    return out
 
 
 def _scan(text: str, *, anchors: bool = False) -> YamlProblem | None:

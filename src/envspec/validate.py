@@ -32,6 +32,8 @@ FAST_DECODE_THRESHOLD = 8 * 1024 * 1024
 MAX_CACHED_ENVIRONMENTS = 50_000
 #: Batches of at least this many files (and above the threshold) use several processes.
 PARALLEL_MIN_FILES = 64
+#: What checking one file costs beyond reading and decoding it, in bytes of notebook.
+PER_FILE_COST = 100_000
 _ENV_POINTER = "/metadata/environment"
 
 
@@ -224,21 +226,21 @@ def validate_paths(
     :raises envspec._discover.MissingPath: a path does not exist.
     """
     from envspec._discover import discover
-    from envspec._parallel import available_jobs, fork_map
+    from envspec._parallel import available_jobs, fork_pull
 
     files = discover(paths)
     cache = _open_cache(cache_dir) if cache_dir is not None else None
     envs = _EnvCache(cache.envs if cache is not None else {})
-    size = _batch_size(files)
-    fast = size > FAST_DECODE_THRESHOLD
+    sizes = _sizes(files)
+    fast = sum(sizes) > FAST_DECODE_THRESHOLD
     workers = available_jobs(jobs) if fast and len(files) >= PARALLEL_MIN_FILES else 1
     done = 0
 
-    def work(share: list[int]) -> list[Any]:
+    def work(indices: Iterable[int]) -> list[Any]:
         nonlocal done
         known_envs = set(envs.store or ())
         out: list[Any] = []
-        for index in share:
+        for index in indices:
             path, explicit = files[index]
             report = _validate_one(path, explicit, require=False, fast=fast, cache=cache, envs=envs)
             out.append(
@@ -254,21 +256,52 @@ def validate_paths(
         new_envs = {k: v for k, v in (envs.store or {}).items() if k not in known_envs}
         return [out, new_envs]
 
-    shares = [list(range(i, len(files), workers)) for i in range(workers)]
     reports: list[FileReport | None] = [None] * len(files)
-    for out, new_envs in fork_map(shares, work):
-        for index, encoded, record in out:
-            reports[index] = _decode_report(encoded)
-            if cache is not None and record is not None:
-                cache.files[os.path.abspath(files[index][0])] = record
-                cache.dirty = True
-        if cache is not None:
-            cache.envs.update(new_envs)
-    if progress is not None and workers > 1:
-        progress(len(files), len(files))
+
+    def collect(results: Iterable[list[Any]]) -> None:
+        for out, new_envs in results:
+            for index, encoded, record in out:
+                reports[index] = _decode_report(encoded)
+                if cache is not None and record is not None:
+                    cache.files[os.path.abspath(files[index][0])] = record
+                    cache.dirty = True
+            if cache is not None:
+                cache.envs.update(new_envs)
+
+    if workers == 1:
+        collect([work(range(len(files)))])
+    else:
+        collect(fork_pull(_parts(sizes), workers, work))
+        missing = [i for i, report in enumerate(reports) if report is None]
+        if missing:  # a worker failed: its files are checked here
+            collect([work(missing)])
+        if progress is not None:
+            progress(len(files), len(files))
     if cache is not None:
         cache.save()
     return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
+
+
+def _parts(sizes: Sequence[int]) -> list[list[int]]:
+    """The files' indices in parts of about equal cost, the costliest files first, so that
+    processes taking parts as they go finish together."""
+    from envspec._parallel import MAX_PARTS
+
+    costs = [size + PER_FILE_COST for size in sizes]
+    order = sorted(range(len(sizes)), key=lambda i: -costs[i])
+    least = sum(costs) / (MAX_PARTS - 1)  # so that there are fewer than MAX_PARTS parts
+    parts: list[list[int]] = []
+    part: list[int] = []
+    cost = 0
+    for index in order:
+        part.append(index)
+        cost += costs[index]
+        if cost >= least:
+            parts.append(part)
+            part, cost = [], 0
+    if part:
+        parts.append(part)
+    return parts
 
 
 def _encode_report(report: FileReport) -> list[Any]:
@@ -287,14 +320,14 @@ def _decode_report(data: list[Any]) -> FileReport:
     return FileReport(path, tuple(Diagnostic(*d) for d in diagnostics), has_env)
 
 
-def _batch_size(files: Sequence[tuple[str, bool]]) -> int:
-    total = 0
+def _sizes(files: Sequence[tuple[str, bool]]) -> list[int]:
+    sizes: list[int] = []
     for path, _ in files:
         try:
-            total += os.stat(path).st_size
+            sizes.append(os.stat(path).st_size)
         except OSError:
-            continue
-    return total
+            sizes.append(0)
+    return sizes
 
 
 def _validate_one(

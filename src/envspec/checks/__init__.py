@@ -233,8 +233,20 @@ def _file(text: str, path: tuple[str | int, ...], rule: FileRule | None) -> Iter
 
 
 def _secrets(value: object, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    from envspec.checks.secrets import scan_text
+    from envspec.checks.secrets import may_find, scan_text
 
+    texts: list[str] = []
+    values = [value]
+    while values:
+        item = values.pop()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            values.extend(item.values())
+        elif isinstance(item, list):
+            values.extend(item)
+    if not may_find("\x00".join(texts)):
+        return  # the common case: no text can hold a secret or a URL with credentials
     stack: list[tuple[object, tuple[str | int, ...]]] = [(value, path)]
     while stack:
         item, where = stack.pop()

@@ -12,7 +12,7 @@ import re
 import shlex
 from collections.abc import Iterator, Sequence
 
-from envspec.diagnostics import Finding
+from envspec.diagnostics import Code, Finding
 
 __all__ = ["check_requirement_lines", "check_requirements", "logical_lines"]
 
@@ -126,30 +126,33 @@ def check_requirement_lines(
 ) -> Iterator[Finding]:
     """Semantic rules (includes, editables, local paths) and PEP 508 syntax per logical line."""
     for number, line in lines:
-        if line.startswith("-"):
-            yield from _option_line(number, line, path)
-            continue
-        requirement = _split_requirement(line)
-        if _is_local(requirement):
-            yield Finding("requirement-local", f"{requirement!r} is a local path", path, number, 1)
-            continue
-        if _URL_SCHEME.match(requirement):
-            continue  # a bare URL: pip reads it as a link; credentials are checked elsewhere
-        error = _pep508_error(requirement)
-        if error is not None:
-            yield Finding("requirement-invalid", error, path, number, 1)
-            continue
-        error = _hash_error(line)
-        if error is not None:
-            hint = "Write --hash=sha256:<hex digest> (pip-compile --generate-hashes writes them)."
-            yield Finding("requirement-invalid", error, path, number, 1, hint)
-            continue
-        if "@" in requirement:
-            url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
-            if _FILE_URL.match(url):
-                yield Finding(
-                    "requirement-local", f"{requirement!r} points at a local file", path, number, 1
-                )
+        for code, message, hint in _line_problems(line):
+            yield Finding(code, message, path, number, 1, hint)
+
+
+@functools.lru_cache(maxsize=65536)
+def _line_problems(line: str) -> tuple[tuple[Code, str, str | None], ...]:
+    # The verdict on a line depends on its text alone, and lines repeat across
+    # files: each distinct line is checked once.
+    if line.startswith("-"):
+        return tuple((f.code, f.message, f.hint) for f in _option_line(0, line, ()))
+    requirement = _split_requirement(line)
+    if _is_local(requirement):
+        return (("requirement-local", f"{requirement!r} is a local path", None),)
+    if _URL_SCHEME.match(requirement):
+        return ()  # a bare URL: pip reads it as a link; credentials are checked elsewhere
+    error = _pep508_error(requirement)
+    if error is not None:
+        return (("requirement-invalid", error, None),)
+    error = _hash_error(line)
+    if error is not None:
+        hint = "Write --hash=sha256:<hex digest> (pip-compile --generate-hashes writes them)."
+        return (("requirement-invalid", error, hint),)
+    if "@" in requirement:
+        url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
+        if _FILE_URL.match(url):
+            return (("requirement-local", f"{requirement!r} points at a local file", None),)
+    return ()
 
 
 _HASH_OPTION = re.compile(r"\s--hash(?:=|\s+)(\S*)")

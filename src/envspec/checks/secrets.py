@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from envspec.checks._text import line_col
 from envspec.diagnostics import Finding
 
-__all__ = ["SECRET_NAME", "scan_text", "url_credentials"]
+__all__ = ["SECRET_NAME", "may_find", "scan_text", "url_credentials"]
 
 # (label, pattern).  Patterns name the issuer's published token formats; the
 # generic assignment rule catches ``export SOMETHING_TOKEN=value`` in scripts.
@@ -66,12 +66,14 @@ _TRIGGERS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
-# Every literal above in one pattern: most texts are rejected by a single search.
+# Every literal above, lower-cased, in one pattern: the lower-cased form of a text
+# holds one of them whenever a pattern's literal gate below passes, and nearly
+# every text holds none (a case-sensitive search is ~10x faster than "(?i:...)").
 _ANY_TRIGGER = re.compile(
-    "|".join(re.escape(t) for exact, _ in _TRIGGERS for t in exact)
-    + "|(?i:"
-    + "|".join(re.escape(t) for _, folded in _TRIGGERS for t in folded)
-    + ")"
+    "|".join(
+        re.escape(t)
+        for t in sorted({t.lower() for exact, folded in _TRIGGERS for t in (*exact, *folded)})
+    )
 )
 #: No pattern matches fewer characters than this.
 _SHORTEST = 14
@@ -80,17 +82,17 @@ _SHORTEST = 14
 def _secret_matches(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping ``(start, end, label)`` of every secret, leftmost first (like one
     alternation of all the patterns, earlier patterns winning ties)."""
-    if len(text) < _SHORTEST or not _ANY_TRIGGER.search(text):
+    if len(text) < _SHORTEST:
         return []
-    lower: str | None = None
+    lower = text.lower()
+    if not _ANY_TRIGGER.search(lower):
+        return []
     found: list[tuple[int, int, int]] = []
     for index, (exact, folded) in enumerate(_TRIGGERS):
         if exact and not any(t in text for t in exact):
             continue
-        if folded:
-            lower = lower if lower is not None else text.lower()
-            if not any(t in lower for t in folded):
-                continue
+        if folded and not any(t in lower for t in folded):
+            continue
         found.extend((m.start(), index, m.end()) for m in _COMPILED[index].finditer(text))
     found.sort()
     out: list[tuple[int, int, str]] = []
@@ -109,6 +111,14 @@ SECRET_NAME = re.compile(
 # Schemes are short; an unbounded scheme would rescan long runs from every letter.
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s'\"<>]+")
 _ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+
+
+def may_find(text: str) -> bool:
+    """``False`` when :func:`scan_text` finds nothing in *text*, nor in any of the texts
+    joined by NUL characters to make *text* (one cheap test for a whole environment)."""
+    return ("://" in text and "@" in text) or (
+        len(text) >= _SHORTEST and _ANY_TRIGGER.search(text.lower()) is not None
+    )
 
 
 def scan_text(text: str, path: tuple[str | int, ...], *, positions: bool) -> Iterator[Finding]:
