@@ -282,3 +282,20 @@ def test_a_repeated_requirement_line_is_reported_at_each_of_its_lines() -> None:
     assert first == [("requirement-local", 2)]
     assert again == [("requirement-local", 1)]
     assert paths == {("x",)}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("ab=1 \t\r\n#\x0c\x85\u00a0\u3000-;")), max_size=60))
+def test_lines_without_a_backslash_are_read_like_joined_lines(text: str) -> None:
+    from envspec.checks.requirements import _joined_lines, logical_lines
+
+    assert logical_lines(text) == _joined_lines(text)
+    assert logical_lines(text + "\\\nx") == _joined_lines(text + "\\\nx")
+
+
+def test_the_white_space_pattern_is_str_isspace() -> None:
+    from envspec.checks.fields import _SPACE
+
+    every = map(chr, range(0x110000))
+    assert [c for c in every if bool(_SPACE.match(c)) != c.isspace()] == []
+    assert _SPACE.match("\u3000")
