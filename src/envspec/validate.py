@@ -275,10 +275,14 @@ def validate_paths(
             for index, encoded, record in out:
                 reports[index] = _decode_report(encoded)
                 if cache is not None and record is not None:
-                    cache.files[os.path.abspath(files[index][0])] = record
-                    cache.dirty = True
-            if cache is not None:
+                    where = os.path.abspath(files[index][0])
+                    cache.fresh.add(where)
+                    if cache.files.get(where) != record:  # a verdict a worker added
+                        cache.files[where] = record
+                        cache.dirty = True
+            if cache is not None and new_envs:
                 cache.envs.update(new_envs)
+                cache.dirty = True
 
     if workers == 1:
         collect([work(range(len(files)))])
@@ -358,6 +362,7 @@ def _validate_one(
         if stat_key is not None:
             hit = cache.lookup(path, stat_key)
             if hit is not None:
+                cache.fresh.add(os.path.abspath(path))
                 return _apply_require(hit, require)
     try:
         data = _read_regular(path)
@@ -448,6 +453,8 @@ class _Cache:
         self.files: dict[str, Any] = files if isinstance(files, dict) else {}
         self.envs: dict[str, Any] = envs if isinstance(envs, dict) else {}
         self.dirty = False
+        #: Files seen in this run (they exist: no need to look for them when saving).
+        self.fresh: set[str] = set()
 
     def lookup(self, path: str, stat_key: str) -> FileReport | None:
         entry = self.files.get(os.path.abspath(path))
@@ -472,6 +479,7 @@ class _Cache:
             return None  # not cached, or a damaged entry: read the file again
 
     def record(self, path: str, stat_key: str, report: FileReport) -> None:
+        self.fresh.add(os.path.abspath(path))
         self.files[os.path.abspath(path)] = [
             stat_key,
             report.has_environment,
@@ -490,7 +498,7 @@ class _Cache:
             return
         # Forget files that are gone, and the oldest environments past a bound, so the
         # cache does not grow for ever (both in insertion order, oldest first).
-        self.files = {p: v for p, v in self.files.items() if os.path.exists(p)}
+        self.files = {p: v for p, v in self.files.items() if p in self.fresh or os.path.exists(p)}
         if len(self.envs) > MAX_CACHED_ENVIRONMENTS:
             keep = list(self.envs.items())[-MAX_CACHED_ENVIRONMENTS:]
             self.envs = dict(keep)
@@ -502,8 +510,10 @@ class _Cache:
                     "# Created by envspec: the verdict cache is not for version control.\n*\n"
                 )
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts-", suffix=".tmp")
+            # dumps, not dump: only the one-shot encoder is the C one.
+            text = json.dumps({"files": self.files, "envs": self.envs}, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"files": self.files, "envs": self.envs}, handle, separators=(",", ":"))
+                handle.write(text)
             os.replace(tmp, self.file)
         except OSError:
             return  # a cache that cannot be written only costs speed
