@@ -105,6 +105,31 @@ def test_an_environment_already_checked_is_not_checked_again(
     }
 
 
+def test_without_a_cache_an_environment_is_still_checked_once_per_run(write_notebook, monkeypatch):
+    import hashlib
+
+    calls = []
+    real = envspec.checks.check_environment
+
+    def counting(env, **kwargs):
+        calls.append(env)
+        return real(env, **kwargs)
+
+    def no_hash(*args, **kwargs):
+        raise AssertionError("nothing is kept beyond the run: no key needs hashing")
+
+    monkeypatch.setattr(envspec.checks, "check_environment", counting)
+    monkeypatch.setattr(hashlib, "sha256", no_hash)
+    first = write_notebook("a.ipynb", BAD)
+    second = write_notebook("b.ipynb", BAD, cells=[])
+    result = validate_paths([first, second])
+    assert len(calls) == 1
+    assert [(d.file, d.code) for d in result.diagnostics] == [
+        (str(first), "wrong-type"),
+        (str(second), "wrong-type"),
+    ]
+
+
 def test_an_edited_file_is_checked_again(write_notebook, cache_dir, run_cli):
     path = write_notebook("a.ipynb", GOOD_ENVIRONMENT)
     assert run_cli("validate", path).code == 0

@@ -282,3 +282,54 @@ def test_a_repeated_requirement_line_is_reported_at_each_of_its_lines() -> None:
     assert first == [("requirement-local", 2)]
     assert again == [("requirement-local", 1)]
     assert paths == {("x",)}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("ab=1 \t\r\n#\x0c\x85\u00a0\u3000-;")), max_size=60))
+def test_lines_without_a_backslash_are_read_like_joined_lines(text: str) -> None:
+    from envspec.checks.requirements import _joined_lines, logical_lines
+
+    assert logical_lines(text) == _joined_lines(text)
+    assert logical_lines(text + "\\\nx") == _joined_lines(text + "\\\nx")
+
+
+def test_the_white_space_pattern_is_str_isspace() -> None:
+    from envspec.checks.fields import _SPACE
+
+    every = map(chr, range(0x110000))
+    assert [c for c in every if bool(_SPACE.match(c)) != c.isspace()] == []
+    assert _SPACE.match("\u3000")
+
+
+_utf8_pieces = st.sampled_from(
+    [
+        *(b"a", b"\n", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xc3", b"\xe2\x82"),
+        *(
+            b"\xf0",
+            b"\x80",
+            b"\xff",
+            b"\xed\xa0\x80",
+            b"\xc0\xaf",
+            b"\xf4\x90\x80\x80",
+            b"\xef\xbb\xbf",
+        ),
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_utf8_pieces, _utf8_pieces, _utf8_pieces, st.binary(max_size=3)), max_size=30
+    ).map(b"".join),
+    st.sampled_from([4, 5, 7, 8, 1 << 18]),
+)
+def test_the_chunked_utf8_check_finds_the_first_bad_byte(data: bytes, step: int) -> None:
+    from envspec.notebook import _first_non_utf8
+
+    try:
+        data.decode("utf-8")
+        expected = None
+    except UnicodeDecodeError as exc:
+        expected = exc.start
+    assert _first_non_utf8(data, step) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -539,6 +540,28 @@ def test_named_pipe_does_not_block(tmp_path, run_console, write_notebook):
     assert (
         "pipe.ipynb: error[file-unreadable] cannot read the file: not a regular file" in done.stdout
     )
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix sockets on this platform")
+def test_a_socket_is_not_a_regular_file(tmp_path, run_cli):
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "sock.ipynb"))  # a socket cannot even be opened
+        code, out, _ = run_cli("validate", tmp_path / "sock.ipynb")
+    assert code == 1
+    assert "sock.ipynb: error[file-unreadable] cannot read the file: not a regular file" in out
+
+
+def test_a_big_file_is_read_whole(tmp_path, run_cli):
+    from envspec.validate import _read_regular
+
+    data = b"x" * (3 << 20) + b"end"
+    (tmp_path / "big.bin").write_bytes(data)
+    assert _read_regular(str(tmp_path / "big.bin")) == data
+    assert _read_regular(str(tmp_path / "big.bin")[:-4] + ".bin") == data
+    with pytest.raises(FileNotFoundError):
+        _read_regular(str(tmp_path / "gone.bin"))
+    with pytest.raises(OSError, match="not a regular file"):
+        _read_regular(str(tmp_path))
 
 
 def test_unknown_extension_passed_explicitly(write_file, run_cli):

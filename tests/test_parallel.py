@@ -62,6 +62,25 @@ def test_workers_fill_the_cache_like_one_process(tmp_path: Path) -> None:
     )
 
 
+def test_an_unchanged_batch_leaves_the_cache_file_alone(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _corpus(corpus, PARALLEL_MIN_FILES)
+    first = validate_paths([corpus], cache_dir=tmp_path / "cache", jobs=2)
+    verdicts = next((tmp_path / "cache").rglob("verdicts.json"))
+    before = verdicts.stat()
+    again = validate_paths([corpus], cache_dir=tmp_path / "cache", jobs=2)
+    assert again.diagnostics == first.diagnostics
+    assert verdicts.stat().st_ino == before.st_ino  # not written again
+    (corpus / "nb000.ipynb").unlink()
+    (corpus / "nb001.ipynb").write_text((corpus / "nb002.ipynb").read_text())
+    validate_paths([corpus], cache_dir=tmp_path / "cache", jobs=2)
+    files = json.loads(verdicts.read_bytes())["files"]
+    assert verdicts.stat().st_ino != before.st_ino
+    assert str(corpus / "nb000.ipynb") not in files  # a deleted file is forgotten
+    assert len(files) == PARALLEL_MIN_FILES - 1
+
+
 def test_every_item_is_taken_by_exactly_one_process() -> None:
     parts = [[n, n + 100] for n in range(50)]
     results = fork_pull(parts, 4, lambda items: [os.getpid(), list(items)])

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from envspec._jsonschema import UnsupportedSchema, iter_errors, reference_errors
+from envspec._jsonschema import UnsupportedSchema, iter_errors
+from envspec._jsonschema_reference import reference_errors
 from envspec.schema import SCHEMA_IDS, generate_all, load, schema_filename
 from envspec.vocabulary import FILES
 

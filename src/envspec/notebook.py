@@ -109,17 +109,21 @@ def read_document(data: bytes, kind: DocumentKind, *, fast: bool = False) -> Rea
     return _read_json(data, kind, result)
 
 
-def _first_non_utf8(data: bytes) -> int | None:
-    """Offset of the first byte that is not UTF-8, checked in chunks (no copy of the text)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _first_non_utf8(data: bytes, step: int = 1 << 18) -> int | None:
+    """Offset of the first byte that is not UTF-8, checked in chunks of *step* bytes (no
+    copy of the whole text; a chunk with one wide character is widened alone)."""
     view = memoryview(data)
-    step = 1 << 20
-    for start in range(0, len(data), step):
-        pending = len(decoder.getstate()[0])
+    start = 0
+    while start < len(data):
+        final = start + step >= len(data)
         try:
-            decoder.decode(view[start : start + step], final=start + step >= len(data))
+            # A character cut at the end of a chunk is left for the next one.
+            _, used = codecs.utf_8_decode(view[start : start + step], "strict", final)
         except UnicodeDecodeError as exc:
-            return start - pending + exc.start
+            return start + exc.start
+        if used == 0 and not final:
+            step *= 2  # cannot happen with chunks of more than 3 bytes: never loop
+        start += used
     return None
 
 

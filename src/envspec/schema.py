@@ -9,8 +9,8 @@ the models (a test fails when the two differ).
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from importlib.resources import files
 from typing import Any, Final
 
 from envspec.versions import SUPPORTED
@@ -47,7 +47,15 @@ def schema_filename(name: str) -> str:
 @cache
 def load(name: str) -> dict[str, Any]:
     """The committed schema of *name* (an ``env_ver`` or ``"diagnostics"``)."""
-    text = files("envspec").joinpath("schemas", schema_filename(name)).read_text("utf-8")
+    try:
+        # Beside this module (importlib.resources costs more to import than this takes).
+        path = os.path.join(os.path.dirname(__file__), "schemas", schema_filename(name))
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:  # a package that is not a folder of files (a zip)
+        from importlib.resources import files
+
+        text = files("envspec").joinpath("schemas", schema_filename(name)).read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -105,17 +105,21 @@ def validate_environment(
 
 
 class _EnvCache:
-    """Findings of environments already checked, by the hash of their content."""
+    """Findings of environments already checked, by their content: the hash of their JSON
+    text in the verdict cache (*persistent*), the text itself within one run."""
 
-    def __init__(self, store: dict[str, Any] | None) -> None:
+    def __init__(self, store: dict[str, Any] | None, *, persistent: bool = True) -> None:
         self.store = store
+        self.persistent = persistent
 
     def findings(self, env: object, kernelspec: object) -> list[Finding]:
         from envspec.checks import check_environment
 
         if self.store is None:
             return check_environment(env, kernelspec=kernelspec)
-        key = _hash_json([env, kernelspec if isinstance(env, dict) and "kernel" in env else None])
+        key = _json_text([env, kernelspec if isinstance(env, dict) and "kernel" in env else None])
+        if self.persistent:
+            key = _sha256(key)
         try:
             return [Finding(c, m, tuple(p), ln, col, h) for c, m, p, ln, col, h in self.store[key]]
         except (KeyError, TypeError, ValueError):
@@ -127,11 +131,15 @@ class _EnvCache:
         return findings
 
 
-def _hash_json(value: object) -> str:
-    import hashlib
+def _json_text(value: object) -> str:
     import json
 
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -230,7 +238,7 @@ def validate_paths(
 
     files = discover(paths)
     cache = _open_cache(cache_dir) if cache_dir is not None else None
-    envs = _EnvCache(cache.envs if cache is not None else {})
+    envs = _EnvCache(cache.envs if cache is not None else {}, persistent=cache is not None)
     sizes = _sizes(files)
     fast = sum(sizes) > FAST_DECODE_THRESHOLD
     workers = available_jobs(jobs) if fast and len(files) >= PARALLEL_MIN_FILES else 1
@@ -238,7 +246,7 @@ def validate_paths(
 
     def work(indices: Iterable[int]) -> list[Any]:
         nonlocal done
-        known_envs = set(envs.store or ())
+        known_envs = set(cache.envs) if cache is not None else set()
         out: list[Any] = []
         for index in indices:
             path, explicit = files[index]
@@ -253,7 +261,11 @@ def validate_paths(
             done += 1
             if progress is not None and workers == 1:
                 progress(done, len(files))
-        new_envs = {k: v for k, v in (envs.store or {}).items() if k not in known_envs}
+        # Environments checked here, for the verdict cache (within one run, each process
+        # keeps its own).
+        new_envs = (
+            {} if cache is None else {k: v for k, v in cache.envs.items() if k not in known_envs}
+        )
         return [out, new_envs]
 
     reports: list[FileReport | None] = [None] * len(files)
@@ -263,10 +275,14 @@ def validate_paths(
             for index, encoded, record in out:
                 reports[index] = _decode_report(encoded)
                 if cache is not None and record is not None:
-                    cache.files[os.path.abspath(files[index][0])] = record
-                    cache.dirty = True
-            if cache is not None:
+                    where = os.path.abspath(files[index][0])
+                    cache.fresh.add(where)
+                    if cache.files.get(where) != record:  # a verdict a worker added
+                        cache.files[where] = record
+                        cache.dirty = True
+            if cache is not None and new_envs:
                 cache.envs.update(new_envs)
+                cache.dirty = True
 
     if workers == 1:
         collect([work(range(len(files)))])
@@ -346,13 +362,10 @@ def _validate_one(
         if stat_key is not None:
             hit = cache.lookup(path, stat_key)
             if hit is not None:
+                cache.fresh.add(os.path.abspath(path))
                 return _apply_require(hit, require)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            # A FIFO would block and a device may never end: read regular files only.
-            raise OSError(0, "not a regular file")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = _read_regular(path)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return FileReport(
@@ -368,6 +381,44 @@ def _validate_one(
     if cache is not None and stat_key is not None:
         cache.record(path, stat_key, report)
     return _apply_require(report, require)
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _read_regular(path: str) -> bytes:
+    """The bytes of a regular file (a FIFO would block and a device may never end)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        # Some special files cannot even be opened (a socket): say what they are.
+        if not _is_regular(path):
+            raise OSError(0, "not a regular file") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file")
+        chunks = [os.read(fd, st.st_size + 1)]
+        # Read on to the end: the file may have grown, or be more than one read returns.
+        while chunks[-1] and (chunk := os.read(fd, 1 << 16)):
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # gone or not allowed: the error of opening it says why
 
 
 def _apply_require(report: FileReport, require: bool) -> FileReport:
@@ -402,6 +453,8 @@ class _Cache:
         self.files: dict[str, Any] = files if isinstance(files, dict) else {}
         self.envs: dict[str, Any] = envs if isinstance(envs, dict) else {}
         self.dirty = False
+        #: Files seen in this run (they exist: no need to look for them when saving).
+        self.fresh: set[str] = set()
 
     def lookup(self, path: str, stat_key: str) -> FileReport | None:
         entry = self.files.get(os.path.abspath(path))
@@ -426,6 +479,7 @@ class _Cache:
             return None  # not cached, or a damaged entry: read the file again
 
     def record(self, path: str, stat_key: str, report: FileReport) -> None:
+        self.fresh.add(os.path.abspath(path))
         self.files[os.path.abspath(path)] = [
             stat_key,
             report.has_environment,
@@ -444,7 +498,7 @@ class _Cache:
             return
         # Forget files that are gone, and the oldest environments past a bound, so the
         # cache does not grow for ever (both in insertion order, oldest first).
-        self.files = {p: v for p, v in self.files.items() if os.path.exists(p)}
+        self.files = {p: v for p, v in self.files.items() if p in self.fresh or os.path.exists(p)}
         if len(self.envs) > MAX_CACHED_ENVIRONMENTS:
             keep = list(self.envs.items())[-MAX_CACHED_ENVIRONMENTS:]
             self.envs = dict(keep)
@@ -456,8 +510,10 @@ class _Cache:
                     "# Created by envspec: the verdict cache is not for version control.\n*\n"
                 )
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts-", suffix=".tmp")
+            # dumps, not dump: only the one-shot encoder is the C one.
+            text = json.dumps({"files": self.files, "envs": self.envs}, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"files": self.files, "envs": self.envs}, handle, separators=(",", ":"))
+                handle.write(text)
             os.replace(tmp, self.file)
         except OSError:
             return  # a cache that cannot be written only costs speed

@@ -132,14 +132,13 @@ def check_python(env: Mapping[str, Any], files: Mapping[str, Any]) -> Iterator[F
     pin = env.get("python")
     if not isinstance(pin, str):
         return
-    candidates = _candidates(pin)
     for name in _CONDA:
         text = files.get(name)
         if isinstance(text, str) and "python" in text:
             from envspec.checks.conda import conda_python_spec
 
             spec = conda_python_spec(text)
-            if spec and not _conda_allows(spec, candidates):
+            if spec and not _conda_allows(spec, _candidates(pin)):
                 yield Finding(
                     "python-mismatch",
                     f"{name} asks for python {spec}, the pin is {pin!r}",
@@ -150,7 +149,7 @@ def check_python(env: Mapping[str, Any], files: Mapping[str, Any]) -> Iterator[F
         from envspec.checks.tomlfiles import pylock_requires_python
 
         requires = pylock_requires_python(lock)
-        if requires and not _pep440_allows(requires, candidates):
+        if requires and not _pep440_allows(requires, _candidates(pin)):
             yield Finding(
                 "python-mismatch",
                 f"pylock.toml requires-python is {requires!r}, the pin is {pin!r}",

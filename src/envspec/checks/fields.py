@@ -23,6 +23,9 @@ _REFERENCE = re.compile(rf"{_NAME}(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST})
 _DIGEST_STRICT = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _FULL_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
+# Any white space (the characters str.isspace() accepts).
+_SPACE = re.compile(r"\s")
+
 
 def check_image_ref(
     ref: str, path: tuple[str | int, ...], *, digest_allowed: bool, has_digest: bool
@@ -62,7 +65,7 @@ def check_url(url: str, path: tuple[str | int, ...], *, ssh_ok: bool) -> Iterato
         parts = urlsplit(url)
     except ValueError:
         parts = None
-    if parts is None or not parts.scheme or not parts.netloc or any(c.isspace() for c in url):
+    if parts is None or not parts.scheme or not parts.netloc or _SPACE.search(url):
         yield Finding("url-invalid", f"{url!r} is not an absolute URL", path)
         return
     # Credentials are reported by the secret scan, which sees every string.

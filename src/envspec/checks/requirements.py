@@ -67,6 +67,18 @@ SIMPLE_REQUIREMENT = re.compile(
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
     """Join ``\\`` continuations and strip comments, as pip does; keep the first line number."""
+    if "\\" in text:
+        return _joined_lines(text)
+    # Without a backslash no line continues: each line stands alone (the common case).
+    out: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = (_COMMENT.sub("", raw) if "#" in raw else raw).strip()
+        if line:
+            out.append((number, line))
+    return out
+
+
+def _joined_lines(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0

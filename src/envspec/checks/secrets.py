@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -42,7 +43,6 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\s*[=:]\s*['\"]?(?![$/<{])[^\s'\"]{8,}",
     ),
 )
-_COMPILED = tuple(re.compile(pattern) for _, pattern in _PATTERNS)
 _LABELS = tuple(label for label, _ in _PATTERNS)
 # Literal text each pattern cannot match without (case-sensitive, then lower-cased):
 # a substring test is ~100x cheaper than running a regex over the whole text, and
@@ -79,6 +79,12 @@ _ANY_TRIGGER = re.compile(
 _SHORTEST = 14
 
 
+@functools.cache
+def _compiled() -> tuple[re.Pattern[str], ...]:
+    # Compiled when a text first passes the literal test: most runs never need them.
+    return tuple(re.compile(pattern) for _, pattern in _PATTERNS)
+
+
 def _secret_matches(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping ``(start, end, label)`` of every secret, leftmost first (like one
     alternation of all the patterns, earlier patterns winning ties)."""
@@ -93,7 +99,7 @@ def _secret_matches(text: str) -> list[tuple[int, int, str]]:
             continue
         if folded and not any(t in lower for t in folded):
             continue
-        found.extend((m.start(), index, m.end()) for m in _COMPILED[index].finditer(text))
+        found.extend((m.start(), index, m.end()) for m in _compiled()[index].finditer(text))
     found.sort()
     out: list[tuple[int, int, str]] = []
     end = -1
