@@ -333,3 +333,25 @@ def test_the_chunked_utf8_check_finds_the_first_bad_byte(data: bytes, step: int)
     except UnicodeDecodeError as exc:
         expected = exc.start
     assert _first_non_utf8(data, step) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sets(st.text("abc-_.", min_size=1, max_size=4), min_size=1, max_size=6),
+    st.text("abc-_. x", max_size=20),
+)
+def test_the_factored_alternation_finds_what_the_plain_one_finds(words, text) -> None:
+    import re
+
+    from envspec.checks.secrets import _alternation
+
+    assert bool(re.search(_alternation(words), text)) == any(w in text for w in words)
+
+
+def test_the_literal_test_of_the_secret_scan_is_every_literal() -> None:
+    from envspec.checks.secrets import _ANY_TRIGGER, _LITERALS
+
+    for literal in _LITERALS:
+        assert _ANY_TRIGGER.search(f"x {literal} x")
+        cut = literal[:-1]
+        assert bool(_ANY_TRIGGER.search(cut)) == any(other in cut for other in _LITERALS)

@@ -81,6 +81,27 @@ def test_an_unchanged_batch_leaves_the_cache_file_alone(tmp_path: Path) -> None:
     assert len(files) == PARALLEL_MIN_FILES - 1
 
 
+def test_workers_start_with_the_rules_ready(tmp_path: Path) -> None:
+    """What every worker needs is imported and compiled once, before forking."""
+    import subprocess
+
+    _corpus(tmp_path, PARALLEL_MIN_FILES)
+    code = (
+        "import os, sys\n"
+        "import envspec._parallel as parallel\n"
+        "from envspec.validate import validate_paths\n"
+        "real = parallel.fork_pull\n"
+        "def spy(parts, workers, work):\n"
+        "    print(sorted(m for m in ('msgspec', 'envspec.checks.conda', 'envspec._codes')"
+        " if m in sys.modules))\n"
+        "    return real(parts, workers, work)\n"
+        "parallel.fork_pull = spy\n"
+        f"validate_paths([{str(tmp_path)!r}], jobs=2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['envspec._codes', 'envspec.checks.conda', 'msgspec']"
+
+
 def test_every_item_is_taken_by_exactly_one_process() -> None:
     parts = [[n, n + 100] for n in range(50)]
     results = fork_pull(parts, 4, lambda items: [os.getpid(), list(items)])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-__all__ = ["SchemaError", "UnsupportedSchema", "iter_errors"]
+__all__ = ["SchemaError", "UnsupportedSchema", "compiled", "iter_errors"]
 
 _ANNOTATIONS = frozenset(
     {"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples"}
@@ -166,14 +166,20 @@ _COMPILED: dict[int, tuple[dict[str, Any], _Check]] = {}
 
 def iter_errors(instance: object, schema: dict[str, Any]) -> Iterator[SchemaError]:
     """Every violation of *schema* (a root schema with local ``$defs``) by *instance*."""
+    check = compiled(schema)
+    errors: list[SchemaError] = []
+    check(instance, (), errors)
+    yield from errors
+
+
+def compiled(schema: dict[str, Any]) -> _Check:
+    """*schema* compiled (once: later calls with the same object return the same check)."""
     entry = _COMPILED.get(id(schema))
     if entry is None or entry[0] is not schema:
         if len(_COMPILED) >= 16:
             _COMPILED.clear()
         entry = _COMPILED[id(schema)] = (schema, _Compiler(schema).compile(schema))
-    errors: list[SchemaError] = []
-    entry[1](instance, (), errors)
-    yield from errors
+    return entry[1]
 
 
 def _type_test(name: str) -> Callable[[Any], bool]:

@@ -287,6 +287,7 @@ def validate_paths(
     if workers == 1:
         collect([work(range(len(files)))])
     else:
+        _prepare(fast)
         collect(fork_pull(_parts(sizes), workers, work))
         missing = [i for i, report in enumerate(reports) if report is None]
         if missing:  # a worker failed: its files are checked here
@@ -296,6 +297,16 @@ def validate_paths(
     if cache is not None:
         cache.save()
     return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
+
+
+def _prepare(fast: bool) -> None:
+    # What every worker needs, done once before forking rather than once in each.
+    from envspec.checks import prepare
+    from envspec.notebook import _fast_decoder
+
+    prepare()
+    if fast:
+        _fast_decoder()
 
 
 def _parts(sizes: Sequence[int]) -> list[list[int]]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from envspec._jsonschema import SchemaError, iter_errors
+from envspec._jsonschema import SchemaError, compiled, iter_errors
 from envspec.diagnostics import Finding
-from envspec.versions import LATEST, classify, parse_env_ver
+from envspec.versions import LATEST, SUPPORTED, classify, parse_env_ver
 
-__all__ = ["check_environment"]
+__all__ = ["check_environment", "prepare"]
 
 FileRule = Callable[[str, tuple[str | int, ...]], Iterator[Finding]]
 
@@ -49,6 +49,21 @@ def _file_rules() -> dict[str, FileRule]:
         "pipfile-lock": tomlfiles.check_pipfile_lock,
         "julia": tomlfiles.check_toml,
     }
+
+
+def prepare() -> None:
+    """Import the rules and compile the schemas now, not on first use.
+
+    Called before forking workers: they share what the parent prepared
+    instead of each doing it again.
+    """
+    import envspec._codes  # noqa: F401 - the registry behind every diagnostic
+    from envspec.checks import consistency, fields, secrets  # noqa: F401
+    from envspec.schema import load
+
+    _file_rules()
+    for version in SUPPORTED:
+        compiled(load(version))
 
 
 def check_environment(env: object, *, kernelspec: object = None) -> list[Finding]:
