@@ -307,7 +307,7 @@ def validate_paths(
     if workers == 1:
         collect([work(todo)])
     else:
-        _prepare(fast)
+        _prepare(fast, hashing=cache is not None)
         collect(fork_pull(_parts({i: sizes[i] for i in todo}), workers, work))
         missing = [i for i, report in enumerate(reports) if report is None]
         if missing:  # a worker failed: its files are checked here
@@ -320,7 +320,7 @@ def validate_paths(
     return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
 
 
-def _prepare(fast: bool) -> None:
+def _prepare(fast: bool, *, hashing: bool = False) -> None:
     # What every worker needs, done once before forking rather than once in each.
     from envspec.checks import prepare
     from envspec.notebook import _fast_decoder
@@ -328,6 +328,8 @@ def _prepare(fast: bool) -> None:
     prepare()
     if fast:
         _fast_decoder()
+    if hashing:
+        import hashlib  # noqa: F401 - the keys of the verdict cache
 
 
 def _parts(sizes: dict[int, int]) -> list[list[int]]:
