@@ -228,8 +228,9 @@ def validate_paths(
 
     With *cache_dir*, verdicts are cached there: a file whose size and times
     are unchanged is not read again, and an environment already checked (by
-    the hash of its content) is not checked again.  Large batches are shared
-    among *jobs* processes (default: one per core, on Linux).
+    the hash of its content) is not checked again.  Large batches of files to
+    read are shared among *jobs* processes (default: one per usable core, on
+    Linux), which take the files as they go, the biggest first.
 
     :raises envspec._discover.MissingPath: a path does not exist.
     """
