@@ -314,8 +314,7 @@ def validate_paths(
         if missing:  # a worker failed: its files are checked here
             collect([work(missing)])
         if progress is not None:
-            done = len(files) - 1
-            advance()
+            progress(len(files), len(files))
     if cache is not None:
         cache.save()
     return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
@@ -340,7 +339,7 @@ def _parts(sizes: dict[int, int]) -> list[list[int]]:
 
     costs = {index: size + PER_FILE_COST for index, size in sizes.items()}
     order = sorted(costs, key=lambda i: -costs[i])
-    least = sum(costs.values()) / (MAX_PARTS - 1)  # so that there are fewer than MAX_PARTS parts
+    least = sum(costs.values()) / (MAX_PARTS - 2)  # so that there are fewer than MAX_PARTS
     parts: list[list[int]] = []
     part: list[int] = []
     cost = 0
