@@ -336,3 +336,26 @@ def test_the_cache_forgets_deleted_files(tmp_path):
     stored = _json.loads(next(cache_dir.rglob("verdicts.json")).read_bytes())
     names = sorted(p.rsplit("/", 1)[-1] for p in stored["files"])
     assert names == ["a.ipynb", "c.ipynb"]
+
+
+def test_the_cache_is_written_through_a_private_temporary_file(tmp_path, write_notebook):
+    import os
+    import stat
+    import sys
+
+    from envspec.validate import _new_file
+
+    made = [_new_file(tmp_path, ".v-", ".tmp") for _ in range(3)]
+    for fd, _ in made:
+        os.close(fd)
+    names = [name for _, name in made]
+    assert len(set(names)) == 3
+    for name in names:
+        assert os.path.basename(name).startswith(".v-")
+        assert name.endswith(".tmp")
+        if sys.platform != "win32":
+            assert stat.S_IMODE(os.stat(name).st_mode) == 0o600
+    notebook = write_notebook("a.ipynb", BAD)
+    validate_paths([notebook], cache_dir=tmp_path / "cache")
+    written = [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert sorted(written) == [".gitignore", "verdicts.json"]

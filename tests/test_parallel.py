@@ -102,6 +102,29 @@ def test_workers_start_with_the_rules_ready(tmp_path: Path) -> None:
     assert done.stdout.strip() == "['envspec._codes', 'envspec.checks.conda', 'msgspec']"
 
 
+def test_cached_verdicts_are_taken_without_workers(tmp_path: Path, monkeypatch) -> None:
+    import envspec._parallel
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _corpus(corpus, PARALLEL_MIN_FILES + 1)
+    first = validate_paths([corpus], cache_dir=tmp_path / "cache", jobs=2)
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("nothing to check: no worker is needed")
+
+    monkeypatch.setattr(envspec._parallel, "fork_pull", no_workers)
+    monkeypatch.setattr(validate, "_prepare", no_workers)
+    again = validate_paths([corpus], cache_dir=tmp_path / "cache", jobs=2)
+    assert again.diagnostics == first.diagnostics
+    # One edited file among many cached ones is checked here too.
+    (corpus / "nb003.ipynb").write_text((corpus / "nb007.ipynb").read_text())
+    edited = validate_paths([corpus], cache_dir=tmp_path / "cache", jobs=2)
+    assert [d.code for d in edited.diagnostics if d.file.endswith("nb003.ipynb")] == [
+        "requirement-invalid"
+    ]
+
+
 def test_every_item_is_taken_by_exactly_one_process() -> None:
     parts = [[n, n + 100] for n in range(50)]
     results = fork_pull(parts, 4, lambda items: [os.getpid(), list(items)])
@@ -152,7 +175,7 @@ def test_the_files_of_a_failed_worker_are_checked_here(tmp_path: Path, monkeypat
 
 def test_parts_hold_every_file_once_the_costliest_first() -> None:
     sizes = [5_000_000, 10, 20_000, 16_000_000, *range(0, 400_000, 1000)]
-    parts = _parts(sizes)
+    parts = _parts(dict(enumerate(sizes)))
     assert sorted(i for part in parts for i in part) == list(range(len(sizes)))
     assert len(parts) < MAX_PARTS
     assert parts[0] == [3]

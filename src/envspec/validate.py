@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,8 +228,9 @@ def validate_paths(
 
     With *cache_dir*, verdicts are cached there: a file whose size and times
     are unchanged is not read again, and an environment already checked (by
-    the hash of its content) is not checked again.  Large batches are shared
-    among *jobs* processes (default: one per core, on Linux).
+    the hash of its content) is not checked again.  Large batches of files to
+    read are shared among *jobs* processes (default: one per usable core, on
+    Linux), which take the files as they go, the biggest first.
 
     :raises envspec._discover.MissingPath: a path does not exist.
     """
@@ -239,18 +240,41 @@ def validate_paths(
     files = discover(paths)
     cache = _open_cache(cache_dir) if cache_dir is not None else None
     envs = _EnvCache(cache.envs if cache is not None else {}, persistent=cache is not None)
-    sizes = _sizes(files)
-    fast = sum(sizes) > FAST_DECODE_THRESHOLD
-    workers = available_jobs(jobs) if fast and len(files) >= PARALLEL_MIN_FILES else 1
+    reports: list[FileReport | None] = [None] * len(files)
     done = 0
 
-    def work(indices: Iterable[int]) -> list[Any]:
+    def advance() -> None:
         nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(files))
+
+    # One stat per file gives its size and its verdict-cache key; cached verdicts are
+    # taken here, and only the other files are read (in workers when they are many).
+    sizes: dict[int, int] = {}
+    keys: dict[int, str | None] = {}
+    for index, (path, _) in enumerate(files):
+        st = _stat(path)
+        sizes[index] = st.st_size if st is not None else 0
+        key = keys[index] = _stat_key(st) if cache is not None and st is not None else None
+        if cache is not None and key is not None and kind_of(path) is not None:
+            hit = cache.lookup(path, key)
+            if hit is not None:
+                reports[index] = hit
+                cache.fresh.add(os.path.abspath(path))
+                advance()
+    todo = [i for i, report in enumerate(reports) if report is None]
+    fast = sum(sizes[i] for i in todo) > FAST_DECODE_THRESHOLD
+    workers = available_jobs(jobs) if fast and len(todo) >= PARALLEL_MIN_FILES else 1
+
+    def work(indices: Iterable[int]) -> list[Any]:
         known_envs = set(cache.envs) if cache is not None else set()
         out: list[Any] = []
         for index in indices:
             path, explicit = files[index]
-            report = _validate_one(path, explicit, require=False, fast=fast, cache=cache, envs=envs)
+            report = _validate_one(
+                path, explicit, key=keys[index], fast=fast, cache=cache, envs=envs
+            )
             out.append(
                 [
                     index,
@@ -258,17 +282,14 @@ def validate_paths(
                     cache.files.get(os.path.abspath(path)) if cache is not None else None,
                 ]
             )
-            done += 1
-            if progress is not None and workers == 1:
-                progress(done, len(files))
+            if workers == 1:
+                advance()
         # Environments checked here, for the verdict cache (within one run, each process
         # keeps its own).
         new_envs = (
             {} if cache is None else {k: v for k, v in cache.envs.items() if k not in known_envs}
         )
         return [out, new_envs]
-
-    reports: list[FileReport | None] = [None] * len(files)
 
     def collect(results: Iterable[list[Any]]) -> None:
         for out, new_envs in results:
@@ -285,10 +306,10 @@ def validate_paths(
                 cache.dirty = True
 
     if workers == 1:
-        collect([work(range(len(files)))])
+        collect([work(todo)])
     else:
-        _prepare(fast)
-        collect(fork_pull(_parts(sizes), workers, work))
+        _prepare(fast, hashing=cache is not None)
+        collect(fork_pull(_parts({i: sizes[i] for i in todo}), workers, work))
         missing = [i for i, report in enumerate(reports) if report is None]
         if missing:  # a worker failed: its files are checked here
             collect([work(missing)])
@@ -299,7 +320,7 @@ def validate_paths(
     return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
 
 
-def _prepare(fast: bool) -> None:
+def _prepare(fast: bool, *, hashing: bool = False) -> None:
     # What every worker needs, done once before forking rather than once in each.
     from envspec.checks import prepare
     from envspec.notebook import _fast_decoder
@@ -307,16 +328,18 @@ def _prepare(fast: bool) -> None:
     prepare()
     if fast:
         _fast_decoder()
+    if hashing:
+        import hashlib  # noqa: F401 - the keys of the verdict cache
 
 
-def _parts(sizes: Sequence[int]) -> list[list[int]]:
+def _parts(sizes: dict[int, int]) -> list[list[int]]:
     """The files' indices in parts of about equal cost, the costliest files first, so that
     processes taking parts as they go finish together."""
     from envspec._parallel import MAX_PARTS
 
-    costs = [size + PER_FILE_COST for size in sizes]
-    order = sorted(range(len(sizes)), key=lambda i: -costs[i])
-    least = sum(costs) / (MAX_PARTS - 1)  # so that there are fewer than MAX_PARTS parts
+    costs = {index: size + PER_FILE_COST for index, size in sizes.items()}
+    order = sorted(costs, key=lambda i: -costs[i])
+    least = sum(costs.values()) / (MAX_PARTS - 2)  # so that there are fewer than MAX_PARTS
     parts: list[list[int]] = []
     part: list[int] = []
     cost = 0
@@ -347,34 +370,30 @@ def _decode_report(data: list[Any]) -> FileReport:
     return FileReport(path, tuple(Diagnostic(*d) for d in diagnostics), has_env)
 
 
-def _sizes(files: Sequence[tuple[str, bool]]) -> list[int]:
-    sizes: list[int] = []
-    for path, _ in files:
-        try:
-            sizes.append(os.stat(path).st_size)
-        except OSError:
-            sizes.append(0)
-    return sizes
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _stat_key(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
 def _validate_one(
-    path: str, explicit: bool, *, require: bool, fast: bool, cache: _Cache | None, envs: _EnvCache
+    path: str,
+    explicit: bool,
+    *,
+    key: str | None,
+    fast: bool,
+    cache: _Cache | None,
+    envs: _EnvCache,
 ) -> FileReport:
+    """The verdict on a file not found in the cache (recorded there under *key*)."""
     kind = kind_of(path)
     if kind is None:
         return validate_bytes(b"", path)
-    stat_key = None
-    if cache is not None:
-        try:
-            st = os.stat(path)
-            stat_key = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
-        except OSError:
-            stat_key = None
-        if stat_key is not None:
-            hit = cache.lookup(path, stat_key)
-            if hit is not None:
-                cache.fresh.add(os.path.abspath(path))
-                return _apply_require(hit, require)
     try:
         data = _read_regular(path)
     except OSError as exc:
@@ -389,9 +408,9 @@ def _validate_one(
             None,
         )
     report = validate_bytes(data, path, kind=kind, require=False, fast=fast, _envs=envs)
-    if cache is not None and stat_key is not None:
-        cache.record(path, stat_key, report)
-    return _apply_require(report, require)
+    if cache is not None and key is not None:
+        cache.record(path, key, report)
+    return report
 
 
 _OPEN_FLAGS = (
@@ -503,7 +522,6 @@ class _Cache:
 
     def save(self) -> None:
         import json
-        import tempfile
 
         if not self.dirty:
             return
@@ -520,7 +538,7 @@ class _Cache:
                 ignore.write_text(
                     "# Created by envspec: the verdict cache is not for version control.\n*\n"
                 )
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts-", suffix=".tmp")
+            fd, tmp = _new_file(self.folder, ".verdicts-", ".tmp")
             # dumps, not dump: only the one-shot encoder is the C one.
             text = json.dumps({"files": self.files, "envs": self.envs}, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -528,6 +546,19 @@ class _Cache:
             os.replace(tmp, self.file)
         except OSError:
             return  # a cache that cannot be written only costs speed
+
+
+def _new_file(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new file no other process has open, as ``tempfile.mkstemp`` makes one (a random
+    name, created exclusively, mode 0600), without importing tempfile (8 ms)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, flags | getattr(os, "O_BINARY", 0), 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def _open_cache(cache_dir: str | os.PathLike[str]) -> _Cache:

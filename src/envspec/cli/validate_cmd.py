@@ -21,7 +21,7 @@ without an environment pass unless --require is given.
 Verdicts are cached in $ENVSPEC_CACHE_DIR (default: ./.envspec_cache): an
 unchanged file is not read again and an environment already checked is not
 checked again.  --no-cache turns this off.  Large batches (over 8 MiB and 64
-files) are shared among one process per core on Linux (--jobs)."""
+files still to read) are shared among one process per core on Linux (--jobs)."""
 
 EPILOG = """\
 examples:
