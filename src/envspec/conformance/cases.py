@@ -213,12 +213,6 @@ class PackerCase(_Base):
 Case = Annotated[ValidatorCase | MigratorCase | PackerCase, Field(discriminator="role")]
 
 
-class CaseList(BaseModel):
-    """A case file: a list of cases."""
-
-    root: list[Case]
-
-
 # ------------------------------------------------------------------------------ versions
 
 
@@ -340,12 +334,3 @@ class Selection:
     def apply(self, cases: Iterable[AnyCase]) -> list[AnyCase]:
         """The selected cases, in order."""
         return [c for c in cases if self(c)]
-
-
-def operation(case: AnyCase) -> str:
-    """The protocol operation a case sends."""
-    if isinstance(case, ValidatorCase):
-        return "validate"
-    if isinstance(case, MigratorCase):
-        return "migrate"
-    return case.operation

@@ -22,6 +22,7 @@ from envspec.conformance.cases import (
     cases_root,
     read_case_file,
 )
+from envspec.conformance.evaluate import GIT_COMMIT
 
 __all__ = ["LintProblem", "lint", "published_ids", "retired_ids"]
 
@@ -112,8 +113,8 @@ def _check_case(case: AnyCase, file: Path, root: Path) -> list[str]:
             problems.append("input.environment is for unpack cases")
         if case.operation == "unpack" and (case.input.notebook or case.input.git):
             problems.append("input.notebook and input.git are for pack cases")
-        if "${git.commit}" in repr(case.expect.environment) and case.input.git is None:
-            problems.append("'${git.commit}' needs input.git")
+        if GIT_COMMIT in repr(case.expect.environment) and case.input.git is None:
+            problems.append(f"{GIT_COMMIT!r} needs input.git")
     return problems
 
 
