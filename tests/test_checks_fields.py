@@ -3,8 +3,6 @@ the secret scan that covers every string of the environment."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from envspec.validate import validate_environment
@@ -133,16 +131,17 @@ def test_legacy_container_may_carry_its_digest():
     ]
 
 
-def test_the_reference_grammar_is_linear():
-    for ref in [
-        "a" * 20_000 + "!",
-        "a-" * 10_000 + "!",
-        "a." * 10_000 + "!",
-        "x/" + "a_" * 10_000 + "!",
-    ]:
-        start = time.perf_counter()
-        found({"image": {"ref": ref}})
-        assert time.perf_counter() - start < 1
+@pytest.mark.parametrize(
+    "ref",
+    ["a" * 20_000 + "!", "a-" * 10_000 + "!", "a." * 10_000 + "!", "x/" + "a_" * 10_000 + "!"],
+    ids=["name-run", "dash-run", "dot-run", "underscore-run"],
+)
+def test_long_near_miss_references_are_refused(ref):
+    # Inputs that make a backtracking reference grammar explode; benchmarks/hostile.py times them.
+    assert found({"image": {"ref": ref}}) == [
+        ("invalid-value", "/image/ref", None, None),
+        ("image-invalid", "/image/ref", None, None),
+    ]
 
 
 # ------------------------------------------------------------------------------------- git
@@ -511,7 +510,8 @@ def test_secrets_in_legacy_documents():
         "one-word",
     ],
 )
-def test_the_secret_scan_is_linear(text):
-    start = time.perf_counter()
-    found({"files": {"postBuild": text + "\n"}})
-    assert time.perf_counter() - start < 2
+def test_near_miss_secrets_are_not_secrets(text):
+    # Inputs that make a backtracking secret scan explode; benchmarks/hostile.py times them.
+    assert found({"files": {"postBuild": text + "\n"}}) == []
+    planted = text + "\nexport API_TOKEN=abcdefghijkl\n"
+    assert found({"files": {"postBuild": planted}}) == [("secret", "/files/postBuild", 2, 8)]

