@@ -623,3 +623,102 @@ def test_without_the_option_the_plugin_adds_nothing(tmp_path):
     done = _pytest(tmp_path)
     assert done.returncode == 0
     assert "1 passed" in done.stdout
+
+
+def test_the_pytest_plugin_selects_by_feature_level_and_exclusion(tmp_path):
+    wanted = [
+        c for c in CASES if "secrets" in c.features and c.level == "core" and "url" not in c.id
+    ]
+    done = _pytest(
+        tmp_path,
+        "--envspec-adapter",
+        REFERENCE,
+        "--envspec-feature",
+        "secrets",
+        "--envspec-level",
+        "core",
+        "--envspec-exclude-id",
+        "*url*",
+    )
+    assert done.returncode == 0, done.stdout
+    assert wanted
+    assert f"{len(wanted)} passed" in done.stdout
+
+
+def _skip_file(tmp_path: Path, pattern: str) -> Path:
+    path = tmp_path / "skips.yaml"
+    path.write_text(f"skips:\n  - id: '{pattern}'\n    reason: waiting for the new parser\n")
+    return path
+
+
+def test_the_pytest_plugin_honours_a_skip_file(tmp_path):
+    secrets = [c for c in CASES if c.id.startswith("validator.secrets.")]
+    skips = _skip_file(tmp_path, "validator.secrets.*")
+    args = ["--envspec-adapter", REFERENCE, "--envspec-role", "validator", "-rs"]
+    done = _pytest(
+        tmp_path, *args, "--envspec-id", "validator.secrets.*", "--envspec-skip-file", str(skips)
+    )
+    assert done.returncode == 0, done.stdout
+    assert f"{len(secrets)} skipped" in done.stdout
+    assert "skipped: waiting for the new parser" in done.stdout
+    # Strict: the skipped cases run, and since the reference passes them, each one fails.
+    strict = _pytest(
+        tmp_path,
+        *args,
+        "--envspec-id",
+        "validator.secrets.*",
+        "--envspec-skip-file",
+        str(skips),
+        "--envspec-strict-skips",
+    )
+    assert strict.returncode == 1
+    assert f"{len(secrets)} failed" in strict.stdout
+    assert "but passes: remove it from the list" in strict.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("skips:\n  - id: x\n", "needs a 'reason'"),
+        ("skips: [unclosed\n", "skips.yaml:"),
+        ("- just a list\n", "expected a mapping with a 'skips' list"),
+    ],
+    ids=["no-reason", "bad-yaml", "not-a-mapping"],
+)
+def test_the_pytest_plugin_refuses_a_bad_skip_file(tmp_path, content, message):
+    (tmp_path / "skips.yaml").write_text(content)
+    done = _pytest(tmp_path, "--envspec-adapter", REFERENCE, "--envspec-skip-file", "skips.yaml")
+    assert done.returncode == 4  # pytest's usage error
+    assert "--envspec-skip-file" in done.stderr
+    assert message in done.stderr
+
+
+def test_the_pytest_plugin_checks_messages_on_request(tmp_path):
+    (tmp_path / "extra.py").write_text(
+        "from envspec.conformance.reference import Adapter\n"
+        "class Extra(Adapter):\n"
+        "    def _validate(self, message):\n"
+        "        return {**super()._validate(message), 'elapsed': 0.001}\n"
+    )
+    args = ["--envspec-adapter", "python:extra:Extra", "--envspec-id", "validator.secrets.*"]
+    lenient = _pytest(tmp_path, *args, "-p", "no:cacheprovider")
+    assert lenient.returncode == 0, lenient.stdout
+    checked = _pytest(tmp_path, *args, "--envspec-check-messages", "-p", "no:cacheprovider")
+    assert checked.returncode == 1
+    assert "protocol violation: /result/elapsed: Extra inputs are not permitted" in checked.stdout
+
+
+def test_the_pytest_plugin_reports_an_adapter_that_does_not_start(tmp_path):
+    done = _pytest(
+        tmp_path,
+        "--envspec-adapter",
+        f"{sys.executable} -c pass",
+        "--envspec-id",
+        "validator.secrets.*",
+        "--envspec-startup-timeout",
+        "5",
+    )
+    secrets = [c for c in CASES if c.id.startswith("validator.secrets.")]
+    assert done.returncode == 1
+    assert f"{len(secrets)} failed" in done.stdout
+    assert done.stdout.count("the adapter did not start") >= 1

@@ -9,7 +9,9 @@ anybody else's test runs)::
 
 Each case becomes a test named after its id (so ``-k`` selects cases); cases
 that are skipped, unsupported or not applicable are reported as skipped; a
-failure shows the case's details and the command that reruns it.
+failure shows the case's details and the command that reruns it. The options
+mirror ``envspec conformance run``: selection (role, feature, level, ids), a
+skip file (strict or not), message checking (``-V``), timeouts, a cases folder.
 """
 
 from __future__ import annotations
@@ -21,8 +23,14 @@ from typing import Any
 
 import pytest
 
-from envspec.conformance.cases import AnyCase, Selection, load_cases
-from envspec.conformance.runner import CaseResult, RunOptions, run_one
+from envspec.conformance.cases import AnyCase, CaseFileError, Selection, load_cases
+from envspec.conformance.runner import (
+    CaseResult,
+    RunOptions,
+    SkipEntry,
+    load_skip_file,
+    run_one,
+)
 from envspec.conformance.transport import AdapterError, Transport, connect
 
 __all__ = ["CaseItem"]
@@ -37,32 +45,74 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "python:module:attr)",
     )
     group.addoption("--envspec-role", action="append", help="only the cases of this role")
+    group.addoption(
+        "--envspec-feature", action="append", metavar="FEATURE", help="only cases of this feature"
+    )
+    group.addoption(
+        "--envspec-level", action="append", choices=("core", "extended"), help="only this level"
+    )
     group.addoption("--envspec-id", action="append", metavar="GLOB", help="only these cases")
     group.addoption(
+        "--envspec-exclude-id", action="append", metavar="GLOB", help="leave these cases out"
+    )
+    group.addoption(
+        "--envspec-skip-file",
+        metavar="FILE",
+        help="cases not to run, each with a reason (YAML or JSON: skips: [{id, reason}])",
+    )
+    group.addoption(
+        "--envspec-strict-skips",
+        action="store_true",
+        help="run the cases of the skip file too: one that passes fails",
+    )
+    group.addoption(
+        "--envspec-check-messages",
+        action="store_true",
+        help="check every message both ways against the protocol schemas (like -V)",
+    )
+    group.addoption("--envspec-cases", metavar="DIR", help="a cases folder (default: the bundled)")
+    group.addoption(
         "--envspec-timeout", type=float, default=10.0, help="seconds per answer (default: 10)"
+    )
+    group.addoption(
+        "--envspec-startup-timeout",
+        type=float,
+        default=30.0,
+        help="seconds for the adapter to say hello (default: 30)",
     )
 
 
 class _Connection:
     """One adapter shared by every case of the session, started on first use."""
 
-    def __init__(self, adapter: str, timeout: float) -> None:
+    def __init__(
+        self, adapter: str, options: RunOptions, *, check_messages: bool, startup_timeout: float
+    ) -> None:
         self.adapter = adapter
-        self.options = RunOptions(timeout=timeout)
+        self.options = options
+        self.check_messages = check_messages
+        self.startup_timeout = startup_timeout
         self.transport: Transport | None = None
         self.hello: dict[str, Any] | None = None
         self.error: str | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix="envspec-conformance-"))
         self.count = 0
+        self.rerun_args: tuple[str, ...] = ()
+        self.started = False
 
     def run(self, case: AnyCase) -> CaseResult:
-        if self.transport is None:
-            self.transport = connect(self.adapter)
+        if not self.started:
+            self.started = True  # one attempt: a failed start is every case's error
             try:
+                self.transport = connect(
+                    self.adapter,
+                    check_messages=self.check_messages,
+                    startup_timeout=self.startup_timeout,
+                )
                 self.hello = self.transport.start()
             except AdapterError as exc:
                 self.error = str(exc)
-        if self.error is not None or self.hello is None:
+        if self.error is not None or self.hello is None or self.transport is None:
             return CaseResult(case, "error", [f"the adapter did not start: {self.error}"])
         self.count += 1
         result = run_one(
@@ -101,6 +151,7 @@ class CaseItem(pytest.Item):
         from envspec.conformance.runner import Run
 
         run = Run(self.connection.adapter, self.connection.hello, [result], 0.0, "")
+        run.rerun_args = self.connection.rerun_args
         lines = [f"{result.status}: {self.case.description} ({self.case.level}, {self.case.spec})"]
         lines += [f"  {d}" for d in result.details]
         if result.stderr:
@@ -128,11 +179,44 @@ def pytest_collection_modifyitems(
     adapter = config.getoption("envspec_adapter")
     if not adapter:
         return
-    connection = _Connection(adapter, config.getoption("envspec_timeout"))
+    timeout = config.getoption("envspec_timeout")
+    startup_timeout = config.getoption("envspec_startup_timeout")
+    if timeout <= 0 or startup_timeout <= 0:
+        raise pytest.UsageError("--envspec-timeout and --envspec-startup-timeout must be positive")
+    skips: tuple[SkipEntry, ...] = ()
+    skip_file = config.getoption("envspec_skip_file")
+    if skip_file:
+        try:
+            skips = load_skip_file(skip_file)
+        except (OSError, ValueError) as exc:
+            raise pytest.UsageError(f"--envspec-skip-file: {exc}") from None
+    cases_dir = config.getoption("envspec_cases")
+    try:
+        cases = load_cases(Path(cases_dir) if cases_dir else None)
+    except CaseFileError as exc:
+        raise pytest.UsageError(f"--envspec-cases: {exc}") from None
+    options = RunOptions(
+        timeout=timeout, skips=skips, strict_skips=config.getoption("envspec_strict_skips")
+    )
+    connection = _Connection(
+        adapter,
+        options,
+        check_messages=config.getoption("envspec_check_messages"),
+        startup_timeout=startup_timeout,
+    )
+    rerun: list[str] = []
+    if cases_dir:
+        rerun += ["--cases", cases_dir]
+    if timeout != 10.0:
+        rerun += ["--timeout", f"{timeout:g}"]
+    connection.rerun_args = tuple(rerun)
     config.add_cleanup(connection.close)
     selection = Selection(
         roles=tuple(config.getoption("envspec_role") or ()),
+        features=tuple(config.getoption("envspec_feature") or ()),
+        levels=tuple(config.getoption("envspec_level") or ()),
         ids=tuple(config.getoption("envspec_id") or ()),
+        exclude_ids=tuple(config.getoption("envspec_exclude_id") or ()),
     )
-    for case in selection.apply(load_cases()):
+    for case in selection.apply(cases):
         items.append(CaseItem.from_parent(session, name=case.id, case=case, connection=connection))
