@@ -418,6 +418,92 @@ def test_yaml_envfile_round_trip(document):
     assert json.dumps(restored, ensure_ascii=False) == json.dumps(document, ensure_ascii=False)
 
 
+COMMENTED_0_1 = """\
+# Environment of the climate notebooks.
+# Owner: data team.
+env_ver: "0.1"   # legacy, to migrate
+requirements.txt: |
+    # pinned by pip-compile
+    numpy==1.26.4
+container: "quay.io/jupyter/scipy-notebook:2024-05-27"  # the image we test with
+git:
+    path: https://github.com/org/climate   # upstream
+    commit id: 0123456789abcdef0123456789abcdef01234567
+"""
+
+
+def test_yaml_envfile_migration_keeps_comments_quotes_and_indentation():
+    up = migrate_bytes(COMMENTED_0_1.encode(), "climate.envspec.yaml")
+    assert up.status == "migrated"
+    assert up.after is not None
+    text = up.after.decode()
+    expected = migrate(YAML(typ="safe").load(COMMENTED_0_1)).document
+    assert YAML(typ="safe").load(text) == expected
+    lines = text.splitlines()
+    # The header, the comment on a key whose value changed, the quotes and the
+    # file's four-space indentation are all still there.
+    assert lines[:3] == [
+        "# Environment of the climate notebooks.",
+        "# Owner: data team.",
+        'env_ver: "1.0"   # legacy, to migrate',
+    ]
+    assert "files:" in lines
+    assert "    requirements.txt: |" in lines
+    assert "        # pinned by pip-compile" in lines
+    assert migrate_bytes(up.after, "climate.envspec.yaml").status == "unchanged"
+    down = migrate_bytes(up.after, "climate.envspec.yaml", to="0.1")
+    assert down.after is not None
+    assert YAML(typ="safe").load(down.after) == YAML(typ="safe").load(COMMENTED_0_1)
+    assert down.after.decode().splitlines()[:3] == COMMENTED_0_1.splitlines()[:3]
+
+
+def test_yaml_envfile_members_in_another_order_keep_their_comments():
+    original = (
+        "git:  # where the notebooks live\n"
+        "  path: https://github.com/org/climate\n"
+        "  commit id: 0123456789abcdef0123456789abcdef01234567\n"
+        "container: x  # the image\n"
+        "env_ver: '0.1'  # last, as this team writes it\n"
+    )
+    up = migrate_bytes(original.encode(), "e.envspec.yaml")
+    assert up.after is not None
+    text = up.after.decode()
+    assert YAML(typ="safe").load(text) == migrate(YAML(typ="safe").load(original)).document
+    assert "env_ver: '1.0'  # last, as this team writes it" in text.splitlines()
+    assert "git:  # where the notebooks live" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    "original",
+    ["[unclosed\n", "- a list\n", "just text\n", "a: &x 1\nb: *x\n", "\tindented: by a tab\n"],
+    ids=["invalid", "list", "scalar", "alias", "tab"],
+)
+def test_yaml_writer_falls_back_to_a_plain_file(original):
+    from envspec.migrations.yaml_text import dump_yaml
+
+    document = migrate(SEED).document
+    assert dump_yaml(document, original) == dump_yaml(document)
+    assert YAML(typ="safe").load(dump_yaml(document)) == document
+
+
+@pytest.mark.parametrize(
+    ("text", "indent"),
+    [
+        ("env_ver: '1.0'\n", (2, 2, 0)),
+        ("a:\n    b: 1\n", (4, 2, 0)),
+        ("a:\n  - x\n", (2, 4, 2)),
+        ("a:\n- x\nb:\n   c: 1\n", (3, 2, 0)),
+        ("a: |\n    text:\n      more\nb:\n  - x\n", (2, 4, 2)),
+        ("# a:\n#     b: 1\nc:\n    -   x\n", (2, 8, 4)),
+    ],
+    ids=["flat", "four", "indented-dash", "dash-at-key", "block-text", "wide-dash"],
+)
+def test_yaml_indentation_is_guessed(text, indent):
+    from envspec.migrations.yaml_text import guess_indent
+
+    assert guess_indent(text) == indent
+
+
 @pytest.mark.parametrize("text", ["\x85", "a\u2028b", "end\u2029\n", "x\x85\n"])
 def test_yaml_envfile_keeps_unicode_line_breaks(text):
     document = {"env_ver": "0.1", "setup.sh": text, text: text}

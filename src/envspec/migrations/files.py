@@ -201,46 +201,12 @@ def _migrate_envfile(
     if kind == "envfile-json":
         after = (json.dumps(outcome.document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     else:
-        after = _dump_yaml(outcome.document)
+        from envspec.migrations.yaml_text import dump_yaml
+
+        after = dump_yaml(outcome.document, data.decode("utf-8", "replace"))
     return FileMigration(
         name, "migrated", to, outcome.source, data, after, outcome.notes, outcome.lost
     )
-
-
-def _dump_yaml(document: dict[str, Any]) -> bytes:
-    import io
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
-
-    def quoted(value: Any) -> Any:
-        if isinstance(value, str) and any(c in value for c in "\x85\u2028\u2029"):
-            # YAML line breaks beyond \n and \r: ruamel writes them raw in plain and
-            # single-quoted scalars, where a reader folds them; only escapes keep them.
-            return DoubleQuotedScalarString(value)
-        return value
-
-    def literal(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {quoted(k): literal(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [literal(v) for v in value]
-        if quoted(value) is not value:
-            return quoted(value)
-        if (
-            isinstance(value, str)
-            and value.endswith("\n")
-            and "\r" not in value
-            and not any(line != line.rstrip() for line in value.split("\n"))
-        ):
-            return LiteralScalarString(value)
-        return value
-
-    yaml = YAML(typ="rt")
-    yaml.width = 4096
-    out = io.StringIO()
-    yaml.dump(literal(document), out)
-    return out.getvalue().encode("utf-8")
 
 
 def migrate_paths(
