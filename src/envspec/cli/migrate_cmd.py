@@ -14,7 +14,9 @@ envspec files to another env_ver (default: the latest).
 Files are rewritten in place with an atomic write (a temporary file, then a
 rename).  In a notebook only metadata.environment changes: cells, outputs,
 ids and every other metadata key keep their bytes, whatever the layout.
-Running migrate twice changes nothing the second time.
+A standalone YAML file keeps its comments, quotes and indentation wherever
+the values did not change.  Running migrate twice changes nothing the second
+time.
 
 Nothing is dropped silently.  Upgrading keeps what has no 1.0 field under
 extensions["envspec.legacy"]; a downgrade that cannot hold everything is
