@@ -436,3 +436,43 @@ def test_standalone_files_round_trip_their_content(document, suffix):
     down = migrate_bytes(up.after, name, to="0.1")
     assert down.after is not None
     assert ordered(load(down.after)) == ordered(document)
+
+
+def block_yaml(document: Mapping[str, Any], mapping: int, offset: int) -> str | None:
+    """*document* in block style with the given indentation, or ``None`` when ruamel's
+    dump does not read back as *document* (odd keys and scalars)."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    out = io.StringIO()
+    try:
+        yaml.dump(copy.deepcopy(dict(document)), out)
+        readable = YAML(typ="safe").load(out.getvalue()) == document
+    except (YAMLError, ValueError):
+        return None
+    return out.getvalue() if readable else None
+
+
+@settings(SETTINGS, max_examples=60)
+@given(legacy_documents(), st.integers(2, 4), st.integers(0, 2))
+def test_commented_yaml_files_migrate_exactly_and_keep_their_header(document, mapping, offset):
+    from ruamel.yaml import YAML
+
+    assume(valid_0_1(document))
+    body = block_yaml(document, mapping, offset)
+    assume(body is not None)
+    assert body is not None
+    before = "# Environment of the analysis notebooks.\n# Reviewed by the data team.\n" + body
+    up = migrate_bytes(before.encode(), "environment.envspec.yaml")
+    assert up.status == "migrated", up.diagnostics
+    assert up.after is not None
+    assert YAML(typ="safe").load(up.after) == migrate(document).document
+    assert up.after.decode().startswith(before.split("\n", 2)[0] + "\n")
+    assert migrate_bytes(up.after, "environment.envspec.yaml").status == "unchanged"
+    down = migrate_bytes(up.after, "environment.envspec.yaml", to="0.1")
+    assert down.after is not None
+    assert ordered(YAML(typ="safe").load(down.after)) == ordered(document)
