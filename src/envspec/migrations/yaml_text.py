@@ -87,7 +87,10 @@ def _dump_over(original: str, document: dict[str, Any]) -> bytes | None:
         return None
     if not isinstance(tree, CommentedMap):
         return None
-    text = _dump(_merge(tree, document), yaml)
+    try:
+        text = _dump(_merge(tree, document), yaml)
+    except (YAMLError, ValueError, RecursionError):
+        return None
     value, problem = load_yaml(text.decode("utf-8"), strict=True)
     if problem is not None or not _identical(value, document):
         return None
