@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -188,3 +189,17 @@ def run_console(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str
 def python_exe() -> str:
     """The interpreter running the tests (``python -m envspec`` and import checks)."""
     return sys.executable
+
+
+@pytest.fixture
+def files_written_long_ago(monkeypatch, request):
+    """The cache trusts a file by its stat only when the file is older than any timestamp
+    tick (2 s). Tests of the cache write their files just before validating them: with
+    this fixture the cache is told that its clock is 10 s later. Tests marked ``racy``
+    see the real clock."""
+    if "racy" in request.keywords:
+        return
+    import envspec._cache
+
+    now = time.time_ns
+    monkeypatch.setattr(envspec._cache, "_now_ns", lambda: now() + 10_000_000_000)

@@ -11,6 +11,7 @@ import time
 import pytest
 
 import envspec
+import envspec._cache
 import envspec.checks
 import envspec.validate
 from conftest import GOOD_ENVIRONMENT
@@ -18,6 +19,9 @@ from envspec.validate import default_cache_dir, validate_paths
 
 BAD = {**GOOD_ENVIRONMENT, "python": 3.12}
 WARN = {**GOOD_ENVIRONMENT, "image": {"ref": "quay.io/jupyter/base-notebook:latest"}}
+
+
+pytestmark = pytest.mark.usefixtures("files_written_long_ago")
 
 
 def verdicts_file(cache_dir):
@@ -343,7 +347,7 @@ def test_the_cache_is_written_through_a_private_temporary_file(tmp_path, write_n
     import stat
     import sys
 
-    from envspec.validate import _new_file
+    from envspec._cache import _new_file
 
     made = [_new_file(tmp_path, ".v-", ".tmp") for _ in range(3)]
     for fd, _ in made:
@@ -359,3 +363,63 @@ def test_the_cache_is_written_through_a_private_temporary_file(tmp_path, write_n
     validate_paths([notebook], cache_dir=tmp_path / "cache")
     written = [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     assert sorted(written) == [".gitignore", "verdicts.json"]
+
+
+# --------------------------------------------------------------- files changed a moment ago
+
+
+@pytest.mark.racy
+def test_a_file_written_a_moment_ago_is_read_again_but_its_environment_is_cached(
+    write_notebook, run_cli, cache_dir, monkeypatch
+):
+    # Git's "racily clean" case: a same-size rewrite in the same timestamp tick would keep
+    # the stat, so a file newer than a tick is not trusted by its stat.
+    path = write_notebook("fresh.ipynb", BAD)
+    first = run_cli("validate", path)
+    data = json.loads(verdicts_file(cache_dir).read_text(encoding="utf-8"))
+    assert data["files"] == {}
+    assert len(data["envs"]) == 1
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the environment should have come from the cache")
+
+    monkeypatch.setattr(envspec.checks, "check_environment", forbidden)
+    assert run_cli("validate", path) == first  # read again, checked from the cache
+
+
+@pytest.mark.racy
+def test_a_same_size_rewrite_within_one_tick_is_seen(
+    write_notebook, run_cli, cache_dir, monkeypatch
+):
+    # A file system whose timestamps are coarse: the rewrite keeps size and both times.
+    # Simulated by a stat key of the size and the modification time only (a change time
+    # cannot be set back from user space).
+    monkeypatch.setattr(
+        envspec.validate, "stat_key", lambda st: f"{st.st_size}:{st.st_mtime_ns}:0:0"
+    )
+    path = write_notebook("a.ipynb", GOOD_ENVIRONMENT)
+    assert run_cli("validate", path).code == 0
+    before = os.stat(path)
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace('"python": "3.12"', '"python": 3.12e0', 1)
+    assert broken != text
+    assert len(broken.encode()) == len(text.encode())
+    path.write_text(broken, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    result = run_cli("validate", path)
+    assert result.code == 1, result.out
+    assert "wrong-type" in result.out
+
+
+@pytest.mark.racy
+def test_a_file_is_trusted_by_its_stat_once_it_is_older_than_a_tick(
+    write_notebook, run_cli, cache_dir, forbid_reading, monkeypatch
+):
+    path = write_notebook("a.ipynb", BAD)
+    expected = run_cli("validate", path)
+    later = time.time_ns() + envspec._cache.RACY_NS + 1
+    monkeypatch.setattr(envspec._cache, "_now_ns", lambda: later)
+    assert run_cli("validate", path) == expected  # read again, and now recorded
+    forbid_reading()
+    assert run_cli("validate", path) == expected

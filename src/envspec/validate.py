@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from envspec._cache import VerdictCache, default_cache_dir, open_cache, stat_key
 from envspec.diagnostics import Diagnostic, Finding, diagnostic, join_pointer
 from envspec.notebook import DocumentKind, kind_of, read_document
 
 __all__ = [
     "FileReport",
     "ValidationResult",
+    "default_cache_dir",
     "validate_bytes",
     "validate_environment",
     "validate_paths",
@@ -28,8 +30,6 @@ __all__ = [
 
 #: Batches larger than this (in bytes) use the skipping decoder (its import pays off).
 FAST_DECODE_THRESHOLD = 8 * 1024 * 1024
-#: The verdict cache keeps at most this many checked environments.
-MAX_CACHED_ENVIRONMENTS = 50_000
 #: Batches of at least this many files (and above the threshold) use several processes.
 PARALLEL_MIN_FILES = 64
 #: What checking one file costs beyond reading and decoding it, in bytes of notebook.
@@ -238,7 +238,7 @@ def validate_paths(
     from envspec._parallel import available_jobs, fork_pull
 
     files = discover(paths)
-    cache = _open_cache(cache_dir) if cache_dir is not None else None
+    cache = open_cache(cache_dir) if cache_dir is not None else None
     envs = _EnvCache(cache.envs if cache is not None else {}, persistent=cache is not None)
     reports: list[FileReport | None] = [None] * len(files)
     done = 0
@@ -256,11 +256,11 @@ def validate_paths(
     for index, (path, _) in enumerate(files):
         st = _stat(path)
         sizes[index] = st.st_size if st is not None else 0
-        key = keys[index] = _stat_key(st) if cache is not None and st is not None else None
+        key = keys[index] = stat_key(st) if cache is not None and st is not None else None
         if cache is not None and key is not None and kind_of(path) is not None:
             hit = cache.lookup(path, key)
             if hit is not None:
-                reports[index] = hit
+                reports[index] = FileReport(path, *hit)
                 cache.fresh.add(os.path.abspath(path))
                 advance()
     todo = [i for i, report in enumerate(reports) if report is None]
@@ -377,17 +377,13 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _stat_key(st: os.stat_result) -> str:
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
-
-
 def _validate_one(
     path: str,
     explicit: bool,
     *,
     key: str | None,
     fast: bool,
-    cache: _Cache | None,
+    cache: VerdictCache | None,
     envs: _EnvCache,
 ) -> FileReport:
     """The verdict on a file not found in the cache (recorded there under *key*)."""
@@ -409,7 +405,7 @@ def _validate_one(
         )
     report = validate_bytes(data, path, kind=kind, require=False, fast=fast, _envs=envs)
     if cache is not None and key is not None:
-        cache.record(path, key, report)
+        cache.record(path, key, report.diagnostics, report.has_environment)
     return report
 
 
@@ -463,110 +459,3 @@ def _apply_require(report: FileReport, require: bool) -> FileReport:
         )
         return FileReport(report.path, (*report.diagnostics, missing), False)
     return report
-
-
-class _Cache:
-    """The verdict cache of one envspec version (``<cache_dir>/<version>/verdicts.json``)."""
-
-    def __init__(self, folder: Path) -> None:
-        import json
-
-        self.folder = folder
-        self.file = folder / "verdicts.json"
-        try:
-            data = json.loads(self.file.read_bytes())
-        except (OSError, ValueError):
-            data = {}
-        data = data if isinstance(data, dict) else {}
-        files, envs = data.get("files"), data.get("envs")
-        # A damaged cache only costs speed: anything of the wrong shape is dropped.
-        self.files: dict[str, Any] = files if isinstance(files, dict) else {}
-        self.envs: dict[str, Any] = envs if isinstance(envs, dict) else {}
-        self.dirty = False
-        #: Files seen in this run (they exist: no need to look for them when saving).
-        self.fresh: set[str] = set()
-
-    def lookup(self, path: str, stat_key: str) -> FileReport | None:
-        entry = self.files.get(os.path.abspath(path))
-        try:
-            if entry[0] != stat_key:  # type: ignore[index]
-                return None
-            diagnostics = tuple(
-                Diagnostic(
-                    code=code,
-                    severity=severity,
-                    message=message,
-                    file=path,
-                    pointer=pointer,
-                    line=line,
-                    column=column,
-                    hint=hint,
-                )
-                for code, severity, message, pointer, line, column, hint in entry[2]  # type: ignore[index]
-            )
-            return FileReport(path, diagnostics, entry[1])  # type: ignore[index]
-        except (TypeError, ValueError, IndexError, KeyError):
-            return None  # not cached, or a damaged entry: read the file again
-
-    def record(self, path: str, stat_key: str, report: FileReport) -> None:
-        self.fresh.add(os.path.abspath(path))
-        self.files[os.path.abspath(path)] = [
-            stat_key,
-            report.has_environment,
-            [
-                [d.code, d.severity, d.message, d.pointer, d.line, d.column, d.hint]
-                for d in report.diagnostics
-            ],
-        ]
-        self.dirty = True
-
-    def save(self) -> None:
-        import json
-
-        if not self.dirty:
-            return
-        # Forget files that are gone, and the oldest environments past a bound, so the
-        # cache does not grow for ever (both in insertion order, oldest first).
-        self.files = {p: v for p, v in self.files.items() if p in self.fresh or os.path.exists(p)}
-        if len(self.envs) > MAX_CACHED_ENVIRONMENTS:
-            keep = list(self.envs.items())[-MAX_CACHED_ENVIRONMENTS:]
-            self.envs = dict(keep)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text(
-                    "# Created by envspec: the verdict cache is not for version control.\n*\n"
-                )
-            fd, tmp = _new_file(self.folder, ".verdicts-", ".tmp")
-            # dumps, not dump: only the one-shot encoder is the C one.
-            text = json.dumps({"files": self.files, "envs": self.envs}, separators=(",", ":"))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, self.file)
-        except OSError:
-            return  # a cache that cannot be written only costs speed
-
-
-def _new_file(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
-    """A new file no other process has open, as ``tempfile.mkstemp`` makes one (a random
-    name, created exclusively, mode 0600), without importing tempfile (8 ms)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
-        try:
-            return os.open(name, flags | getattr(os, "O_BINARY", 0), 0o600), name
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name in {folder}")
-
-
-def _open_cache(cache_dir: str | os.PathLike[str]) -> _Cache:
-    from envspec._version import __version__
-
-    return _Cache(Path(cache_dir) / __version__)
-
-
-def default_cache_dir() -> Path:
-    """``$ENVSPEC_CACHE_DIR``, else ``.envspec_cache`` in the current folder."""
-    return Path(os.environ.get("ENVSPEC_CACHE_DIR") or ".envspec_cache")
