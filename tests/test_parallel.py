@@ -14,10 +14,11 @@ from envspec import validate
 from envspec._parallel import MAX_PARTS, fork_pull
 from envspec.validate import FAST_DECODE_THRESHOLD, PARALLEL_MIN_FILES, _parts, validate_paths
 
-# The cache tests here write their files just before validating them.
-pytestmark = pytest.mark.usefixtures("files_written_long_ago")
-
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only"),
+    # The cache tests here write their files just before validating them.
+    pytest.mark.usefixtures("files_written_long_ago"),
+]
 
 
 def _corpus(folder: Path, count: int) -> None:
