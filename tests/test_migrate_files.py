@@ -486,6 +486,42 @@ def test_yaml_writer_falls_back_to_a_plain_file(original):
     assert YAML(typ="safe").load(dump_yaml(document)) == document
 
 
+def test_yaml_envfile_with_control_characters_reads_back_exactly():
+    # Found by hypothesis: a legacy key "\x1b\n" is kept (and listed in the member
+    # order) under extensions; a literal block cannot hold the escape character.
+    document = {"env_ver": "0.1", "container": "ubuntu", "\x1b\n": None, "tab\there": "a\tb\n"}
+    up = migrate_bytes(json.dumps(document).encode(), "e.envspec.yaml")
+    assert up.after is not None
+    assert YAML(typ="safe").load(up.after) == migrate(document).document
+    down = migrate_bytes(up.after, "e.envspec.yaml", to="0.1")
+    assert down.after is not None
+    assert YAML(typ="safe").load(down.after) == document
+
+
+def test_yaml_envfile_text_starting_with_a_blank_line_keeps_the_header():
+    # Found by hypothesis: with a three-space indent, ruamel writes "|2" for a text that
+    # starts with a blank line, and the text reads back with an extra space.
+    original = (
+        "# header\nenv_ver: '0.1'\nrequirements.txt: \"\\nnumpy==1.26.4\\n\"\n"
+        "container: ubuntu\ngit:\n   path: https://github.com/o/r.git\n"
+    )
+    up = migrate_bytes(original.encode(), "e.envspec.yaml")
+    assert up.after is not None
+    text = up.after.decode()
+    assert text.startswith("# header\n")
+    assert YAML(typ="safe").load(text)["files"]["requirements.txt"] == "\nnumpy==1.26.4\n"
+
+
+def test_the_plain_yaml_writer_always_reads_back():
+    from envspec.migrations.yaml_text import dump_yaml
+
+    awkward = {
+        "env_ver": "1.0",
+        "extensions": {"x": ["\x1b\n", "\n leading\n", "\ufeffbom\n", "\x7f\n", "é\n"]},
+    }
+    assert YAML(typ="safe").load(dump_yaml(awkward)) == awkward
+
+
 @pytest.mark.parametrize(
     ("text", "indent"),
     [

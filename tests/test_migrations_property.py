@@ -450,7 +450,8 @@ def block_yaml(document: Mapping[str, Any], mapping: int, offset: int) -> str | 
     yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
     out = io.StringIO()
     try:
-        yaml.dump(copy.deepcopy(dict(document)), out)
+        # Through JSON: values shared by two members would be written as an anchor.
+        yaml.dump(json.loads(json.dumps(document)), out)
         readable = YAML(typ="safe").load(out.getvalue()) == document
     except (YAMLError, ValueError):
         return None

@@ -15,19 +15,45 @@ loses its comments but never its data.
 from __future__ import annotations
 
 import io
+import json
 import math
+import re
 from typing import Any
+
+from ruamel.yaml.error import YAMLError
 
 __all__ = ["dump_yaml"]
 
+#: Characters a literal block cannot hold (outside YAML's printable set, or a BOM).
+_NOT_LITERAL = re.compile(
+    "[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
 
 def dump_yaml(document: dict[str, Any], original: str | None = None) -> bytes:
-    """The YAML text of *document*; over the text *original* when it is given."""
+    """The YAML text of *document*; over the text *original* when it is given.
+
+    Whatever is returned reads back as exactly *document*: the plain YAML dump is
+    checked too, and JSON text (which YAML reads) is the last resort.
+    """
     if original is not None:
         kept = _dump_over(original, document)
         if kept is not None:
             return kept
-    return _dump(_styled(document))
+    try:
+        plain = _dump(_styled(document))
+    except (YAMLError, ValueError, RecursionError):
+        plain = None
+    if plain is not None and _reads_as(plain, document):
+        return plain
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
+def _reads_as(text: bytes, document: dict[str, Any]) -> bool:
+    from envspec._yaml import load_yaml
+
+    value, problem = load_yaml(text.decode("utf-8"), strict=True)
+    return problem is None and _identical(value, document)
 
 
 def _writer(mapping: int = 2, sequence: int = 2, offset: int = 0) -> Any:
@@ -76,9 +102,6 @@ def guess_indent(text: str) -> tuple[int, int, int]:
 
 def _dump_over(original: str, document: dict[str, Any]) -> bytes | None:
     from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.error import YAMLError
-
-    from envspec._yaml import load_yaml
 
     yaml = _writer(*guess_indent(original))
     try:
@@ -91,10 +114,7 @@ def _dump_over(original: str, document: dict[str, Any]) -> bytes | None:
         text = _dump(_merge(tree, document), yaml)
     except (YAMLError, ValueError, RecursionError):
         return None
-    value, problem = load_yaml(text.decode("utf-8"), strict=True)
-    if problem is not None or not _identical(value, document):
-        return None
-    return text
+    return text if _reads_as(text, document) else None
 
 
 def _merge(old: Any, new: Any) -> Any:
@@ -129,7 +149,12 @@ def _restyled(old: Any, new: Any) -> Any:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
     quotes = (DoubleQuotedScalarString, SingleQuotedScalarString)
-    if isinstance(old, quotes) and isinstance(new, str) and "\n" not in new and _quoted(new) is new:
+    if (
+        isinstance(old, quotes)
+        and isinstance(new, str)
+        and _NOT_LITERAL.search(new) is None  # no escapes needed: any quotes will do
+        and _quoted(new) is new
+    ):
         return type(old)(new)
     return _styled(new)
 
@@ -188,7 +213,8 @@ def _styled(value: Any) -> Any:
     if (
         isinstance(value, str)
         and value.endswith("\n")
-        and "\r" not in value
+        and not value.startswith(("\n", " "))  # would need an indentation indicator
+        and _NOT_LITERAL.search(value) is None
         and not any(line != line.rstrip() for line in value.split("\n"))
     ):
         return LiteralScalarString(value)
