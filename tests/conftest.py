@@ -8,6 +8,12 @@
 
 Every test gets its own verdict cache (``ENVSPEC_CACHE_DIR``), so no test reads
 another's verdicts and nothing is written to the repository.
+
+Property tests (hypothesis) draw the same examples on every run, so that a run
+fails only on a change of the code, never by luck. To look for new failing
+examples, run them with ``ENVSPEC_HYPOTHESIS=explore`` (a new random draw each
+run, and 500 examples where a test does not set its own count); put what it
+finds into a test of its own.
 """
 
 from __future__ import annotations
@@ -25,8 +31,13 @@ from typing import Any, NamedTuple
 
 import nbformat
 import pytest
+from hypothesis import settings
 
 from envspec.cli.main import main
+
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile(os.environ.get("ENVSPEC_HYPOTHESIS", "repeatable"))
 
 #: The repository root (this file is ``tests/conftest.py``).
 REPO_ROOT = Path(__file__).resolve().parents[1]
