@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("files_written_long_ago")
 
 
 def verdicts_file(cache_dir):
-    return cache_dir / envspec.__version__ / "verdicts.json"
+    return envspec._cache.cache_folder(cache_dir) / "verdicts.json"
 
 
 @pytest.fixture
@@ -314,9 +315,49 @@ def test_cached_locations_name_the_path_as_given(
     assert out.startswith("bad.ipynb#/metadata/environment/python:")
 
 
-def test_cache_is_per_envspec_version(project, run_cli, cache_dir):
+def test_cache_is_per_envspec_version_and_code(project, run_cli, cache_dir):
     run_cli("validate", project)
-    assert [p.name for p in cache_dir.iterdir() if p.is_dir()] == [envspec.__version__]
+    [folder] = [p.name for p in cache_dir.iterdir() if p.is_dir()]
+    version, _, fingerprint = folder.rpartition("-")
+    assert version == envspec.__version__
+    assert re.fullmatch(r"[0-9a-f]{8}", fingerprint)
+
+
+def test_the_code_fingerprint_follows_every_module(tmp_path):
+    from envspec._cache import code_fingerprint
+
+    package, checks = tmp_path / "envspec", tmp_path / "envspec" / "checks"
+    checks.mkdir(parents=True)
+    (package / "validate.py").write_text("RULES = 1\n")
+    (checks / "pip.py").write_text("x = 1\n")
+    (checks / "notes.txt").write_text("not code\n")
+    before = code_fingerprint([package, checks])
+    assert code_fingerprint([package, checks]) == before
+    (checks / "notes.txt").write_text("still not code, longer\n")
+    assert code_fingerprint([package, checks]) == before
+    (checks / "pip.py").write_text("x = 22\n")  # same name, another size
+    changed = code_fingerprint([package, checks])
+    assert changed != before
+    st = (checks / "pip.py").stat()
+    os.utime(checks / "pip.py", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000))  # same size
+    assert code_fingerprint([package, checks]) not in (before, changed)
+    (package / "new.py").write_text("")
+    assert code_fingerprint([package, checks]) != changed
+
+
+def test_verdicts_of_other_code_are_removed_and_nothing_else(project, run_cli, cache_dir):
+    old = cache_dir / "0.0.9-deadbeef"
+    old.mkdir(parents=True)
+    (old / "verdicts.json").write_text("{}")
+    (old / ".verdicts-0123.tmp").write_text("")
+    mine = cache_dir / "my-notes"
+    mine.mkdir()
+    (mine / "verdicts.json").write_text("{}")
+    (mine / "README").write_text("kept: not only verdicts here\n")
+    run_cli("validate", project)
+    assert not old.exists()
+    assert (mine / "README").exists()
+    assert verdicts_file(cache_dir).exists()
 
 
 def test_the_cache_forgets_deleted_files(tmp_path):

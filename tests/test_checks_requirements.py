@@ -8,6 +8,7 @@ cached in the pytest cache).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -296,6 +297,8 @@ _SDIST = "pip-requirements-parser==32.0.1"
 #: Lines pip-requirements-parser reads as requirements that pip itself rejects (checked
 #: with pip 26): envspec reports them, as pip would.
 _PIP_REJECTS = {"git+git@host:user/repo.git#egg=myname"}
+# Options pip-requirements-parser 32 still reads but pip removed (23.1, 25.3).
+_REMOVED_FROM_PIP = re.compile(r"\s--(?:install|global|build)-option\b")
 
 
 @pytest.fixture(scope="module")
@@ -356,7 +359,7 @@ def test_envspec_accepts_what_pip_reads_as_requirements(real_world_files):
             number = requirement.requirement_line.line_number
             line = requirement.requirement_line.line.strip()
             codes = [c for c in found.get(number, []) if c.startswith("requirement-")]
-            if line in _PIP_REJECTS:
+            if line in _PIP_REJECTS or _REMOVED_FROM_PIP.search(line):
                 expected = ["requirement-invalid"]
             elif requirement.is_editable:
                 expected = ["requirement-editable"]
@@ -419,3 +422,37 @@ def test_known_real_world_line_shapes():
         "svn+ssh://user@svn.example.com/MyProject#egg=MyProject\n"
     )
     assert diagnostics(text) == []
+
+
+# ------------------------------------------------------------------- options pip removed
+
+
+@pytest.mark.parametrize(
+    ("line", "release"),
+    [
+        ('numpy==2.1.0 --install-option="--prefix=/opt"', "23.1"),
+        ('numpy==2.1.0 --global-option="build_ext"', "25.3"),
+        ("numpy==2.1.0 --build-option --cpu", "25.3"),
+        ("--global-option=build_ext", "25.3"),
+    ],
+    ids=["install-option", "global-option", "build-option", "own-line"],
+)
+def test_options_pip_removed_are_invalid(line, release):
+    # pip-requirements-parser 32 still accepts these; pip itself refuses the whole file.
+    text = "pandas==2.2.3\n" + line + "\n"
+    assert diagnostics(text) == [("requirement-invalid", POINTER, 2, 1)]
+    [message] = messages(text)
+    assert f"(removed in pip {release})" in message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "numpy==2.1.0 --config-settings=editable_mode=compat",
+        "my-option==1.0",
+        "numpy==2.1.0  # --global-option was removed",
+    ],
+    ids=["config-settings", "name-with-option", "in-a-comment"],
+)
+def test_what_looks_like_a_removed_option_but_is_not(line):
+    assert diagnostics(line + "\n") == []

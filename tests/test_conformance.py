@@ -566,10 +566,15 @@ def test_lint_checks_spec_anchors_when_the_spec_is_beside_the_cases(run_cli, tmp
 def test_lint_survives_malformed_case_files(run_cli, tmp_path, text, message):
     root = tmp_path / "cases"
     _write_cases(root, "validator/secrets.yaml", text)
+    # Published ids of the file that does not load are not also reported as disappeared
+    # (one mistake, one message); those of other files are.
+    (root / "ids.txt").write_text("validator.secrets.example\nvalidator.pip.gone\n")
     code, out, _ = run_cli("conformance", "lint", str(root))
     assert code == 1
     assert "validator/secrets.yaml" in out
     assert message in out
+    assert "validator.secrets.example" not in out
+    assert "validator.pip.gone: a published case has disappeared" in out
 
 
 # ------------------------------------------------------------------------ pytest plugin

@@ -40,6 +40,10 @@ _KNOWN_OPTION = re.compile(
     r"|--pre|--prefer-binary|--require-hashes|--no-index"
 )
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
+# Options pip no longer has (pip-requirements-parser 32 still accepts them), with the
+# pip release that removed them.
+_REMOVED_OPTIONS = {"--install-option": "23.1", "--global-option": "25.3", "--build-option": "25.3"}
+_REMOVED_OPTION = re.compile(r"(?:^|\s)(" + "|".join(_REMOVED_OPTIONS) + r")(?=[=\s]|$)")
 
 # The common shape of a requirement, ``name[extras] op version, ...``: a strict subset
 # of PEP 508 that needs no parser (and no import of one).  Anything else goes to
@@ -146,6 +150,18 @@ def check_requirement_lines(
 def _line_problems(line: str) -> tuple[tuple[Code, str, str | None], ...]:
     # The verdict on a line depends on its text alone, and lines repeat across
     # files: each distinct line is checked once.
+    if "-option" in line:
+        removed = _REMOVED_OPTION.search(line)
+        if removed is not None:
+            name = removed.group(1)
+            return (
+                (
+                    "requirement-invalid",
+                    f"{line!r}: pip has no option {name} (removed in pip "
+                    f"{_REMOVED_OPTIONS[name]}); it refuses the whole file",
+                    "Pass build options with --config-settings KEY=VALUE, or remove the option.",
+                ),
+            )
     if line.startswith("-"):
         return tuple((f.code, f.message, f.hint) for f in _option_line(0, line, ()))
     requirement = _split_requirement(line)

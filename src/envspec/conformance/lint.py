@@ -123,6 +123,7 @@ def lint(root: Path | None = None) -> list[LintProblem]:
     root = root or cases_root()
     problems: list[LintProblem] = []
     seen: dict[str, str] = {}
+    unread: list[str] = []  # the id prefixes (role.feature.) of files that did not load
     anchors = _spec_anchors(root)
     for path in sorted(root.rglob("*.yaml")):
         name = path.relative_to(root).as_posix()
@@ -130,6 +131,8 @@ def lint(root: Path | None = None) -> list[LintProblem]:
             cases = read_case_file(path)
         except CaseFileError as exc:
             problems += [LintProblem(name, None, p) for p in exc.problems]
+            # Its published ids are not "disappeared": the file's problems say why.
+            unread.append(name.removesuffix(".yaml").replace("/", ".") + ".")
             continue
         if not cases:
             problems.append(LintProblem(name, None, "the file has no case"))
@@ -158,6 +161,8 @@ def lint(root: Path | None = None) -> list[LintProblem]:
             )
         )
     for case_id in published:
+        if case_id.startswith(tuple(unread)):
+            continue
         if case_id not in seen and case_id not in retired:
             problems.append(
                 LintProblem(
