@@ -18,7 +18,16 @@ from typing import Any
 
 from envspec.diagnostics import Diagnostic
 
-__all__ = ["MAX_CACHED_ENVIRONMENTS", "RACY_NS", "VerdictCache", "default_cache_dir", "open_cache"]
+__all__ = [
+    "MAX_CACHED_ENVIRONMENTS",
+    "RACY_NS",
+    "VerdictCache",
+    "cache_folder",
+    "code_fingerprint",
+    "default_cache_dir",
+    "open_cache",
+    "stat_key",
+]
 
 #: The verdict cache keeps at most this many checked environments.
 MAX_CACHED_ENVIRONMENTS = 50_000

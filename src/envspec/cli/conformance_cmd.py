@@ -181,7 +181,13 @@ _MARKS = {"pass": ".", "fail": "F", "error": "E", "skipped": "s", "unsupported":
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from envspec.conformance.reports import rerun_command, write_reports
-    from envspec.conformance.runner import CaseResult, RunOptions, load_skip_file, run
+    from envspec.conformance.runner import (
+        CaseResult,
+        RunOptions,
+        load_skip_file,
+        rerun_options,
+        run,
+    )
     from envspec.conformance.transport import AdapterError, connect
 
     cases = _selected(args, err)
@@ -226,12 +232,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     options = RunOptions(timeout=args.timeout, skips=skips, strict_skips=args.strict_skips)
     result = run(cases, transport, options, progress=progress)
-    rerun: list[str] = []
-    if args.cases:
-        rerun += ["--cases", args.cases]
-    if args.timeout != 10.0:
-        rerun += ["--timeout", f"{args.timeout:g}"]
-    result.rerun_args = tuple(rerun)
+    result.rerun_args = rerun_options(args.cases, args.timeout)
     for case in result.results:
         if case.status in ("fail", "error"):
             out.write(f"{case.status.upper()} {case.case.id} ({case.case.level})\n")
@@ -240,17 +241,17 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"    rerun: {rerun_command(result, case.case.id)}\n")
     if result.startup_error:
         out.write(f"the adapter did not start: {result.startup_error}\n")
-    from envspec.conformance.reports import summary
+    from envspec.conformance.reports import role_totals, summary
 
     data = summary(result)
     name = data["implementation"].get("name", args.adapter)
     for role, entry in data["roles"].items():
-        core, ext = entry["core"], entry["extended"]
+        core, ext, total = entry["core"], entry["extended"], role_totals(entry)
         out.write(
             f"{role}: {entry['verdict']} (core {core['pass']}/{core['total']} passed, "
-            f"extended {ext['pass']}/{ext['total']}; {core['fail'] + ext['fail']} failed, "
-            f"{core['error'] + ext['error']} errors, {core['skipped'] + ext['skipped']} "
-            f"skipped, {core['unsupported'] + ext['unsupported']} unsupported)\n"
+            f"extended {ext['pass']}/{ext['total']}; {total['fail']} failed, "
+            f"{total['error']} errors, {total['skipped']} skipped, "
+            f"{total['unsupported']} unsupported)\n"
         )
     out.write(f"{name}: {result.verdict()} in {result.seconds:.2f} s\n")
     if args.out:

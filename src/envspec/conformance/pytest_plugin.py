@@ -29,6 +29,7 @@ from envspec.conformance.runner import (
     RunOptions,
     SkipEntry,
     load_skip_file,
+    rerun_options,
     run_one,
 )
 from envspec.conformance.transport import AdapterError, Transport, connect
@@ -204,12 +205,7 @@ def pytest_collection_modifyitems(
         check_messages=config.getoption("envspec_check_messages"),
         startup_timeout=startup_timeout,
     )
-    rerun: list[str] = []
-    if cases_dir:
-        rerun += ["--cases", cases_dir]
-    if timeout != 10.0:
-        rerun += ["--timeout", f"{timeout:g}"]
-    connection.rerun_args = tuple(rerun)
+    connection.rerun_args = rerun_options(cases_dir, timeout)
     config.add_cleanup(connection.close)
     selection = Selection(
         roles=tuple(config.getoption("envspec_role") or ()),

@@ -21,6 +21,7 @@ __all__ = [
     "markdown",
     "ndjson_lines",
     "rerun_command",
+    "role_totals",
     "summary",
     "write_reports",
 ]
@@ -38,6 +39,13 @@ def _suite() -> str:
 def _implementation(run: Run) -> dict[str, Any]:
     implementation = (run.hello or {}).get("implementation")
     return dict(implementation) if isinstance(implementation, dict) else {}
+
+
+def role_totals(entry: dict[str, Any]) -> dict[str, int]:
+    """Failed, errors, skipped and unsupported of one role of :func:`summary`, both levels
+    together."""
+    core, extended = entry["core"], entry["extended"]
+    return {k: core[k] + extended[k] for k in ("fail", "error", "skipped", "unsupported")}
 
 
 def rerun_command(run: Run, case_id: str) -> str:
@@ -209,13 +217,12 @@ def markdown(run: Run) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for role, entry in data["roles"].items():
-        core, ext = entry["core"], entry["extended"]
+        core, ext, total = entry["core"], entry["extended"], role_totals(entry)
         lines.append(
             f"| {role} | {', '.join(entry['versions'])} | {entry['verdict']} "
             f"| {core['pass']}/{core['total']} | {ext['pass']}/{ext['total']} "
-            f"| {core['fail'] + ext['fail']} | {core['error'] + ext['error']} "
-            f"| {core['skipped'] + ext['skipped']} "
-            f"| {core['unsupported'] + ext['unsupported']} |"
+            f"| {total['fail']} | {total['error']} | {total['skipped']} "
+            f"| {total['unsupported']} |"
         )
     bad = [r for r in run.results if r.status in ("fail", "error")]
     if bad:

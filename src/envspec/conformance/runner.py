@@ -26,7 +26,16 @@ from envspec.conformance.cases import AnyCase, VersionRange
 from envspec.conformance.evaluate import Outcome, run_case
 from envspec.conformance.transport import AdapterError, Transport
 
-__all__ = ["CaseResult", "Run", "RunOptions", "SkipEntry", "load_skip_file", "run", "run_one"]
+__all__ = [
+    "CaseResult",
+    "Run",
+    "RunOptions",
+    "SkipEntry",
+    "load_skip_file",
+    "rerun_options",
+    "run",
+    "run_one",
+]
 
 Status = Literal["pass", "fail", "error", "skipped", "unsupported", "not-applicable"]
 Verdict = Literal["conformant", "partial", "failing"]
@@ -106,6 +115,17 @@ class Run:
     def exit_code(self) -> int:
         """1 on any core failure, any error, or a strict skip that passes; else 0."""
         return 1 if self.verdict() == "failing" or self.startup_error else 0
+
+
+def rerun_options(cases_dir: str | None, timeout: float) -> tuple[str, ...]:
+    """What a rerun command repeats of a run's options: the cases folder, and a timeout
+    other than the default (``Run.rerun_args``)."""
+    options: list[str] = []
+    if cases_dir:
+        options += ["--cases", cases_dir]
+    if timeout != RunOptions().timeout:
+        options += ["--timeout", f"{timeout:g}"]
+    return tuple(options)
 
 
 def load_skip_file(path: str | Path) -> tuple[SkipEntry, ...]:
