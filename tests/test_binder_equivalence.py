@@ -32,6 +32,7 @@ from envspec.unpack import unpack_notebook
 from envspec.vocabulary import FILES
 
 pytestmark = [
+    pytest.mark.slow,  # downloads repo2docker's sdist and runs its detection on 49 folders
     # repo2docker imports the old module path of python-json-logger, which warns on import;
     # nothing of it is used here (no logging happens in detection).
     pytest.mark.filterwarnings(

@@ -328,6 +328,16 @@ def test_help_exits_0(run_cli):
     assert out.startswith("usage: envspec")
 
 
+def test_help_points_at_the_docs_that_exist(run_cli):
+    out = run_cli("--help").out
+    assert "mkdocs serve" in out
+    named = re.findall(r"docs/[\w./-]*\w", out)
+    assert named, out
+    for path in named:
+        assert (REPO_ROOT / path).exists(), path
+    assert (REPO_ROOT / "mkdocs.yml").is_file()
+
+
 @pytest.mark.parametrize(
     ("command", "expected"),
     [

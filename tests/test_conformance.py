@@ -591,6 +591,7 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_runs_one_test_per_case(tmp_path):
     done = _pytest(tmp_path, "--envspec-adapter", REFERENCE, "--envspec-role", "packer")
     packer = [c for c in CASES if c.role == "packer"]
@@ -602,6 +603,7 @@ def test_the_pytest_plugin_runs_one_test_per_case(tmp_path):
     assert f"{sum('unpack' in c.id for c in packer)} passed" in selected.stdout
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_shows_failures_with_a_rerun_command(tmp_path):
     (tmp_path / "faulty.py").write_text(
         "from envspec.conformance.reference import Adapter\n"
@@ -623,6 +625,7 @@ def test_the_pytest_plugin_shows_failures_with_a_rerun_command(tmp_path):
     assert "rerun: envspec conformance run --adapter python:faulty:AllValid --id" in done.stdout
 
 
+@pytest.mark.slow
 def test_without_the_option_the_plugin_adds_nothing(tmp_path):
     (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
     done = _pytest(tmp_path)
@@ -630,6 +633,7 @@ def test_without_the_option_the_plugin_adds_nothing(tmp_path):
     assert "1 passed" in done.stdout
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_selects_by_feature_level_and_exclusion(tmp_path):
     wanted = [
         c for c in CASES if "secrets" in c.features and c.level == "core" and "url" not in c.id
@@ -656,6 +660,7 @@ def _skip_file(tmp_path: Path, pattern: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_honours_a_skip_file(tmp_path):
     secrets = [c for c in CASES if c.id.startswith("validator.secrets.")]
     skips = _skip_file(tmp_path, "validator.secrets.*")
@@ -690,6 +695,7 @@ def test_the_pytest_plugin_honours_a_skip_file(tmp_path):
     ],
     ids=["no-reason", "bad-yaml", "not-a-mapping"],
 )
+@pytest.mark.slow
 def test_the_pytest_plugin_refuses_a_bad_skip_file(tmp_path, content, message):
     (tmp_path / "skips.yaml").write_text(content)
     done = _pytest(tmp_path, "--envspec-adapter", REFERENCE, "--envspec-skip-file", "skips.yaml")
@@ -698,6 +704,7 @@ def test_the_pytest_plugin_refuses_a_bad_skip_file(tmp_path, content, message):
     assert message in done.stderr
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_checks_messages_on_request(tmp_path):
     (tmp_path / "extra.py").write_text(
         "from envspec.conformance.reference import Adapter\n"
@@ -713,6 +720,7 @@ def test_the_pytest_plugin_checks_messages_on_request(tmp_path):
     assert "protocol violation: /result/elapsed: Extra inputs are not permitted" in checked.stdout
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_reports_an_adapter_that_does_not_start(tmp_path):
     done = _pytest(
         tmp_path,

@@ -7,6 +7,7 @@ the fast paths' own grammars and check each one with the real parser.
 
 from __future__ import annotations
 
+import pytest
 import rattler
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,9 @@ from packaging.requirements import Requirement
 
 from envspec.checks.conda import SIMPLE_SPEC
 from envspec.checks.requirements import SIMPLE_REQUIREMENT
+
+# Thousands of drawn examples per fast path, each against its reference parser.
+pytestmark = pytest.mark.slow
 
 
 @settings(max_examples=400, deadline=None)

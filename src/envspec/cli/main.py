@@ -30,7 +30,10 @@ implementations of the standard.  Run 'envspec COMMAND --help' for each command.
 
 _EPILOG = """\
 exit status: 0 success, 1 problems found, 2 usage error.
-docs: the envspec documentation site (built from the repository's docs/ folder)."""
+docs: the guides, the specification and every diagnostic code are in the
+  envspec repository's docs/ folder; in a checkout, `pip install '.[docs]'`
+  then `mkdocs serve` shows them at http://127.0.0.1:8000 (`mkdocs build`
+  writes the site to site/).  The diagnostic codes: docs/diagnostics.md."""
 
 
 def build_parser() -> argparse.ArgumentParser:
