@@ -39,6 +39,20 @@ _KNOWN_OPTION = re.compile(
     r"(?:=|[ \t]+)[^\s=][^\s]*"
     r"|--pre|--prefer-binary|--require-hashes|--no-index"
 )
+# The URL schemes pip installs from (``pip._internal.vcs.is_url``): any other scheme
+# (``git://`` without ``git+``, ``ssh://``, ``novcs+http://``) is not a URL to pip.
+_PIP_SCHEMES = frozenset(
+    ["http", "https", "file", "ftp"]
+    + [f"git+{s}" for s in ("http", "https", "ssh", "git", "file")]
+    + [f"hg+{s}" for s in ("file", "http", "https", "ssh", "static-http")]
+    + [f"svn+{s}" for s in ("ssh", "http", "https", "svn", "file")]
+    + [f"bzr+{s}" for s in ("http", "https", "ssh", "sftp", "ftp", "lp", "file")]
+)
+_VCS = ("git", "hg", "svn", "bzr")
+# pip's egg fragment, and the project name it must be (pip >= 25 refuses anything else,
+# extras and versions included).
+_EGG = re.compile(r"[#&]egg=([^&]*)")
+_PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
 # Options pip no longer has (pip-requirements-parser 32 still accepts them), with the
 # pip release that removed them.
@@ -70,12 +84,15 @@ SIMPLE_REQUIREMENT = re.compile(
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
-    """Join ``\\`` continuations and strip comments, as pip does; keep the first line number."""
+    """Join ``\\`` continuations and strip comments, as pip does; keep the first line number.
+
+    Lines are split where pip splits them (``str.splitlines``: ``\\r`` alone, form feeds and
+    Unicode line separators end a line too), so line numbers are pip's."""
     if "\\" in text:
         return _joined_lines(text)
     # Without a backslash no line continues: each line stands alone (the common case).
     out: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = (_COMMENT.sub("", raw) if "#" in raw else raw).strip()
         if line:
             out.append((number, line))
@@ -86,8 +103,7 @@ def _joined_lines(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
+    for number, line in enumerate(text.splitlines(), start=1):
         if not pending:
             start = number
             if "#" not in line and not line.endswith("\\"):  # the common case, without regexes
@@ -112,6 +128,10 @@ def _joined_lines(text: str) -> list[tuple[int, str]]:
 
 def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """Findings for an embedded requirements.txt, each at its line."""
+    yield from sorted(_findings(text, path), key=lambda f: f.line or 0)
+
+
+def _findings(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     lines = logical_lines(text)
     reported: set[int] = set()
     for finding in check_requirement_lines(lines, path):
@@ -168,7 +188,8 @@ def _line_problems(line: str) -> tuple[tuple[Code, str, str | None], ...]:
     if _is_local(requirement):
         return (("requirement-local", f"{requirement!r} is a local path", None),)
     if _URL_SCHEME.match(requirement):
-        return ()  # a bare URL: pip reads it as a link; credentials are checked elsewhere
+        # A bare URL: pip reads it as a link; credentials are checked elsewhere.
+        return _url_problems(requirement.split("; ", 1)[0])
     error = _pep508_error(requirement)
     if error is not None:
         return (("requirement-invalid", error, None),)
@@ -180,7 +201,43 @@ def _line_problems(line: str) -> tuple[tuple[Code, str, str | None], ...]:
         url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
         if _FILE_URL.match(url):
             return (("requirement-local", f"{requirement!r} points at a local file", None),)
+        return _egg_problems(url)
     return ()
+
+
+def _url_problems(url: str) -> tuple[tuple[Code, str, str | None], ...]:
+    """A URL pip does not install from: an unknown scheme, or an egg fragment that is not a
+    project name."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in _PIP_SCHEMES:
+        if scheme in _VCS:
+            hint = f"Name the VCS and the transport: {scheme}+https://... or {scheme}+ssh://..."
+        elif "+" in scheme:
+            hint = "pip's VCS schemes start with git+, hg+, svn+ or bzr+."
+        else:
+            hint = "For a git repository, write git+https://... or git+ssh://..."
+        message = (
+            f"{url!r}: pip does not install from {scheme}: URLs (it reads http, https, ftp, "
+            "file and VCS URLs such as git+https)"
+        )
+        return (("requirement-invalid", message, hint),)
+    return _egg_problems(url)
+
+
+def _egg_problems(url: str) -> tuple[tuple[Code, str, str | None], ...]:
+    if "egg=" not in url:
+        return ()
+    egg = _EGG.search(url)
+    if egg is None or _PROJECT_NAME.fullmatch(egg.group(1)):
+        return ()
+    value = egg.group(1)
+    name = re.split(r"[^A-Za-z0-9._-]", value, maxsplit=1)[0] or "name"
+    message = (
+        f"{url!r}: the egg fragment {value!r} is not a project name (pip 25 and later "
+        "refuse extras or a version in it)"
+    )
+    hint = f"Write the requirement as '{name}[extras] @ <URL without #egg>' (PEP 508)."
+    return (("requirement-invalid", message, hint),)
 
 
 _HASH_OPTION = re.compile(r"\s--hash(?:=|\s+)(\S*)")
@@ -212,7 +269,15 @@ def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterato
         return
     head, _, inline = tokens[0].partition("=")
     value = inline or (tokens[1] if len(tokens) > 1 else "")
-    if head in _INCLUDE or any(head.startswith(flag) and len(head) > 2 for flag in ("-r", "-c")):
+    if head in _INCLUDE and not value:
+        yield Finding(
+            "requirement-invalid",
+            f"{line!r} needs an argument: the requirements file to read",
+            path,
+            number,
+            1,
+        )
+    elif head in _INCLUDE or any(head.startswith(flag) and len(head) > 2 for flag in ("-r", "-c")):
         target = value or head[2:]
         yield Finding(
             "requirement-include",
