@@ -395,11 +395,12 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "apt-invalid",
         "error",
         "An `apt.txt` line that is not a package name",
-        "repo2docker passes each line to apt-get as a package name; versions and options are "
-        "not supported there.",
-        "One Debian package name per line, lower case (`libgl1`); comments start with `#`.",
+        "repo2docker passes each line to apt-get as a package to install; options and "
+        "several packages on one line are not supported there.",
+        "One Debian package per line, lower case (`libgl1`), optionally with a version "
+        "(`curl=7.88.1-10`) or a release (`curl/bookworm-backports`); comments start with `#`.",
         "environment.envspec.yaml",
-        _env('files:\n  apt.txt: "curl=7.88\\n"\n'),
+        _env('files:\n  apt.txt: "curl --no-install-recommends\\n"\n'),
     ),
     CodeInfo(
         "dockerfile-no-from",
@@ -419,6 +420,26 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         'End the script with `exec "$@"`.',
         "environment.envspec.yaml",
         _env('files:\n  start: "#!/bin/bash\\nexport A=1\\n"\n'),
+    ),
+    CodeInfo(
+        "script-crlf-shebang",
+        "error",
+        "A `postBuild` or `start` script whose `#!` line ends with a Windows line ending",
+        "The carriage return becomes part of the interpreter's name (`/bin/bash\\r`): the "
+        "build or the launch fails with 'cannot execute: required file not found'.",
+        "Save the script with Unix line endings (LF), e.g. `dos2unix postBuild`.",
+        "environment.envspec.yaml",
+        _env('files:\n  postBuild: "#!/bin/bash\\r\\nset -e\\r\\npip install .\\r\\n"\n'),
+    ),
+    CodeInfo(
+        "script-crlf",
+        "warning",
+        "A `postBuild` or `start` script with Windows line endings",
+        "The shell reads the carriage return as part of the last word of each line: commands "
+        "fail with 'command not found' or act on names that end with it.",
+        "Save the script with Unix line endings (LF), e.g. `dos2unix postBuild`.",
+        "environment.envspec.yaml",
+        _env('files:\n  postBuild: "set -e\\r\\npip install .\\r\\n"\n'),
     ),
     CodeInfo(
         "scheme-syntax",

@@ -70,6 +70,8 @@ Code = Literal[
     "apt-invalid",
     "dockerfile-no-from",
     "start-no-exec",
+    "script-crlf-shebang",
+    "script-crlf",
     "scheme-syntax",
     "pipfile-lock-invalid",
     # typed fields

@@ -42,6 +42,7 @@ def _file_rules() -> dict[str, FileRule]:
         "apt": textfiles.check_apt,
         "runtime": textfiles.check_runtime,
         "start": textfiles.check_start,
+        "script": textfiles.check_script,
         "dockerfile": textfiles.check_dockerfile,
         "pylock": tomlfiles.check_pylock,
         "guix": scheme.check_scheme,
