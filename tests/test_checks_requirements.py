@@ -272,6 +272,7 @@ def test_lone_surrogates_from_json_escapes_are_reported_not_crashing():
     report = validate_bytes(document.encode(), "environment.envspec.json")
     found = [(d.code, d.pointer, d.line) for d in report.diagnostics]
     assert found == [
+        ("lone-surrogate", POINTER, 2),
         ("requirement-invalid", POINTER, 2),
         ("requirement-invalid", POINTER, 3),
     ]

@@ -76,6 +76,26 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         '{\n "cells": [\n<<<<<<< HEAD\n ],\n "metadata": {}\n}\n',
     ),
     CodeInfo(
+        "duplicate-key",
+        "error",
+        "A key appears twice in the same object of `metadata` or of an environment",
+        "JSON readers keep the last value of a repeated key, silently: a reviewer reads the "
+        "first `environment` (or `env_ver`, or file) while every tool uses the last one.",
+        "Keep one of the two members, the one you mean, and delete the other.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "python": "3.12", "python": "3.11"}'),
+    ),
+    CodeInfo(
+        "integer-too-long",
+        "error",
+        "A number with more digits than Python's JSON reader accepts",
+        "Python's `json` (which Jupyter and nbformat use) refuses integers of more than 4300 "
+        "digits: Jupyter cannot open the notebook.",
+        "Store the number as a string, or clear the output that holds it.",
+        "analysis.ipynb",
+        _nb('  "title": "x",\n  "big": ' + "9" * 4301),
+    ),
+    CodeInfo(
         "too-deep",
         "error",
         "The document is nested too deeply to read",
@@ -272,6 +292,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Embed only text files.",
         "environment.envspec.yaml",
         _env('files:\n  apt.txt: "curl\\0"\n'),
+    ),
+    CodeInfo(
+        "lone-surrogate",
+        "error",
+        "An embedded file contains a lone surrogate (`\\ud800`-`\\udfff` without its pair)",
+        "A JSON escape of half a surrogate pair is not a character: the text cannot be written "
+        "as UTF-8, so the file cannot be unpacked as it was.",
+        "Re-pack the file from disk, or replace the escape with the character it was meant to be.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "files": {"postBuild": "echo caf\\udce9\\n"}}'),
     ),
     CodeInfo(
         "requirement-invalid",
