@@ -258,6 +258,7 @@ def _file(text: str, path: tuple[str | int, ...], rule: FileRule | None) -> Iter
                 line,
                 col,
             )
+            return  # the text is not Unicode: what the rules would say of it is moot
     if rule is not None:
         yield from rule(text, path)
 

@@ -131,8 +131,56 @@ def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Findi
     yield from sorted(_findings(text, path), key=lambda f: f.line or 0)
 
 
+# A line that no rule reports, in the common shape: a simple requirement (not a bare name
+# that ends like an archive, which is a local path), an optional comment, nothing else
+# (no option: no " -" before a comment).  Blank and comment-only lines too.
+_QUIET_LINE = (
+    r"[ \t]*(?:#[^\n]*)?\r?$"
+    r"|(?![^\n#]*[ \t]-)[ \t]*"
+    rf"(?!{_NAME}\.(?i:whl|tar\.gz|tgz|zip|tar\.bz2|tar)[ \t]*(?:[ \t]#[^\n]*)?\r?$)"
+    rf"(?:{SIMPLE_REQUIREMENT.pattern})[ \t]*(?:[ \t]#[^\n]*)?\r?$"
+)
+# The commonest quiet line, tried first: it fails the look-ahead sooner.
+_PINNED = rf"{_NAME}==[0-9]+(?:\.[0-9]+)*\r?$"
+# Every other line, found in one pass of the regex engine: the text is never split into
+# a list of lines.
+_OTHER_LINE = re.compile(rf"^(?!{_PINNED}|{_QUIET_LINE}).+$", re.MULTILINE)
+# Line boundaries of str.splitlines other than "\n" and "\r\n" (those take the general path).
+_ODD_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_ODD_WIDE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _odd_breaks(text: str) -> bool:
+    # Substring tests run at memory speed; a regex over the whole text would not.
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return True
+    if any(c in text for c in _ODD_BREAKS):
+        return True
+    return not text.isascii() and any(c in text for c in _ODD_WIDE_BREAKS)
+
+
+def _lines_to_check(text: str) -> list[tuple[int, str]]:
+    """The logical lines that a rule may report: :func:`logical_lines` without the quiet
+    ones (in a text with continuations or unusual line boundaries, every line)."""
+    if "\\" in text or _odd_breaks(text):
+        return logical_lines(text)
+    out: list[tuple[int, str]] = []
+    number, last = 1, 0
+    for match in _OTHER_LINE.finditer(text):
+        number += text.count("\n", last, match.start())
+        last = match.start()
+        raw = match.group()
+        line = (_COMMENT.sub("", raw) if "#" in raw else raw).strip()
+        if line:
+            out.append((number, line))
+    return out
+
+
 def _findings(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    lines = logical_lines(text)
+    return _findings_of(_lines_to_check(text), path)
+
+
+def _findings_of(lines: list[tuple[int, str]], path: tuple[str | int, ...]) -> Iterator[Finding]:
     reported: set[int] = set()
     for finding in check_requirement_lines(lines, path):
         reported.add(finding.line or 0)
@@ -261,10 +309,13 @@ def _hash_error(line: str) -> str | None:
 
 
 def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    try:
-        tokens = shlex.split(line, posix=True)
-    except ValueError:
-        tokens = line.split()
+    if "'" in line or '"' in line or "\\" in line:
+        try:
+            tokens = shlex.split(line, posix=True)
+        except ValueError:
+            tokens = line.split()
+    else:
+        tokens = line.split()  # what shlex gives without quotes or escapes, much faster
     if not tokens:
         return
     head, _, inline = tokens[0].partition("=")
