@@ -405,3 +405,29 @@ def test_skipping_quiet_requirement_lines_changes_no_finding(lines, newline, end
         key=lambda f: f.line or 0,
     )
     assert fast == every
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["curl", "  git  # vcs", "libc6:amd64=2.36", "curl git", "Bad", "x", "", " \t",
+             "# c", "curl=", "pkg/bookworm", "-y", "a\x0cb", "é"]
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)  # fmt: skip
+def test_the_one_pass_apt_check_reports_what_the_line_by_line_check_does(lines, newline):
+    from envspec.checks import textfiles
+    from envspec.checks._text import numbered_lines
+
+    text = newline.join(lines)
+    fast = list(textfiles.check_apt(text, ("files", "apt.txt")))
+    plain = text.replace("\r\n", "\n").replace("\r", "\n")
+    every = [
+        f
+        for number, line in numbered_lines(plain)
+        for f in textfiles._apt_line(number, line, ("files", "apt.txt"))
+    ]
+    assert fast == every

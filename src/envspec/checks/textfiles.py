@@ -23,6 +23,7 @@ __all__ = [
 _APT_NAME = re.compile(
     r"[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?(=[0-9][A-Za-z0-9.+~:-]*|/[a-z0-9][a-z0-9.-]*)?"
 )
+_APT_OTHER = re.compile(rf"^(?![ \t]*(?:{_APT_NAME.pattern})?[ \t]*(?:#[^\n]*)?$).+$", re.MULTILINE)
 _DATE = re.compile(r"\d\d\d\d-\d\d-\d\d")
 _EXEC_ARGS = re.compile(r'\bexec\s+"\$(@|\{@\})"')
 
@@ -32,16 +33,29 @@ def check_apt(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     (Python's universal newlines: ``\\n``, ``\\r\\n`` or a lone ``\\r``)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():
+        # The lines that may be wrong, in one pass of the regex engine (the others are
+        # package names, blank or comments).
+        number, last = 1, 0
+        for match in _APT_OTHER.finditer(text):
+            number += text.count("\n", last, match.start())
+            last = match.start()
+            yield from _apt_line(number, match.group(), path)
+        return
     for number, line in numbered_lines(text):
-        stripped = line.split("#", 1)[0].strip()
-        if stripped and not _APT_NAME.fullmatch(stripped):
-            yield Finding(
-                "apt-invalid",
-                f"{stripped!r} is not a Debian package name",
-                path,
-                number,
-                line.find(stripped) + 1,
-            )
+        yield from _apt_line(number, line, path)
+
+
+def _apt_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    stripped = line.split("#", 1)[0].strip()
+    if stripped and not _APT_NAME.fullmatch(stripped):
+        yield Finding(
+            "apt-invalid",
+            f"{stripped!r} is not a Debian package name",
+            path,
+            number,
+            line.find(stripped) + 1,
+        )
 
 
 def runtime_parts(text: str) -> tuple[str, str | None, str | None] | None:
