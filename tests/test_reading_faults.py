@@ -120,6 +120,11 @@ def test_an_integer_python_still_reads_is_not_reported():
     assert found(_huge_integer_notebook(4300)) == []
 
 
+def test_a_long_run_of_digits_in_a_string_is_not_an_integer():
+    data = _huge_integer_notebook().replace(b'"n": 7', b'"n": "7').replace(b"7}}}", b'7"}}}')
+    assert found(data) == []
+
+
 @pytest.mark.parametrize(
     "command",
     [
