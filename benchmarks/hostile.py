@@ -87,6 +87,32 @@ CASES = [
         100,
     ),
     Case(
+        "requirements: 100k distinct pins",
+        "e.envspec.json",
+        100_000,
+        _embedded(
+            "requirements.txt", lambda n: "".join(f"pkg-{i}==1.{i % 97}\n" for i in range(n))
+        ),
+        300,
+    ),
+    Case(
+        "requirements: 20k distinct hashed pins",
+        "e.envspec.json",
+        20_000,
+        _embedded(
+            "requirements.txt",
+            lambda n: "".join(f"pkg-{i}==1.0 --hash=sha256:{i:064x}\n" for i in range(n)),
+        ),
+        600,
+    ),
+    Case(
+        "apt.txt: 100k packages",
+        "e.envspec.json",
+        100_000,
+        _embedded("apt.txt", lambda n: "".join(f"libpkg{i}-dev\n" for i in range(n))),
+        300,
+    ),
+    Case(
         "requirements: 20k lines",
         "e.envspec.json",
         20_000,

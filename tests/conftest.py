@@ -214,3 +214,76 @@ def files_written_long_ago(monkeypatch, request):
 
     now = time.time_ns
     monkeypatch.setattr(envspec._cache, "_now_ns", lambda: now() + 10_000_000_000)
+
+
+# ------------------------------------------------------- third-party files downloaded at test time
+
+
+def download_dir(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Path:
+    """A folder that keeps downloads between runs: pytest's cache, or (with ``-p
+    no:cacheprovider``) a folder beside pytest's temporary folders."""
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir(name))
+    folder = tmp_path_factory.getbasetemp().parent / "envspec-downloads" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def pip_download(requirement: str, target: Path, *, sdist: bool) -> None:
+    """``pip download`` one distribution (no dependencies) into *target*; fails the test
+    with pip's output when it cannot."""
+    kind = ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", *kind,
+         "--disable-pip-version-check", "-q", requirement, "-d", str(target)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(f"cannot download {requirement} (needed once, then cached):\n{result.stderr}")
+
+
+#: The sdist whose test data holds real-world requirements files.
+PIP_REQUIREMENTS_PARSER_SDIST = "pip-requirements-parser==32.0.1"
+
+
+@pytest.fixture(scope="session")
+def real_world_files(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> list[Path]:
+    """The requirements files of pip-requirements-parser's own tests (downloaded once)."""
+    import tarfile
+
+    cache = download_dir(pytestconfig, tmp_path_factory, "envspec-pip-requirements-parser-sdist")
+    archives = sorted(cache.glob("pip*requirements*parser-32.0.1.tar.gz"))
+    if not archives:
+        pip_download(PIP_REQUIREMENTS_PARSER_SDIST, cache, sdist=True)
+        archives = sorted(cache.glob("pip*requirements*parser-32.0.1.tar.gz"))
+    unpacked = cache / "unpacked"
+    if not unpacked.exists():
+        with tarfile.open(archives[0]) as archive:
+            archive.extractall(unpacked, filter="data")
+    files = sorted(p for p in unpacked.rglob("tests/**/data/**/*.txt") if p.is_file())
+    assert len(files) > 50, "the sdist no longer ships its requirements fixtures"
+    return files
+
+
+@pytest.fixture(scope="session")
+def r2d_fixtures(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """repo2docker's ``tests/`` folder from the sdist of the installed version."""
+    import importlib.metadata
+    import tarfile
+
+    version = importlib.metadata.version("jupyter-repo2docker")
+    sdist_dir = download_dir(pytestconfig, tmp_path_factory, "r2d-sdist")
+    sdist = sdist_dir / f"jupyter_repo2docker-{version}.tar.gz"
+    if not sdist.is_file():
+        pip_download(f"jupyter-repo2docker=={version}", sdist_dir, sdist=True)
+    target = tmp_path_factory.mktemp("r2d")
+    prefix = f"jupyter_repo2docker-{version}/tests/"
+    with tarfile.open(sdist) as archive:
+        members = [m for m in archive.getmembers() if m.name.startswith(prefix)]
+        archive.extractall(target, members=members, filter="data")
+    return target / prefix

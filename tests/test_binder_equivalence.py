@@ -15,11 +15,7 @@ offline.
 
 from __future__ import annotations
 
-import importlib.metadata
 import shutil
-import subprocess
-import sys
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,47 +37,6 @@ pytestmark = [
 ]
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
-
-
-@pytest.fixture(scope="module")
-def r2d_fixtures(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """repo2docker's ``tests/`` folder from the sdist of the installed version."""
-    version = importlib.metadata.version("jupyter-repo2docker")
-    cache = request.config.cache
-    assert cache is not None, "the cache provider is needed to keep the sdist"
-    sdist_dir = cache.mkdir("r2d-sdist")
-    sdist = sdist_dir / f"jupyter_repo2docker-{version}.tar.gz"
-    if not sdist.is_file():
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--disable-pip-version-check",
-                f"jupyter-repo2docker=={version}",
-                "-d",
-                str(sdist_dir),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if result.returncode != 0 or not sdist.is_file():
-            pytest.fail(
-                f"cannot download the jupyter-repo2docker {version} sdist "
-                f"(needed once, then cached):\n{result.stdout}\n{result.stderr}"
-            )
-    target = tmp_path_factory.mktemp("r2d")
-    prefix = f"jupyter_repo2docker-{version}/tests/"
-    with tarfile.open(sdist) as archive:
-        members = [m for m in archive.getmembers() if m.name.startswith(prefix)]
-        archive.extractall(target, members=members, filter="data")
-    return target / prefix
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@ Guix Scheme files, Pipfile.lock, and binary content in any of them."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from envspec.validate import validate_bytes, validate_environment
@@ -185,9 +187,30 @@ def test_apt_names_and_comments():
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "libfoo=1.0\n",
+        "curl=7.88.1-10+deb12u5\n",
+        "libc6:amd64=2.36-9\n",
+        "tzdata=2024a-0+deb12u1\n",
+        "git=1:2.39.2-1.1\n",  # an epoch
+        "curl/bookworm-backports\n",
+        "curl\rgit\rlibgl1\r",  # CR-only line endings: repo2docker reads lines
+    ],
+)
+def test_apt_versions_and_releases_apt_get_reads(text):
+    # repo2docker passes each line to apt-get install, which reads name=version and
+    # name/release.
+    assert diagnostics("apt.txt", text) == []
+
+
+@pytest.mark.parametrize(
     ("text", "line", "column", "value"),
     [
-        ("curl=7.88\n", 1, 1, "curl=7.88"),
+        ("curl==7.88\n", 1, 1, "curl==7.88"),
+        ("curl=\n", 1, 1, "curl="),
+        ("curl --no-install-recommends\n", 1, 1, "curl --no-install-recommends"),
+        ("curl\rgit x\r", 2, 1, "git x"),
         ("curl\n  Curl\n", 2, 3, "Curl"),
         ("curl\n\tlibgl1 extra # c\n", 2, 2, "libgl1 extra"),
         ("x\n", 1, 1, "x"),  # Debian names have at least two characters
@@ -308,6 +331,44 @@ def test_start_scripts_that_hand_over(text):
 def test_start_scripts_that_never_run_their_arguments(text):
     assert diagnostics("start", text) == [("start-no-exec", "/files/start", None, None)]
     assert messages("start", text) == ["the script never runs 'exec \"$@\"'"]
+
+
+# ----------------------------------------------------------------- scripts with CRLF endings
+
+
+@pytest.mark.parametrize("name", ["postBuild", "start"])
+def test_a_shebang_with_a_windows_line_ending_is_an_error_at_line_1(name):
+    # Binder fails: "/bin/bash^M: bad interpreter" / "cannot execute: required file not found".
+    text = '#!/bin/bash\r\nset -e\r\npip install .\r\nexec "$@"\r\n'
+    found = [d for d in diagnostics(name, text) if d[0].startswith("script-")]
+    assert found == [("script-crlf-shebang", f"/files/{name}", 1, 12)]
+    [message] = [m for m in messages(name, text) if "carriage return" in m]
+    assert "'/bin/bash\\r'" in message
+
+
+def test_a_shebang_crlf_fails_strict_validation(write_file, run_cli):
+    env = {"env_ver": "1.0", "files": {"postBuild": "#!/usr/bin/env bash\r\necho hi\r\n"}}
+    path = write_file("environment.envspec.json", json.dumps(env))
+    result = run_cli("validate", "--strict", str(path))
+    assert result.code == 1
+    assert "script-crlf-shebang" in result.out
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("set -e\r\npip install .\r\n", 1),  # no #!: run by sh, every line ends in \r
+        ("#!/bin/bash\nset -e\npip install .\r\n", 3),
+    ],
+)
+def test_windows_line_endings_after_the_shebang_are_a_warning(text, line):
+    found = [d for d in diagnostics("postBuild", text) if d[0].startswith("script-")]
+    assert found == [("script-crlf", "/files/postBuild", line, len(text.split("\n")[line - 1]))]
+
+
+def test_scripts_with_unix_line_endings_are_not_reported():
+    assert diagnostics("postBuild", "#!/bin/bash\nset -e\npip install .\n") == []
+    assert diagnostics("postBuild", "") == []
 
 
 # ------------------------------------------------------------------------ Guix Scheme files

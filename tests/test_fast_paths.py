@@ -359,3 +359,79 @@ def test_the_literal_test_of_the_secret_scan_is_every_literal() -> None:
         assert _ANY_TRIGGER.search(f"x {literal} x")
         cut = literal[:-1]
         assert bool(_ANY_TRIGGER.search(cut)) == any(other in cut for other in _LITERALS)
+
+
+_REQUIREMENT_LINES = st.sampled_from(
+    [
+        "numpy",
+        "numpy==2.1.2",
+        "  scipy >= 1.14, <2  # pinned",
+        "pandas[excel,perf]~=2.2 ; python_version >= '3.10'",
+        "foo.tar",
+        "foo.zip==1.0",
+        "pkg.whl  # a comment",
+        "numpy ; platform_machine == 'x -y'",
+        "bad=1",
+        "-r base.txt",
+        "--pre",
+        "--pre numpy",
+        "-e .",
+        "./local",
+        "numpy==2.1 --hash=sha256:" + "a" * 64,
+        "numpy --hsh=1",
+        "git://host/r.git#egg=r",
+        "https://h/p.zip#egg=p[x]",
+        "numpy#not-a-comment",
+        "# comment",
+        "",
+        "   ",
+        "\t",
+        "x --global-option=y",
+    ]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(_REQUIREMENT_LINES, max_size=8),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["", "\n", "\r\n", "\r"]),
+)
+def test_skipping_quiet_requirement_lines_changes_no_finding(lines, newline, end) -> None:
+    # The one-pass scan leaves out lines no rule reports: the findings are those of
+    # checking every logical line.
+    from envspec.checks import requirements
+
+    text = newline.join(lines) + end
+    fast = list(requirements.check_requirements(text, ("files", "r")))
+    every = sorted(
+        requirements._findings_of(requirements.logical_lines(text), ("files", "r")),
+        key=lambda f: f.line or 0,
+    )
+    assert fast == every
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["curl", "  git  # vcs", "libc6:amd64=2.36", "curl git", "Bad", "x", "", " \t",
+             "# c", "curl=", "pkg/bookworm", "-y", "a\x0cb", "é"]
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)  # fmt: skip
+def test_the_one_pass_apt_check_reports_what_the_line_by_line_check_does(lines, newline):
+    from envspec.checks import textfiles
+    from envspec.checks._text import numbered_lines
+
+    text = newline.join(lines)
+    fast = list(textfiles.check_apt(text, ("files", "apt.txt")))
+    plain = text.replace("\r\n", "\n").replace("\r", "\n")
+    every = [
+        f
+        for number, line in numbered_lines(plain)
+        for f in textfiles._apt_line(number, line, ("files", "apt.txt"))
+    ]
+    assert fast == every

@@ -161,7 +161,12 @@ def test_duplicate_keys_keep_the_last_value_in_both_decoders():
         b' "metadata": {"environment": {"env_ver": "1.0",'
         b' "python": 3}, "environment": {"env_ver": "1.0"}}}'
     )
-    assert read_both(data) == []
+    # The last value wins, as in Jupyter (the environment is valid); each repeated key is
+    # reported where the value the tools use starts.
+    assert found(data) == [
+        ("duplicate-key", "/metadata", 1, 51),
+        ("duplicate-key", "/metadata/environment", 1, 112),
+    ]
 
 
 # --------------------------------------------------------------------------- encodings
@@ -387,7 +392,8 @@ def test_yaml_scalar_alias_bomb_is_refused():
 
 def test_yaml_syntax_error_has_a_position():
     diagnostics = read_both(b'env_ver: "1.0"\nfiles: [unclosed\n', "e.envspec.yaml")
-    assert [(d.code, d.line) for d in diagnostics] == [("invalid-yaml", 3)]
+    # Where the unclosed sequence opens (the text has two lines: never line 3).
+    assert [(d.code, d.line, d.column) for d in diagnostics] == [("invalid-yaml", 2, 8)]
 
 
 DEPTH = 300_000

@@ -22,6 +22,8 @@ from typing import Any
 import nbformat
 import pytest
 
+from conftest import download_dir
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHA1 = "8903fcae689f05c113fc4026e1904def79833071"
 SEED: dict[str, Any] = {
@@ -380,7 +382,9 @@ def _git(*args: str, cwd: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_pre_commit_hook_passes_migrated_and_fails_legacy_notebooks(tmp_path, request):
+def test_pre_commit_hook_passes_migrated_and_fails_legacy_notebooks(
+    tmp_path, request, tmp_path_factory
+):
     # As in test_precommit.py: try-repo installs the hook from this working tree
     # (uncommitted changes included), with PRE_COMMIT_HOME in the pytest cache.  Note that
     # try-repo builds the hook environment in a throwaway store of its own, so every run
@@ -394,7 +398,7 @@ def test_pre_commit_hook_passes_migrated_and_fails_legacy_notebooks(tmp_path, re
     _git("add", "-A", ".", cwd=project)
     env = {
         **os.environ,
-        "PRE_COMMIT_HOME": str(request.config.cache.mkdir("pre-commit")),
+        "PRE_COMMIT_HOME": str(download_dir(request.config, tmp_path_factory, "pre-commit")),
         "PRE_COMMIT_COLOR": "never",
     }
 

@@ -69,7 +69,8 @@ def test_every_file_is_embedded_with_its_exact_text(tmp_path, run_cli):
         "requirements.txt": "numpy==2.1.2\r\npandas>=2.2  # ünïcode \U0001d518\r\n",
         "apt.txt": "libgdal-dev\ngraphviz",  # no final newline
         "runtime.txt": "python-3.12\n",
-        "postBuild": "#!/bin/bash\r\nset -e\rjupyter lab build\n",  # CRLF and a lone CR
+        # CRLF and a lone CR (after the #! line: a CR there would stop Binder, an error)
+        "postBuild": "#!/bin/bash\nset -e\r\njupyter lab build\rls\n",
         "start": '#!/bin/bash\nexport X=1\nexec "$@"\n',
     }
     write_files(tmp_path, files)

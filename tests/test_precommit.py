@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOOD_ENVIRONMENT
+from conftest import GOOD_ENVIRONMENT, download_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,9 +40,11 @@ def git_repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pre_commit(request: pytest.FixtureRequest, git_repo: Path):
+def pre_commit(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, git_repo: Path
+):
     """``pre_commit(*args)``: run pre-commit in the scratch repository."""
-    home = request.config.cache.mkdir("pre-commit")
+    home = download_dir(request.config, tmp_path_factory, "pre-commit")
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(home),
@@ -80,7 +82,7 @@ def test_hook_passes_on_a_good_notebook_and_fails_on_a_bad_one(
 ):
     write_notebook("work/good.ipynb", GOOD_ENVIRONMENT)
     write_file("work/environment.envspec.yaml", 'env_ver: "1.0"\npython: "3.12"\n')
-    write_notebook("work/bad.ipynb", {**GOOD_ENVIRONMENT, "files": {"apt.txt": "curl=7.88\n"}})
+    write_notebook("work/bad.ipynb", {**GOOD_ENVIRONMENT, "files": {"apt.txt": "curl git\n"}})
     write_file("work/notes.txt", "not a notebook: the hook never sees it\n")
     _add(git_repo, "good.ipynb", "environment.envspec.yaml", "bad.ipynb", "notes.txt")
 

@@ -184,7 +184,7 @@ def test_validate_environment_never_stops_at_the_first_problem():
         "env_ver": "1.0",
         "python": 3,
         "pyhton": "3.12",
-        "files": {"setup.sh": "", "apt.txt": "curl=7\n"},
+        "files": {"setup.sh": "", "apt.txt": "curl==7\n"},
         "hardware": {"memory": "lots"},
         "env": {"API_TOKEN": "0123456789abcdef"},
     }

@@ -76,6 +76,26 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         '{\n "cells": [\n<<<<<<< HEAD\n ],\n "metadata": {}\n}\n',
     ),
     CodeInfo(
+        "duplicate-key",
+        "error",
+        "A key appears twice in the same object of `metadata` or of an environment",
+        "JSON readers keep the last value of a repeated key, silently: a reviewer reads the "
+        "first `environment` (or `env_ver`, or file) while every tool uses the last one.",
+        "Keep one of the two members, the one you mean, and delete the other.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "python": "3.12", "python": "3.11"}'),
+    ),
+    CodeInfo(
+        "integer-too-long",
+        "error",
+        "A number with more digits than Python's JSON reader accepts",
+        "Python's `json` (which Jupyter and nbformat use) refuses integers of more than 4300 "
+        "digits: Jupyter cannot open the notebook.",
+        "Store the number as a string, or clear the output that holds it.",
+        "analysis.ipynb",
+        _nb('  "title": "x",\n  "big": ' + "9" * 4301),
+    ),
+    CodeInfo(
         "too-deep",
         "error",
         "The document is nested too deeply to read",
@@ -274,6 +294,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         _env('files:\n  apt.txt: "curl\\0"\n'),
     ),
     CodeInfo(
+        "lone-surrogate",
+        "error",
+        "An embedded file contains a lone surrogate (`\\ud800`-`\\udfff` without its pair)",
+        "A JSON escape of half a surrogate pair is not a character: the text cannot be written "
+        "as UTF-8, so the file cannot be unpacked as it was.",
+        "Re-pack the file from disk, or replace the escape with the character it was meant to be.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "files": {"postBuild": "echo caf\\udce9\\n"}}'),
+    ),
+    CodeInfo(
         "requirement-invalid",
         "error",
         "A requirements line pip cannot read",
@@ -395,11 +425,12 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "apt-invalid",
         "error",
         "An `apt.txt` line that is not a package name",
-        "repo2docker passes each line to apt-get as a package name; versions and options are "
-        "not supported there.",
-        "One Debian package name per line, lower case (`libgl1`); comments start with `#`.",
+        "repo2docker passes each line to apt-get as a package to install; options and "
+        "several packages on one line are not supported there.",
+        "One Debian package per line, lower case (`libgl1`), optionally with a version "
+        "(`curl=7.88.1-10`) or a release (`curl/bookworm-backports`); comments start with `#`.",
         "environment.envspec.yaml",
-        _env('files:\n  apt.txt: "curl=7.88\\n"\n'),
+        _env('files:\n  apt.txt: "curl --no-install-recommends\\n"\n'),
     ),
     CodeInfo(
         "dockerfile-no-from",
@@ -419,6 +450,26 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         'End the script with `exec "$@"`.',
         "environment.envspec.yaml",
         _env('files:\n  start: "#!/bin/bash\\nexport A=1\\n"\n'),
+    ),
+    CodeInfo(
+        "script-crlf-shebang",
+        "error",
+        "A `postBuild` or `start` script whose `#!` line ends with a Windows line ending",
+        "The carriage return becomes part of the interpreter's name (`/bin/bash\\r`): the "
+        "build or the launch fails with 'cannot execute: required file not found'.",
+        "Save the script with Unix line endings (LF), e.g. `dos2unix postBuild`.",
+        "environment.envspec.yaml",
+        _env('files:\n  postBuild: "#!/bin/bash\\r\\nset -e\\r\\npip install .\\r\\n"\n'),
+    ),
+    CodeInfo(
+        "script-crlf",
+        "warning",
+        "A `postBuild` or `start` script with Windows line endings",
+        "The shell reads the carriage return as part of the last word of each line: commands "
+        "fail with 'command not found' or act on names that end with it.",
+        "Save the script with Unix line endings (LF), e.g. `dos2unix postBuild`.",
+        "environment.envspec.yaml",
+        _env('files:\n  postBuild: "set -e\\r\\npip install .\\r\\n"\n'),
     ),
     CodeInfo(
         "scheme-syntax",

@@ -64,11 +64,7 @@ def load_yaml(text: str, *, strict: bool = False) -> tuple[Any, YamlProblem | No
     try:
         data = _yaml("safe").load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        return None, YamlProblem("invalid-yaml", message, line, column)
+        return None, _marked_problem(text, exc)
     except YAMLError as exc:
         return None, YamlProblem("invalid-yaml", " ".join(str(exc).split()))
     except RecursionError:
@@ -80,6 +76,29 @@ def load_yaml(text: str, *, strict: bool = False) -> tuple[Any, YamlProblem | No
         if where is not None:
             return None, YamlProblem("invalid-yaml", where)
     return data, None
+
+
+def _marked_problem(text: str, exc: Any) -> YamlProblem:
+    """Where the fault is: the problem's mark, unless it is at the end of the text (an
+    unclosed quote or bracket), where the mark of what is left open is the fault.  A
+    position past the last line is never given."""
+    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    lines = text.split("\n")
+    if lines and lines[-1] == "" and len(lines) > 1:
+        lines.pop()  # the final newline ends the last line; it starts none
+    mark, message = exc.problem_mark, problem
+    at_end = mark is None or getattr(mark, "index", 0) >= len(text.rstrip())
+    if (at_end or mark.line >= len(lines)) and exc.context_mark is not None:
+        mark = exc.context_mark
+        context = " ".join(str(exc.context or "").split())
+        message = f"{problem} ({context})" if context and exc.problem else problem
+    if mark is None:
+        return YamlProblem("invalid-yaml", message)
+    line, column = mark.line + 1, mark.column + 1
+    if line > len(lines):  # clamp to the end of the last line
+        line = max(len(lines), 1)
+        column = len(lines[line - 1]) + 1 if lines else 1
+    return YamlProblem("invalid-yaml", message, line, column)
 
 
 def _not_json(data: Any) -> str | None:

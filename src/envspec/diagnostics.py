@@ -32,6 +32,8 @@ Code = Literal[
     "bom",
     "empty-file",
     "invalid-json",
+    "duplicate-key",
+    "integer-too-long",
     "too-deep",
     "not-a-notebook",
     "invalid-yaml",
@@ -55,6 +57,7 @@ Code = Literal[
     "duplicate-conda-file",
     # embedded files
     "binary-content",
+    "lone-surrogate",
     "requirement-invalid",
     "requirement-include",
     "requirement-local",
@@ -70,6 +73,8 @@ Code = Literal[
     "apt-invalid",
     "dockerfile-no-from",
     "start-no-exec",
+    "script-crlf-shebang",
+    "script-crlf",
     "scheme-syntax",
     "pipfile-lock-invalid",
     # typed fields

@@ -21,7 +21,9 @@ from typing import Any, Final
 __all__ = ["REMOVE", "NotebookEditError", "edit_metadata", "sorts_keys"]
 
 _WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+# Values are decoded only to find where they end: integers are kept as their text, so that
+# one longer than Python converts (4300 digits) is skipped like any other value.
+_DECODER = json.JSONDecoder(parse_int=str)
 
 
 class _Remove:

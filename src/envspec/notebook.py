@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -57,10 +58,12 @@ def _fast_decoder() -> Any:
     if _decoder is None:
         import msgspec
 
-        class _Notebook(msgspec.Struct):
-            metadata: Any = msgspec.UNSET
-
-        _decoder = msgspec.json.Decoder(_Notebook)
+        # The raw text of ``metadata``: decoded again with the standard library, which sees
+        # repeated keys.  (defstruct: annotations here would be strings, resolved in vain.)
+        notebook = msgspec.defstruct(
+            "_Notebook", [("metadata", msgspec.Raw | msgspec.UnsetType, msgspec.UNSET)]
+        )
+        _decoder = msgspec.json.Decoder(notebook)
     return _decoder
 
 
@@ -158,8 +161,83 @@ def _read_fast(data: bytes, result: ReadResult) -> ReadResult:
         # Malformed for msgspec: confirm with the standard library (which also
         # gives line and column, and accepts a few things msgspec does not).
         return _read_json(data, "notebook", result)
-    present = {} if notebook.metadata is msgspec.UNSET else {"metadata": notebook.metadata}
-    return _check_metadata(present, result)
+    if _may_hold_long_integer(data):
+        # msgspec skips cells without converting their numbers; Python's json (and so
+        # Jupyter) refuses an integer this long: the standard library decides.
+        return _read_json(data, "notebook", result)
+    if notebook.metadata is msgspec.UNSET:
+        return _check_metadata({}, result)
+    repeated: list[bool] = []
+    try:
+        # The metadata alone (a few kilobytes), with a hook that notices a key given twice.
+        metadata = json.loads(bytes(notebook.metadata), object_pairs_hook=_pairs_hook(repeated))
+    except (RecursionError, ValueError):  # pragma: no cover - msgspec read it: never expected
+        return _read_json(data, "notebook", result)
+    if repeated:
+        result.findings.extend(_duplicate_keys(data.decode("utf-8"), "notebook"))
+    return _check_metadata({"metadata": metadata}, result)
+
+
+# Maps each digit to b"1" and every other byte to b"0".
+_DIGIT_MAP = bytes(0x31 if 0x30 <= b <= 0x39 else 0x30 for b in range(256))
+
+
+def _may_hold_long_integer(data: bytes) -> bool:
+    """Whether *data* has a run of digits longer than Python converts to an integer.
+
+    Bytes are sampled every half limit: such a run holds two consecutive samples, and
+    the run from the first one is at least half the limit long.  Only such candidates
+    are looked at; the common text has none."""
+    limit = sys.get_int_max_str_digits()
+    if not limit or len(data) <= limit:
+        return False
+    step = limit // 2
+    samples = data[::step].translate(_DIGIT_MAP)
+    at = samples.find(b"11")
+    while at >= 0:
+        start = at * step
+        if data[start : start + step + 1].isdigit():
+            return True
+        at = samples.find(b"11", at + 1)
+    return False
+
+
+def _pairs_hook(repeated: list[bool]) -> Any:
+    # Builds each object as json does (the last value of a repeated key wins) and notes
+    # that a key was repeated; where, :func:`_duplicate_keys` finds out (rare).
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) != len(pairs):
+            repeated.append(True)
+        return built
+
+    return hook
+
+
+def _duplicate_keys(text: str, kind: DocumentKind) -> list[Finding]:
+    """A finding per key repeated in an object: in a notebook, inside ``metadata`` (and
+    ``metadata`` itself); in a standalone file, anywhere."""
+    from envspec._jsonpos import scan
+
+    findings: list[Finding] = []
+    for where, key, offsets in scan(text).duplicates:
+        if kind == "notebook" and where[:1] != ("metadata",) and (where, key) != ((), "metadata"):
+            continue  # cells and outputs: not read by envspec, nor shown as an environment
+        first_line = text.count("\n", 0, offsets[0]) + 1
+        last = offsets[-1]
+        line, column = text.count("\n", 0, last) + 1, last - text.rfind("\n", 0, last)
+        inside = "/" + "/".join(str(p) for p in where) if where else "the top level"
+        findings.append(
+            Finding(
+                "duplicate-key",
+                f"{key!r} appears {len(offsets)} times in {inside} (first at line {first_line}): "
+                "JSON readers keep the last one, so the text shows a value the tools do not use",
+                (*where, key),
+                line,
+                column,
+            )
+        )
+    return findings
 
 
 class _NotANumber(ValueError):
@@ -172,21 +250,23 @@ def _not_a_number(name: str) -> Any:
 
 
 def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResult:
+    repeated: list[bool] = []
+    # Decode first: json.loads(bytes) would also accept UTF-16 and UTF-32.
+    text = data.decode("utf-8")
     try:
-        # Decode first: json.loads(bytes) would also accept UTF-16 and UTF-32.
-        text = data.decode("utf-8")
         # Jupyter reads notebooks with Python's json (NaN accepted); standalone files are
         # RFC 8259 JSON.
         document = (
-            json.loads(text)
+            json.loads(text, object_pairs_hook=_pairs_hook(repeated))
             if kind == "notebook"
-            else json.loads(text, parse_constant=_not_a_number)
+            else json.loads(
+                text, parse_constant=_not_a_number, object_pairs_hook=_pairs_hook(repeated)
+            )
         )
     except json.JSONDecodeError as exc:
         result.findings.append(Finding("invalid-json", exc.msg, (), exc.lineno, exc.colno))
         return result
     except _NotANumber as exc:
-        text = data.decode("utf-8")
         found = re.search(r"[:\[,]\s*-?(NaN|Infinity)\b", text)
         at = found.start(1) if found else 0
         line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
@@ -196,6 +276,13 @@ def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResul
     except RecursionError:
         result.findings.append(Finding("too-deep", "the JSON is nested too deeply to read"))
         return result
+    except ValueError as exc:
+        # An integer with more digits than Python converts (4300 by default): Jupyter,
+        # which reads notebooks with Python's json, cannot open the file either.
+        result.findings.append(_long_integer(text, exc))
+        return result
+    if repeated:
+        result.findings.extend(_duplicate_keys(text, kind))
     if kind != "notebook":
         result.document = document
         return result
@@ -203,6 +290,24 @@ def _read_json(data: bytes, kind: DocumentKind, result: ReadResult) -> ReadResul
         result.findings.append(Finding("not-a-notebook", "the top level is not a JSON object"))
         return result
     return _check_metadata(document, result)
+
+
+def _long_integer(text: str, exc: ValueError) -> Finding:
+    from envspec._jsonpos import int_digits_limit, scan
+
+    found = scan(text).long_integer
+    if found is None:  # pragma: no cover - no other ValueError is known
+        return Finding("invalid-json", str(exc).split("\n", 1)[0])
+    at, digits = found
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    return Finding(
+        "integer-too-long",
+        f"an integer of {digits} digits: Python's JSON reader, which Jupyter uses, refuses "
+        f"integers of more than {int_digits_limit()} digits",
+        (),
+        line,
+        column,
+    )
 
 
 def _read_yaml(text: str, result: ReadResult) -> ReadResult:

@@ -91,9 +91,21 @@ def plan_files(
                 diagnostic("wrong-type", f"the contents of {name!r} are not text", source, where)
             )
             continue
-        plan.append(
-            (name, text.encode("utf-8", "surrogatepass"), 0o755 if spec.executable else 0o644)
-        )
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # A lone surrogate (a JSON escape of half a pair): no UTF-8 text says that.
+            problems.append(
+                diagnostic(
+                    "lone-surrogate",
+                    f"{name!r} was not unpacked: it contains a lone surrogate "
+                    f"({text[exc.start]!r}), which cannot be written as UTF-8",
+                    source,
+                    where,
+                )
+            )
+            continue
+        plan.append((name, data, 0o755 if spec.executable else 0o644))
     return plan, problems
 
 

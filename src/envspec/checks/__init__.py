@@ -15,7 +15,7 @@ from envspec._jsonschema import SchemaError, compiled, iter_errors
 from envspec.diagnostics import Finding
 from envspec.versions import LATEST, SUPPORTED, classify, parse_env_ver
 
-__all__ = ["check_environment", "prepare"]
+__all__ = ["check_environment", "first_surrogate", "prepare"]
 
 FileRule = Callable[[str, tuple[str | int, ...]], Iterator[Finding]]
 
@@ -42,6 +42,7 @@ def _file_rules() -> dict[str, FileRule]:
         "apt": textfiles.check_apt,
         "runtime": textfiles.check_runtime,
         "start": textfiles.check_start,
+        "script": textfiles.check_script,
         "dockerfile": textfiles.check_dockerfile,
         "pylock": tomlfiles.check_pylock,
         "guix": scheme.check_scheme,
@@ -243,8 +244,32 @@ def _file(text: str, path: tuple[str | int, ...], rule: FileRule | None) -> Iter
         line, col = line_col(text, text.index("\x00"))
         yield Finding("binary-content", "the text contains a NUL character", path, line, col)
         return
+    if not text.isascii():
+        surrogate = first_surrogate(text)
+        if surrogate is not None:
+            from envspec.checks._text import line_col
+
+            line, col = line_col(text, surrogate)
+            yield Finding(
+                "lone-surrogate",
+                f"the text contains a lone surrogate ({text[surrogate]!r}, half of a "
+                "character): it cannot be written as UTF-8",
+                path,
+                line,
+                col,
+            )
+            return  # the text is not Unicode: what the rules would say of it is moot
     if rule is not None:
         yield from rule(text, path)
+
+
+def first_surrogate(text: str) -> int | None:
+    """Offset of the first lone surrogate in *text* (only JSON escapes make them)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
 
 
 def _secrets(value: object, path: tuple[str | int, ...]) -> Iterator[Finding]:

@@ -39,6 +39,20 @@ _KNOWN_OPTION = re.compile(
     r"(?:=|[ \t]+)[^\s=][^\s]*"
     r"|--pre|--prefer-binary|--require-hashes|--no-index"
 )
+# The URL schemes pip installs from (``pip._internal.vcs.is_url``): any other scheme
+# (``git://`` without ``git+``, ``ssh://``, ``novcs+http://``) is not a URL to pip.
+_PIP_SCHEMES = frozenset(
+    ["http", "https", "file", "ftp"]
+    + [f"git+{s}" for s in ("http", "https", "ssh", "git", "file")]
+    + [f"hg+{s}" for s in ("file", "http", "https", "ssh", "static-http")]
+    + [f"svn+{s}" for s in ("ssh", "http", "https", "svn", "file")]
+    + [f"bzr+{s}" for s in ("http", "https", "ssh", "sftp", "ftp", "lp", "file")]
+)
+_VCS = ("git", "hg", "svn", "bzr")
+# pip's egg fragment, and the project name it must be (pip >= 25 refuses anything else,
+# extras and versions included).
+_EGG = re.compile(r"[#&]egg=([^&]*)")
+_PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar)$", re.IGNORECASE)
 # Options pip no longer has (pip-requirements-parser 32 still accepts them), with the
 # pip release that removed them.
@@ -70,12 +84,15 @@ SIMPLE_REQUIREMENT = re.compile(
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
-    """Join ``\\`` continuations and strip comments, as pip does; keep the first line number."""
+    """Join ``\\`` continuations and strip comments, as pip does; keep the first line number.
+
+    Lines are split where pip splits them (``str.splitlines``: ``\\r`` alone, form feeds and
+    Unicode line separators end a line too), so line numbers are pip's."""
     if "\\" in text:
         return _joined_lines(text)
     # Without a backslash no line continues: each line stands alone (the common case).
     out: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = (_COMMENT.sub("", raw) if "#" in raw else raw).strip()
         if line:
             out.append((number, line))
@@ -86,8 +103,7 @@ def _joined_lines(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
+    for number, line in enumerate(text.splitlines(), start=1):
         if not pending:
             start = number
             if "#" not in line and not line.endswith("\\"):  # the common case, without regexes
@@ -112,7 +128,59 @@ def _joined_lines(text: str) -> list[tuple[int, str]]:
 
 def check_requirements(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """Findings for an embedded requirements.txt, each at its line."""
-    lines = logical_lines(text)
+    yield from sorted(_findings(text, path), key=lambda f: f.line or 0)
+
+
+# A line that no rule reports, in the common shape: a simple requirement (not a bare name
+# that ends like an archive, which is a local path), an optional comment, nothing else
+# (no option: no " -" before a comment).  Blank and comment-only lines too.
+_QUIET_LINE = (
+    r"[ \t]*(?:#[^\n]*)?\r?$"
+    r"|(?![^\n#]*[ \t]-)[ \t]*"
+    rf"(?!{_NAME}\.(?i:whl|tar\.gz|tgz|zip|tar\.bz2|tar)[ \t]*(?:[ \t]#[^\n]*)?\r?$)"
+    rf"(?:{SIMPLE_REQUIREMENT.pattern})[ \t]*(?:[ \t]#[^\n]*)?\r?$"
+)
+# The commonest quiet line, tried first: it fails the look-ahead sooner.
+_PINNED = rf"{_NAME}==[0-9]+(?:\.[0-9]+)*\r?$"
+# Every other line, found in one pass of the regex engine: the text is never split into
+# a list of lines.
+_OTHER_LINE = re.compile(rf"^(?!{_PINNED}|{_QUIET_LINE}).+$", re.MULTILINE)
+# Line boundaries of str.splitlines other than "\n" and "\r\n" (those take the general path).
+_ODD_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_ODD_WIDE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _odd_breaks(text: str) -> bool:
+    # Substring tests run at memory speed; a regex over the whole text would not.
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return True
+    if any(c in text for c in _ODD_BREAKS):
+        return True
+    return not text.isascii() and any(c in text for c in _ODD_WIDE_BREAKS)
+
+
+def _lines_to_check(text: str) -> list[tuple[int, str]]:
+    """The logical lines that a rule may report: :func:`logical_lines` without the quiet
+    ones (in a text with continuations or unusual line boundaries, every line)."""
+    if "\\" in text or _odd_breaks(text):
+        return logical_lines(text)
+    out: list[tuple[int, str]] = []
+    number, last = 1, 0
+    for match in _OTHER_LINE.finditer(text):
+        number += text.count("\n", last, match.start())
+        last = match.start()
+        raw = match.group()
+        line = (_COMMENT.sub("", raw) if "#" in raw else raw).strip()
+        if line:
+            out.append((number, line))
+    return out
+
+
+def _findings(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    return _findings_of(_lines_to_check(text), path)
+
+
+def _findings_of(lines: list[tuple[int, str]], path: tuple[str | int, ...]) -> Iterator[Finding]:
     reported: set[int] = set()
     for finding in check_requirement_lines(lines, path):
         reported.add(finding.line or 0)
@@ -168,7 +236,8 @@ def _line_problems(line: str) -> tuple[tuple[Code, str, str | None], ...]:
     if _is_local(requirement):
         return (("requirement-local", f"{requirement!r} is a local path", None),)
     if _URL_SCHEME.match(requirement):
-        return ()  # a bare URL: pip reads it as a link; credentials are checked elsewhere
+        # A bare URL: pip reads it as a link; credentials are checked elsewhere.
+        return _url_problems(requirement.split("; ", 1)[0])
     error = _pep508_error(requirement)
     if error is not None:
         return (("requirement-invalid", error, None),)
@@ -180,7 +249,43 @@ def _line_problems(line: str) -> tuple[tuple[Code, str, str | None], ...]:
         url = requirement.split("@", 1)[1].split(";", 1)[0].strip()
         if _FILE_URL.match(url):
             return (("requirement-local", f"{requirement!r} points at a local file", None),)
+        return _egg_problems(url)
     return ()
+
+
+def _url_problems(url: str) -> tuple[tuple[Code, str, str | None], ...]:
+    """A URL pip does not install from: an unknown scheme, or an egg fragment that is not a
+    project name."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in _PIP_SCHEMES:
+        if scheme in _VCS:
+            hint = f"Name the VCS and the transport: {scheme}+https://... or {scheme}+ssh://..."
+        elif "+" in scheme:
+            hint = "pip's VCS schemes start with git+, hg+, svn+ or bzr+."
+        else:
+            hint = "For a git repository, write git+https://... or git+ssh://..."
+        message = (
+            f"{url!r}: pip does not install from {scheme}: URLs (it reads http, https, ftp, "
+            "file and VCS URLs such as git+https)"
+        )
+        return (("requirement-invalid", message, hint),)
+    return _egg_problems(url)
+
+
+def _egg_problems(url: str) -> tuple[tuple[Code, str, str | None], ...]:
+    if "egg=" not in url:
+        return ()
+    egg = _EGG.search(url)
+    if egg is None or _PROJECT_NAME.fullmatch(egg.group(1)):
+        return ()
+    value = egg.group(1)
+    name = re.split(r"[^A-Za-z0-9._-]", value, maxsplit=1)[0] or "name"
+    message = (
+        f"{url!r}: the egg fragment {value!r} is not a project name (pip 25 and later "
+        "refuse extras or a version in it)"
+    )
+    hint = f"Write the requirement as '{name}[extras] @ <URL without #egg>' (PEP 508)."
+    return (("requirement-invalid", message, hint),)
 
 
 _HASH_OPTION = re.compile(r"\s--hash(?:=|\s+)(\S*)")
@@ -204,15 +309,26 @@ def _hash_error(line: str) -> str | None:
 
 
 def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    try:
-        tokens = shlex.split(line, posix=True)
-    except ValueError:
-        tokens = line.split()
+    if "'" in line or '"' in line or "\\" in line:
+        try:
+            tokens = shlex.split(line, posix=True)
+        except ValueError:
+            tokens = line.split()
+    else:
+        tokens = line.split()  # what shlex gives without quotes or escapes, much faster
     if not tokens:
         return
     head, _, inline = tokens[0].partition("=")
     value = inline or (tokens[1] if len(tokens) > 1 else "")
-    if head in _INCLUDE or any(head.startswith(flag) and len(head) > 2 for flag in ("-r", "-c")):
+    if head in _INCLUDE and not value:
+        yield Finding(
+            "requirement-invalid",
+            f"{line!r} needs an argument: the requirements file to read",
+            path,
+            number,
+            1,
+        )
+    elif head in _INCLUDE or any(head.startswith(flag) and len(head) > 2 for flag in ("-r", "-c")):
         target = value or head[2:]
         yield Finding(
             "requirement-include",

@@ -12,28 +12,50 @@ __all__ = [
     "check_apt",
     "check_dockerfile",
     "check_runtime",
+    "check_script",
     "check_start",
     "runtime_parts",
     "runtime_python",
 ]
 
-_APT_NAME = re.compile(r"[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?")
+# A package name, its architecture, then a version (``=1.0-1``, an epoch ``=1:2.3``) or a
+# target release (``/bookworm-backports``): what ``apt-get install`` reads.
+_APT_NAME = re.compile(
+    r"[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?(=[0-9][A-Za-z0-9.+~:-]*|/[a-z0-9][a-z0-9.-]*)?"
+)
+_APT_OTHER = re.compile(rf"^(?![ \t]*(?:{_APT_NAME.pattern})?[ \t]*(?:#[^\n]*)?$).+$", re.MULTILINE)
 _DATE = re.compile(r"\d\d\d\d-\d\d-\d\d")
 _EXEC_ARGS = re.compile(r'\bexec\s+"\$(@|\{@\})"')
 
 
 def check_apt(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    """One Debian package name per line; ``#`` comments."""
+    """One Debian package per line; ``#`` comments.  Lines end as repo2docker reads them
+    (Python's universal newlines: ``\\n``, ``\\r\\n`` or a lone ``\\r``)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():
+        # The lines that may be wrong, in one pass of the regex engine (the others are
+        # package names, blank or comments).
+        number, last = 1, 0
+        for match in _APT_OTHER.finditer(text):
+            number += text.count("\n", last, match.start())
+            last = match.start()
+            yield from _apt_line(number, match.group(), path)
+        return
     for number, line in numbered_lines(text):
-        stripped = line.split("#", 1)[0].strip()
-        if stripped and not _APT_NAME.fullmatch(stripped):
-            yield Finding(
-                "apt-invalid",
-                f"{stripped!r} is not a Debian package name",
-                path,
-                number,
-                line.find(stripped) + 1,
-            )
+        yield from _apt_line(number, line, path)
+
+
+def _apt_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    stripped = line.split("#", 1)[0].strip()
+    if stripped and not _APT_NAME.fullmatch(stripped):
+        yield Finding(
+            "apt-invalid",
+            f"{stripped!r} is not a Debian package name",
+            path,
+            number,
+            line.find(stripped) + 1,
+        )
 
 
 def runtime_parts(text: str) -> tuple[str, str | None, str | None] | None:
@@ -97,6 +119,40 @@ def check_dockerfile(text: str, path: tuple[str | int, ...]) -> Iterator[Finding
 
 def check_start(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
     """repo2docker's ``start`` must hand over to its arguments."""
+    yield from check_script(text, path)
     code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
     if not _EXEC_ARGS.search(code):
         yield Finding("start-no-exec", "the script never runs 'exec \"$@\"'", path)
+
+
+def check_script(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    """Windows line endings in a script run on Linux (``postBuild``, ``start``).
+
+    On the ``#!`` line the carriage return becomes part of the interpreter's name
+    (``/bin/bash\\r``): the script cannot run at all.  On other lines the shell reads it as
+    part of the last word (``command not found``, a file name ending in ``\\r``)."""
+    if "\r" not in text:
+        return
+    first = text.partition("\n")[0]
+    if first.startswith("#!") and first.endswith("\r"):
+        interpreter = first[2:].strip().split(" ", 1)[0]
+        yield Finding(
+            "script-crlf-shebang",
+            f"the '#!' line ends with a carriage return (a Windows line ending): the system "
+            f"looks for the interpreter {interpreter + chr(13)!r} and cannot run the script",
+            path,
+            1,
+            len(first),
+        )
+        return
+    crlf = [n for n, raw in enumerate(text.split("\n"), start=1) if raw.endswith("\r")]
+    if crlf:
+        more = f" (and {len(crlf) - 1} more)" if len(crlf) > 1 else ""
+        yield Finding(
+            "script-crlf",
+            f"line {crlf[0]}{more} ends with a carriage return (a Windows line ending): "
+            "the shell reads it as part of the last word of the line",
+            path,
+            crlf[0],
+            len(text.split("\n", crlf[0])[crlf[0] - 1]),
+        )
