@@ -1,0 +1,131 @@
+"""Running the CLI as a user without privileges, for the tests of permissions.
+
+The suite may run as root, who reads any file whatever its mode: commands are
+then run as ``nobody`` (a forked child that drops its privileges, or the real
+console script under ``setpriv``).  Run as another user, they run as that user.
+The files such tests use must be reachable by that user: :func:`shared_folder`
+makes a folder that everyone may enter and write, and removes it afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from conftest import CliResult, console_script
+
+ROOT = os.geteuid() == 0
+
+
+def _nobody() -> tuple[int, int]:
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
+@contextlib.contextmanager
+def shared_folder() -> Iterator[Path]:
+    """A new folder that any user may enter and write (removed afterwards, whatever the
+    modes the test left inside)."""
+    folder = Path(tempfile.mkdtemp(prefix="envspec-shared-"))
+    try:
+        folder.chmod(0o777)
+        yield folder
+    finally:
+        make_removable(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_removable(folder: Path) -> None:
+    """Give back the owner's permissions on every folder below *folder*."""
+    for dirpath, dirnames, _ in os.walk(folder, followlinks=False):
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o700)
+    # os.walk could not enter the folders it could not read before the chmod above
+    for dirpath, dirnames, _ in os.walk(folder, followlinks=False):
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o700)
+
+
+def run_in_process(
+    argv: Sequence[str], *, cwd: str | os.PathLike[str], env: Mapping[str, str] | None = None
+) -> CliResult:
+    """``envspec.cli.main.main(argv)`` in a forked child, as ``nobody`` when the tests run as
+    root.  An exception that escapes ``main`` fails the test with its traceback."""
+    from envspec.cli.main import main
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 0
+        try:
+            os.close(read_end)
+            if ROOT:
+                uid, gid = _nobody()
+                os.setgroups([])
+                os.setresgid(gid, gid, gid)
+                os.setresuid(uid, uid, uid)
+            os.chdir(cwd)
+            os.environ.update(env or {})
+            out, err = io.StringIO(), io.StringIO()
+            try:
+                code = main(list(argv), stdout=out, stderr=err)
+                result: object = (code, out.getvalue(), err.getvalue())
+            except BaseException:  # noqa: BLE001 - reported to the parent
+                result = traceback.format_exc()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(json.dumps(result).encode())
+        except BaseException:  # noqa: BLE001
+            status = 3
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, f"the child failed (status {status})"
+    result = json.loads(data)
+    if isinstance(result, str):
+        pytest.fail(f"envspec {' '.join(argv)!r} raised:\n{result}")
+    return CliResult(*result)
+
+
+def run_console(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """The real ``envspec`` console script, as ``nobody`` when the tests run as root."""
+    prefix: list[str] = []
+    if ROOT:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot run as another user")
+        prefix = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    return subprocess.run(
+        [*prefix, console_script(), *argv],
+        cwd=cwd,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        timeout=timeout,
+        check=False,
+    )
