@@ -294,14 +294,14 @@ def test_names_that_would_act_on_a_terminal_are_escaped(tmp_path, run_cli, name,
     assert {d["file"] for d in diagnostics(out)} == {str(path)}
 
 
-def test_messages_quoting_embedded_text_are_escaped(tmp_path, run_cli):
-    env = {"env_ver": "1.0", "files": {"requirements.txt": "\x1b[31mnumpy==\n"}}
+def test_keys_of_the_document_in_migrate_output_are_escaped(tmp_path, run_cli):
+    env = {"env_ver": "1.0", "extensions": {"\x1b[31mx\n": 1}}
     path = tmp_path / "a.ipynb"
     path.write_text(notebook_text(env), "utf-8")
-    code, out, _ = run_cli("validate", path)
+    code, out, _ = run_cli("migrate", "--to", "0.1", "--lossy", "--check", path)
     assert code == 1
+    assert "    dropped: extensions/\\x1b[31mx\\n\n" in out
     assert "\x1b" not in out
-    assert "\\x1b[31mnumpy" in out
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,9 @@ import io
 import json
 import os
 import pwd
+import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import traceback
@@ -62,7 +64,11 @@ def make_removable(folder: Path) -> None:
 
 
 def run_in_process(
-    argv: Sequence[str], *, cwd: str | os.PathLike[str], env: Mapping[str, str] | None = None
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
 ) -> CliResult:
     """``envspec.cli.main.main(argv)`` in a forked child, as ``nobody`` when the tests run as
     root.  An exception that escapes ``main`` fails the test with its traceback."""
@@ -95,6 +101,10 @@ def run_in_process(
             os._exit(status)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
+        if not select.select([pipe], [], [], timeout)[0]:  # blocked (on a named pipe?)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"envspec {' '.join(argv)!r} did not finish in {timeout} s")
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
     assert status == 0, f"the child failed (status {status})"

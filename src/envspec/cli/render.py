@@ -18,6 +18,8 @@ __all__ = ["json_diagnostics", "json_report", "text_report", "visible", "write_d
 # start a new line.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
@@ -69,8 +71,14 @@ def json_diagnostics(diagnostics: Iterable[Diagnostic], out: TextIO) -> None:
     """A JSON array of *diagnostics* (``schemas/diagnostics-1.schema.json``): what every
     command prints with ``--format json``."""
     text = json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False)
-    # A file name that is not UTF-8 holds lone surrogates: write them as JSON escapes.
-    out.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+    # What would act on a terminal (C1 controls, bidirectional controls; json.dumps escapes
+    # C0 already) and the lone surrogates of a file name that is not UTF-8 are written as
+    # JSON escapes: the same strings, for a JSON reader.
+    out.write(_UNSAFE_IN_JSON.sub(_json_escape, text) + "\n")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def write_diagnostics(diagnostics: Iterable[Diagnostic], out: TextIO, *, indent: str = "") -> None:
