@@ -350,3 +350,30 @@ def test_json_output_of_pack_unpack_and_migrate(tmp_path, run_cli):
     code, out, err = run_cli("migrate", "--format", "json", "--diff", path)
     assert (code, out) == (2, "")
     assert "--diff" in err
+
+
+# ----------------------------------------------------------------------------- conformance
+
+
+def test_conformance_reports_that_cannot_be_written_are_a_usage_error(shared):
+    (shared / "ro").mkdir()
+    (shared / "ro").chmod(0o555)
+    (shared / "file").write_text("x\n", "utf-8")
+    for argv, where in [
+        (["conformance", "run", "--adapter", "no-such-adapter", "--out", "ro/r"], "'ro/r'"),
+        (["conformance", "export", "--version", "1.0", "ro/e"], "'ro/e'"),
+        (["conformance", "export", "--version", "1.0", "file"], "'file/"),
+    ]:
+        done = unprivileged.run_in_process(argv, cwd=shared)
+        assert done.code == 2, done
+        assert f"envspec conformance: cannot write {where}" in done.err
+    assert os.listdir(shared / "ro") == []
+
+
+@pytest.mark.parametrize("argv", [["lint", "{missing}"], ["list", "--cases", "{file}"]])
+def test_conformance_cases_that_are_not_a_folder_are_a_usage_error(tmp_path, run_cli, argv):
+    (tmp_path / "file").write_text("x\n", "utf-8")
+    paths = {"missing": tmp_path / "missing", "file": tmp_path / "file"}
+    code, out, err = run_cli("conformance", *(a.format(**paths) for a in argv))
+    assert (code, out) == (2, "")
+    assert "is not a folder of cases" in err

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliResult, console_script
+from conftest import CliResult, console_script, notebook_text
 
 ROOT = os.geteuid() == 0
 
@@ -63,6 +63,39 @@ def make_removable(folder: Path) -> None:
                 os.chmod(path, 0o700)
 
 
+_WARM: list[bool] = []
+
+
+def _warm() -> None:
+    """Import, as the test runner's user, what the commands import lazily: the child may
+    not be allowed to read the interpreter's own library (a Python installed in a
+    private home folder)."""
+    if _WARM:
+        return
+    import hashlib  # noqa: F401
+    import secrets  # noqa: F401
+
+    from envspec.cli.main import main
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "a.ipynb")
+        path.write_text(notebook_text({"env_ver": "0.1", "requirements.txt": "numpy\n"}))
+        sink = io.StringIO()
+        for argv in (
+            ["validate", "--no-cache", path],
+            ["migrate", "--check", "--diff", path],
+            ["pack", "--check", path],
+            ["unpack", path, "-o", Path(folder, "env")],
+            ["schema", "--diagnostics"],
+            ["conformance", "list", "--role", "packer"],
+            ["conformance", "run", "--adapter", "no-such-adapter", "--role", "packer", "-q"],
+            ["conformance", "lint", folder],
+            ["validate", "--bad-option"],
+        ):
+            main([os.fspath(a) for a in argv], stdout=sink, stderr=sink)
+    _WARM.append(True)
+
+
 def run_in_process(
     argv: Sequence[str],
     *,
@@ -74,6 +107,7 @@ def run_in_process(
     root.  An exception that escapes ``main`` fails the test with its traceback."""
     from envspec.cli.main import main
 
+    _warm()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
