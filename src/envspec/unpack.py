@@ -131,6 +131,7 @@ def unpack_environment(
             ),
         )
     created = _missing_folders(target)
+    succeeded = False
     try:
         os.makedirs(target, exist_ok=True)
         fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
@@ -164,24 +165,28 @@ def unpack_environment(
         if conflicts:
             return UnpackOutcome(target, (), tuple(conflicts))
         staged: list[tuple[str, str]] = []
+        renamed: list[str] = []
         try:
             for name, data, mode in plan:
                 staged.append((_stage_in(fd, name, data, mode), name))
             for tmp, name in staged:
                 # replaces a link itself, never its target
                 os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+                renamed.append(name)
         except OSError as exc:
-            for tmp, _ in staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp, dir_fd=fd)
-            failed = plan[len(staged)][0] if len(staged) < len(plan) else target
-            return UnpackOutcome(
-                target, (), (_write_failed(os.path.join(target, failed), "write the file", exc),)
-            )
-        return UnpackOutcome(target, tuple(name for _, name in staged), tuple(problems))
+            for tmp, name in staged:
+                if name not in renamed:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp, dir_fd=fd)
+            failed = plan[len(staged)][0] if len(staged) < len(plan) else staged[len(renamed)][1]
+            found = _write_failed(os.path.join(target, failed), "write the file", exc)
+            return UnpackOutcome(target, tuple(renamed), (found,))
+        succeeded = True
+        return UnpackOutcome(target, tuple(renamed), tuple(problems))
     finally:
         os.close(fd)
-        _remove_folders(created)  # those left empty: nothing was written
+        if not succeeded:
+            _remove_folders(created)  # those left empty: nothing was written
 
 
 def _write_failed(where: str, what: str, exc: OSError) -> Diagnostic:

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"wrote {visible(os.path.join(outcome.out_dir, name))}\n")
     write_diagnostics(outcome.diagnostics, out)
     if not outcome.ok:
-        out.write("nothing was written\n")
+        out.write("nothing else was written\n" if outcome.written else "nothing was written\n")
         return EXIT_FAIL
     if not outcome.written:
         out.write("the environment embeds no files\n")
