@@ -89,6 +89,21 @@ def test_pack_of_a_symbolic_link_loop_is_a_diagnostic(tmp_path, run_cli):
     assert "symbolic links" in str(found["message"])
 
 
+def test_pack_with_an_unreadable_environment_file_is_file_unreadable(shared):
+    (shared / "a.ipynb").write_text(notebook_text(), "utf-8")
+    (shared / "a.ipynb").chmod(0o666)
+    (shared / "requirements.txt").write_text("numpy\n", "utf-8")
+    (shared / "requirements.txt").chmod(0o000)
+    before = (shared / "a.ipynb").read_bytes()
+    done = unprivileged.run_in_process(["pack", "a.ipynb"], cwd=shared)
+    assert (done.code, done.err) == (1, "")
+    assert done.out.startswith(
+        f"failed: a.ipynb\n    {shared}/requirements.txt: error[file-unreadable] "
+        "cannot read the file: Permission denied\n"
+    )
+    assert (shared / "a.ipynb").read_bytes() == before
+
+
 @pytest.mark.parametrize("command", ["migrate", "pack"])
 def test_a_named_pipe_does_not_block_migrate_or_pack(tmp_path, run_console, command):
     os.mkfifo(tmp_path / "pipe.ipynb")
