@@ -8,10 +8,7 @@ import stat
 __all__ = ["UNEXPECTED_HINT", "read_regular", "reason"]
 
 #: The hint of a file that envspec failed to handle (not a problem of the file's access).
-UNEXPECTED_HINT = (
-    "envspec could not handle this file (the other files were handled); please report it "
-    "with the file as a bug."
-)
+UNEXPECTED_HINT = "envspec could not handle this file; please report it with the file as a bug."
 
 _OPEN_FLAGS = (
     os.O_RDONLY

@@ -81,9 +81,9 @@ def _unrecognized(parser: argparse.ArgumentParser, extras: list[str]) -> str:
     import difflib
 
     message = f"unrecognized arguments: {' '.join(extras)}"
-    known = [o for action in parser._actions for o in action.option_strings]
+    known = [o for action in parser._actions for o in action.option_strings if o[:2] == "--"]
     for extra in extras:
-        if extra.startswith("-"):
+        if extra.startswith("--"):
             close = difflib.get_close_matches(extra.partition("=")[0], known, n=1, cutoff=0.6)
             if close:
                 return f"{message} (did you mean {close[0]}?)"
