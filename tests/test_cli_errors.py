@@ -104,6 +104,20 @@ def test_pack_with_an_unreadable_environment_file_is_file_unreadable(shared):
     assert (shared / "a.ipynb").read_bytes() == before
 
 
+def test_pack_from_an_unreadable_folder_is_file_unreadable(shared):
+    (shared / "a.ipynb").write_text(notebook_text(GOOD_ENVIRONMENT), "utf-8")
+    (shared / "env").mkdir()
+    (shared / "env" / "requirements.txt").write_text("scipy\n", "utf-8")
+    (shared / "env").chmod(0o000)
+    before = (shared / "a.ipynb").read_bytes()
+    done = unprivileged.run_in_process(["pack", "--from", "env", "a.ipynb"], cwd=shared)
+    assert (done.code, done.err) == (1, "")
+    assert done.out.startswith(
+        "env: error[file-unreadable] cannot read the folder: Permission denied\n"
+    )
+    assert (shared / "a.ipynb").read_bytes() == before
+
+
 @pytest.mark.parametrize("command", ["migrate", "pack"])
 def test_a_named_pipe_does_not_block_migrate_or_pack(tmp_path, run_console, command):
     os.mkfifo(tmp_path / "pipe.ipynb")

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from envspec._discover import MissingPath
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
     from envspec.cli.render import json_diagnostics, visible, write_diagnostics
+    from envspec.diagnostics import diagnostic
     from envspec.pack import pack_paths
 
     try:
@@ -89,6 +90,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.source and not os.path.isdir(args.source):
         err.write(f"envspec pack: error: --from {visible(repr(args.source))} is not a folder\n")
         return EXIT_USAGE
+    if args.source:
+        try:
+            os.listdir(args.source)
+        except OSError as exc:  # an unreadable folder would look empty: nothing to embed
+            why = f"cannot read the folder: {exc.strerror or type(exc).__name__}"
+            refused.append(diagnostic("file-unreadable", why, args.source))
+            notebooks = []
     outcomes = pack_paths(notebooks, source_dir=args.source, image=args.image, write=not args.check)
     failed = len(refused)
     changed = 0
