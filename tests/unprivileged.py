@@ -75,12 +75,23 @@ def _warm() -> None:
     private home folder)."""
     if _WARM:
         return
+    import difflib  # noqa: F401
     import hashlib  # noqa: F401
+    import optparse  # noqa: F401 - pip-requirements-parser, on option lines
     import secrets  # noqa: F401
 
+    from envspec._codes import CODES
+    from envspec.checks import prepare
     from envspec.cli.main import main
 
+    prepare()
     with tempfile.TemporaryDirectory() as folder:
+        for index, info in enumerate(CODES.values()):  # every rule, run once
+            example = Path(folder, "examples", str(index), info.example_file)
+            example.parent.mkdir(parents=True)
+            example.write_text(info.example, "utf-8", "surrogatepass")
+        sink = io.StringIO()
+        main(["validate", "--no-cache", os.path.join(folder, "examples")], stdout=sink, stderr=sink)
         path = Path(folder, "a.ipynb")
         path.write_text(notebook_text({"env_ver": "0.1", "requirements.txt": "numpy\n"}))
         sink = io.StringIO()
