@@ -29,7 +29,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import unprivileged
@@ -86,7 +86,7 @@ LINES = st.sampled_from(
 )
 CONTENT = st.one_of(TEXT, LINES, st.lists(LINES, max_size=3).map("".join))
 KINDS = [
-    "valid",
+    *["valid"] * 6,  # mostly notebooks that work, so that writing is exercised too
     "legacy",
     "legacy-env-key",
     "no-env",
@@ -129,7 +129,12 @@ def notebooks(draw: st.DrawFn) -> Notebook:
     return Notebook(
         name=draw(st.sampled_from(STEMS)) + ".ipynb",
         kind=draw(st.sampled_from(KINDS)),
-        files=draw(st.dictionaries(st.sampled_from(EMBEDDED_NAMES), CONTENT, max_size=3)),
+        files=draw(
+            st.one_of(
+                st.dictionaries(st.sampled_from(sorted(FILES)), LINES, max_size=3),
+                st.dictionaries(st.sampled_from(EMBEDDED_NAMES), CONTENT, max_size=3),
+            )
+        ),
         python=draw(st.sampled_from([None, "3.12", 3, "3.99", [1]])),
         kernelspec=draw(
             st.sampled_from(
@@ -387,6 +392,9 @@ def run_example(base: Path, world: World, argv: list[str], runner: Any) -> None:
         build(root, world)
         before = snapshot(root)
         code, out, err = runner(argv, root)
+        event(f"{argv[0]} exits {code}")
+        if "Permission denied" in out:
+            event("permission denied")
         check(root, world, argv, code, out, err)
         after = snapshot(root)
         for key in sorted(set(before) | set(after)):
@@ -421,7 +429,7 @@ def console(argv: list[str], root: Path) -> tuple[int, str, str]:
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=800)
 @given(data=st.data())
 def test_the_cli_on_generated_worlds(base, data):
     world = data.draw(worlds())
@@ -430,7 +438,7 @@ def test_the_cli_on_generated_worlds(base, data):
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=12)
+@settings(FUZZ, max_examples=20)
 @given(data=st.data())
 def test_the_console_script_on_generated_worlds(base, data):
     world = data.draw(worlds())
