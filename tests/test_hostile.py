@@ -566,7 +566,7 @@ def test_a_socket_is_not_a_regular_file(tmp_path, run_cli):
 
 
 def test_a_big_file_is_read_whole(tmp_path, run_cli):
-    from envspec.validate import _read_regular
+    from envspec._readfile import read_regular as _read_regular
 
     data = b"x" * (3 << 20) + b"end"
     (tmp_path / "big.bin").write_bytes(data)
@@ -604,7 +604,8 @@ def test_hostile_file_names_in_process(name, write_notebook, run_cli, tmp_path):
     path = write_notebook(name, {"env_ver": "1.0", "python": 3})
     code, out, _ = run_cli("validate", "--", path)
     assert code == 1
-    assert out.startswith(f"{path}#/metadata/environment/python: error[wrong-type]")
+    shown = str(path).replace("\t", "\\t")  # control characters are escaped in text output
+    assert out.startswith(f"{shown}#/metadata/environment/python: error[wrong-type]")
     code, out, _ = run_cli("validate", "--format", "json", tmp_path)  # found by a folder walk too
     assert code == 1
     assert [d["file"] for d in json.loads(out)] == [str(path)]
@@ -617,7 +618,8 @@ def test_hostile_file_names_in_the_real_command(write_notebook, run_console):
     assert done.returncode == 1
     assert done.stderr == ""
     for name in HOSTILE_NAMES:
-        assert f"{name}#/metadata/environment/python: error[wrong-type]" in done.stdout
+        shown = name.replace("\t", "\\t")
+        assert f"{shown}#/metadata/environment/python: error[wrong-type]" in done.stdout
     assert (
         done.stdout.splitlines()[-1]
         == f"{len(HOSTILE_NAMES)} files checked: 7 errors, 0 warnings; 7 files fail"

@@ -32,7 +32,9 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "file-unreadable",
         "error",
         "The file cannot be read",
-        "The file exists but could not be opened or read (permissions, a folder, a broken link).",
+        "The file exists but could not be opened or read (permissions, a folder, a broken link, "
+        "a named pipe), a folder to search cannot be listed, or envspec gave up on the file "
+        "(then the hint says so); the other files are still handled.",
         "Check the path and the file's permissions.",
         "analysis.ipynb",
         "",
@@ -716,7 +718,7 @@ _ENTRIES += (
         "error",
         "Unpack would overwrite an existing file",
         "Unpack never replaces files silently; the existing file may hold work that is not in the "
-        "notebook.",
+        "notebook.  A target folder (`-o`) that exists as a file is reported the same way.",
         "Unpack into an empty folder with `-o DIR`, or pass `--force` to replace the files.",
         "analysis.ipynb",
         _nb('  "environment": {"env_ver": "1.0", "files": {"requirements.txt": "numpy\\n"}}'),

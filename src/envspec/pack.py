@@ -284,18 +284,34 @@ def pack_paths(
     """
     from envspec._atomic import write_atomic
     from envspec._git import find_source, is_dirty
+    from envspec._readfile import UNEXPECTED_HINT, read_regular, reason
 
     outcomes: list[PackOutcome] = []
     dirty_checked: dict[Path, bool] = {}
     notebooks = list(notebooks)
-    packing = frozenset(Path(os.fspath(p)).resolve() for p in notebooks)
+    # realpath, not resolve(): a symbolic link loop is reported when the notebook is read.
+    packing = frozenset(Path(os.path.realpath(p)) for p in notebooks)
     for raw in notebooks:
         path = os.fspath(raw)
-        folder = Path(source_dir) if source_dir is not None else Path(path).resolve().parent
-        with open(path, "rb") as handle:
-            data = handle.read()
-        git = find_source(Path(path).resolve().parent)
-        outcome = pack_bytes(data, path, collect(folder), git, image=image)
+        folder = Path(source_dir) if source_dir is not None else Path(os.path.realpath(path)).parent
+        try:
+            data = read_regular(path)
+        except OSError as exc:
+            outcomes.append(_unreadable(path, f"cannot read the file: {reason(exc)}"))
+            continue
+        try:
+            git = find_source(Path(os.path.realpath(path)).parent)
+            outcome = pack_bytes(data, path, collect(folder), git, image=image)
+        except Exception as exc:  # noqa: BLE001 - one notebook that cannot be packed (an
+            # unreadable environment file, a reader's limit) never stops the others.
+            if isinstance(exc, OSError):
+                where = os.fsdecode(exc.filename) if exc.filename else path
+                message = f"cannot read the file: {reason(exc)}"
+                outcomes.append(_unreadable(path, message, where))
+            else:
+                message = f"cannot pack the file: {reason(exc)}"
+                outcomes.append(_unreadable(path, message, hint=UNEXPECTED_HINT))
+            continue
         if git is not None and check_dirty and outcome.status != "failed":
             if git.toplevel not in dirty_checked:
                 dirty_checked[git.toplevel] = is_dirty(git.toplevel, ignore=packing)
@@ -328,3 +344,10 @@ def pack_paths(
                 outcome = replace(outcome, written=True)
         outcomes.append(outcome)
     return outcomes
+
+
+def _unreadable(
+    path: str, message: str, file: str | None = None, *, hint: str | None = None
+) -> PackOutcome:
+    found = diagnostic("file-unreadable", message, file or path, hint=hint)
+    return PackOutcome(path, "failed", diagnostics=(found,))

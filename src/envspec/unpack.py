@@ -10,6 +10,7 @@ unless ``force``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -117,21 +118,49 @@ def unpack_environment(
     source: str = "<environment>",
     pointer: str = "",
 ) -> UnpackOutcome:
-    """Write the files of *environment* into *out_dir* (created if missing)."""
+    """Write the files of *environment* into *out_dir* (created if missing).
+
+    All or nothing: the files are written to temporary names first and renamed
+    into place only when every one of them was written; a failure (a read-only
+    folder, a full disk) is a ``write-failed`` diagnostic and leaves no file and
+    no folder behind.
+    """
     target = os.fspath(out_dir)
     plan, problems = plan_files(environment, source=source, pointer=pointer)
     if any(p.severity == "error" for p in problems):
         return UnpackOutcome(target, (), tuple(problems))
-    os.makedirs(target, exist_ok=True)
-    fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    if os.path.lexists(target) and not os.path.isdir(target):
+        return UnpackOutcome(
+            target,
+            (),
+            (
+                diagnostic(
+                    "file-exists",
+                    f"{target!r} exists and is not a folder",
+                    target,
+                    hint="Give `-o` a folder (a new one is created).",
+                ),
+            ),
+        )
+    created = _missing_folders(target)
+    succeeded = False
+    try:
+        os.makedirs(target, exist_ok=True)
+        fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        _remove_folders(created)
+        return UnpackOutcome(target, (), (_write_failed(target, "create the folder", exc),))
     try:
         conflicts: list[Diagnostic] = []
         for name, _, _ in plan:
+            where = os.path.join(target, name)
             try:
                 info = os.lstat(name, dir_fd=fd)
             except FileNotFoundError:
                 continue
-            where = os.path.join(target, name)
+            except OSError as exc:
+                conflicts.append(_write_failed(where, "write the file", exc))
+                continue
             if stat.S_ISDIR(info.st_mode):
                 conflicts.append(
                     diagnostic(
@@ -147,16 +176,56 @@ def unpack_environment(
                 )
         if conflicts:
             return UnpackOutcome(target, (), tuple(conflicts))
-        written: list[str] = []
-        for name, data, mode in plan:
-            _write_in(fd, name, data, mode)
-            written.append(name)
-        return UnpackOutcome(target, tuple(written), tuple(problems))
+        staged: list[tuple[str, str]] = []
+        renamed: list[str] = []
+        try:
+            for name, data, mode in plan:
+                staged.append((_stage_in(fd, name, data, mode), name))
+            for tmp, name in staged:
+                # replaces a link itself, never its target
+                os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+                renamed.append(name)
+        except OSError as exc:
+            for tmp, name in staged:
+                if name not in renamed:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp, dir_fd=fd)
+            failed = plan[len(staged)][0] if len(staged) < len(plan) else staged[len(renamed)][1]
+            found = _write_failed(os.path.join(target, failed), "write the file", exc)
+            return UnpackOutcome(target, tuple(renamed), (found,))
+        succeeded = True
+        return UnpackOutcome(target, tuple(renamed), tuple(problems))
     finally:
         os.close(fd)
+        if not succeeded:
+            _remove_folders(created)  # those left empty: nothing was written
 
 
-def _write_in(fd: int, name: str, data: bytes, mode: int) -> None:
+def _write_failed(where: str, what: str, exc: OSError) -> Diagnostic:
+    return diagnostic("write-failed", f"cannot {what}: {exc.strerror or type(exc).__name__}", where)
+
+
+def _missing_folders(target: str) -> list[str]:
+    """The folders :func:`os.makedirs` would create for *target*, deepest first."""
+    missing: list[str] = []
+    folder = os.path.abspath(target)
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return missing
+
+
+def _remove_folders(folders: list[str]) -> None:
+    for folder in folders:  # deepest first; only the empty folders this run created
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
+def _stage_in(fd: int, name: str, data: bytes, mode: int) -> str:
+    """Write *data* to a fresh temporary name beside *name*; return that name."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     for _ in range(100):  # a fresh random name; O_EXCL never reuses a leftover file
         tmp = f".{name}.envspec-{secrets.token_hex(6)}.tmp"
@@ -178,7 +247,7 @@ def _write_in(fd: int, name: str, data: bytes, mode: int) -> None:
         os.unlink(tmp, dir_fd=fd)
         raise
     os.close(handle)
-    os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)  # replaces a link itself, never its target
+    return tmp
 
 
 def unpack_notebook(
@@ -189,14 +258,23 @@ def unpack_notebook(
 ) -> UnpackOutcome:
     """Unpack the environment of the notebook (or envspec file) at *path* into *out_dir*
     (default: the notebook's folder)."""
+    from envspec._readfile import UNEXPECTED_HINT, read_regular, reason
     from envspec.notebook import kind_of, read_document
 
     name = os.fspath(path)
     target = os.fspath(out_dir) if out_dir is not None else (os.path.dirname(name) or ".")
-    with open(name, "rb") as handle:
-        data = handle.read()
+    try:
+        data = read_regular(name)
+    except OSError as exc:
+        message = f"cannot read the file: {reason(exc)}"
+        return UnpackOutcome(target, (), (diagnostic("file-unreadable", message, name),))
     kind = kind_of(name) or "notebook"
-    read = read_document(data, kind)
+    try:
+        read = read_document(data, kind)
+    except Exception as exc:  # noqa: BLE001 - a limit of the reader is reported, not raised
+        message = f"cannot read the file: {reason(exc)}"
+        found = diagnostic("file-unreadable", message, name, hint=UNEXPECTED_HINT)
+        return UnpackOutcome(target, (), (found,))
     if read.document is None:
         first = read.findings[0]
         return UnpackOutcome(target, (), (diagnostic(first.code, first.message, name),))

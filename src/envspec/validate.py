@@ -9,7 +9,6 @@ True
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,7 +236,8 @@ def validate_paths(
     from envspec._discover import discover
     from envspec._parallel import available_jobs, fork_pull
 
-    files = discover(paths)
+    unreadable: list[tuple[str, str]] = []
+    files = discover(paths, unreadable=unreadable)
     cache = open_cache(cache_dir) if cache_dir is not None else None
     envs = _EnvCache(cache.envs if cache is not None else {}, persistent=cache is not None)
     reports: list[FileReport | None] = [None] * len(files)
@@ -317,7 +317,10 @@ def validate_paths(
             progress(len(files), len(files))
     if cache is not None:
         cache.save()
-    return ValidationResult(tuple(_apply_require(r, require) for r in reports if r is not None))
+    folders = [_unreadable(folder, f"cannot read the folder: {why}") for folder, why in unreadable]
+    return ValidationResult(
+        (*folders, *(_apply_require(r, require) for r in reports if r is not None))
+    )
 
 
 def _prepare(fast: bool, *, hashing: bool = False) -> None:
@@ -390,61 +393,25 @@ def _validate_one(
     kind = kind_of(path)
     if kind is None:
         return validate_bytes(b"", path)
+    from envspec._readfile import UNEXPECTED_HINT, read_regular, reason
+
     try:
-        data = _read_regular(path)
+        data = read_regular(path)
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return FileReport(
-            path,
-            (
-                _diagnostic(
-                    Finding("file-unreadable", f"cannot read the file: {reason}"), path, "", False
-                ),
-            ),
-            None,
-        )
-    report = validate_bytes(data, path, kind=kind, require=False, fast=fast, _envs=envs)
+        return _unreadable(path, f"cannot read the file: {reason(exc)}")
+    try:
+        report = validate_bytes(data, path, kind=kind, require=False, fast=fast, _envs=envs)
+    except Exception as exc:  # noqa: BLE001 - one file the reader or a rule cannot handle
+        # never stops the others: it is reported, and the run goes on.
+        return _unreadable(path, f"cannot check the file: {reason(exc)}", UNEXPECTED_HINT)
     if cache is not None and key is not None:
         cache.record(path, key, report.diagnostics, report.has_environment)
     return report
 
 
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _read_regular(path: str) -> bytes:
-    """The bytes of a regular file (a FIFO would block and a device may never end)."""
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        # Some special files cannot even be opened (a socket): say what they are.
-        if not _is_regular(path):
-            raise OSError(0, "not a regular file") from None
-        raise
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(0, "not a regular file")
-        chunks = [os.read(fd, st.st_size + 1)]
-        # Read on to the end: the file may have grown, or be more than one read returns.
-        while chunks[-1] and (chunk := os.read(fd, 1 << 16)):
-            chunks.append(chunk)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _is_regular(path: str) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return True  # gone or not allowed: the error of opening it says why
+def _unreadable(path: str, message: str, hint: str | None = None) -> FileReport:
+    finding = Finding("file-unreadable", message, hint=hint)
+    return FileReport(path, (_diagnostic(finding, path, "", False),), None)
 
 
 def _apply_require(report: FileReport, require: bool) -> FileReport:

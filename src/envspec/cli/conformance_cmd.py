@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any, TextIO
 
 HELP = "run the conformance suite against an implementation (or list, export, lint cases)"
@@ -161,6 +162,8 @@ def _selected(args: argparse.Namespace, err: TextIO) -> list[Any] | None:
 
     from envspec.conformance.cases import CaseFileError, Selection, load_cases
 
+    if not _cases_folder(args, err):
+        return None
     try:
         cases = load_cases(Path(args.cases) if getattr(args, "cases", None) else None)
     except CaseFileError as exc:
@@ -176,10 +179,32 @@ def _selected(args: argparse.Namespace, err: TextIO) -> list[Any] | None:
     return selection.apply(cases)
 
 
+def _cases_folder(args: argparse.Namespace, err: TextIO) -> bool:
+    """Whether the DIR of cases given, if any, is a folder (else say so)."""
+    from envspec.cli.render import visible
+
+    folder = getattr(args, "cases", None)
+    if folder and not os.path.isdir(folder):
+        err.write(f"envspec conformance: {visible(repr(folder))} is not a folder of cases\n")
+        return False
+    return True
+
+
+def _cannot_write(folder: str, exc: OSError, err: TextIO) -> int:
+    from envspec.cli.render import visible
+
+    reason = exc.strerror or type(exc).__name__
+    where = visible(repr(os.fsdecode(exc.filename) if exc.filename else folder))
+    err.write(f"envspec conformance: cannot write {where}: {reason}\n")
+    return 2
+
+
 _MARKS = {"pass": ".", "fail": "F", "error": "E", "skipped": "s", "unsupported": "u"}
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
     from envspec.conformance.reports import rerun_command, write_reports
     from envspec.conformance.runner import (
         CaseResult,
@@ -206,6 +231,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.timeout <= 0 or args.startup_timeout <= 0:
         err.write("envspec conformance: --timeout and --startup-timeout must be positive\n")
         return 2
+    if args.out:
+        try:  # before the run: a folder that cannot be written is said at once
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return _cannot_write(args.out, exc, err)
     try:
         transport = connect(
             args.adapter,
@@ -255,7 +285,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     out.write(f"{name}: {result.verdict()} in {result.seconds:.2f} s\n")
     if args.out:
-        paths = write_reports(result, args.out)
+        try:
+            paths = write_reports(result, args.out)
+        except OSError as exc:
+            return _cannot_write(args.out, exc, err)
         out.write(f"reports: {', '.join(str(p) for p in paths)}\n")
     return result.exit_code
 
@@ -310,17 +343,20 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for case in chosen:
         key = f"{case.role}/{case.features[0]}.json"
         groups.setdefault(key, []).append(case.model_dump(mode="json", exclude_none=True))
-    for key, items in groups.items():
-        path = folder / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(items, indent=2, ensure_ascii=False) + "\n", "utf-8")
     manifest = {
         "suite": suite_version(),
         "env_ver": args.version,
         "files": sorted(groups),
         "ids": [c.id for c in chosen],
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    try:
+        for key, items in groups.items():
+            path = folder / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(items, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    except OSError as exc:
+        return _cannot_write(args.out, exc, err)
     out.write(f"{len(chosen)} cases for env_ver {args.version} written to {folder}\n")
     return 0
 
@@ -330,6 +366,8 @@ def _lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from envspec.conformance.lint import add_new_ids, lint
 
+    if not _cases_folder(args, err):
+        return 2
     root = Path(args.cases) if args.cases else None
     if args.fix:
         for case_id in add_new_ids(root):

@@ -63,7 +63,34 @@ def build_parser() -> argparse.ArgumentParser:
     unpack_cmd.register(commands)
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
+    _mark_commands(parser)
     return parser
+
+
+def _mark_commands(parser: argparse.ArgumentParser) -> None:
+    """Each (sub)command's parser records itself in the arguments it parses (the innermost
+    wins), so that usage errors found after parsing name the command that was run."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.set_defaults(_parser=sub)
+                _mark_commands(sub)
+
+
+def _unrecognized(parser: argparse.ArgumentParser, extras: list[str]) -> str:
+    """``unrecognized arguments: --chek (did you mean --check?)``"""
+    import difflib
+
+    message = f"unrecognized arguments: {' '.join(extras)}"
+    known = [o for action in parser._actions for o in action.option_strings if o[:2] == "--"]
+    for extra in extras:
+        if extra.startswith("--"):
+            close = difflib.get_close_matches(extra.partition("=")[0], known, n=1, cutoff=0.6)
+            if close:
+                return f"{message} (did you mean {close[0]}?)"
+    return message
 
 
 def main(
@@ -83,7 +110,12 @@ def main(
     try:
         # argparse prints help, version and usage errors to sys.stdout/sys.stderr.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(args_list)
+            args, extras = parser.parse_known_args(args_list)
+            if extras:
+                # argparse leaves them to the top-level parser, which would print its own
+                # usage: the command's usage says what the command takes.
+                command: argparse.ArgumentParser = getattr(args, "_parser", parser)
+                command.error(_unrecognized(command, extras))
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
     if args.command is None:

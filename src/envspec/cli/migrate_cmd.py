@@ -60,6 +60,12 @@ def register(commands: Any) -> None:
         "--diff", action="store_true", help="write nothing; print a unified diff of each change"
     )
     parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="output format; json is an array of diagnostics, as validate's (not with --diff)",
+    )
+    parser.add_argument(
         "--lossy",
         action="store_true",
         help="allow a downgrade that drops what the target cannot hold",
@@ -72,41 +78,49 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from envspec._discover import MissingPath
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-    from envspec.cli.render import write_diagnostics
+    from envspec.cli.render import json_diagnostics, visible, write_diagnostics
     from envspec.migrations.files import migrate_paths
 
+    if args.diff and args.format == "json":
+        err.write("envspec migrate: error: --diff prints text; it cannot go with --format json\n")
+        return EXIT_USAGE
     write = not (args.check or args.diff)
     try:
         results = migrate_paths(args.paths, to=args.to, allow_lossy=args.lossy, write=write)
     except MissingPath as exc:
-        err.write(f"envspec migrate: error: {exc}\n")
+        err.write(f"envspec migrate: error: {visible(str(exc))}\n")
         return EXIT_USAGE
     counts = {"migrated": 0, "unchanged": 0, "failed": 0}
     for result in results:
         counts[result.status] += 1
+    if args.format == "json":
+        json_diagnostics([d for result in results for d in result.diagnostics], out)
+        results = []
+    for result in results:
         if result.status == "failed":
             write_diagnostics(result.diagnostics, out)
             continue
         if result.status != "migrated":
             continue
         verb = "migrated" if result.written else "would migrate"
-        out.write(f"{verb} {result.path}: {result.source} -> {result.target}\n")
+        shown = visible(result.path)
+        out.write(f"{verb} {shown}: {visible(str(result.source))} -> {result.target}\n")
         for note in result.notes:
-            out.write(f"    {note}\n")
+            out.write(f"    {visible(note)}\n")
         for item in result.lost:
-            out.write(f"    dropped: {item}\n")
+            out.write(f"    dropped: {visible(item)}\n")
         if args.diff and result.after is not None:
             before = result.before.decode("utf-8", "replace").splitlines(keepends=True)
             after = result.after.decode("utf-8", "replace").splitlines(keepends=True)
-            out.writelines(
-                difflib.unified_diff(before, after, f"a/{result.path}", f"b/{result.path}")
-            )
-    verb = "migrated" if write else "to migrate"
-    noun = "file" if len(results) == 1 else "files"
-    out.write(
-        f"{len(results)} {noun} checked: {counts['migrated']} {verb}, {counts['unchanged']} "
-        f"unchanged, {counts['failed']} failed\n"
-    )
+            out.writelines(difflib.unified_diff(before, after, f"a/{shown}", f"b/{shown}"))
+    total = sum(counts.values())
+    if args.format != "json":
+        verb = "migrated" if write else "to migrate"
+        noun = "file" if total == 1 else "files"
+        out.write(
+            f"{total} {noun} checked: {counts['migrated']} {verb}, {counts['unchanged']} "
+            f"unchanged, {counts['failed']} failed\n"
+        )
     if counts["failed"] or (args.check and counts["migrated"]):
         return EXIT_FAIL
     return EXIT_OK

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from envspec.diagnostics import Diagnostic
 
 HELP = "embed the environment files beside a notebook into its metadata"
 DESCRIPTION = """\
@@ -42,7 +45,12 @@ def register(commands: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="notebooks to pack")
+    parser.add_argument(
+        "notebooks",
+        nargs="+",
+        metavar="NOTEBOOK",
+        help="notebooks to pack, or folders (searched for notebooks as validate searches them)",
+    )
     parser.add_argument(
         "--from",
         dest="source",
@@ -53,59 +61,116 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a notebook would change"
     )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="output format; json is an array of diagnostics, as validate's",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import os
 
+    from envspec._discover import MissingPath
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-    from envspec.cli.render import write_diagnostics
+    from envspec.cli.render import json_diagnostics, visible, write_diagnostics
+    from envspec.diagnostics import diagnostic
     from envspec.pack import pack_paths
 
-    missing = [
-        p
-        for p in [*args.notebooks, *([args.source] if args.source else [])]
-        if not os.path.exists(p)
-    ]
-    if missing:
-        err.write(f"envspec pack: error: {missing[0]!r} does not exist\n")
+    try:
+        notebooks, refused = _notebooks(args.notebooks)
+    except MissingPath as exc:
+        err.write(f"envspec pack: error: {visible(str(exc))}\n")
+        return EXIT_USAGE
+    if args.source and not os.path.exists(args.source):
+        err.write(f"envspec pack: error: {visible(repr(args.source))} does not exist\n")
         return EXIT_USAGE
     if args.source and not os.path.isdir(args.source):
-        err.write(f"envspec pack: error: --from {args.source!r} is not a folder\n")
+        err.write(f"envspec pack: error: --from {visible(repr(args.source))} is not a folder\n")
         return EXIT_USAGE
-    outcomes = pack_paths(
-        args.notebooks, source_dir=args.source, image=args.image, write=not args.check
-    )
-    failed = changed = 0
+    if args.source:
+        try:
+            os.listdir(args.source)
+        except OSError as exc:  # an unreadable folder would look empty: nothing to embed
+            why = f"cannot read the folder: {exc.strerror or type(exc).__name__}"
+            refused.append(diagnostic("file-unreadable", why, args.source))
+            notebooks = []
+    outcomes = pack_paths(notebooks, source_dir=args.source, image=args.image, write=not args.check)
+    failed = len(refused)
+    changed = 0
+    if args.format == "json":
+        json_diagnostics([*refused, *(d for o in outcomes for d in o.diagnostics)], out)
+    else:
+        write_diagnostics(refused, out)
     for outcome in outcomes:
         if outcome.status == "failed":
             failed += 1
         elif outcome.status == "packed":
             changed += 1
+        if args.format == "json":
+            continue
         verb = {
             "packed": "packed" if outcome.written else "would pack",
             "unchanged": "up to date",
             "failed": "failed",
         }[outcome.status]
-        out.write(f"{verb}: {outcome.path}\n")
+        out.write(f"{verb}: {visible(outcome.path)}\n")
         if outcome.collected is not None and outcome.status != "failed":
             folder = _shown(outcome.collected.folder)
             names = ", ".join(outcome.collected.files) or "(none)"
-            out.write(f"    from {folder}: {names}\n")
+            out.write(f"    from {visible(folder)}: {names}\n")
             for name, reason in outcome.collected.ignored:
-                out.write(f"    ignored {name}: {reason}\n")
+                out.write(f"    ignored {visible(name)}: {reason}\n")
         write_diagnostics(outcome.diagnostics, out, indent="    ")
-    noun = "notebook" if len(outcomes) == 1 else "notebooks"
-    verb = "packed" if not args.check else "to pack"
-    out.write(
-        f"{len(outcomes)} {noun}: {changed} {verb}, {len(outcomes) - changed - failed} up to date, "
-        f"{failed} failed\n"
-    )
+    total = len(outcomes) + len(refused)
+    if args.format != "json":
+        noun = "notebook" if total == 1 else "notebooks"
+        verb = "packed" if not args.check else "to pack"
+        out.write(
+            f"{total} {noun}: {changed} {verb}, {total - changed - failed} up to date, "
+            f"{failed} failed\n"
+        )
     invalid = any(d.severity == "error" for o in outcomes for d in o.diagnostics)
     if failed or invalid or (args.check and changed):
         return EXIT_FAIL
     return EXIT_OK
+
+
+def _notebooks(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
+    """The notebooks to pack (folders are searched as validate and migrate search them),
+    and what is refused: files that are not notebooks, folders that cannot be read.
+
+    :raises envspec._discover.MissingPath: a path does not exist.
+    """
+    from envspec._discover import discover
+    from envspec.diagnostics import diagnostic
+    from envspec.notebook import kind_of
+
+    unreadable: list[tuple[str, str]] = []
+    found = discover(paths, unreadable=unreadable)
+    refused = [
+        diagnostic("file-unreadable", f"cannot read the folder: {why}", folder)
+        for folder, why in unreadable
+    ]
+    notebooks: list[str] = []
+    for path, explicit in found:
+        if kind_of(path) == "notebook":
+            notebooks.append(path)
+        elif explicit:  # an envspec file found in a folder is not for pack: skipped
+            refused.append(
+                diagnostic(
+                    "unknown-file-type",
+                    f"{os.path.basename(path)!r} is not a notebook: pack takes notebooks "
+                    "(.ipynb) and reads the environment files (requirements.txt, "
+                    "environment.yml, ...) from each notebook's folder",
+                    path,
+                    hint="Pass the notebook (`envspec pack analysis.ipynb`); add `--from DIR` "
+                    "to read the environment files from another folder.",
+                )
+            )
+    return notebooks, refused
 
 
 def _shown(path: os.PathLike[str]) -> str:

@@ -1,15 +1,40 @@
-"""Reporters: the text and JSON forms of a validation result."""
+"""Reporters: the text and JSON forms of diagnostics, and file names made safe to print."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import TextIO
 
 from envspec.diagnostics import Diagnostic
 from envspec.validate import ValidationResult
 
-__all__ = ["json_report", "text_report", "write_diagnostics"]
+__all__ = ["json_diagnostics", "json_report", "text_report", "visible", "write_diagnostics"]
+
+# Control characters (C0, DEL, C1), lone surrogates (bytes of a file name that are not
+# UTF-8), line and paragraph separators, and the bidirectional controls that reorder what
+# a terminal shows: a name holding them must not move the cursor, colour the terminal or
+# start a new line.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return (
+        repr(char)[1:-1]
+        if char not in "\u2028\u2029" and ord(char) < 0x100
+        else f"\\u{ord(char):04x}"
+    )
+
+
+def visible(text: str) -> str:
+    """*text* with every character that a terminal would act on escaped (``\\n``, ``\\x1b``,
+    ``\\udce9``): what text output prints of file names and messages.  JSON output keeps
+    the exact text."""
+    return _UNSAFE.sub(_escape, text)
 
 
 def text_report(result: ValidationResult, out: TextIO, *, strict: bool) -> None:
@@ -39,14 +64,26 @@ def _plural(count: int, noun: str) -> str:
 
 def json_report(result: ValidationResult, out: TextIO) -> None:
     """A JSON array of every diagnostic (``schemas/diagnostics-1.schema.json``)."""
-    text = json.dumps([d.to_dict() for d in result.diagnostics], indent=2, ensure_ascii=False)
-    # A file name that is not UTF-8 holds lone surrogates: write them as JSON escapes.
-    out.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+    json_diagnostics(result.diagnostics, out)
+
+
+def json_diagnostics(diagnostics: Iterable[Diagnostic], out: TextIO) -> None:
+    """A JSON array of *diagnostics* (``schemas/diagnostics-1.schema.json``): what every
+    command prints with ``--format json``."""
+    text = json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False)
+    # What would act on a terminal (C1 controls, bidirectional controls; json.dumps escapes
+    # C0 already) and the lone surrogates of a file name that is not UTF-8 are written as
+    # JSON escapes: the same strings, for a JSON reader.
+    out.write(_UNSAFE_IN_JSON.sub(_json_escape, text) + "\n")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def write_diagnostics(diagnostics: Iterable[Diagnostic], out: TextIO, *, indent: str = "") -> None:
     """``<location>: <severity>[<code>] <message>`` and an indented hint line, per diagnostic."""
     for d in diagnostics:
-        out.write(f"{indent}{d.location()}: {d.severity}[{d.code}] {d.message}\n")
+        out.write(f"{indent}{visible(d.location())}: {d.severity}[{d.code}] {visible(d.message)}\n")
         if d.hint:
-            out.write(f"{indent}    hint: {d.hint}\n")
+            out.write(f"{indent}    hint: {visible(d.hint)}\n")

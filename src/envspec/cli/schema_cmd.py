@@ -24,7 +24,9 @@ def register(commands: Any) -> None:
         "--env-ver", choices=SUPPORTED, default=LATEST, help=f"the version (default: {LATEST})"
     )
     group.add_argument(
-        "--diagnostics", action="store_true", help="the schema of 'envspec validate --format json'"
+        "--diagnostics",
+        action="store_true",
+        help="the schema of the JSON output (--format json) of validate, migrate, pack and unpack",
     )
     parser.set_defaults(run=run)
 

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             jobs=args.jobs,
         )
     except MissingPath as exc:
-        err.write(f"envspec validate: error: {exc}\n")
+        err.write(f"envspec validate: error: {render.visible(str(exc))}\n")
         return EXIT_USAGE
     if args.format == "json":
         render.json_report(result, out)

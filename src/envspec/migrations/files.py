@@ -221,12 +221,17 @@ def migrate_paths(
     """
     from envspec._atomic import write_atomic
     from envspec._discover import discover
+    from envspec._readfile import UNEXPECTED_HINT, read_regular, reason
 
-    results: list[FileMigration] = []
-    for path, _ in discover(paths):
+    unreadable: list[tuple[str, str]] = []
+    files = discover(paths, unreadable=unreadable)
+    results: list[FileMigration] = [
+        _fail(folder, to, b"", "file-unreadable", f"cannot read the folder: {why}", pointer="")
+        for folder, why in unreadable
+    ]
+    for path, _ in files:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(path)
         except OSError as exc:
             results.append(
                 _fail(
@@ -234,12 +239,20 @@ def migrate_paths(
                     to,
                     b"",
                     "file-unreadable",
-                    f"cannot read the file: {exc.strerror or type(exc).__name__}",
+                    f"cannot read the file: {reason(exc)}",
                     pointer="",
                 )
             )
             continue
-        result = migrate_bytes(data, path, to=to, allow_lossy=allow_lossy)
+        try:
+            result = migrate_bytes(data, path, to=to, allow_lossy=allow_lossy)
+        except Exception as exc:  # noqa: BLE001 - one file that cannot be handled never stops
+            # the others: it is reported, and the run goes on.
+            message = f"cannot migrate the file: {reason(exc)}"
+            results.append(
+                _fail(path, to, data, "file-unreadable", message, pointer="", hint=UNEXPECTED_HINT)
+            )
+            continue
         if write and result.status == "migrated" and result.after is not None:
             try:
                 write_atomic(path, result.after)
@@ -250,7 +263,7 @@ def migrate_paths(
                         to,
                         data,
                         "write-failed",
-                        f"cannot write the file: {exc.strerror or type(exc).__name__}",
+                        f"cannot write the file: {reason(exc)}",
                         pointer="",
                     )
                 )
