@@ -56,6 +56,12 @@ class Server:
 
     def put_notebook(self, path: str, notebook: dict[str, Any], *, token: str | None = "") -> int:
         """Save *notebook* at *path*; *token* ``""`` is the right one, ``None`` none at all."""
+        return self.save(path, notebook, token=token)[0]
+
+    def save(
+        self, path: str, notebook: dict[str, Any], *, token: str | None = ""
+    ) -> tuple[int, dict[str, Any]]:
+        """Save *notebook* at *path*: the status and the answer (the saved file's model)."""
         body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
         request = urllib.request.Request(  # noqa: S310 - a fixed http:// URL on 127.0.0.1
             f"{self.url}/api/contents/{path}", data=body, method="PUT"
@@ -66,10 +72,10 @@ class Server:
             request.add_header("Authorization", f"token {given}")
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
-                return int(response.status)
+                return int(response.status), json.loads(response.read())
         except urllib.error.HTTPError as exc:
             exc.close()
-            return int(exc.code)
+            return int(exc.code), {}
 
 
 def free_port() -> int:
@@ -213,10 +219,14 @@ def test_the_hook_never_fails_a_save(server):
     )
     notebook = new_notebook()
 
-    status = server.put_notebook("conflict/nb.ipynb", notebook)
+    status, answer = server.save("conflict/nb.ipynb", notebook)
 
     assert status == 201, server.log.read_text()
-    assert json.loads((where / "nb.ipynb").read_bytes()) == notebook  # saved unchanged
+    saved = json.loads((where / "nb.ipynb").read_bytes())
+    note = saved["metadata"].pop("envspec_note")
+    assert saved == notebook  # saved with no environment, and nothing else changed
+    assert "both 'binder/' and '.binder/' exist" in note
+    assert answer["message"] == note  # what the front end is told
     assert "was saved without refreshing its environment" in server.log.read_text()
 
 

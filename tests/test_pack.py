@@ -125,8 +125,9 @@ def test_kernel_follows_the_kernelspec_and_other_fields_are_kept(tmp_path, run_c
     env = environment_of(notebook)
     assert env is not None
     assert env["kernel"] == {"name": "ir", "language": "r", "display_name": "R"}
-    # Files are exactly the folder's: stale embedded files do not survive.
-    assert env["files"] == {"install.R": 'install.packages("ggplot2")\n'}
+    # The folder's file is added; the embedded files it does not have are kept, and said.
+    assert env["files"] == {**existing["files"], "install.R": 'install.packages("ggplot2")\n'}
+    assert "warning[embedded-file-kept]" in out
     for key in ("python", "env", "extensions"):
         assert env[key] == existing[key]
 

@@ -97,6 +97,7 @@ Code = Literal[
     "git-dirty",
     "file-exists",
     "unsafe-path",
+    "embedded-file-kept",
 ]
 
 

@@ -20,7 +20,16 @@ remote URL without credentials, the full HEAD commit, the subdirectory; a
 dirty tree is a warning) and sets the environment's kernel from the
 notebook's kernelspec, so the two agree.  Other fields (image, python, env,
 hardware, cloud, extensions) are kept.  Only metadata.environment changes,
-atomically; packing an up-to-date notebook changes no byte."""
+atomically; packing an up-to-date notebook changes no byte.
+
+Pack never removes an embedded file it is not asked to remove: a file the
+notebook embeds and the folder does not have (a notebook you received) is
+kept, with the warning embedded-file-kept; --prune removes those files, and
+--check --prune lists what it would remove.  When a file is in both, the
+folder's text replaces the embedded one, and pack says so ("updated ...").
+
+A notebook whose environment would carry a secret (a token, a private key,
+a password in a URL) is not written at all."""
 
 EPILOG = """\
 examples:
@@ -28,10 +37,11 @@ examples:
   envspec pack notebooks/*.ipynb --from env/
   envspec pack analysis.ipynb --image quay.io/jupyter/scipy-notebook:2024-05-27@sha256:...
   envspec pack --check *.ipynb        # CI: fail when a notebook is out of date
+  envspec pack --check --prune nb.ipynb   # what --prune would remove
 
-exit status: 0 done; 1 a notebook failed, its packed environment has errors (it is
-still written, and the errors are listed), or (with --check) it is out of date;
-2 usage error."""
+exit status: 0 done; 1 a notebook failed (a secret stops it: nothing is written), its
+packed environment has other errors (it is still written, and the errors are listed), or
+(with --check) it is out of date; 2 usage error."""
 
 
 def register(commands: Any) -> None:
@@ -52,6 +62,12 @@ def register(commands: Any) -> None:
     parser.add_argument("--image", metavar="REF", help="record this container image (REF[@DIGEST])")
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a notebook would change"
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the embedded files the folder does not have (default: keep them, "
+        "and warn)",
     )
     parser.set_defaults(run=run)
 
@@ -75,7 +91,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"envspec pack: error: --from {args.source!r} is not a folder\n")
         return EXIT_USAGE
     outcomes = pack_paths(
-        args.notebooks, source_dir=args.source, image=args.image, write=not args.check
+        args.notebooks,
+        source_dir=args.source,
+        image=args.image,
+        write=not args.check,
+        prune=args.prune,
     )
     failed = changed = 0
     for outcome in outcomes:
@@ -95,6 +115,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"    from {folder}: {names}\n")
             for name, reason in outcome.collected.ignored:
                 out.write(f"    ignored {name}: {reason}\n")
+            done = outcome.written or outcome.status == "unchanged"
+            for verb, names in (
+                ("updated" if done else "would update", outcome.changes.updated),
+                ("removed" if done else "would remove", outcome.changes.removed),
+            ):
+                if names:
+                    out.write(f"    {verb} {', '.join(names)}\n")
         write_diagnostics(outcome.diagnostics, out, indent="    ")
     noun = "notebook" if len(outcomes) == 1 else "notebooks"
     verb = "packed" if not args.check else "to pack"
