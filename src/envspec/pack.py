@@ -367,7 +367,9 @@ def plan_pack(
         return PackPlan(
             "failed",
             diagnostics=(
-                diagnostic("environment-not-object", "the environment is not an object", name, base),
+                diagnostic(
+                    "environment-not-object", "the environment is not an object", name, base
+                ),
             ),
         )
     try:

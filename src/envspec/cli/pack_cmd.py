@@ -66,8 +66,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--prune",
         action="store_true",
-        help="remove the embedded files the folder does not have (default: keep them, "
-        "and warn)",
+        help="remove the embedded files the folder does not have (default: keep them, and warn)",
     )
     parser.set_defaults(run=run)
 
@@ -116,12 +115,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for name, reason in outcome.collected.ignored:
                 out.write(f"    ignored {name}: {reason}\n")
             done = outcome.written or outcome.status == "unchanged"
-            for verb, names in (
+            for action, files in (
                 ("updated" if done else "would update", outcome.changes.updated),
                 ("removed" if done else "would remove", outcome.changes.removed),
             ):
-                if names:
-                    out.write(f"    {verb} {', '.join(names)}\n")
+                if files:
+                    out.write(f"    {action} {', '.join(files)}\n")
         write_diagnostics(outcome.diagnostics, out, indent="    ")
     noun = "notebook" if len(outcomes) == 1 else "notebooks"
     verb = "packed" if not args.check else "to pack"
