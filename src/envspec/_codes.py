@@ -692,7 +692,7 @@ _ENTRIES += (
         "Keep it if the notebook needs it (or `envspec unpack` it into the folder); to remove "
         "the embedded files the folder does not have, run `envspec pack --prune`.",
         "analysis.ipynb",
-        _nb('  "environment": {"env_ver": "1.0", "files": {"apt.txt": "graphviz\n"}}'),
+        _nb('  "environment": {"env_ver": "1.0", "files": {"apt.txt": "graphviz\\n"}}'),
         ("pack",),
     ),
 )
