@@ -227,9 +227,10 @@ def _merge(
     missing = [n for n in old if n not in new]
     removed = tuple(n for n in missing if prune or n in removable)
     kept = {n for n in missing if n not in removed}
-    # The order of the vocabulary, then names it does not know (a newer minor) as they were.
-    names = [n for n in FILES if n in new or n in kept]
-    names += [n for n in old if n in kept and n not in FILES]
+    # The files stay where they were (no churn in the notebook); new ones follow, in the
+    # order of the vocabulary.
+    names = [n for n in old if n in new or n in kept]
+    names += [n for n in FILES if n in new and n not in old]
     merged = {n: new[n] if n in new else old[n] for n in names}
 
     def ordered(group: Iterable[str]) -> tuple[str, ...]:
