@@ -92,3 +92,67 @@ def test_a_token_shows_at_most_its_public_prefix(text, secret, shown):
     found = messages(text)
     assert shown_values(found) == [shown], found
     assert secret not in found[0]
+
+
+# ------------------------------------------------ any message that quotes a value
+
+
+PASSWORD = "hunter2"
+TOKEN = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"
+QUOTING = {
+    "url-insecure": {"git": {"url": f"http://bob:{PASSWORD}@github.com/x", "commit": "a" * 40}},
+    "url-invalid": {"git": {"url": f"https://bob:{PASSWORD}@exa mple.org/x", "commit": "a" * 40}},
+    "requirement-editable": {
+        "files": {"requirements.txt": f"-e https://bob:{PASSWORD}@h.example/x.tar.gz\n"}
+    },
+    "requirement-invalid": {
+        "files": {"requirements.txt": f"--install-option https://bob:{PASSWORD}@h.example\n"}
+    },
+    "conda-spec-invalid": {
+        "files": {"environment.yml": f"dependencies:\n  - https://bob:{PASSWORD}@h.example/x\n"}
+    },
+    "cloud url-insecure": {
+        "cloud": [{"name": "x", "handler_url": f"http://{TOKEN}@deploy.example.org/x"}]
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(QUOTING))
+def test_no_message_quotes_a_secret(case):
+    """Messages that quote a value (an invalid URL, a requirement line) mask its secrets."""
+    environment = {"env_ver": "1.0", **QUOTING[case]}
+    found = validate_environment(environment)
+    code = case.split()[-1]
+    assert code in {d.code for d in found}, found
+    for d in found:
+        for text in (d.message, d.hint or ""):
+            assert PASSWORD not in text, (d.code, text)
+            assert TOKEN[4:] not in text, (d.code, text)
+
+
+def test_the_cli_and_its_verdict_cache_never_hold_the_secret(tmp_path, run_cli, monkeypatch):
+    import json
+
+    monkeypatch.setenv("ENVSPEC_CACHE_DIR", str(tmp_path / "cache"))
+    for case, environment in QUOTING.items():
+        notebook = {
+            "cells": [],
+            "metadata": {"environment": {"env_ver": "1.0", **environment}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        (tmp_path / f"{case.replace(' ', '-')}.ipynb").write_text(json.dumps(notebook))
+
+    code, out, err = run_cli("validate", tmp_path)
+    code_json, out_json, _ = run_cli("validate", "--format", "json", tmp_path)
+
+    assert code == code_json == 1
+    for text in (out, err, out_json):
+        assert PASSWORD not in text
+        assert TOKEN[4:] not in text
+    cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert cached, "the verdict cache was not written"
+    for path in cached:
+        data = path.read_bytes()
+        assert PASSWORD.encode() not in data
+        assert TOKEN[4:].encode() not in data

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from envspec.checks._text import line_col
 from envspec.diagnostics import Finding
 
-__all__ = ["SECRET_NAME", "may_find", "scan_text", "url_credentials"]
+__all__ = ["SECRET_NAME", "may_find", "redact", "scan_text", "url_credentials"]
 
 # (label, pattern).  Patterns name the issuer's published token formats; the
 # generic assignment rule catches ``export SOMETHING_TOKEN=value`` in scripts.
@@ -211,3 +211,25 @@ def _mask_userinfo(userinfo: str) -> str:
 def _looks_random(text: str) -> bool:
     """A long run of letters and digits, as tokens are (a user name is short, or words)."""
     return len(text) >= 20 and re.fullmatch(r"[A-Za-z0-9_-]+", text) is not None
+
+
+def redact(text: str) -> str:
+    """*text* (a message about some value) with every secret and every URL password in it
+    masked as :func:`scan_text` masks them: messages quote values (an invalid URL, a
+    requirement line), and no message may show a secret."""
+    if not may_find(text):
+        return text
+    if "://" in text and "@" in text:
+        text = _URL.sub(lambda m: _redact_url(m.group()), text)
+    for start, stop, _ in reversed(_secret_matches(text)):
+        text = text[:start] + _mask(text[start:stop]) + text[stop:]
+    return text
+
+
+def _redact_url(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    if not at or userinfo == "git" or not _ENV_REF.sub("", userinfo).replace(":", ""):
+        return url
+    return f"{scheme}://{_mask_userinfo(userinfo)}@{host}{rest[end:]}"
