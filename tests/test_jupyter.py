@@ -358,6 +358,10 @@ def test_a_save_removes_only_a_file_it_packed_from_this_folder(server):
     assert server.put_notebook("own/nb.ipynb", packed) == 200
     env = json.loads((where / "nb.ipynb").read_bytes())["metadata"]["environment"]
     assert env["files"] == {"requirements.txt": "numpy\n", "runtime.txt": "r-4.4\n"}
+    assert (
+        "envspec: own/nb.ipynb: embedded files removed (no longer in the folder): apt.txt"
+        in server.log.read_text()
+    )
 
 
 # ------------------------------------------------- the same, through the contents manager

@@ -61,7 +61,7 @@ def pre_save_hook(model: dict[str, Any], path: str, contents_manager: Any = None
     log = getattr(contents_manager, "log", None) or _log
     notebook = model["content"]
     try:
-        problem = _pack_into(notebook, path, contents_manager)
+        problem = _pack_into(notebook, path, contents_manager, log)
     except Exception as exc:  # noqa: BLE001 - a save must never fail because of envspec
         problem = str(exc) or type(exc).__name__
     try:
@@ -83,7 +83,7 @@ def pre_save_hook(model: dict[str, Any], path: str, contents_manager: Any = None
         log.warning("envspec: %s: %s", path, exc)
 
 
-def _pack_into(notebook: dict[str, Any], path: str, contents_manager: Any) -> str | None:
+def _pack_into(notebook: dict[str, Any], path: str, contents_manager: Any, log: Any) -> str | None:
     """Refresh the environment in *notebook*; the problem (without any secret) if it cannot."""
     from envspec._git import find_source
     from envspec.pack import collect, folder_key, plan_pack
@@ -112,6 +112,13 @@ def _pack_into(notebook: dict[str, Any], path: str, contents_manager: Any) -> st
         return "; ".join(d.message for d in plan.diagnostics if d.severity == "error")
     if plan.status == "packed":
         metadata["environment"] = plan.environment
+        # Embedded files replaced or removed are said, so that nothing changes unseen.
+        for what, names in (
+            ("updated from the folder", plan.changes.updated),
+            ("removed (no longer in the folder)", plan.changes.removed),
+        ):
+            if names:
+                log.info("envspec: %s: embedded files %s: %s", path, what, ", ".join(names))
     return None
 
 
