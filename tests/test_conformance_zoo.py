@@ -185,6 +185,13 @@ BEHAVIOUR_FAULTS = [
         _embeds,
     ),
     Fault(
+        "pack_ignores_kept_secrets",
+        PACK,
+        ("packer.pack.kept-secret-stops",),
+        lambda c: _embeds(c) and _expects(c, "secret", "url-credentials"),
+        exact=True,
+    ),
+    Fault(
         "unpack_crlf",
         UNPACK,
         ("packer.unpack.exact-bytes",),
