@@ -385,5 +385,11 @@ def test_the_contents_manager_in_process_refuses_the_secret_and_says_why(tmp_pat
     assert "environment" not in json.loads(raw)["metadata"]
     assert "url-credentials" in answer["message"]
     assert "nb.ipynb was saved without refreshing its environment" in caplog.text
+    # The guide shows this very note.
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "jupyter.md").read_text("utf-8")
+    shown = guide.split("```text\n    envspec did not refresh", 1)[1].split("```", 1)[0]
+    assert " ".join(answer["message"].split()) == " ".join(
+        f"envspec did not refresh{shown}".split()
+    )
     assert PASSWORD not in caplog.text
     assert AWS_KEY not in caplog.text

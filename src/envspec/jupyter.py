@@ -103,9 +103,11 @@ def _pack_into(notebook: dict[str, Any], path: str, contents_manager: Any, log: 
         name=os.path.basename(path),
     )
     if plan.refused:
-        where = "; ".join(_where(d) for d in plan.diagnostics if d.code in STOP_CODES)
+        stops = [d for d in plan.diagnostics if d.code in STOP_CODES]
+        stops.sort(key=lambda d: (d.pointer, d.line or 0, d.column or 0, d.code))
+        where = "; ".join(_where(d) for d in stops)
         return (
-            f"the environment would carry a secret ({where}); remove it from the file, "
+            f"the environment would carry a secret ({where}); remove it, "
             "and give it at launch instead (see 'No secret values' in the envspec spec)"
         )
     if plan.status == "failed":
