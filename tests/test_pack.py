@@ -437,6 +437,7 @@ def test_a_folder_without_environment_files_keeps_the_embedded_ones(tmp_path, ru
     [
         ("numpy==2.1.0\n# ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n", "secret"),
         ("--index-url https://alice:hunter2@pypi.example.org/simple\nnumpy\n", "url-credentials"),
+        ("numpy\n# AKIAIOSFODNN7EXAMPLE\n", "secret"),
     ],
 )
 def test_a_secret_in_a_file_stops_packing_and_nothing_is_written(tmp_path, run_cli, text, code):
@@ -451,6 +452,8 @@ def test_a_secret_in_a_file_stops_packing_and_nothing_is_written(tmp_path, run_c
     assert f"error[{code}]" in out
     assert notebook.read_bytes() == before
     assert leftovers(tmp_path) == []
+    for secret in ("hunter2", "0123456789abcdef", "IOSFODNN7EXAMPLE"):
+        assert secret not in out  # where the secret is, never what it is
 
 
 # --------------------------------------------------------------------------- embedded files kept
