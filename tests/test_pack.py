@@ -452,6 +452,7 @@ def test_a_secret_in_a_file_stops_packing_and_nothing_is_written(tmp_path, run_c
     assert f"error[{code}]" in out
     assert notebook.read_bytes() == before
     assert leftovers(tmp_path) == []
+    assert "    not written: the environment would carry a secret" in out
     for secret in ("hunter2", "0123456789abcdef", "IOSFODNN7EXAMPLE"):
         assert secret not in out  # where the secret is, never what it is
 

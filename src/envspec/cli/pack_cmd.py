@@ -77,6 +77,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
     from envspec.cli.render import write_diagnostics
     from envspec.pack import pack_paths
+    from envspec.writers import stops_writing
 
     missing = [
         p
@@ -121,6 +122,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ):
                 if files:
                     out.write(f"    {action} {', '.join(files)}\n")
+        if outcome.status == "failed" and stops_writing(outcome.diagnostics):
+            out.write(
+                "    not written: the environment would carry a secret; remove it from the "
+                "file, then pack again\n"
+            )
         write_diagnostics(outcome.diagnostics, out, indent="    ")
     noun = "notebook" if len(outcomes) == 1 else "notebooks"
     verb = "packed" if not args.check else "to pack"
