@@ -190,8 +190,8 @@ def test_invalid_git_urls(url, code, message):
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("https://me:hunter2@github.com/org/repo", "'me:hun***'"),
-        ("https://deploytoken@gitlab.com/org/repo", "'deploy***'"),
+        ("https://me:hunter2@github.com/org/repo", "'me:***'"),
+        ("https://deploytoken@gitlab.com/org/repo", "'***'"),
     ],
 )
 def test_credentials_in_git_url(url, shown):

@@ -370,7 +370,10 @@ def test_json_output_of_pack_unpack_and_migrate(tmp_path, run_cli):
     path.write_text(notebook_text(LEGACY), "utf-8")
     assert run_cli("migrate", "--format", "json", "--check", path)[:2] == (1, "[]\n")
     assert run_cli("migrate", "--format", "json", path)[:2] == (0, "[]\n")
-    assert run_cli("pack", "--format", "json", path)[:2] == (0, "[]\n")
+    # The folder has none of the embedded files: pack keeps them and says so.
+    code, out, _ = run_cli("pack", "--format", "json", path)
+    assert code == 0
+    assert {d["code"] for d in diagnostics(out)} == {"embedded-file-kept"}
     code, out, _ = run_cli("unpack", "--format", "json", path, "-o", tmp_path / "env")
     assert (code, out) == (0, "[]\n")
     code, out, _ = run_cli("unpack", "--format", "json", path, "-o", tmp_path / "env")

@@ -42,8 +42,10 @@ CASES = load_cases()
 VALIDATOR = Selection(roles=("validator",))
 MIGRATOR = Selection(roles=("migrator",))
 UNPACK = Selection(roles=("packer",), features=("unpack", "unpack-safety"))
-#: Everything the zoo runs (pack cases build git repositories: slow, and no fault is there).
-EVERYTHING = [c for c in CASES if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c)]
+#: The pack cases that need no git repository (building one is slow).
+PACK = Selection(roles=("packer",), ids=("packer.pack.*",), exclude_ids=("packer.pack.git-*",))
+#: Everything the zoo runs (git-source cases build git repositories: slow, no fault is there).
+EVERYTHING = [c for c in CASES if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c) or PACK(c)]
 
 
 def zoo_adapter(name: str) -> str:
@@ -96,6 +98,14 @@ def unrelated_changes(
 
 
 # ------------------------------------------------------------------ behaviour faults
+
+
+def _embeds(case: AnyCase) -> bool:
+    """A pack case whose notebook already embeds files (1.0 ``files``, or 0.1 text members)."""
+    if getattr(case, "operation", None) != "pack":
+        return False
+    environment = case.input.notebook.get("environment") or {}
+    return bool(environment.get("files")) or environment.get("env_ver") == "0.1"
 
 
 def _expects(case: AnyCase, *codes: str) -> bool:
@@ -169,6 +179,19 @@ BEHAVIOUR_FAULTS = [
         lambda c: bool(_files(c)),
     ),
     Fault(
+        "pack_drops_embedded",
+        PACK,
+        ("packer.pack.embedded-files-kept", "packer.pack.legacy-files-kept"),
+        _embeds,
+    ),
+    Fault(
+        "pack_ignores_kept_secrets",
+        PACK,
+        ("packer.pack.kept-secret-stops",),
+        lambda c: _embeds(c) and _expects(c, "secret", "url-credentials"),
+        exact=True,
+    ),
+    Fault(
         "unpack_crlf",
         UNPACK,
         ("packer.unpack.exact-bytes",),
@@ -208,6 +231,8 @@ def test_what_the_runner_says_about_each_behaviour_fault(reference):
     assert "requirements.txt: line endings were changed" in text
     text = details("unpack_drops_file", UNPACK, "packer.unpack.exact-bytes")
     assert "postBuild: missing from the folder" in text
+    text = details("pack_drops_embedded", PACK, "packer.pack.embedded-files-kept")
+    assert "/files/environment.yml: missing" in text
     text = details("no_version_bump", MIGRATOR, "migrator.upgrade.version-bump")
     assert "env_ver of the result is '0.1', not the target '1.0'" in text
     text = details("drops_git_on_migration", MIGRATOR, "migrator.upgrade.git-block-kept")

@@ -126,8 +126,9 @@ def test_kernel_follows_the_kernelspec_and_other_fields_are_kept(tmp_path, run_c
     env = environment_of(notebook)
     assert env is not None
     assert env["kernel"] == {"name": "ir", "language": "r", "display_name": "R"}
-    # Files are exactly the folder's: stale embedded files do not survive.
-    assert env["files"] == {"install.R": 'install.packages("ggplot2")\n'}
+    # The folder's file is added; the embedded files it does not have are kept, and said.
+    assert env["files"] == {**existing["files"], "install.R": 'install.packages("ggplot2")\n'}
+    assert "warning[embedded-file-kept]" in out
     for key in ("python", "env", "extensions"):
         assert env[key] == existing[key]
 
@@ -437,6 +438,7 @@ def test_a_folder_without_environment_files_keeps_the_embedded_ones(tmp_path, ru
     [
         ("numpy==2.1.0\n# ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n", "secret"),
         ("--index-url https://alice:hunter2@pypi.example.org/simple\nnumpy\n", "url-credentials"),
+        ("numpy\n# AKIAIOSFODNN7EXAMPLE\n", "secret"),
     ],
 )
 def test_a_secret_in_a_file_stops_packing_and_nothing_is_written(tmp_path, run_cli, text, code):
@@ -451,3 +453,190 @@ def test_a_secret_in_a_file_stops_packing_and_nothing_is_written(tmp_path, run_c
     assert f"error[{code}]" in out
     assert notebook.read_bytes() == before
     assert leftovers(tmp_path) == []
+    assert "    not written: the environment would carry a secret" in out
+    for secret in ("hunter2", "0123456789abcdef", "IOSFODNN7EXAMPLE"):
+        assert secret not in out  # where the secret is, never what it is
+
+
+# --------------------------------------------------------------------------- embedded files kept
+
+RECEIVED = {"environment.yml": "dependencies:\n  - numpy\n", "postBuild": "echo hi\n"}
+
+
+def received_notebook(folder: Path, environment: dict[str, Any] | None = None) -> Path:
+    """A notebook someone else packed, in *folder* that holds only a requirements.txt."""
+    write_files(folder, {"requirements.txt": "pandas\n"})
+    env = environment or {"env_ver": "1.0", "files": dict(RECEIVED)}
+    return write_notebook(folder / "nb.ipynb", metadata={"environment": env})
+
+
+def test_pack_keeps_the_embedded_files_the_folder_lacks_and_says_so(tmp_path, run_cli):
+    notebook = received_notebook(tmp_path)
+
+    code, out, _ = run_cli("pack", notebook)
+
+    assert code == 0, out
+    env = environment_of(notebook)
+    assert env is not None
+    assert env["files"] == {**RECEIVED, "requirements.txt": "pandas\n"}
+    for name in RECEIVED:
+        assert (
+            f"{notebook}#/metadata/environment/files/{name}: warning[embedded-file-kept] "
+            f"'{name}' is embedded but not in the folder; it is kept\n"
+        ) in out
+    assert "envspec pack --prune" in out  # how to remove them
+    # Packing again: nothing changes, and the files are still said to be kept.
+    packed = notebook.read_bytes()
+    code, out, _ = run_cli("pack", notebook)
+    assert (code, notebook.read_bytes()) == (0, packed)
+    assert out.startswith(f"up to date: {notebook}\n")
+    assert "embedded-file-kept" in out
+
+
+def test_a_0_1_notebook_keeps_its_files_when_packed(tmp_path, run_cli):
+    legacy = {"env_ver": "0.1", "environment.yaml": "dependencies:\n  - numpy\n"}
+    legacy["setup.sh"] = "echo legacy\n"
+    notebook = received_notebook(tmp_path, legacy)
+
+    code, out, _ = run_cli("pack", notebook)
+
+    assert code == 0, out
+    env = environment_of(notebook)
+    assert env is not None
+    assert env["env_ver"] == "1.0"
+    assert env["files"] == {
+        "requirements.txt": "pandas\n",
+        "environment.yaml": "dependencies:\n  - numpy\n",
+        "postBuild": "echo legacy\n",  # 0.1's setup.sh, in its 1.0 place
+    }
+    assert out.count("warning[embedded-file-kept]") == 2
+
+
+def test_prune_removes_them_and_check_says_what_it_would_remove(tmp_path, run_cli):
+    notebook = received_notebook(tmp_path)
+    before = notebook.read_bytes()
+
+    code, out, _ = run_cli("pack", "--check", "--prune", notebook)
+
+    assert code == 1
+    assert "    would remove environment.yml, postBuild\n" in out
+    assert notebook.read_bytes() == before
+
+    code, out, _ = run_cli("pack", "--prune", notebook)
+
+    assert code == 0, out
+    assert "    removed environment.yml, postBuild\n" in out
+    assert "embedded-file-kept" not in out
+    env = environment_of(notebook)
+    assert env is not None
+    assert env["files"] == {"requirements.txt": "pandas\n"}
+
+
+def test_prune_in_a_folder_without_files_removes_every_embedded_file(tmp_path, run_cli):
+    notebook = write_notebook(
+        tmp_path / "nb.ipynb", metadata={"environment": {"env_ver": "1.0", "files": RECEIVED}}
+    )
+    code, out, _ = run_cli("pack", "--prune", notebook)
+    assert code == 0, out
+    env = environment_of(notebook)
+    assert env is not None
+    assert "files" not in env
+
+
+def test_a_file_in_both_places_takes_the_folders_text_and_pack_says_so(tmp_path, run_cli):
+    env = {"env_ver": "1.0", "files": {"requirements.txt": "numpy==1.26\n", "apt.txt": "git\n"}}
+    write_files(tmp_path, {"requirements.txt": "numpy==2.1\n", "apt.txt": "git\n"})
+    notebook = write_notebook(tmp_path / "nb.ipynb", metadata={"environment": env})
+
+    code, out, _ = run_cli("pack", "--check", notebook)
+    assert code == 1
+    assert "    would update requirements.txt\n" in out
+
+    code, out, _ = run_cli("pack", notebook)
+
+    assert code == 0, out
+    assert "    updated requirements.txt\n" in out  # apt.txt did not change: not listed
+    packed = environment_of(notebook)
+    assert packed is not None
+    assert packed["files"] == {"requirements.txt": "numpy==2.1\n", "apt.txt": "git\n"}
+
+
+def test_the_library_keeps_them_too_and_prunes_only_when_asked(tmp_path):
+    notebook = received_notebook(tmp_path)
+
+    [kept] = pack_paths([notebook], write=False)
+    [pruned] = pack_paths([notebook], write=False, prune=True)
+
+    assert kept.environment is not None
+    assert set(kept.environment["files"]) == {*RECEIVED, "requirements.txt"}
+    assert kept.changes.kept == ("environment.yml", "postBuild")
+    assert kept.changes.added == ("requirements.txt",)
+    assert pruned.environment is not None
+    assert set(pruned.environment["files"]) == {"requirements.txt"}
+    assert pruned.changes.removed == ("environment.yml", "postBuild")
+
+
+# --------------------------------------------------------------------------- one secret gate
+
+
+def test_a_secret_already_embedded_stops_packing_too(tmp_path, run_cli):
+    # Kept files go through the same gate: pack never writes a document with a secret.
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    env = {"env_ver": "1.0", "files": {"postBuild": f"export GITHUB_TOKEN={token}\n"}}
+    write_files(tmp_path, {"requirements.txt": "numpy\n"})
+    notebook = write_notebook(tmp_path / "nb.ipynb", metadata={"environment": env})
+    before = notebook.read_bytes()
+
+    code, out, _ = run_cli("pack", notebook)
+
+    assert code == 1
+    assert "error[secret]" in out
+    assert token not in out
+    assert notebook.read_bytes() == before
+
+
+def test_a_secret_env_value_stops_packing(tmp_path, run_cli):
+    env = {"env_ver": "1.0", "env": {"API_TOKEN": "abcdefgh12345678"}}
+    write_files(tmp_path, {"requirements.txt": "numpy\n"})
+    notebook = write_notebook(tmp_path / "nb.ipynb", metadata={"environment": env})
+    before = notebook.read_bytes()
+
+    code, out, _ = run_cli("pack", notebook)
+
+    assert code == 1
+    assert "error[secret-env-value]" in out
+    assert notebook.read_bytes() == before
+
+
+def test_every_writer_goes_through_the_same_plan(tmp_path):
+    """The library's plan is what the CLI and the save hook write: same files, same gate."""
+    from envspec.jupyter import pre_save_hook
+    from envspec.pack import collect, plan_pack
+
+    notebook = received_notebook(tmp_path)
+    metadata = json.loads(notebook.read_bytes())["metadata"]
+
+    plan = plan_pack(metadata, collect(tmp_path), None, name="nb.ipynb")
+    [outcome] = pack_paths([notebook], write=False)
+
+    assert plan.status == outcome.status == "packed"
+    assert plan.environment == outcome.environment
+
+    class Manager:
+        def _get_os_path(self, path: str) -> str:
+            return str(tmp_path / path)
+
+    model = {"type": "notebook", "content": json.loads(notebook.read_bytes())}
+    pre_save_hook(model, "nb.ipynb", Manager())
+    saved = model["content"]["metadata"]["environment"]
+    assert saved["files"] == plan.environment["files"] if plan.environment else False
+
+    (tmp_path / "requirements.txt").write_text("--index-url https://bob:hunter2@example.org/s\n")
+    refused = plan_pack(metadata, collect(tmp_path), None, name="nb.ipynb")
+    assert refused.refused
+    assert refused.status == "failed"
+    assert [d.code for d in refused.diagnostics if d.severity == "error"] == ["url-credentials"]
+    model = {"type": "notebook", "content": json.loads(notebook.read_bytes())}
+    pre_save_hook(model, "nb.ipynb", Manager())
+    assert model["content"]["metadata"]["environment"] == metadata["environment"]
+    assert "url-credentials" in model["message"]

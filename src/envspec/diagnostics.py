@@ -102,6 +102,7 @@ Code = Literal[
     "git-dirty",
     "file-exists",
     "unsafe-path",
+    "embedded-file-kept",
 ]
 
 

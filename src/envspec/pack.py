@@ -6,9 +6,15 @@ Every file of the version's vocabulary found there is embedded with its
 exact text; what repo2docker would read but envspec cannot embed is
 reported as ignored, with the reason.
 
-:func:`build_environment` is pure (a function of the old environment, the
-notebook's kernelspec, the collected files and the git source); reading
-folders and writing notebooks happen at the edges.
+Packing never removes what it was not asked to remove: an embedded file that
+the folder does not have is kept (and reported), and removed only with
+``prune`` (``envspec pack --prune``).  When a file is in both, the folder's
+text replaces the embedded one, and the change is reported.
+
+:func:`plan_pack` is pure (a function of the notebook's metadata, the
+collected files and the git source); it is the one path of every writer, and
+ends with the secret gate of :mod:`envspec.writers`.  Reading folders and
+writing notebooks happen at the edges.
 """
 
 from __future__ import annotations
@@ -22,8 +28,22 @@ from typing import Any, Literal
 from envspec._git import GitSource
 from envspec.diagnostics import Code, Diagnostic, diagnostic
 from envspec.vocabulary import MEMBERS
+from envspec.writers import STOP_CODES, stops_writing
 
-__all__ = ["Collected", "PackOutcome", "build_environment", "collect", "pack_bytes", "pack_paths"]
+__all__ = [
+    "PACK_EXTENSION",
+    "STOP_CODES",
+    "Collected",
+    "FileChanges",
+    "PackOutcome",
+    "PackPlan",
+    "build_environment",
+    "collect",
+    "folder_key",
+    "pack_bytes",
+    "pack_paths",
+    "plan_pack",
+]
 
 #: Files repo2docker reads that an environment cannot carry, and why.
 NOT_EMBEDDABLE: Mapping[str, str] = {
@@ -100,6 +120,26 @@ def collect(source_dir: str | os.PathLike[str]) -> Collected:
     return Collected(folder, files, tuple(ignored), tuple(diagnostics))
 
 
+#: The extension where pack on save records which embedded files it packed, and from which
+#: folder: it removes a file from the environment only when this record says it put it there.
+PACK_EXTENSION = "envspec.pack"
+
+
+@dataclass(frozen=True, slots=True)
+class FileChanges:
+    """What packing does to the embedded files (names in the order of the environment)."""
+
+    #: In the folder, not embedded before.
+    added: tuple[str, ...] = ()
+    #: In the folder and embedded before with another text: the folder's text replaces it.
+    updated: tuple[str, ...] = ()
+    #: Embedded, not in the folder, and kept (a writer removes only what it is asked to).
+    kept: tuple[str, ...] = ()
+    #: Embedded, not in the folder, and removed (asked with ``prune``, or packed earlier
+    #: from this same folder by pack on save).
+    removed: tuple[str, ...] = ()
+
+
 def build_environment(
     existing: Mapping[str, Any] | None,
     metadata: Mapping[str, Any],
@@ -107,11 +147,26 @@ def build_environment(
     git: GitSource | None,
     *,
     image: str | None = None,
+    prune: bool = False,
 ) -> dict[str, Any]:
-    """The packed environment: files from the folder, kernel from the kernelspec, the git
-    source; every other field of *existing* (image, python, env, hardware, cloud,
+    """The packed environment: files from the folder added or updated, the embedded files
+    the folder does not have kept (removed only with *prune*), kernel from the kernelspec,
+    the git source; every other field of *existing* (image, python, env, hardware, cloud,
     extensions, provenance) is kept.  An older version is migrated first.
     """
+    return _build(existing, metadata, collected, git, image=image, prune=prune)[0]
+
+
+def _build(
+    existing: Mapping[str, Any] | None,
+    metadata: Mapping[str, Any],
+    collected: Collected,
+    git: GitSource | None,
+    *,
+    image: str | None = None,
+    prune: bool = False,
+    owner: str | None = None,
+) -> tuple[dict[str, Any], FileChanges]:
     from envspec.migrations import migrate
     from envspec.versions import LATEST
 
@@ -120,10 +175,20 @@ def build_environment(
         if str(existing.get("env_ver", "")).split(".")[0] != LATEST.split(".")[0]:
             existing = migrate(existing, LATEST).document
         env = dict(existing)
-    if collected.files:
-        env["files"] = dict(collected.files)
-    # With no file in the folder, the embedded files stay: a notebook received from someone
-    # else (and saved with pack-on-save switched on) must not lose its environment.
+    removable: set[str] = set()
+    if owner is not None:
+        removable = _owned(env, owner)
+        _record(env, owner, collected.files)
+    old_files = env.get("files", {})
+    changes = FileChanges()
+    if isinstance(old_files, dict):
+        files, changes = _merge(old_files, collected.files, prune=prune, removable=removable)
+        if files:
+            env["files"] = files
+        elif changes.removed:
+            del env["files"]
+    # else: not an object; the validator reports it, and it is kept as it is (nothing of
+    # a document is ever dropped because it is malformed).
     kernel = _kernel(metadata)
     if kernel is not None:
         env["kernel"] = kernel
@@ -143,7 +208,80 @@ def build_environment(
     if image is not None:
         ref, _, digest = image.partition("@")
         env["image"] = {"ref": ref, "digest": digest} if digest else {"ref": ref}
-    return _ordered(env)
+    return _ordered(env), changes
+
+
+def _merge(
+    old: Mapping[str, Any],
+    new: Mapping[str, str],
+    *,
+    prune: bool,
+    removable: set[str],
+) -> tuple[dict[str, Any], FileChanges]:
+    """The folder's files over the embedded ones; an embedded file the folder does not have
+    stays unless *prune* (or it is in *removable*)."""
+    from envspec.vocabulary import FILES
+
+    added = [n for n in new if n not in old]
+    updated = [n for n in new if n in old and old[n] != new[n]]
+    missing = [n for n in old if n not in new]
+    removed = tuple(n for n in missing if prune or n in removable)
+    kept = {n for n in missing if n not in removed}
+    # The files stay where they were (no churn in the notebook); new ones follow, in the
+    # order of the vocabulary.
+    names = [n for n in old if n in new or n in kept]
+    names += [n for n in FILES if n in new and n not in old]
+    merged = {n: new[n] if n in new else old[n] for n in names}
+
+    def ordered(group: Iterable[str]) -> tuple[str, ...]:
+        return tuple(n for n in merged if n in group)
+
+    return merged, FileChanges(ordered(added), ordered(updated), ordered(kept), removed)
+
+
+def folder_key(folder: str | os.PathLike[str]) -> str:
+    """An opaque key for *folder* on this machine (not its path): a hash of its real path and
+    of its device and inode numbers, so that a notebook moved to another folder or machine
+    is not taken for one packed here."""
+    import hashlib
+
+    real = os.path.realpath(folder)
+    info = os.stat(real)
+    text = f"{real}\0{info.st_dev}\0{info.st_ino}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _is_mine(env: Mapping[str, Any], owner: str) -> bool:
+    extensions = env.get("extensions")
+    record = extensions.get(PACK_EXTENSION) if isinstance(extensions, dict) else None
+    return isinstance(record, dict) and record.get("folder") == owner
+
+
+def _owned(env: Mapping[str, Any], owner: str) -> set[str]:
+    """The embedded files the record says were packed from the folder *owner*."""
+    if not _is_mine(env, owner):
+        return set()
+    names = env["extensions"][PACK_EXTENSION].get("files")
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def _record(env: dict[str, Any], owner: str, packed: Mapping[str, str]) -> None:
+    """Record in *env* the files packed from the folder *owner*.  With none, this folder's
+    record goes; another folder's record is left as it is (that notebook was received)."""
+    extensions = env.get("extensions", {})
+    if not isinstance(extensions, dict):
+        return  # not an object: the validator reports it, and nothing of it is lost
+    extensions = dict(extensions)
+    if packed:
+        extensions[PACK_EXTENSION] = {"folder": owner, "files": sorted(packed)}
+    elif _is_mine(env, owner):
+        extensions.pop(PACK_EXTENSION, None)
+    else:
+        return
+    if extensions:
+        env["extensions"] = extensions
+    else:
+        env.pop("extensions", None)
 
 
 def _ordered(env: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,13 +303,99 @@ def _kernel(metadata: Mapping[str, Any]) -> dict[str, Any] | None:
     return kernel
 
 
-#: Codes that stop packing: the environment would carry a secret (1.0.md#security-secrets).
-STOP_CODES: frozenset[str] = frozenset({"secret", "url-credentials"})
-
-
 def stops_packing(diagnostics: Iterable[Diagnostic]) -> bool:
-    """Whether *diagnostics* of a packed environment forbid writing it."""
-    return any(d.code in STOP_CODES and d.severity == "error" for d in diagnostics)
+    """Whether *diagnostics* of a packed environment forbid writing it (the codes of
+    :data:`envspec.writers.STOP_CODES`: the same gate stops every writer)."""
+    return stops_writing(diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class PackPlan:
+    """What packing a notebook's metadata gives, before anything is written."""
+
+    status: Literal["packed", "unchanged", "failed"]
+    #: The environment to write (``None`` when packing failed or was refused).
+    environment: dict[str, Any] | None = None
+    #: Problems of the packing itself, then the validator's verdict on the packed environment.
+    diagnostics: tuple[Diagnostic, ...] = ()
+    changes: FileChanges = FileChanges()
+    #: Writing was refused by the gate (:mod:`envspec.writers`): the environment would carry
+    #: a secret.  ``diagnostics`` say where (never what).
+    refused: bool = False
+
+
+def plan_pack(
+    metadata: Mapping[str, Any],
+    collected: Collected,
+    git: GitSource | None,
+    *,
+    image: str | None = None,
+    prune: bool = False,
+    owner: str | None = None,
+    name: str = "<notebook>",
+) -> PackPlan:
+    """Pack into a notebook's *metadata* (a parsed dict; pure: it is not changed, nothing is
+    read or written).  Every writer of this project goes through this, and so through the
+    secret gate of :mod:`envspec.writers`.
+
+    Embedded files the folder does not have are kept, with an ``embedded-file-kept`` warning,
+    unless *prune*.  With *owner* (a :func:`folder_key`), the plan also keeps a record of the
+    files packed from that folder in ``extensions["envspec.pack"]``, and removes an embedded
+    file the folder no longer has only when that record says it was packed from there (what
+    pack on save does).
+    """
+    from envspec.diagnostics import escape_pointer
+    from envspec.writers import gate
+
+    base = "/metadata/environment"
+    if any(d.severity == "error" for d in collected.diagnostics):
+        return PackPlan("failed", diagnostics=collected.diagnostics)
+    if "environment" not in metadata and isinstance(metadata.get("env"), dict):
+        return PackPlan(
+            "failed",
+            diagnostics=(
+                diagnostic(
+                    "migration-conflict",
+                    "the environment is stored under the legacy 'metadata.env'",
+                    name,
+                    "/metadata/env",
+                    hint="Run `envspec migrate` on the notebook first, then pack.",
+                ),
+            ),
+        )
+    existing = metadata.get("environment")
+    if existing is not None and not isinstance(existing, dict):
+        return PackPlan(
+            "failed",
+            diagnostics=(
+                diagnostic(
+                    "environment-not-object", "the environment is not an object", name, base
+                ),
+            ),
+        )
+    try:
+        env, changes = _build(
+            existing, metadata, collected, git, image=image, prune=prune, owner=owner
+        )
+    except ValueError as exc:  # a migration refused (e.g. mixed versions)
+        code: Code = getattr(exc, "code", "migration-conflict")
+        return PackPlan("failed", diagnostics=(diagnostic(code, str(exc), name, base),))
+    kept = tuple(
+        diagnostic(
+            "embedded-file-kept",
+            f"{file!r} is embedded but not in the folder; it is kept",
+            name,
+            f"{base}/files/{escape_pointer(file)}",
+        )
+        for file in changes.kept
+    )
+    verdict = gate(env, kernelspec=metadata.get("kernelspec"), file=name, pointer=base)
+    diagnostics = collected.diagnostics + kept + verdict.diagnostics
+    if verdict.refused:
+        # The spec: a writer that finds a secret MUST stop, and never copy it into a notebook.
+        return PackPlan("failed", env, diagnostics, changes, refused=True)
+    status: Literal["packed", "unchanged"] = "unchanged" if env == existing else "packed"
+    return PackPlan(status, env, diagnostics, changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +411,7 @@ class PackOutcome:
     #: Problems of the packing itself, then the validator's verdict on the packed environment.
     diagnostics: tuple[Diagnostic, ...] = ()
     written: bool = False
+    changes: FileChanges = FileChanges()
 
 
 def pack_bytes(
@@ -196,11 +421,11 @@ def pack_bytes(
     git: GitSource | None,
     *,
     image: str | None = None,
+    prune: bool = False,
 ) -> PackOutcome:
     """Pack into the notebook contents *data* (pure: no file is read or written)."""
     from envspec.nbedit import edit_metadata
     from envspec.notebook import read_document
-    from envspec.validate import validate_environment
 
     if any(d.severity == "error" for d in collected.diagnostics):
         return PackOutcome(
@@ -212,62 +437,28 @@ def pack_bytes(
         return PackOutcome(
             name, "failed", data, diagnostics=(diagnostic(first.code, first.message, name),)
         )
-    metadata = read.document["metadata"]
-    if "environment" not in metadata and isinstance(metadata.get("env"), dict):
+    plan = plan_pack(read.document["metadata"], collected, git, image=image, prune=prune, name=name)
+    if plan.status == "failed":
         return PackOutcome(
             name,
             "failed",
             data,
-            diagnostics=(
-                diagnostic(
-                    "migration-conflict",
-                    "the environment is stored under the legacy 'metadata.env'",
-                    name,
-                    "/metadata/env",
-                    hint="Run `envspec migrate` on the notebook first, then pack.",
-                ),
-            ),
+            collected=collected if plan.refused else None,
+            diagnostics=plan.diagnostics,
+            changes=plan.changes,
         )
-    existing = metadata.get("environment")
-    if existing is not None and not isinstance(existing, dict):
+    env = plan.environment
+    assert env is not None  # noqa: S101 - packed and unchanged plans hold the environment
+    if plan.status == "unchanged":
         return PackOutcome(
-            name,
-            "failed",
-            data,
-            diagnostics=(
-                diagnostic(
-                    "environment-not-object",
-                    "the environment is not an object",
-                    name,
-                    "/metadata/environment",
-                ),
-            ),
+            name, "unchanged", data, None, env, collected, plan.diagnostics, changes=plan.changes
         )
-    try:
-        env = build_environment(existing, metadata, collected, git, image=image)
-    except ValueError as exc:  # a migration refused (e.g. mixed versions)
-        code: Code = getattr(exc, "code", "migration-conflict")
-        return PackOutcome(
-            name,
-            "failed",
-            data,
-            diagnostics=(diagnostic(code, str(exc), name, "/metadata/environment"),),
-        )
-    verdict = tuple(
-        validate_environment(
-            env, kernelspec=metadata.get("kernelspec"), file=name, pointer="/metadata/environment"
-        )
-    )
-    diagnostics = collected.diagnostics + verdict
-    if stops_packing(verdict):
-        # The spec: a packer that finds a secret MUST stop, and never copy it into a notebook.
-        return PackOutcome(name, "failed", data, collected=collected, diagnostics=diagnostics)
-    if env == existing:
-        return PackOutcome(name, "unchanged", data, None, env, collected, diagnostics)
     bom = data.startswith(b"\xef\xbb\xbf")
     text = edit_metadata(data[3 if bom else 0 :].decode("utf-8"), {"environment": env})
     after = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    return PackOutcome(name, "packed", data, after, env, collected, diagnostics)
+    return PackOutcome(
+        name, "packed", data, after, env, collected, plan.diagnostics, changes=plan.changes
+    )
 
 
 def pack_paths(
@@ -277,6 +468,7 @@ def pack_paths(
     image: str | None = None,
     write: bool = True,
     check_dirty: bool = True,
+    prune: bool = False,
 ) -> list[PackOutcome]:
     """Pack every notebook (files from *source_dir*, default: each notebook's folder).
 
@@ -301,7 +493,9 @@ def pack_paths(
             continue
         try:
             git = find_source(Path(os.path.realpath(path)).parent)
-            outcome = pack_bytes(data, path, collect(folder), git, image=image)
+            outcome = pack_bytes(
+                data, path, collect(folder), git, image=image, prune=prune
+            )
         except Exception as exc:  # noqa: BLE001 - one notebook that cannot be packed (an
             # unreadable environment file, a reader's limit) never stops the others.
             if isinstance(exc, OSError):

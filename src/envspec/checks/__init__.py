@@ -115,7 +115,23 @@ def check_environment(env: object, *, kernelspec: object = None) -> list[Finding
         findings.extend(_legacy_rules(env))
     else:
         findings.extend(_rules(env, kernelspec))
-    return _unique(findings)
+    return _redacted(_unique(findings))
+
+
+def _redacted(findings: list[Finding]) -> list[Finding]:
+    """The findings with any secret their messages quote masked (a message that quotes an
+    invalid URL or requirement line must not show its password)."""
+    from dataclasses import replace
+
+    from envspec.checks.secrets import redact
+
+    out = []
+    for finding in findings:
+        message = redact(finding.message)
+        hint = redact(finding.hint) if finding.hint else finding.hint
+        changed = message != finding.message or hint != finding.hint
+        out.append(replace(finding, message=message, hint=hint) if changed else finding)
+    return out
 
 
 def _structure(env: dict[str, Any], reader: str, *, newer: bool) -> Iterator[Finding]:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from envspec.checks._text import line_col
 from envspec.diagnostics import Finding
 
-__all__ = ["SECRET_NAME", "may_find", "scan_text", "url_credentials"]
+__all__ = ["SECRET_NAME", "may_find", "redact", "scan_text", "url_credentials"]
 
 # (label, pattern).  Patterns name the issuer's published token formats; the
 # generic assignment rule catches ``export SOMETHING_TOKEN=value`` in scripts.
@@ -175,11 +175,61 @@ def url_credentials(url: str) -> str | None:
         if not password and user == "git":
             return None
         host = parts.hostname or "?"
-        return f"URL for {host!r} carries credentials ({_mask(userinfo)!r})"
+        return f"URL for {host!r} carries credentials ({_mask_userinfo(userinfo)!r})"
     return None
 
 
+#: Public prefixes of the token formats above: the issuer's published marker, which says
+#: what kind of token it is and holds nothing of the secret.  A mask shows at most this.
+_PUBLIC_PREFIX = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|AKIA|ASIA|gh[pousr]_|github_pat_"
+    r"|glpat-|xox[abposr]-|AIza|[sr]k_live_|pypi-|npm_|hf_|sk-(?:proj-|ant-)?|AccountKey=|eyJ"
+)
+# The name of an assignment (``export API_TOKEN=...``, ``aws_secret_access_key = ...``):
+# a name, not a secret.
+_ASSIGNED_NAME = re.compile(r"(?i:[A-Z0-9_]+)\s*[=:]\s*['\"]?")
+
+
 def _mask(secret: str) -> str:
-    if len(secret) <= 8:
-        return secret[:2] + "***"
-    return secret[:6] + "***"
+    """*secret* with every character of the secret material hidden: only an issuer's public
+    prefix (``ghp_``, ``AKIA``) or the name it is assigned to may show."""
+    prefix = _PUBLIC_PREFIX.match(secret) or _ASSIGNED_NAME.match(secret)
+    shown = prefix.group() if prefix and prefix.end() < len(secret) else ""
+    return shown + "***"
+
+
+def _mask_userinfo(userinfo: str) -> str:
+    """The user-information part of a URL with the password hidden: ``bob:***``.  A user
+    without a password is a token (``https://TOKEN@host``), and a user that looks like a
+    token is one: both are hidden whole."""
+    user, colon, _ = userinfo.partition(":")
+    if not colon or not user or _secret_matches(user) or _looks_random(user):
+        return "***"
+    return f"{user}:***"
+
+
+def _looks_random(text: str) -> bool:
+    """A long run of letters and digits, as tokens are (a user name is short, or words)."""
+    return len(text) >= 20 and re.fullmatch(r"[A-Za-z0-9_-]+", text) is not None
+
+
+def redact(text: str) -> str:
+    """*text* (a message about some value) with every secret and every URL password in it
+    masked as :func:`scan_text` masks them: messages quote values (an invalid URL, a
+    requirement line), and no message may show a secret."""
+    if not may_find(text):
+        return text
+    if "://" in text and "@" in text:
+        text = _URL.sub(lambda m: _redact_url(m.group()), text)
+    for start, stop, _ in reversed(_secret_matches(text)):
+        text = text[:start] + _mask(text[start:stop]) + text[stop:]
+    return text
+
+
+def _redact_url(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    if not at or userinfo == "git" or not _ENV_REF.sub("", userinfo).replace(":", ""):
+        return url
+    return f"{scheme}://{_mask_userinfo(userinfo)}@{host}{rest[end:]}"

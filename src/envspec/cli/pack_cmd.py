@@ -23,7 +23,16 @@ remote URL without credentials, the full HEAD commit, the subdirectory; a
 dirty tree is a warning) and sets the environment's kernel from the
 notebook's kernelspec, so the two agree.  Other fields (image, python, env,
 hardware, cloud, extensions) are kept.  Only metadata.environment changes,
-atomically; packing an up-to-date notebook changes no byte."""
+atomically; packing an up-to-date notebook changes no byte.
+
+Pack never removes an embedded file it is not asked to remove: a file the
+notebook embeds and the folder does not have (a notebook you received) is
+kept, with the warning embedded-file-kept; --prune removes those files, and
+--check --prune lists what it would remove.  When a file is in both, the
+folder's text replaces the embedded one, and pack says so ("updated ...").
+
+A notebook whose environment would carry a secret (a token, a private key,
+a password in a URL) is not written at all."""
 
 EPILOG = """\
 examples:
@@ -31,10 +40,11 @@ examples:
   envspec pack notebooks/*.ipynb --from env/
   envspec pack analysis.ipynb --image quay.io/jupyter/scipy-notebook:2024-05-27@sha256:...
   envspec pack --check *.ipynb        # CI: fail when a notebook is out of date
+  envspec pack --check --prune nb.ipynb   # what --prune would remove
 
-exit status: 0 done; 1 a notebook failed, its packed environment has errors (it is
-still written, and the errors are listed), or (with --check) it is out of date;
-2 usage error."""
+exit status: 0 done; 1 a notebook failed (a secret stops it: nothing is written), its
+packed environment has other errors (it is still written, and the errors are listed), or
+(with --check) it is out of date; 2 usage error."""
 
 
 def register(commands: Any) -> None:
@@ -67,6 +77,11 @@ def register(commands: Any) -> None:
         default="text",
         help="output format; json is an array of diagnostics, as validate's",
     )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the embedded files the folder does not have (default: keep them, and warn)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -78,6 +93,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from envspec.cli.render import json_diagnostics, visible, write_diagnostics
     from envspec.diagnostics import diagnostic
     from envspec.pack import pack_paths
+    from envspec.writers import stops_writing
 
     try:
         notebooks, refused = _notebooks(args.notebooks)
@@ -97,7 +113,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             why = f"cannot read the folder: {exc.strerror or type(exc).__name__}"
             refused.append(diagnostic("file-unreadable", why, args.source))
             notebooks = []
-    outcomes = pack_paths(notebooks, source_dir=args.source, image=args.image, write=not args.check)
+    outcomes = pack_paths(
+        notebooks,
+        source_dir=args.source,
+        image=args.image,
+        write=not args.check,
+        prune=args.prune,
+    )
     failed = len(refused)
     changed = 0
     if args.format == "json":
@@ -123,6 +145,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"    from {visible(folder)}: {names}\n")
             for name, reason in outcome.collected.ignored:
                 out.write(f"    ignored {visible(name)}: {reason}\n")
+            done = outcome.written or outcome.status == "unchanged"
+            for action, files in (
+                ("updated" if done else "would update", outcome.changes.updated),
+                ("removed" if done else "would remove", outcome.changes.removed),
+            ):
+                if files:
+                    out.write(f"    {action} {', '.join(visible(f) for f in files)}\n")
+        if outcome.status == "failed" and stops_writing(outcome.diagnostics):
+            out.write(
+                "    not written: the environment would carry a secret; remove it from the "
+                "file, then pack again\n"
+            )
         write_diagnostics(outcome.diagnostics, out, indent="    ")
     total = len(outcomes) + len(refused)
     if args.format != "json":

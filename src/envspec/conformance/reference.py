@@ -119,36 +119,34 @@ class Adapter:
     def _pack(self, message: dict[str, Any]) -> dict[str, Any]:
         from envspec._git import find_source, is_dirty
         from envspec.notebook import read_document
-        from envspec.pack import build_environment, collect, stops_packing
-        from envspec.validate import validate_environment
+        from envspec.pack import collect, plan_pack
 
         folder = Path(message["folder"])
         notebook = folder / message["notebook"]
         read = read_document(notebook.read_bytes(), "notebook")
         metadata = read.document["metadata"] if read.document else {}
         collected = collect(folder)
-        diagnostics = _diagnostics(collected.diagnostics, lambda d: "")
-        if any(d["severity"] == "error" for d in diagnostics):
-            return {"environment": None, "diagnostics": diagnostics}
         git = find_source(folder)
-        existing = metadata.get("environment")
-        environment = build_environment(
-            existing if isinstance(existing, dict) else None, metadata, collected, git
+        # The same plan, and so the same secret gate, as every writer of envspec.
+        plan = plan_pack(metadata, collected, git, name=message["notebook"])
+        strip = "/metadata/environment"
+        diagnostics = _diagnostics(
+            plan.diagnostics,
+            lambda d: d.pointer.removeprefix(strip) if d.pointer.startswith(strip) else "",
         )
+        if plan.status == "failed":
+            return {"environment": None, "diagnostics": diagnostics}
         if git is not None and is_dirty(git.toplevel, ignore=frozenset({notebook.resolve()})):
-            diagnostics.append(
+            diagnostics.insert(
+                0,
                 {
                     "code": "git-dirty",
                     "pointer": "/git/commit",
                     "severity": "warning",
                     "message": "the repository has uncommitted changes",
-                }
+                },
             )
-        verdict = validate_environment(environment)
-        diagnostics += _diagnostics(verdict)
-        if stops_packing(verdict):
-            return {"environment": None, "diagnostics": diagnostics}
-        return {"environment": environment, "diagnostics": diagnostics}
+        return {"environment": plan.environment, "diagnostics": diagnostics}
 
     def _unpack(self, message: dict[str, Any]) -> dict[str, Any]:
         from envspec.diagnostics import escape_pointer
