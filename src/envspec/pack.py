@@ -493,9 +493,7 @@ def pack_paths(
             continue
         try:
             git = find_source(Path(os.path.realpath(path)).parent)
-            outcome = pack_bytes(
-                data, path, collect(folder), git, image=image, prune=prune
-            )
+            outcome = pack_bytes(data, path, collect(folder), git, image=image, prune=prune)
         except Exception as exc:  # noqa: BLE001 - one notebook that cannot be packed (an
             # unreadable environment file, a reader's limit) never stops the others.
             if isinstance(exc, OSError):
