@@ -34,6 +34,7 @@ from envspec.conformance.cases import (
 from envspec.conformance.features import FEATURES, ROLES
 from envspec.conformance.lint import lint, published_ids
 from envspec.conformance.matching import match_diagnostics, match_value
+from envspec.conformance.probes import UNKNOWN_MEMBER, UNKNOWN_OP
 from envspec.conformance.reference import Adapter
 from envspec.conformance.reports import badge, junit_xml, markdown, ndjson_lines, summary
 from envspec.conformance.runner import Run, RunOptions, SkipEntry, run
@@ -258,7 +259,10 @@ def test_a_core_skip_makes_the_result_partial_never_conformant():
     assert statuses[core.id] == "skipped"
     assert set(statuses.values()) == {"pass", "skipped"}
     assert result.verdict() == "partial"
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # partial is not success...
+    accepted = run(cases, connect(REFERENCE), RunOptions(skips=(skip,), accept_partial=True))
+    assert accepted.verdict() == "partial"
+    assert accepted.exit_code == 0  # ...unless the user accepts it
 
 
 def test_strict_skips_fail_when_a_skipped_case_passes():
@@ -325,9 +329,20 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         one_per_feature.setdefault((case.role, case.features[0]), case)
     run(list(one_per_feature.values()), PythonTransport(_Recorder))
     ops = {op for op, _, _ in _Recorder.seen}
-    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "bye"}
+    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "bye", UNKNOWN_OP}
     answer_schema = jsonschema.Draft202012Validator(load("protocol:answer"))
+    # The protocol checks break the request schemas on purpose (an unknown op, an unknown
+    # member, a hello for protocol 2): the rest is what the cases send.
+    probes = [
+        (op, request, answer)
+        for op, request, answer in _Recorder.seen
+        if op == UNKNOWN_OP or UNKNOWN_MEMBER in request or request.get("protocol", 1) != 1
+    ]
+    assert len(probes) == 5  # unknown op, unknown member, 1 in the pipeline, protocol 2
     for op, request, answer in _Recorder.seen:
+        answer_schema.validate(answer)
+        if (op, request, answer) in probes:
+            continue
         jsonschema.validate(request, load(f"protocol:{op}-request"))
         answer_schema.validate(answer)
         jsonschema.validate(answer["result"], load(f"protocol:{op}-result"))
@@ -472,9 +487,12 @@ def test_cli_run_with_a_skip_file(run_cli, tmp_path):
     skips.write_text("skips:\n  - id: validator.secrets.*\n    reason: not yet\n")
     args = ["conformance", "run", "--adapter", REFERENCE, "--role", "validator"]
     code, out, err = run_cli(*args, "--feature", "secrets", "--skip-file", skips)
-    assert code == 0
+    assert code == 3  # partial
     assert "validator: partial" in out
     assert set(err.split(" [")[0]) == {"s"}
+    code, out, _ = run_cli(*args, "--feature", "secrets", "--skip-file", skips, "--accept-partial")
+    assert code == 0
+    assert "validator: partial" in out
     code, out, _ = run_cli(*args, "--feature", "secrets", "--skip-file", skips, "--strict-skips")
     assert code == 1
     assert "remove it from the list" in out
