@@ -35,6 +35,7 @@ from envspec.conformance.features import FEATURES, ROLES
 from envspec.conformance.lint import lint, published_ids
 from envspec.conformance.matching import match_diagnostics, match_value
 from envspec.conformance.probes import UNKNOWN_MEMBER, UNKNOWN_OP
+from envspec.conformance.protocol import PROTOCOL_CHECKS
 from envspec.conformance.reference import Adapter
 from envspec.conformance.reports import badge, junit_xml, markdown, ndjson_lines, summary
 from envspec.conformance.runner import Run, RunOptions, SkipEntry, run
@@ -44,6 +45,7 @@ from envspec.schema import PROTOCOL_MESSAGES, load
 REPO = Path(__file__).resolve().parents[1]
 CASES = load_cases()
 REFERENCE = "python:envspec.conformance.reference:Adapter"
+CHILD = f"{shlex.quote(sys.executable)} -m envspec.conformance.reference"
 
 
 # ------------------------------------------------------------------------ the case files
@@ -127,6 +129,11 @@ def test_the_reference_adapter_passes_every_case_in_process():
     assert result.verdict() == "conformant"
     assert result.exit_code == 0
     assert {role: result.verdict(role) for role in ROLES} == dict.fromkeys(ROLES, "conformant")
+    checks = {c.id: c.status for c in result.protocol}
+    assert checks == dict.fromkeys(PROTOCOL_CHECKS, "pass") | {
+        "protocol.stray-output": "not-applicable"  # no output channel of its own
+    }
+    assert result.claim is False
 
 
 def test_the_reference_adapter_passes_every_case_as_a_child_process(run_cli, tmp_path):
@@ -134,8 +141,15 @@ def test_the_reference_adapter_passes_every_case_as_a_child_process(run_cli, tmp
     code, out, err = run_cli("conformance", "run", "--adapter", adapter, "-V", "--out", tmp_path)
     assert code == 0, out
     assert out.splitlines()[-2].startswith("envspec: conformant in ")
+    assert out.splitlines()[-3] == "protocol: conformant (7/7 checks passed)"
+    assert "in-process" not in out
     data = json.loads((tmp_path / "summary.json").read_text())
     assert data["verdict"] == "conformant"
+    assert data["claim"] is True
+    assert data["protocol"] == {
+        "verdict": "conformant",
+        "checks": {c: {"status": "pass", "details": []} for c in PROTOCOL_CHECKS},
+    }
     for role in ROLES:
         counts = data["roles"][role]["core"]
         assert counts["pass"] == counts["total"] > 0
@@ -338,7 +352,7 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         for op, request, answer in _Recorder.seen
         if op == UNKNOWN_OP or UNKNOWN_MEMBER in request or request.get("protocol", 1) != 1
     ]
-    assert len(probes) == 5  # unknown op, unknown member, 1 in the pipeline, protocol 2
+    assert len(probes) == 3  # an unknown op, an unknown member, a hello for protocol 2
     for op, request, answer in _Recorder.seen:
         answer_schema.validate(answer)
         if (op, request, answer) in probes:
@@ -361,14 +375,18 @@ def failing_run() -> Run:
 
 def test_ndjson_has_a_header_a_line_per_case_and_a_footer(failing_run):
     lines = [json.loads(line) for line in ndjson_lines(failing_run)]
-    assert [x["type"] for x in lines] == ["header"] + ["case"] * len(failing_run.results) + [
-        "footer"
-    ]
+    cases, checks = len(failing_run.results), len(PROTOCOL_CHECKS)
+    assert [x["type"] for x in lines] == (
+        ["header"] + ["case"] * cases + ["protocol"] * checks + ["footer"]
+    )
     assert lines[0]["suite"] == suite_version()
     assert lines[0]["implementation"]["name"] == "envspec"
+    assert lines[0]["claim"] is False  # in-process
+    assert [x["id"] for x in lines if x["type"] == "protocol"] == list(PROTOCOL_CHECKS)
     assert lines[-1]["verdict"] == "failing"
+    assert lines[-1]["protocol"] == "conformant"
     assert lines[-1]["exit_code"] == 1
-    skipped = [x for x in lines[1:-1] if x["status"] == "skipped"]
+    skipped = [x for x in lines[1:-1] if x.get("status") == "skipped"]
     assert skipped
     assert skipped[0]["skip"]["issue_url"] == "https://example.org/issues/1"
 
@@ -423,9 +441,10 @@ def test_the_rerun_command_keeps_the_options_that_change_what_runs(failing_run):
 def test_badges_follow_the_shields_endpoint_format(failing_run):
     data = badge(failing_run)
     assert data["schemaVersion"] == 1
-    assert data["color"] == "red"
-    assert re.fullmatch(r"\d+/\d+ passing", data["message"])
-    good = run(_validator_cases("secrets"), connect(REFERENCE))
+    # In-process: no claim, whatever the verdict.
+    assert data["color"] == "lightgrey"
+    assert re.fullmatch(r"\d+/\d+ passing \(in-process: no claim\)", data["message"])
+    good = run(_validator_cases("secrets"), connect(CHILD))
     assert badge(good, "validator") == {
         "schemaVersion": 1,
         "label": "envspec validator",
