@@ -772,3 +772,13 @@ def test_the_pytest_plugin_reports_an_adapter_that_does_not_start(tmp_path):
     assert done.returncode == 1
     assert f"{len(secrets)} failed" in done.stdout
     assert done.stdout.count("the adapter did not start") >= 1
+
+
+def test_the_spec_and_the_guide_list_exactly_the_protocol_checks_of_the_code():
+    ids = set(PROTOCOL_CHECKS)
+    spec = (REPO / "spec" / "conformance.md").read_text("utf-8")
+    section = spec.split("### Protocol checks", 1)[1].split("\n### ", 1)[0]
+    assert set(re.findall(r"^\| `(protocol\.[a-z-]+)` \|", section, re.MULTILINE)) == ids
+    guide = (REPO / "docs" / "conformance.md").read_text("utf-8")
+    section = guide.split("### Protocol checks", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `(protocol\.[a-z-]+)` \|", section, re.MULTILINE)) == ids

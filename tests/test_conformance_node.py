@@ -7,6 +7,7 @@ Skipped when ``node`` is not on PATH.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -160,3 +161,18 @@ def test_the_adapter_exits_after_bye_without_waiting_for_the_end_of_input():
         assert json.loads(proc.stdout.readline()) == {"seq": 7, "result": {}}
         assert proc.wait(timeout=10) == 0  # standard input is still open
         proc.stdin.close()
+
+
+# ------------------------------------------------------------------- the guide's copy
+
+
+def test_every_piece_of_javascript_in_the_guide_is_a_verbatim_excerpt_of_the_example():
+    # The guide shows the key parts inline (readable on a forge, where a snippet include
+    # is a bare line); each one must stay what the file says.
+    guide = (REPO / "docs" / "conformance.md").read_text("utf-8")
+    source = ADAPTER.read_text("utf-8")
+    blocks = re.findall(r"^```js\n(.*?)^```$", guide, re.DOTALL | re.MULTILINE)
+    assert len(blocks) >= 3  # the loop, answer(), the hello and the operations
+    for block in blocks:
+        assert block in source, block.splitlines()[0]
+    assert not re.search(r"^\s*--8<--", guide, re.MULTILINE)
