@@ -628,12 +628,16 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+#: The plugin's protocol checks: in-process, all pass but stray-output (not applicable).
+CHECKS_PASSED = len(PROTOCOL_CHECKS) - 1
+
+
 @pytest.mark.slow
 def test_the_pytest_plugin_runs_one_test_per_case(tmp_path):
     done = _pytest(tmp_path, "--envspec-adapter", REFERENCE, "--envspec-role", "packer")
     packer = [c for c in CASES if c.role == "packer"]
     assert done.returncode == 0, done.stdout
-    assert f"{len(packer)} passed" in done.stdout
+    assert f"{len(packer) + CHECKS_PASSED} passed, 1 skipped" in done.stdout
     selected = _pytest(
         tmp_path, "--envspec-adapter", REFERENCE, "--envspec-role", "packer", "-k", "unpack"
     )
@@ -688,7 +692,7 @@ def test_the_pytest_plugin_selects_by_feature_level_and_exclusion(tmp_path):
     )
     assert done.returncode == 0, done.stdout
     assert wanted
-    assert f"{len(wanted)} passed" in done.stdout
+    assert f"{len(wanted) + CHECKS_PASSED} passed" in done.stdout
 
 
 def _skip_file(tmp_path: Path, pattern: str) -> Path:
@@ -706,7 +710,7 @@ def test_the_pytest_plugin_honours_a_skip_file(tmp_path):
         tmp_path, *args, "--envspec-id", "validator.secrets.*", "--envspec-skip-file", str(skips)
     )
     assert done.returncode == 0, done.stdout
-    assert f"{len(secrets)} skipped" in done.stdout
+    assert f"{len(secrets) + 1} skipped" in done.stdout  # and protocol.stray-output
     assert "skipped: waiting for the new parser" in done.stdout
     # Strict: the skipped cases run, and since the reference passes them, each one fails.
     strict = _pytest(
@@ -770,8 +774,26 @@ def test_the_pytest_plugin_reports_an_adapter_that_does_not_start(tmp_path):
     )
     secrets = [c for c in CASES if c.id.startswith("validator.secrets.")]
     assert done.returncode == 1
-    assert f"{len(secrets)} failed" in done.stdout
+    assert f"{len(secrets) + len(PROTOCOL_CHECKS)} failed" in done.stdout
     assert done.stdout.count("the adapter did not start") >= 1
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_runs_the_protocol_checks(tmp_path):
+    zoo = Path(__file__).resolve().parent / "conformance_zoo" / "unknown_op_errored.py"
+    done = _pytest(
+        tmp_path,
+        "--envspec-adapter",
+        shlex.join([sys.executable, str(zoo)]),
+        "--envspec-id",
+        "validator.secrets.*",
+        "-p",
+        "no:cacheprovider",
+    )
+    assert done.returncode == 1
+    assert "1 failed" in done.stdout
+    assert "FAILED ::protocol.unknown-op" in done.stdout
+    assert "got errored (KeyError: 'x-unknown-op')" in done.stdout
 
 
 def test_the_spec_and_the_guide_list_exactly_the_protocol_checks_of_the_code():
