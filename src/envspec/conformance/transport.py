@@ -483,7 +483,9 @@ class StdioTransport(Transport):
             try:
                 line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                return lines, False
+                # The adapter may have exited while a process it started holds its output.
+                proc = self._proc
+                return lines, proc is not None and proc.poll() is not None
             if line is None:
                 proc = self._proc
                 if proc is not None:
