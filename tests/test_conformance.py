@@ -414,6 +414,16 @@ def test_junit_xml_is_well_formed_and_counts_match(failing_run):
     assert len(failures) == int(suite.get("failures", "-1")) > 0
     assert "rerun: envspec conformance run" in (failures[0].find("failure").text or "")
     assert all(c.get("classname", "").startswith("validator.") for c in cases)
+    # The protocol checks are a test suite of their own.
+    protocol = root.find("testsuite[@name='envspec conformance: protocol']")
+    assert protocol is not None
+    assert [c.get("name") for c in protocol.findall("testcase")] == list(PROTOCOL_CHECKS)
+    assert protocol.get("skipped") == "1"  # stray output: not applicable in-process
+    # In-process: every suite says that the run is no conformance claim.
+    for each in root.findall("testsuite"):
+        claim = each.find("properties/property[@name='claim']")
+        assert claim is not None
+        assert claim.get("value") == "false"
 
 
 def test_markdown_has_a_rerun_command_per_failure(failing_run):
@@ -423,6 +433,9 @@ def test_markdown_has_a_rerun_command_per_failure(failing_run):
     for case_id in failed:
         assert f"--id {case_id} -V" in text
     assert "## Skipped and unsupported" in text
+    assert "**In-process run: for development only, not a conformance claim" in text
+    assert "Protocol checks: **conformant**." in text
+    assert "| `protocol.unknown-op` | pass |" in text
 
 
 def test_the_rerun_command_keeps_the_options_that_change_what_runs(failing_run):

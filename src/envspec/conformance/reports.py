@@ -210,6 +210,7 @@ def junit_xml(run: Run) -> str:
             skipped=str(counts["skipped"] + counts["unsupported"]),
             time=f"{sum(r.seconds for r in results):.3f}",
         )
+        _properties(suite, run)
         for result in results:
             case = result.case
             element = ET.SubElement(
@@ -240,6 +241,7 @@ def junit_xml(run: Run) -> str:
             skipped=str(sum(c.status == "not-applicable" for c in run.protocol)),
             time=f"{sum(c.seconds for c in run.protocol):.3f}",
         )
+        _properties(suite, run)
         for check in run.protocol:
             element = ET.SubElement(
                 suite, "testcase", classname="protocol", name=check.id, time=f"{check.seconds:.3f}"
@@ -251,6 +253,16 @@ def junit_xml(run: Run) -> str:
                 ET.SubElement(element, "skipped", message="; ".join(check.details))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _properties(suite: Any, run: Run) -> None:
+    """Whether the run is a conformance claim, as JUnit properties of *suite*."""
+    import xml.etree.ElementTree as ET
+
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="claim", value=str(run.claim).lower())
+    if not run.claim:
+        ET.SubElement(properties, "property", name="note", value=CLAIM_NOTE)
 
 
 def _first(result: CaseResult) -> str:
