@@ -521,6 +521,7 @@ def test_cli_run_with_a_skip_file(run_cli, tmp_path):
     code, out, err = run_cli(*args, "--feature", "secrets", "--skip-file", skips)
     assert code == 3  # partial
     assert "validator: partial" in out
+    assert out.splitlines()[-1].startswith("in-process run: for development only, not a ")
     assert set(err.split(" [")[0]) == {"s"}
     code, out, _ = run_cli(*args, "--feature", "secrets", "--skip-file", skips, "--accept-partial")
     assert code == 0
