@@ -30,6 +30,10 @@ A page asks for generated content with an HTML comment on a line of its own:
     every conformance case (``envspec.conformance.cases.load_cases()``), by role
     and feature (``envspec.conformance.features.FEATURES``), with counts per
     role and level and a link to the spec section each case checks;
+``<!-- envspec:conformance-codes -->``
+    every diagnostic code of the registry with its severity and the pointers the
+    conformance cases expect; where a case accepts any pointer, the one the
+    reference adapter reports (the cases are run for it);
 ``<!-- envspec:conformance-session STEP -->``
     one step of a worked ``envspec conformance`` session, run for real against
     a deliberately flawed adapter built on the reference adapter (see
@@ -65,11 +69,15 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from ruamel.yaml import YAML
 
-from envspec._codes import CODES
+from envspec._codes import CODES, TOOL_CODES
 from envspec.checks.consistency import binder_ignored
 from envspec.cli.main import build_parser, main
 from envspec.conformance.cases import AnyCase, load_cases, suite_version
 from envspec.conformance.features import FEATURES, ROLES
+from envspec.conformance.matching import is_any
+from envspec.conformance.reference import Adapter
+from envspec.conformance.runner import run
+from envspec.conformance.transport import PythonTransport
 from envspec.diagnostics import CodeInfo
 from envspec.pack import NOT_EMBEDDABLE
 from envspec.schema import SCHEMA_IDS, load, schema_filename
@@ -141,6 +149,7 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
             "binder-examples": _binder_examples,
             "pack-session": lambda: _pack_session_step(session, arg),
             "conformance-cases": lambda: _conformance_cases(root, files),
+            "conformance-codes": _conformance_codes,
             "conformance-session": lambda: _conformance_session_step(conformance, arg),
         }
         generate = generators.get(name)
@@ -759,6 +768,77 @@ def _conformance_cases(root: Path, files: Files) -> str:
                     f"| `{case.id}` | {case.level} | `{versions}` | {what} "
                     f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) |"
                 )
+    return "\n".join(lines)
+
+
+def _pointer(pointer: str) -> str:
+    """*pointer* as a code span in a table cell (``""`` for the empty pointer)."""
+    return '`""`' if pointer == "" else "`" + pointer.replace("|", "\\|") + "`"
+
+
+def _reference_pointers(wanted: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For each case id of *wanted*, run the case against the reference adapter and
+    return, per code of ``wanted[case_id]``, the pointers the reference reports."""
+
+    answers: dict[int, dict[str, object]] = {}
+
+    class Recorder(Adapter):
+        def handle(self, message: dict[str, object]) -> dict[str, object]:
+            answer = super().handle(message)
+            if isinstance(message.get("seq"), int):
+                answers[message["seq"]] = answer  # type: ignore[index]
+            return answer
+
+    transport = PythonTransport(Recorder)
+    cases = [c for c in load_cases() if c.id in wanted]
+    result = run(cases, transport)
+    if result.verdict() != "conformant":
+        raise PluginError("the reference adapter does not pass the cases of the codes table")
+    found: dict[str, set[str]] = {}
+    for seq, answer in answers.items():
+        codes = wanted.get(transport.labels.get(seq, ""), set())
+        outcome = answer.get("result")
+        items = outcome.get("diagnostics", []) if isinstance(outcome, dict) else []
+        for item in items:
+            if item.get("code") in codes:
+                found.setdefault(item["code"], set()).add(item["pointer"])
+    return found
+
+
+def _conformance_codes() -> str:
+    """Every code of the registry: severity, and the pointers the cases expect."""
+    expected: dict[str, set[str]] = {}
+    anywhere: dict[str, set[str]] = {}  # case ids, by code
+    for case in load_cases():
+        for item in case.expect.diagnostics:
+            if is_any(item.pointer):
+                anywhere.setdefault(item.code, set()).add(case.id)
+            else:
+                expected.setdefault(item.code, set()).add(str(item.pointer))
+    wanted: dict[str, set[str]] = {}
+    for code, ids in anywhere.items():
+        for case_id in ids:
+            wanted.setdefault(case_id, set()).add(code)
+    reference = _reference_pointers(wanted)
+    lines = [
+        "| Code | Severity | Pointer in the cases |",
+        "|---|---|---|",
+    ]
+    for code, info in CODES.items():
+        cell: list[str] = []
+        pointers = sorted(expected.get(code, ()))
+        if pointers:
+            shown = ", ".join(_pointer(p) for p in pointers[:4])
+            more = len(pointers) - 4
+            cell.append(shown + (f" and {more} more" if more > 0 else ""))
+        if code in anywhere:
+            given = ", ".join(_pointer(p) for p in sorted(reference.get(code, ()))) or "none"
+            cell.append(f"any, in {len(anywhere[code])} case(s) (envspec reports {given})")
+        if code in TOOL_CODES:
+            cell.append('no case: an error of a tool\'s own input or output (`""`)')
+        if not cell:
+            raise PluginError(f"the code {code!r} has no conformance case")
+        lines.append(f"| [`{code}`](diagnostics.md#{code}) | {info.severity} | {'; '.join(cell)} |")
     return "\n".join(lines)
 
 

@@ -34,6 +34,8 @@ from envspec.conformance.cases import (
 from envspec.conformance.features import FEATURES, ROLES
 from envspec.conformance.lint import lint, published_ids
 from envspec.conformance.matching import match_diagnostics, match_value
+from envspec.conformance.probes import UNKNOWN_MEMBER, UNKNOWN_OP
+from envspec.conformance.protocol import PROTOCOL_CHECKS
 from envspec.conformance.reference import Adapter
 from envspec.conformance.reports import badge, junit_xml, markdown, ndjson_lines, summary
 from envspec.conformance.runner import Run, RunOptions, SkipEntry, run
@@ -43,6 +45,7 @@ from envspec.schema import PROTOCOL_MESSAGES, load
 REPO = Path(__file__).resolve().parents[1]
 CASES = load_cases()
 REFERENCE = "python:envspec.conformance.reference:Adapter"
+CHILD = f"{shlex.quote(sys.executable)} -m envspec.conformance.reference"
 
 
 # ------------------------------------------------------------------------ the case files
@@ -126,6 +129,11 @@ def test_the_reference_adapter_passes_every_case_in_process():
     assert result.verdict() == "conformant"
     assert result.exit_code == 0
     assert {role: result.verdict(role) for role in ROLES} == dict.fromkeys(ROLES, "conformant")
+    checks = {c.id: c.status for c in result.protocol}
+    assert checks == dict.fromkeys(PROTOCOL_CHECKS, "pass") | {
+        "protocol.stray-output": "not-applicable"  # no output channel of its own
+    }
+    assert result.claim is False
 
 
 def test_the_reference_adapter_passes_every_case_as_a_child_process(run_cli, tmp_path):
@@ -133,8 +141,15 @@ def test_the_reference_adapter_passes_every_case_as_a_child_process(run_cli, tmp
     code, out, err = run_cli("conformance", "run", "--adapter", adapter, "-V", "--out", tmp_path)
     assert code == 0, out
     assert out.splitlines()[-2].startswith("envspec: conformant in ")
+    assert out.splitlines()[-3] == "protocol: conformant (7/7 checks passed)"
+    assert "in-process" not in out
     data = json.loads((tmp_path / "summary.json").read_text())
     assert data["verdict"] == "conformant"
+    assert data["claim"] is True
+    assert data["protocol"] == {
+        "verdict": "conformant",
+        "checks": {c: {"status": "pass", "details": []} for c in PROTOCOL_CHECKS},
+    }
     for role in ROLES:
         counts = data["roles"][role]["core"]
         assert counts["pass"] == counts["total"] > 0
@@ -258,7 +273,10 @@ def test_a_core_skip_makes_the_result_partial_never_conformant():
     assert statuses[core.id] == "skipped"
     assert set(statuses.values()) == {"pass", "skipped"}
     assert result.verdict() == "partial"
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # partial is not success...
+    accepted = run(cases, connect(REFERENCE), RunOptions(skips=(skip,), accept_partial=True))
+    assert accepted.verdict() == "partial"
+    assert accepted.exit_code == 0  # ...unless the user accepts it
 
 
 def test_strict_skips_fail_when_a_skipped_case_passes():
@@ -325,9 +343,20 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         one_per_feature.setdefault((case.role, case.features[0]), case)
     run(list(one_per_feature.values()), PythonTransport(_Recorder))
     ops = {op for op, _, _ in _Recorder.seen}
-    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "bye"}
+    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "bye", UNKNOWN_OP}
     answer_schema = jsonschema.Draft202012Validator(load("protocol:answer"))
+    # The protocol checks break the request schemas on purpose (an unknown op, an unknown
+    # member, a hello for protocol 2): the rest is what the cases send.
+    probes = [
+        (op, request, answer)
+        for op, request, answer in _Recorder.seen
+        if op == UNKNOWN_OP or UNKNOWN_MEMBER in request or request.get("protocol", 1) != 1
+    ]
+    assert len(probes) == 3  # an unknown op, an unknown member, a hello for protocol 2
     for op, request, answer in _Recorder.seen:
+        answer_schema.validate(answer)
+        if (op, request, answer) in probes:
+            continue
         jsonschema.validate(request, load(f"protocol:{op}-request"))
         answer_schema.validate(answer)
         jsonschema.validate(answer["result"], load(f"protocol:{op}-result"))
@@ -346,14 +375,18 @@ def failing_run() -> Run:
 
 def test_ndjson_has_a_header_a_line_per_case_and_a_footer(failing_run):
     lines = [json.loads(line) for line in ndjson_lines(failing_run)]
-    assert [x["type"] for x in lines] == ["header"] + ["case"] * len(failing_run.results) + [
-        "footer"
-    ]
+    cases, checks = len(failing_run.results), len(PROTOCOL_CHECKS)
+    assert [x["type"] for x in lines] == (
+        ["header"] + ["case"] * cases + ["protocol"] * checks + ["footer"]
+    )
     assert lines[0]["suite"] == suite_version()
     assert lines[0]["implementation"]["name"] == "envspec"
+    assert lines[0]["claim"] is False  # in-process
+    assert [x["id"] for x in lines if x["type"] == "protocol"] == list(PROTOCOL_CHECKS)
     assert lines[-1]["verdict"] == "failing"
+    assert lines[-1]["protocol"] == "conformant"
     assert lines[-1]["exit_code"] == 1
-    skipped = [x for x in lines[1:-1] if x["status"] == "skipped"]
+    skipped = [x for x in lines[1:-1] if x.get("status") == "skipped"]
     assert skipped
     assert skipped[0]["skip"]["issue_url"] == "https://example.org/issues/1"
 
@@ -381,6 +414,16 @@ def test_junit_xml_is_well_formed_and_counts_match(failing_run):
     assert len(failures) == int(suite.get("failures", "-1")) > 0
     assert "rerun: envspec conformance run" in (failures[0].find("failure").text or "")
     assert all(c.get("classname", "").startswith("validator.") for c in cases)
+    # The protocol checks are a test suite of their own.
+    protocol = root.find("testsuite[@name='envspec conformance: protocol']")
+    assert protocol is not None
+    assert [c.get("name") for c in protocol.findall("testcase")] == list(PROTOCOL_CHECKS)
+    assert protocol.get("skipped") == "1"  # stray output: not applicable in-process
+    # In-process: every suite says that the run is no conformance claim.
+    for each in root.findall("testsuite"):
+        claim = each.find("properties/property[@name='claim']")
+        assert claim is not None
+        assert claim.get("value") == "false"
 
 
 def test_markdown_has_a_rerun_command_per_failure(failing_run):
@@ -390,6 +433,9 @@ def test_markdown_has_a_rerun_command_per_failure(failing_run):
     for case_id in failed:
         assert f"--id {case_id} -V" in text
     assert "## Skipped and unsupported" in text
+    assert "**In-process run: for development only, not a conformance claim" in text
+    assert "Protocol checks: **conformant**." in text
+    assert "| `protocol.unknown-op` | pass |" in text
 
 
 def test_the_rerun_command_keeps_the_options_that_change_what_runs(failing_run):
@@ -408,9 +454,10 @@ def test_the_rerun_command_keeps_the_options_that_change_what_runs(failing_run):
 def test_badges_follow_the_shields_endpoint_format(failing_run):
     data = badge(failing_run)
     assert data["schemaVersion"] == 1
-    assert data["color"] == "red"
-    assert re.fullmatch(r"\d+/\d+ passing", data["message"])
-    good = run(_validator_cases("secrets"), connect(REFERENCE))
+    # In-process: no claim, whatever the verdict.
+    assert data["color"] == "lightgrey"
+    assert re.fullmatch(r"\d+/\d+ passing \(in-process: no claim\)", data["message"])
+    good = run(_validator_cases("secrets"), connect(CHILD))
     assert badge(good, "validator") == {
         "schemaVersion": 1,
         "label": "envspec validator",
@@ -472,9 +519,13 @@ def test_cli_run_with_a_skip_file(run_cli, tmp_path):
     skips.write_text("skips:\n  - id: validator.secrets.*\n    reason: not yet\n")
     args = ["conformance", "run", "--adapter", REFERENCE, "--role", "validator"]
     code, out, err = run_cli(*args, "--feature", "secrets", "--skip-file", skips)
+    assert code == 3  # partial
+    assert "validator: partial" in out
+    assert out.splitlines()[-1].startswith("in-process run: for development only, not a ")
+    assert set(err.split(" [")[0]) == {"s"}
+    code, out, _ = run_cli(*args, "--feature", "secrets", "--skip-file", skips, "--accept-partial")
     assert code == 0
     assert "validator: partial" in out
-    assert set(err.split(" [")[0]) == {"s"}
     code, out, _ = run_cli(*args, "--feature", "secrets", "--skip-file", skips, "--strict-skips")
     assert code == 1
     assert "remove it from the list" in out
@@ -591,12 +642,16 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+#: The plugin's protocol checks: in-process, all pass but stray-output (not applicable).
+CHECKS_PASSED = len(PROTOCOL_CHECKS) - 1
+
+
 @pytest.mark.slow
 def test_the_pytest_plugin_runs_one_test_per_case(tmp_path):
     done = _pytest(tmp_path, "--envspec-adapter", REFERENCE, "--envspec-role", "packer")
     packer = [c for c in CASES if c.role == "packer"]
     assert done.returncode == 0, done.stdout
-    assert f"{len(packer)} passed" in done.stdout
+    assert f"{len(packer) + CHECKS_PASSED} passed, 1 skipped" in done.stdout
     selected = _pytest(
         tmp_path, "--envspec-adapter", REFERENCE, "--envspec-role", "packer", "-k", "unpack"
     )
@@ -651,7 +706,7 @@ def test_the_pytest_plugin_selects_by_feature_level_and_exclusion(tmp_path):
     )
     assert done.returncode == 0, done.stdout
     assert wanted
-    assert f"{len(wanted)} passed" in done.stdout
+    assert f"{len(wanted) + CHECKS_PASSED} passed" in done.stdout
 
 
 def _skip_file(tmp_path: Path, pattern: str) -> Path:
@@ -669,7 +724,7 @@ def test_the_pytest_plugin_honours_a_skip_file(tmp_path):
         tmp_path, *args, "--envspec-id", "validator.secrets.*", "--envspec-skip-file", str(skips)
     )
     assert done.returncode == 0, done.stdout
-    assert f"{len(secrets)} skipped" in done.stdout
+    assert f"{len(secrets) + 1} skipped" in done.stdout  # and protocol.stray-output
     assert "skipped: waiting for the new parser" in done.stdout
     # Strict: the skipped cases run, and since the reference passes them, each one fails.
     strict = _pytest(
@@ -733,5 +788,33 @@ def test_the_pytest_plugin_reports_an_adapter_that_does_not_start(tmp_path):
     )
     secrets = [c for c in CASES if c.id.startswith("validator.secrets.")]
     assert done.returncode == 1
-    assert f"{len(secrets)} failed" in done.stdout
+    assert f"{len(secrets) + len(PROTOCOL_CHECKS)} failed" in done.stdout
     assert done.stdout.count("the adapter did not start") >= 1
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_runs_the_protocol_checks(tmp_path):
+    zoo = Path(__file__).resolve().parent / "conformance_zoo" / "unknown_op_errored.py"
+    done = _pytest(
+        tmp_path,
+        "--envspec-adapter",
+        shlex.join([sys.executable, str(zoo)]),
+        "--envspec-id",
+        "validator.secrets.*",
+        "-p",
+        "no:cacheprovider",
+    )
+    assert done.returncode == 1
+    assert "1 failed" in done.stdout
+    assert "FAILED ::protocol.unknown-op" in done.stdout
+    assert "got errored (KeyError: 'x-unknown-op')" in done.stdout
+
+
+def test_the_spec_and_the_guide_list_exactly_the_protocol_checks_of_the_code():
+    ids = set(PROTOCOL_CHECKS)
+    spec = (REPO / "spec" / "conformance.md").read_text("utf-8")
+    section = spec.split("### Protocol checks", 1)[1].split("\n### ", 1)[0]
+    assert set(re.findall(r"^\| `(protocol\.[a-z-]+)` \|", section, re.MULTILINE)) == ids
+    guide = (REPO / "docs" / "conformance.md").read_text("utf-8")
+    section = guide.split("### Protocol checks", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `(protocol\.[a-z-]+)` \|", section, re.MULTILINE)) == ids

@@ -10,10 +10,16 @@ one fault.  For each, the suite must
   case passes": cases being written may not pass yet, and that is not the zoo's
   business.)
 
-Protocol faults (crash, hang, a line that is not JSON, a wrong ``seq``) must make
+Protocol faults of an operation (a crash, a hang, a wrong ``seq``) must make
 exactly the affected cases ``error``, never ``pass``; the adapter is restarted and
-the other cases give what the reference gives.  Each run is restricted to the
-role (or features) the fault lives in, so the whole module stays fast.
+the other cases give what the reference gives.  Faults of the protocol itself (an
+unknown op answered wrongly, unknown members refused, pipelined requests answered
+out of order or not at all, ``bye`` not honoured, output that answers no request,
+unknown versions declared, another protocol version accepted) must fail exactly
+the protocol checks named, and no case: output that answers no request is the
+adapter's fault, never the running case's.  Behaviour and operation faults fail
+no protocol check.  Each run is restricted to the role (or features) the fault
+lives in, so the whole module stays fast.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import pytest
 
 from envspec.conformance.cases import AnyCase, Selection, load_cases
 from envspec.conformance.reference import Adapter
-from envspec.conformance.runner import Run, RunOptions, run
+from envspec.conformance.runner import EXIT_PARTIAL, Run, RunOptions, run
 from envspec.conformance.transport import PythonTransport, connect
 
 ZOO = Path(__file__).resolve().parent / "conformance_zoo"
@@ -64,6 +70,10 @@ def run_zoo(name: str, selection: Selection, *, timeout: float = 10.0, **kwargs:
 
 def statuses(result: Run) -> dict[str, str]:
     return {r.case.id: r.status for r in result.results}
+
+
+def failed_checks(result: Run) -> set[str]:
+    return {c.id for c in result.protocol if c.status == "fail"}
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +216,7 @@ def test_a_behaviour_fault_fails_the_run_and_is_pinpointed(fault, reference):
     assert result.startup_error is None
     assert result.exit_code == 1
     assert result.verdict() == "failing"
+    assert failed_checks(result) == set()
     bad = assert_flagged(result, reference, fault.flagged)
     # The answers are still well-formed protocol messages: the cases fail, none errs.
     assert {r.status for r in result.results if r.case.id in bad} == {"fail"}
@@ -272,6 +283,8 @@ class ProtocolFault:
     #: What the runner says about each affected case.
     detail: str
     timeout: float = 10.0
+    #: The protocol checks that fail too (when a probe meets the fault).
+    checks: frozenset[str] = frozenset()
 
 
 PROTOCOL_FAULTS = [
@@ -281,20 +294,9 @@ PROTOCOL_FAULTS = [
         _notebook,
         ("validator.versions.minimal-notebook", "validator.notebook.*"),
         "the answer's seq is",
-    ),
-    ProtocolFault(
-        "duplicate_answer",
-        Selection(roles=("validator",), features=("versions", "notebook", "secrets")),
-        _notebook,
-        ("validator.versions.minimal-notebook", "validator.notebook.*"),
-        "the adapter wrote 1 line(s) that answer no request",
-    ),
-    ProtocolFault(
-        "non_json",
-        MIGRATOR,
-        _lossy,
-        ("migrator.downgrade.*-lossy-accepted",),
-        "the adapter printed a line that is not JSON: 'migrating with losses allowed...'",
+        # The probes validate a notebook too: the pipelined one meets the fault (the
+        # unknown-member one cannot conclude, the request without the member fails too).
+        checks=frozenset({"protocol.pipelined"}),
     ),
     ProtocolFault(
         "crash",
@@ -320,6 +322,7 @@ def test_a_protocol_fault_errs_exactly_the_affected_cases(fault, reference):
     assert result.startup_error is None
     assert result.exit_code == 1
     assert result.verdict() == "failing"
+    assert failed_checks(result) == fault.checks
     affected = {c.id for c in fault.selection.apply(CASES) if fault.affected(c)}
     assert affected
     errors = {r.case.id for r in result.results if r.status == "error"}
@@ -330,8 +333,11 @@ def test_a_protocol_fault_errs_exactly_the_affected_cases(fault, reference):
             assert fault.detail in r.details[0], r.details
         else:
             assert r.status == reference[r.case.id], (r.case.id, r.details)
-    # The adapter is started again after each affected case (but the last, if it is last).
-    assert len(affected) - 1 <= result.restarts <= len(affected)
+    # The adapter is started again after each affected case (but the last, if it is last),
+    # and after each probe request that meets the fault (at most the three sendings of the
+    # unknown-member and pipelined probes).
+    probes = 3 if fault.checks else 0
+    assert len(affected) - 1 <= result.restarts <= len(affected) + probes
     assert result.restarts > 0
     first = next(i for i, r in enumerate(result.results) if r.case.id in affected)
     assert any(r.status == "pass" for r in result.results[first + 1 :]), "nothing passes later"
@@ -342,6 +348,145 @@ def test_a_crashing_adapter_leaves_its_last_words_in_the_report():
     (crashed,) = result.results
     assert crashed.status == "error"
     assert "zoo crash: cannot migrate cloud targets" in crashed.stderr
+
+
+# ------------------------------------------------------- faults of the protocol itself
+
+VERSIONS = Selection(roles=("validator",), features=("versions",))
+
+
+@dataclass(frozen=True)
+class CheckFault:
+    name: str
+    selection: Selection
+    #: The protocol checks that fail, and a phrase of the details of each.
+    checks: dict[str, str]
+    timeout: float = 10.0
+
+
+CHECK_FAULTS = [
+    CheckFault(
+        "unknown_op_errored",
+        VERSIONS,
+        {"protocol.unknown-op": "got errored (KeyError: 'x-unknown-op')"},
+    ),
+    CheckFault(
+        "rejects_unknown_members",
+        VERSIONS,
+        {"protocol.unknown-member": "got errored (unknown members: x-unknown-member)"},
+    ),
+    CheckFault(
+        "answers_out_of_order",
+        VERSIONS,
+        {"protocol.pipelined": "answers must come in the order of the requests"},
+    ),
+    CheckFault(
+        "one_at_a_time",
+        VERSIONS,
+        {"protocol.pipelined": "no answer within 1 s (the adapter hangs); 1 of 3 pipelined"},
+        timeout=1.0,
+    ),
+    CheckFault(
+        "prints_after_bye",
+        VERSIONS,
+        {"protocol.bye": "it wrote after answering bye: 'envspec adapter: goodbye'"},
+    ),
+    CheckFault(
+        "ignores_bye",
+        VERSIONS,
+        {"protocol.bye": "it did not exit within 2 s of answering bye"},
+    ),
+    CheckFault(
+        "non_json",
+        MIGRATOR,
+        {"protocol.stray-output": "'migrating with losses allowed...': after the answer to seq"},
+    ),
+    CheckFault(
+        "duplicate_answer",
+        Selection(roles=("validator",), features=("notebook",)),
+        {"protocol.stray-output": "while waiting for seq"},
+    ),
+    CheckFault(
+        "json_log_line",
+        UNPACK,
+        {"protocol.stray-output": '\'{"level": "info", "msg": "unpacked"'},
+    ),
+    CheckFault(
+        "unknown_version",
+        VERSIONS,
+        {"protocol.declared-versions": "the validator role declares env_ver 1.7"},
+    ),
+    CheckFault(
+        "ignores_protocol_version",
+        VERSIONS,
+        {"protocol.other-protocol": "a hello for protocol 2 was answered with result"},
+    ),
+]
+
+
+@pytest.mark.parametrize("fault", CHECK_FAULTS, ids=lambda f: f.name)
+def test_a_fault_of_the_protocol_fails_exactly_its_checks_and_no_case(fault, reference):
+    result = run_zoo(fault.name, fault.selection, timeout=fault.timeout)
+    assert result.startup_error is None
+    assert failed_checks(result) == set(fault.checks)
+    for check in result.protocol:
+        if check.id in fault.checks:
+            assert fault.checks[check.id] in "\n".join(check.details), check.details
+    # No case takes the blame: every one gives what the reference gives.
+    assert statuses(result) == {c: reference[c] for c in statuses(result)}
+    assert result.verdict() == "failing"
+    assert result.exit_code == 1
+    for role in result.roles():
+        assert result.verdict(role) == "conformant"
+
+
+def test_a_stray_line_is_reported_with_where_it_came_not_on_the_running_case(run_cli):
+    code, out, _ = run_cli(
+        "conformance", "run", "--adapter", zoo_adapter("json_log_line"),
+        "--id", "packer.unpack.*", "-q",
+    )  # fmt: skip
+    assert code == 1
+    assert "FAIL protocol.stray-output (protocol: nothing but answers on standard output)" in out
+    # The log record after one case's answer, read while waiting for the next case's.
+    assert re.search(
+        r"'\{\"level\": \"info\", \"msg\": \"unpacked\", .*': after the answer to seq \d+ "
+        r"\(packer\.unpack\.[a-z-]+\), while waiting for seq \d+ \(packer\.unpack\.[a-z-]+\)",
+        out,
+    )
+    assert "ERROR packer" not in out
+    assert "packer: conformant" in out
+    assert "protocol: failing (6/7 checks passed; failed: protocol.stray-output)" in out
+
+
+def test_an_adapter_that_answers_everything_skipped_is_partial_never_success(reference):
+    result = run_zoo("all_skipped", VERSIONS)
+    assert {r.status for r in result.results} == {"skipped"}
+    assert failed_checks(result) == set()
+    assert result.verdict() == "partial"
+    assert result.exit_code == EXIT_PARTIAL == 3
+    strict = run(
+        VERSIONS.apply(CASES),
+        connect(zoo_adapter("all_skipped")),
+        RunOptions(strict_skips=True),
+    )
+    assert {r.status for r in strict.results} == {"fail"}  # extended cases too
+    assert (
+        "with strict skips, a request the adapter answers skipped fails"
+        in (strict.results[0].details[-1])
+    )
+    assert strict.verdict() == "failing"
+    assert strict.exit_code == 1
+
+
+def test_the_cli_exit_status_of_an_adapter_that_skips_everything(run_cli):
+    args = ["conformance", "run", "--adapter", zoo_adapter("all_skipped"), "--role", "validator"]
+    code, out, _ = run_cli(*args, "-q")
+    assert (code, "validator: partial") == (3, out.splitlines()[0].split(" (")[0])
+    code, _, _ = run_cli(*args, "-q", "--accept-partial")
+    assert code == 0
+    code, out, _ = run_cli(*args, "-q", "--strict-skips")
+    assert code == 1
+    assert "validator: failing" in out
 
 
 # ------------------------------------------------------------------- start-up faults
@@ -461,7 +606,8 @@ def test_an_in_process_adapter_that_raises_errs_and_is_made_again(reference):
         if r.case.id not in affected:
             assert r.status == reference[r.case.id], r.case.id
     assert result.restarts > 0
-    assert _RaisesOnNotebooks.made == result.restarts + 1  # a fresh object per start
+    # A fresh object per start, and one for the protocol.other-protocol check.
+    assert _RaisesOnNotebooks.made == result.restarts + 2
     assert result.exit_code == 1
 
 

@@ -1,8 +1,8 @@
 """Zoo fault: validate requests for notebooks (``*.ipynb``) are answered twice.
 
-Every other request is answered once.  Flagged by: every validator case whose file
-is a notebook, as ``error`` (the runner finds the extra line after the case, blames
-that case, and starts a new adapter, so the next case is not blamed for it).
+Every other request is answered once.  The second copy is read while the runner
+waits for the answer of the next case, which must not take the blame.  Flagged by:
+the ``protocol.stray-output`` check only; every case gives what the reference gives.
 """
 
 import json

@@ -1,8 +1,9 @@
 """Zoo fault: a debugging line on standard output before the answer to a lossy migration.
 
 The classic mistake of an adapter that prints progress with ``print``: standard
-output is the protocol channel.  Flagged by: the migrator cases that send
-``lossy: true``, as ``error``.
+output is the protocol channel.  The runner reads on, and the answer that follows
+is the case's: flagged by the ``protocol.stray-output`` check only, every case
+gives what the reference gives.
 """
 
 import sys

@@ -40,7 +40,8 @@ const ROLES = {
 // One function per operation: it returns the `result`, or throws.
 const OPERATIONS = {
   hello: (request) => {
-    // A runner speaking another protocol version must not get a result.
+    // A runner speaking another protocol version gets `unsupported`, never a result; it
+    // then closes our input, and we exit.
     if (request.protocol !== 1) throw new Unsupported(`protocol 1 only, not ${request.protocol}`);
     return { protocol: 1, implementation: IMPLEMENTATION, roles: ROLES };
   },
@@ -74,8 +75,12 @@ lines.on("line", (line) => {
   try {
     request = JSON.parse(line);
   } catch (error) {
-    const failure = { seq: null, errored: { message: `not JSON: ${error.message}` } };
-    process.stdout.write(JSON.stringify(failure) + "\n");
+    request = undefined;
+  }
+  if (!isObject(request)) {
+    // Not a request (a runner never sends this): there is no seq to echo, so no answer.
+    // Say so on standard error, never on standard output, and read the next line.
+    process.stderr.write(`envspec adapter: ignored a line that is not a JSON object: ${line}\n`);
     return;
   }
   // JSON.stringify never writes a newline inside its output: one answer, one line.

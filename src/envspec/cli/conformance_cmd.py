@@ -22,16 +22,25 @@ conformance page), or a Python object run in-process (python:module:attr).
 RUN_DESCRIPTION = """\
 Run the cases that apply to the adapter: those of the roles, versions and
 features it declares in its hello answer.  A case is pass, fail, error (the
-adapter crashed, hung, printed something that is not JSON or broke the
-protocol; it is restarted), skipped (skip file) or unsupported (a feature
-not declared, or answered unsupported).  Per role the verdict is conformant
-(every core case passes), partial (a core case skipped or unsupported, or no
-core case run) or failing (a core case fails, any case errs, or with
---strict-skips a skipped case passes).
+adapter crashed, hung or broke the protocol; it is restarted), skipped (skip
+file, or answered skipped) or unsupported (a feature not declared, or answered
+unsupported).  Per role the verdict is conformant (every core case passes),
+partial (a core case skipped or unsupported, or no core case run) or failing
+(a core case fails, any case errs, or with --strict-skips a skipped case passes
+or a request is answered skipped).
+
+Every run also checks the protocol itself, with requests no case sends: an
+unknown op, unknown members, pipelined requests, a hello for another protocol
+version, bye, output that answers no request, the declared versions.  A failed
+protocol check makes the run failing.
 
 Progress goes to standard error: one character per case (. pass, F fail,
 E error, s skipped, u unsupported), then each failure with the command that
-reruns it."""
+reruns it.
+
+Only a run of the adapter as a child process is a conformance claim: an
+in-process adapter (python:module:attr) shares the runner's interpreter and
+could change the judge, so its reports say "claim": false."""
 
 RUN_EPILOG = """\
 skip file (YAML or JSON):
@@ -44,9 +53,13 @@ reports (--out DIR): results.ndjson (every case), summary.json (per role and
 level), junit.xml, summary.md (with a rerun command per failure), badge.json
 and badge-ROLE.json (shields.io endpoint badges).
 
-exit status: 0 no core failure and no error, 1 a core case failed, a case
-erred, the adapter did not start, or (--strict-skips) a skipped case passes;
-2 usage error."""
+exit status:
+  0  conformant: every role, and the protocol checks
+  1  failing: a core case failed, a case erred, a protocol check failed, the
+     adapter did not start, or (--strict-skips) a skip did not hold
+  2  usage error
+  3  partial: no failure, but a core case was skipped or unsupported, or a
+     role had no core case run (0 with --accept-partial)"""
 
 
 def register(commands: Any) -> None:
@@ -83,7 +96,13 @@ def register(commands: Any) -> None:
     run.add_argument(
         "--strict-skips",
         action="store_true",
-        help="run skipped cases anyway, and fail if one passes (the skip is stale)",
+        help="run skipped cases anyway, and fail if one passes (the skip is stale); also "
+        "fail on every request the adapter answers skipped",
+    )
+    run.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="exit with 0, not 3, when the verdict is partial",
     )
     run.add_argument(
         "--timeout",
@@ -260,7 +279,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             column = 0
         err.flush()
 
-    options = RunOptions(timeout=args.timeout, skips=skips, strict_skips=args.strict_skips)
+    options = RunOptions(
+        timeout=args.timeout,
+        skips=skips,
+        strict_skips=args.strict_skips,
+        accept_partial=args.accept_partial,
+    )
     result = run(cases, transport, options, progress=progress)
     result.rerun_args = rerun_options(args.cases, args.timeout)
     for case in result.results:
@@ -269,9 +293,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for detail in case.details:
                 out.write("    " + detail.replace("\n", "\n    ") + "\n")
             out.write(f"    rerun: {rerun_command(result, case.case.id)}\n")
+    for check in result.protocol:
+        if check.status == "fail":
+            out.write(f"FAIL {check.id} (protocol: {check.description})\n")
+            for detail in check.details:
+                out.write("    " + detail.replace("\n", "\n    ") + "\n")
     if result.startup_error:
         out.write(f"the adapter did not start: {result.startup_error}\n")
-    from envspec.conformance.reports import role_totals, summary
+    from envspec.conformance.reports import CLAIM_NOTE, protocol_line, role_totals, summary
 
     data = summary(result)
     name = data["implementation"].get("name", args.adapter)
@@ -283,7 +312,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{total['error']} errors, {total['skipped']} skipped, "
             f"{total['unsupported']} unsupported)\n"
         )
+    if result.protocol:
+        out.write(protocol_line(result) + "\n")
     out.write(f"{name}: {result.verdict()} in {result.seconds:.2f} s\n")
+    if not result.claim:
+        out.write(CLAIM_NOTE + "\n")
     if args.out:
         try:
             paths = write_reports(result, args.out)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "MESSAGES",
     "PROTOCOL",
+    "PROTOCOL_CHECKS",
     "AnswerDiagnostic",
     "Envelope",
     "HelloRequest",
@@ -239,4 +240,23 @@ MESSAGES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "pack": (PackRequest, PackResult),
     "unpack": (UnpackRequest, UnpackResult),
     "bye": (ByeRequest, ByeResult),
+}
+
+
+#: The checks of the protocol itself that the runner makes in every run, besides the
+#: cases (``spec/conformance.md#protocol-checks``), with what each one requires.
+PROTOCOL_CHECKS: dict[str, str] = {
+    "protocol.declared-versions": "every env_ver declared in the hello result is a version "
+    "the suite knows",
+    "protocol.unknown-op": "a request with an unknown op is answered unsupported, with its seq",
+    "protocol.unknown-member": "unknown members of a request are ignored: the answer is the "
+    "one without them",
+    "protocol.pipelined": "requests sent before the previous answers arrive are all answered, "
+    "in the order of the requests",
+    "protocol.other-protocol": "a hello for a protocol version the adapter does not speak is "
+    "answered unsupported; at the end of its input the adapter exits, having written nothing "
+    "else",
+    "protocol.stray-output": "nothing but answers on standard output",
+    "protocol.bye": "bye is answered with a result; then the adapter writes nothing more and "
+    "exits without waiting for the end of its input",
 }

@@ -9,7 +9,9 @@ anybody else's test runs)::
 
 Each case becomes a test named after its id (so ``-k`` selects cases); cases
 that are skipped, unsupported or not applicable are reported as skipped; a
-failure shows the case's details and the command that reruns it. The options
+failure shows the case's details and the command that reruns it.  Each protocol
+check (``protocol.unknown-op``, ...) is a test too, after the cases: the first one
+runs them all, and says bye to the adapter. The options
 mirror ``envspec conformance run``: selection (role, feature, level, ids), a
 skip file (strict or not), message checking (``-V``), timeouts, a cases folder.
 """
@@ -24,6 +26,8 @@ from typing import Any
 import pytest
 
 from envspec.conformance.cases import AnyCase, CaseFileError, Selection, load_cases
+from envspec.conformance.probes import CheckResult, Prober
+from envspec.conformance.protocol import PROTOCOL_CHECKS
 from envspec.conformance.runner import (
     CaseResult,
     RunOptions,
@@ -34,7 +38,7 @@ from envspec.conformance.runner import (
 )
 from envspec.conformance.transport import AdapterError, Transport, connect
 
-__all__ = ["CaseItem"]
+__all__ = ["CaseItem", "ProtocolItem"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,8 +104,9 @@ class _Connection:
         self.count = 0
         self.rerun_args: tuple[str, ...] = ()
         self.started = False
+        self.checks: dict[str, CheckResult] | None = None
 
-    def run(self, case: AnyCase) -> CaseResult:
+    def _start(self) -> None:
         if not self.started:
             self.started = True  # one attempt: a failed start is every case's error
             try:
@@ -113,6 +118,22 @@ class _Connection:
                 self.hello = self.transport.start()
             except AdapterError as exc:
                 self.error = str(exc)
+
+    def check(self, check: str) -> CheckResult:
+        """The result of one protocol check (the first call makes them all, and says bye)."""
+        self._start()
+        if self.error is not None or self.hello is None or self.transport is None:
+            return CheckResult(check, "fail", [f"the adapter did not start: {self.error}"])
+        if self.checks is None:
+            prober = Prober(
+                self.transport, self.hello, self.scratch / "protocol", self.options.timeout
+            )
+            prober.before_cases()
+            self.checks = {c.id: c for c in prober.after_cases()}
+        return self.checks[check]
+
+    def run(self, case: AnyCase) -> CaseResult:
+        self._start()
         if self.error is not None or self.hello is None or self.transport is None:
             return CaseResult(case, "error", [f"the adapter did not start: {self.error}"])
         self.count += 1
@@ -169,6 +190,34 @@ class CaseItem(pytest.Item):
         return f"envspec-conformance/{self.case.role}", None, self.case.id
 
 
+class ProtocolItem(pytest.Item):
+    """One protocol check as a pytest test."""
+
+    def __init__(self, *, check: str, connection: _Connection, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+        self.connection = connection
+        self.add_marker(pytest.mark.envspec_conformance)
+
+    def runtest(self) -> None:
+        result = self.connection.check(self.check)
+        if result.status == "pass":
+            return
+        if result.status == "not-applicable":
+            pytest.skip(f"not-applicable: {'; '.join(result.details)}")
+        lines = [f"fail: {result.description} (spec/conformance.md#protocol-checks)"]
+        lines += [f"  {d}" for d in result.details]
+        raise CaseFailed("\n".join(lines))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "envspec-conformance/protocol", None, self.check
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "envspec_conformance: a case of the envspec suite")
 
@@ -216,3 +265,7 @@ def pytest_collection_modifyitems(
     )
     for case in selection.apply(cases):
         items.append(CaseItem.from_parent(session, name=case.id, case=case, connection=connection))
+    for check in PROTOCOL_CHECKS:
+        items.append(
+            ProtocolItem.from_parent(session, name=check, check=check, connection=connection)
+        )

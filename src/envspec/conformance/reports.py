@@ -1,7 +1,9 @@
 """Reports of a run: an NDJSON stream, a JSON summary, JUnit XML, Markdown and badges.
 
 All of them are pure functions of a :class:`~envspec.conformance.runner.Run`;
-:func:`write_reports` puts them in a folder.
+:func:`write_reports` puts them in a folder.  Every report has the protocol checks
+beside the roles, and says whether the run is a conformance claim: a run of an
+in-process adapter is not (it shares the runner's interpreter, judge included).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Any
 from envspec.conformance.runner import CaseResult, Run
 
 __all__ = [
+    "CLAIM_NOTE",
     "badge",
     "junit_xml",
     "markdown",
     "ndjson_lines",
+    "protocol_line",
     "rerun_command",
     "role_totals",
     "summary",
@@ -28,6 +32,35 @@ __all__ = [
 
 _STATUSES = ("pass", "fail", "error", "skipped", "unsupported")
 _COLORS = {"conformant": "brightgreen", "partial": "yellow", "failing": "red"}
+
+#: What every report of an in-process run says.
+CLAIM_NOTE = (
+    "in-process run: for development only, not a conformance claim (the adapter shares the "
+    "runner's interpreter); only a run of the adapter as a child process is a claim"
+)
+
+
+def protocol_line(run: Run) -> str:
+    """One line on the protocol checks: ``protocol: conformant (7/7 checks passed)``."""
+    checks = [c for c in run.protocol if c.status != "not-applicable"]
+    passed = sum(c.status == "pass" for c in checks)
+    failed = [c.id for c in checks if c.status == "fail"]
+    line = f"protocol: {run.protocol_verdict()} ({passed}/{len(checks)} checks passed"
+    return line + (f"; failed: {', '.join(failed)})" if failed else ")")
+
+
+def _check_record(run: Run) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "protocol",
+            "id": c.id,
+            "description": c.description,
+            "status": c.status,
+            "seconds": round(c.seconds, 6),
+            "details": c.details,
+        }
+        for c in run.protocol
+    ]
 
 
 def _suite() -> str:
@@ -88,18 +121,24 @@ def ndjson_lines(run: Run) -> Iterator[str]:
         "implementation": _implementation(run),
         "roles": (run.hello or {}).get("roles", {}),
         "started": run.started,
+        "claim": run.claim,
         "options": {
             "timeout": run.options.timeout,
             "strict_skips": run.options.strict_skips,
+            "accept_partial": run.options.accept_partial,
             "skips": [{"id": s.id, "reason": s.reason} for s in run.options.skips],
         },
     }
     yield json.dumps(header, ensure_ascii=False)
     for result in run.results:
         yield json.dumps(_case_record(result), ensure_ascii=False)
+    for record in _check_record(run):
+        yield json.dumps(record, ensure_ascii=False)
     footer = {
         "type": "footer",
         "verdict": run.verdict(),
+        "protocol": run.protocol_verdict() if run.protocol else None,
+        "claim": run.claim,
         "exit_code": run.exit_code,
         "seconds": round(run.seconds, 3),
         "restarts": run.restarts,
@@ -143,8 +182,13 @@ def summary(run: Run) -> dict[str, Any]:
         "seconds": round(run.seconds, 3),
         "verdict": run.verdict(),
         "exit_code": run.exit_code,
+        "claim": run.claim,
         "startup_error": run.startup_error,
         "roles": roles,
+        "protocol": {
+            "verdict": run.protocol_verdict() if run.protocol else None,
+            "checks": {c.id: {"status": c.status, "details": c.details} for c in run.protocol},
+        },
     }
 
 
@@ -166,6 +210,7 @@ def junit_xml(run: Run) -> str:
             skipped=str(counts["skipped"] + counts["unsupported"]),
             time=f"{sum(r.seconds for r in results):.3f}",
         )
+        _properties(suite, run)
         for result in results:
             case = result.case
             element = ET.SubElement(
@@ -184,8 +229,40 @@ def junit_xml(run: Run) -> str:
                 child.text = f"{text}\n{result.stderr}".rstrip()
             elif result.status in ("skipped", "unsupported"):
                 ET.SubElement(element, "skipped", message=f"{result.status}: {_first(result)}")
+    if run.protocol:
+        failed = sum(c.status == "fail" for c in run.protocol)
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name="envspec conformance: protocol",
+            tests=str(len(run.protocol)),
+            failures=str(failed),
+            errors="0",
+            skipped=str(sum(c.status == "not-applicable" for c in run.protocol)),
+            time=f"{sum(c.seconds for c in run.protocol):.3f}",
+        )
+        _properties(suite, run)
+        for check in run.protocol:
+            element = ET.SubElement(
+                suite, "testcase", classname="protocol", name=check.id, time=f"{check.seconds:.3f}"
+            )
+            if check.status == "fail":
+                child = ET.SubElement(element, "failure", message=check.description, type="core")
+                child.text = "\n".join(check.details)
+            elif check.status == "not-applicable":
+                ET.SubElement(element, "skipped", message="; ".join(check.details))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _properties(suite: Any, run: Run) -> None:
+    """Whether the run is a conformance claim, as JUnit properties of *suite*."""
+    import xml.etree.ElementTree as ET
+
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="claim", value=str(run.claim).lower())
+    if not run.claim:
+        ET.SubElement(properties, "property", name="note", value=CLAIM_NOTE)
 
 
 def _first(result: CaseResult) -> str:
@@ -209,6 +286,8 @@ def markdown(run: Run) -> str:
         f"**Verdict: {data['verdict']}.**",
         "",
     ]
+    if not run.claim:
+        lines += [f"**{CLAIM_NOTE[0].upper()}{CLAIM_NOTE[1:]}.**", ""]
     if run.startup_error:
         lines += [f"The adapter did not start: `{_md(run.startup_error)}`", ""]
     lines += [
@@ -224,6 +303,13 @@ def markdown(run: Run) -> str:
             f"| {total['fail']} | {total['error']} | {total['skipped']} "
             f"| {total['unsupported']} |"
         )
+    if run.protocol:
+        lines += ["", f"Protocol checks: **{run.protocol_verdict()}**.", ""]
+        lines += ["| Check | Status | What it requires | Details |", "|---|---|---|---|"]
+        lines += [
+            f"| `{c.id}` | {c.status} | {_md(c.description)} | {_md('; '.join(c.details))} |"
+            for c in run.protocol
+        ]
     bad = [r for r in run.results if r.status in ("fail", "error")]
     if bad:
         lines += ["", "## Failures", ""]
@@ -258,7 +344,10 @@ def badge(run: Run, role: str | None = None) -> dict[str, Any]:
     passed = sum(r.status == "pass" for r in results)
     message = verdict if verdict != "failing" else f"{passed}/{len(results)} passing"
     label = "envspec" + (f" {role}" if role else "")
-    return {"schemaVersion": 1, "label": label, "message": message, "color": _COLORS[verdict]}
+    color = _COLORS[verdict]
+    if not run.claim:
+        message, color = f"{message} (in-process: no claim)", "lightgrey"
+    return {"schemaVersion": 1, "label": label, "message": message, "color": color}
 
 
 def write_reports(run: Run, out_dir: str | Path) -> list[Path]:

@@ -6,9 +6,14 @@
   implement is left out (``not-applicable``), as is a role it does not declare.
 - A skip file lists cases (id globs) with a reason.  Skipped cases are not
   run, unless skips are strict: then they run, and one that passes fails the
-  run ("remove it from the skip file").
+  run ("remove it from the skip file"); a request the adapter answers
+  ``skipped`` fails too.
 - Per role: ``failing`` when a core case fails or errs, ``partial`` when a core
   case was skipped or unsupported, ``conformant`` otherwise.
+- Besides the cases, every run checks the protocol itself (``probes``): a failed
+  protocol check makes the run ``failing``.
+- Exit status: 0 conformant, 1 failing (or the adapter did not start), 3 partial
+  (0 with ``accept_partial``).
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ from typing import Any, Literal
 
 from envspec.conformance.cases import AnyCase, VersionRange
 from envspec.conformance.evaluate import Outcome, run_case
+from envspec.conformance.probes import CheckResult, Prober
 from envspec.conformance.transport import AdapterError, Transport
 
 __all__ = [
+    "EXIT_FAILING",
+    "EXIT_PARTIAL",
     "CaseResult",
     "Run",
     "RunOptions",
@@ -40,6 +48,12 @@ __all__ = [
 Status = Literal["pass", "fail", "error", "skipped", "unsupported", "not-applicable"]
 Verdict = Literal["conformant", "partial", "failing"]
 
+#: Exit status of a failing run (and of an adapter that did not start).
+EXIT_FAILING = 1
+#: Exit status of a partial run (unless partial is accepted): distinct from 0 and 1, so
+#: that a CI job notices that something was skipped or unsupported.
+EXIT_PARTIAL = 3
+
 
 @dataclass(frozen=True, slots=True)
 class SkipEntry:
@@ -52,11 +66,14 @@ class SkipEntry:
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """How to run: timeout per request (seconds), the skip list, strict skips."""
+    """How to run: timeout per request (seconds), the skip list, strict skips (a skip
+    that passes, and a request answered ``skipped``, fail), and whether a partial verdict
+    exits with 0."""
 
     timeout: float = 10.0
     skips: tuple[SkipEntry, ...] = ()
     strict_skips: bool = False
+    accept_partial: bool = False
 
 
 @dataclass(slots=True)
@@ -70,6 +87,8 @@ class CaseResult:
     version: str | None = None
     skip: SkipEntry | None = None
     stderr: str = ""
+    #: Failed because of strict skips (whatever its level, it fails the run).
+    strict: bool = False
 
     @property
     def counts(self) -> bool:
@@ -91,6 +110,20 @@ class Run:
     options: RunOptions = field(default_factory=RunOptions)
     #: Options a rerun command needs besides the adapter and the case (``--cases DIR``).
     rerun_args: tuple[str, ...] = ()
+    #: The protocol checks, in the order of the spec (none when the adapter did not start).
+    protocol: list[CheckResult] = field(default_factory=list)
+    #: The adapter ran in the runner's interpreter: development only, no conformance claim.
+    in_process: bool = False
+
+    @property
+    def claim(self) -> bool:
+        """Whether the verdict may be published as a conformance claim: only a run of the
+        adapter as a child process is (an in-process adapter can change the judge)."""
+        return not self.in_process
+
+    def protocol_verdict(self) -> Verdict:
+        """``failing`` when a protocol check failed, else ``conformant``."""
+        return "failing" if any(c.status == "fail" for c in self.protocol) else "conformant"
 
     def roles(self) -> list[str]:
         """The roles with at least one applicable case, in suite order."""
@@ -100,21 +133,29 @@ class Run:
         return [role for role in ROLES if role in present]
 
     def verdict(self, role: str | None = None) -> Verdict:
-        """The verdict for *role* (or for the whole run)."""
+        """The verdict for *role*, or for the whole run (every role and the protocol)."""
+        if role is None and (self.startup_error or self.protocol_verdict() == "failing"):
+            return "failing"
         results = [r for r in self.results if r.counts and (role is None or r.case.role == role)]
         core = [r for r in results if r.case.level == "core"]
         if any(r.status == "error" for r in results) or any(r.status == "fail" for r in core):
             return "failing"
-        if any(r.status == "fail" and r.skip is not None for r in results):
-            return "failing"  # strict skips: a skipped case passes
+        if any(r.status == "fail" and r.strict for r in results):
+            return "failing"  # strict skips: a skipped case passes, or the adapter skipped
         if not core or any(r.status in ("skipped", "unsupported") for r in core):
             return "partial"
         return "conformant"
 
     @property
     def exit_code(self) -> int:
-        """1 on any core failure, any error, or a strict skip that passes; else 0."""
-        return 1 if self.verdict() == "failing" or self.startup_error else 0
+        """0 conformant; 1 failing (or the adapter did not start); 3 partial, unless
+        partial is accepted (then 0)."""
+        verdict = self.verdict()
+        if verdict == "failing":
+            return EXIT_FAILING
+        if verdict == "partial" and not self.options.accept_partial:
+            return EXIT_PARTIAL
+        return 0
 
 
 def rerun_options(cases_dir: str | None, timeout: float) -> tuple[str, ...]:
@@ -158,7 +199,11 @@ def _applicable(case: AnyCase, hello: dict[str, Any]) -> tuple[Status | None, st
     support = hello.get("roles", {}).get(case.role)
     if support is None:
         return "not-applicable", None, f"the adapter does not declare the {case.role} role"
-    versions = [v for v in support.get("versions", []) if v in VersionRange(case.versions)]
+    from envspec.versions import SUPPORTED
+
+    # A version the suite does not know is never tested (protocol.declared-versions fails).
+    declared = [v for v in support.get("versions", []) if v in SUPPORTED]
+    versions = [v for v in declared if v in VersionRange(case.versions)]
     if not versions:
         return "not-applicable", None, f"no declared version is in {case.versions}"
     version = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
@@ -195,18 +240,24 @@ def run(
             started,
             startup_error=str(exc),
             options=options,
+            in_process=transport.in_process,
         )
     scratch = Path(tempfile.mkdtemp(prefix="envspec-conformance-"))
+    prober = Prober(transport, hello, scratch / "protocol", options.timeout)
     try:
+        prober.before_cases()
         for index, case in enumerate(cases):
+            transport.label = case.id
             result = run_one(case, hello, transport, options, scratch / f"{index:05d}")
             if transport.hello is not None:
                 hello = transport.hello
             results.append(result)
             if progress:
                 progress(result, index + 1, len(cases))
+        transport.label = ""
+        checks = prober.after_cases()
     finally:
-        transport.close()
+        transport.close()  # only if bye was not said (an exception)
         shutil.rmtree(scratch, ignore_errors=True)
     return Run(
         transport.describe,
@@ -216,6 +267,8 @@ def run(
         started,
         restarts=transport.restarts,
         options=options,
+        protocol=checks,
+        in_process=transport.in_process,
     )
 
 
@@ -237,24 +290,26 @@ def run_one(
         case, lambda m: transport.request(m, options.timeout), version, work
     )
     seconds = time.monotonic() - start
-    stray = transport.unrequested()
-    if stray:
-        # An answer written twice, or output that is not an answer: the case that caused it
-        # cannot pass, and the next case must not take the blame.
-        outcome.status = "error"
-        outcome.details = [
-            f"the adapter wrote {len(stray)} line(s) that answer no request, first: {stray[0]!r}",
-            *outcome.details,
-        ]
+    # Output that answers no request is the adapter's fault, not this case's: the transport
+    # keeps it for the protocol.stray-output check.
     stderr = next((e.stderr for e in outcome.exchanges if e.stderr), "")
     result = CaseResult(case, outcome.status, outcome.details, seconds, version, skip, stderr)
     if skip is not None:
         if outcome.status == "pass":
             result.status = "fail"
+            result.strict = True
             result.details = [
                 f"listed in the skip file ({skip.reason}) but passes: remove it from the list"
             ]
         elif outcome.status != "error":
             result.status = "skipped"
             result.details = [skip.reason, *outcome.details]
+    elif outcome.status == "skipped" and options.strict_skips:
+        result.status = "fail"
+        result.strict = True
+        result.details = [
+            *outcome.details,
+            "with strict skips, a request the adapter answers skipped fails: fix the case, or "
+            "list it in the skip file with the reason",
+        ]
     return result
