@@ -191,6 +191,10 @@ class PackerExpect(_Model):
         default=None, description="unpack: every file of the folder afterwards, exact text."
     )
     executable: list[str] = Field(default=[], description="unpack: files that must be +x.")
+    symlinks: dict[str, str] = Field(
+        default={},
+        description="unpack: symbolic links that must still be in the folder: name -> target.",
+    )
     diagnostics: list[ExpectedDiagnostic] = []
     allow_extra: bool = False
 
