@@ -121,7 +121,16 @@ def build_environment(
             existing = migrate(existing, LATEST).document
         env = dict(existing)
     if collected.files:
-        env["files"] = dict(collected.files)
+        # Names this version does not know (a newer minor's) are kept: index.md#readers.
+        from envspec.vocabulary import FILES
+
+        old_files = env.get("files")
+        kept = (
+            {k: v for k, v in old_files.items() if k not in FILES}
+            if isinstance(old_files, dict)
+            else {}
+        )
+        env["files"] = dict(collected.files) | kept
     # With no file in the folder, the embedded files stay: a notebook received from someone
     # else (and saved with pack-on-save switched on) must not lose its environment.
     kernel = _kernel(metadata)

@@ -197,6 +197,11 @@ class PackerExpect(_Model):
     )
     diagnostics: list[ExpectedDiagnostic] = []
     allow_extra: bool = False
+    alternative: PackerExpect | None = Field(
+        default=None,
+        description="unpack: another outcome the spec also allows (files, symlinks, executable, "
+        "diagnostics); the case passes when either one is met.",
+    )
 
 
 class PackerCase(_Base):

@@ -33,7 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from envspec.conformance.cases import AnyCase, MigratorCase, PackerCase, ValidatorCase
+from envspec.conformance.cases import (
+    AnyCase,
+    MigratorCase,
+    PackerCase,
+    PackerExpect,
+    ValidatorCase,
+)
 from envspec.conformance.matching import is_any, match_diagnostics, match_value
 from envspec.conformance.transport import Exchange
 
@@ -590,6 +596,39 @@ def _describe_difference(name: str, want: bytes, got: bytes | str) -> str:
     return f"{name}: {len(got)} bytes written, {len(want)} expected"
 
 
+def _unpack_expectation(
+    expect: PackerExpect, found: dict[str, bytes | str], folder: Path, reported: list[Any]
+) -> list[str]:
+    """How the folder and the diagnostics differ from *expect* (or from its alternative,
+    when that one is met)."""
+    details = match_diagnostics(expect.diagnostics, reported, allow_extra=expect.allow_extra)
+    wanted = {k: v.encode("utf-8") for k, v in (expect.files or {}).items()}
+    for name, data in wanted.items():
+        if name not in found:
+            details.append(f"{name}: missing from the folder")
+        elif found[name] != data:
+            details.append(_describe_difference(name, data, found[name]))
+    for name, target in expect.symlinks.items():
+        if found.get(name) != f"-> {target}":
+            details.append(f"{name}: expected to stay a symbolic link to {target!r}")
+    details += [
+        f"{name}: not expected in the folder"
+        for name in found
+        if name not in wanted and name not in expect.symlinks
+    ]
+    for name in expect.executable:
+        path = folder / name
+        mode = path.lstat().st_mode if path.is_file() else 0
+        if mode and not mode & stat.S_IXUSR:
+            details.append(f"{name}: not executable")
+    if details and expect.alternative is not None:
+        other = _unpack_expectation(expect.alternative, found, folder, reported)
+        if not other:
+            return []
+        details += [f"(nor the other allowed outcome: {d})" for d in other]
+    return details
+
+
 def _unpack(case: PackerCase, send: Send, workdir: Path) -> Outcome:
     def run() -> Outcome:
         folder = workdir / "target"
@@ -609,30 +648,9 @@ def _unpack(case: PackerCase, send: Send, workdir: Path) -> Outcome:
         result = _result(send(request))
         after = tree_snapshot(workdir)
         expect = case.expect
-        details = match_diagnostics(
-            expect.diagnostics, result["diagnostics"], allow_extra=expect.allow_extra
-        )
-        details += severity_problems(result["diagnostics"])
         found = _snapshot(folder)
-        wanted = {k: v.encode("utf-8") for k, v in (expect.files or {}).items()}
-        for name, data in wanted.items():
-            if name not in found:
-                details.append(f"{name}: missing from the folder")
-            elif found[name] != data:
-                details.append(_describe_difference(name, data, found[name]))
-        for name, target in expect.symlinks.items():
-            if found.get(name) != f"-> {target}":
-                details.append(f"{name}: expected to stay a symbolic link to {target!r}")
-        details += [
-            f"{name}: not expected in the folder"
-            for name in found
-            if name not in wanted and name not in expect.symlinks
-        ]
-        for name in expect.executable:
-            path = folder / name
-            mode = path.lstat().st_mode if path.is_file() else 0
-            if mode and not mode & stat.S_IXUSR:
-                details.append(f"{name}: not executable")
+        details = _unpack_expectation(expect, found, folder, result["diagnostics"])
+        details += severity_problems(result["diagnostics"])
         inside = f"{folder.name}/"
         details += _mode_problems(
             case,
