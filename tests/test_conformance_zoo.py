@@ -321,7 +321,7 @@ def test_what_the_runner_says_about_each_behaviour_fault(reference):
     text = details("migrate_stringifies", MIGRATOR, "migrator.preservation.unknown-values-by-value")
     assert "the value 2020 of the input is not kept (by value)" in text
     text = details("pack_touches_folder", PACK, "packer.pack.requirements")
-    assert ".envspec-pack.lock: created (file) (pack must not change the folder)" in text
+    assert "repository/.envspec-pack.lock: created (file) (pack must not change the folder)" in text
     text = details("newer_minor_drops_unknown", PACK, "packer.pack.newer-minor-unknown-kept")
     assert "/gpu_profile: missing" in text
     assert "/files/renv.lock: missing" in text
@@ -730,7 +730,7 @@ def test_pack_may_write_the_environment_into_the_notebook_and_nothing_else(
             assert r.status == reference[r.case.id], (r.case.id, r.details)
         else:
             assert r.status == "fail", r.case.id
-            assert any(d.startswith(detail) for d in r.details), r.details
+            assert any(detail in d for d in r.details), r.details
 
 
 # ------------------------------------------------- migrations are compared by value, again

@@ -405,7 +405,7 @@ def _pack(case: PackerCase, send: Send, version: str, workdir: Path) -> Outcome:
             "notebook": NOTEBOOK_NAME,
             "version": version,
         }
-        before = tree_snapshot(root)
+        before = tree_snapshot(workdir)
         result = _result(send(request))
         expect = case.expect
         environment = result["environment"]
@@ -413,8 +413,8 @@ def _pack(case: PackerCase, send: Send, version: str, workdir: Path) -> Outcome:
             expect.diagnostics, result["diagnostics"], allow_extra=expect.allow_extra
         )
         details += severity_problems(result["diagnostics"])
-        notebook_name = (folder / NOTEBOOK_NAME).relative_to(root).as_posix()
-        details += _pack_changes(before, tree_snapshot(root), notebook_name, environment)
+        notebook_name = (folder / NOTEBOOK_NAME).relative_to(workdir).as_posix()
+        details += _pack_changes(before, tree_snapshot(workdir), notebook_name, environment)
         if expect.environment is None:
             if environment is not None:
                 details.insert(0, "expected packing to fail, it returned an environment")
