@@ -313,7 +313,7 @@ def test_what_the_runner_says_about_each_behaviour_fault(reference):
     assert "missing diagnostic 'secret' at '/files/requirements.txt'" in text
     text = details("wrong_severity", VALIDATOR, "validator.structure.every-must-report-reported")
     assert (
-        "'secret-env-value' at '/env/API_TOKEN': reported as 'warning', "
+        "'invalid-value' at '/env/MY VAR': reported as 'warning', "
         "the registry's severity is 'error'" in text
     )
     text = details("unregistered_code", VALIDATOR, "validator.versions.minimal-notebook")
