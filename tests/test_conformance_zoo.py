@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 import shlex
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,9 +49,13 @@ CASES = load_cases()
 VALIDATOR = Selection(roles=("validator",))
 MIGRATOR = Selection(roles=("migrator",))
 UNPACK = Selection(roles=("packer",), features=("unpack", "unpack-safety"))
-#: The pack cases that need no git repository (building one is slow).
-PACK = Selection(roles=("packer",), ids=("packer.pack.*",), exclude_ids=("packer.pack.git-*",))
-#: Everything the zoo runs (git-source cases build git repositories: slow, no fault is there).
+#: Pack cases without a git repository (those are slow to build, and no fault is there).
+PACK = Selection(
+    roles=("packer",),
+    features=("pack",),
+    exclude_ids=("packer.git-source.*", "packer.pack.git-*"),
+)
+#: Everything the zoo runs.
 EVERYTHING = [c for c in CASES if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c) or PACK(c)]
 
 
@@ -74,6 +79,15 @@ def statuses(result: Run) -> dict[str, str]:
 
 def failed_checks(result: Run) -> set[str]:
     return {c.id for c in result.protocol if c.status == "fail"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def known_umask() -> Iterator[None]:
+    """Adapters inherit the runner's umask; 022 makes "writable by group or others beyond
+    the umask" mean something whatever the machine's own setting."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +134,25 @@ def _embeds(case: AnyCase) -> bool:
 
 def _expects(case: AnyCase, *codes: str) -> bool:
     return any(d.code in codes for d in case.expect.diagnostics)
+
+
+def _scalars(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _scalars(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _scalars(item)]
+    return [value]
+
+
+def _keeps_numbers(case: AnyCase) -> bool:
+    """A migrator case with a number or a boolean in its input or expected document."""
+    leaves = _scalars(case.input.document) + _scalars(case.expect.document)
+    return any(isinstance(v, bool | int | float) for v in leaves)
+
+
+def _newer_minor_pack(case: AnyCase) -> bool:
+    environment = case.input.notebook.get("environment") or {}
+    return environment.get("env_ver") not in (None, "0.1", "1.0")
 
 
 def _files(case: AnyCase) -> dict[str, Any]:
@@ -207,6 +240,66 @@ BEHAVIOUR_FAULTS = [
         ("packer.unpack.exact-bytes",),
         lambda c: any(isinstance(t, str) and "\r\n" in t for t in _files(c).values()),
     ),
+    # What the spec requires of every answer, whatever the case expects.
+    Fault(
+        "wrong_severity",
+        VALIDATOR,
+        ("validator.structure.every-must-report-reported",),
+        lambda c: not c.expect.valid,
+    ),
+    Fault(
+        "unregistered_code",
+        VALIDATOR,
+        ("validator.versions.*", "validator.pip.*", "validator.structure.*"),
+        lambda c: True,
+        exact=True,
+    ),
+    Fault(
+        "migrate_stringifies",
+        MIGRATOR,
+        (
+            "migrator.preservation.unknown-values-by-value",
+            "migrator.preservation.same-version-every-member",
+        ),
+        _keeps_numbers,
+    ),
+    Fault(
+        "pack_touches_folder",
+        PACK,
+        ("packer.pack.requirements", "packer.pack.secret-stops", "packer.binder-folders.*"),
+        lambda c: True,
+        exact=True,
+    ),
+    Fault(
+        "newer_minor_drops_unknown",
+        PACK,
+        ("packer.pack.newer-minor-unknown-kept",),
+        _newer_minor_pack,
+        exact=True,
+    ),
+    Fault(
+        "unpack_world_writable",
+        UNPACK,
+        ("packer.unpack.exact-bytes", "packer.unpack.legacy-files", "packer.unpack-safety.*"),
+        lambda c: bool(_files(c)),
+    ),
+    Fault(
+        "unpack_exec_everything",
+        UNPACK,
+        ("packer.unpack.exact-bytes", "packer.unpack.postbuild-and-start-executable"),
+        lambda c: bool(_files(c)),
+    ),
+    Fault(
+        "unpack_follows_symlink",
+        UNPACK,
+        (
+            "packer.unpack-safety.symlink-replaced-not-followed",
+            "packer.unpack-safety.dangling-symlink-no-force-not-followed",
+            "packer.unpack-safety.symlink-inside-replaced",
+            "packer.unpack-safety.symlink-to-folder-replaced",
+        ),
+        lambda c: bool(getattr(c.input, "symlinks", None)),
+    ),
 ]
 
 
@@ -252,6 +345,30 @@ def test_what_the_runner_says_about_each_behaviour_fault(reference):
     assert "missing diagnostic 'env-version-unsupported' at '/env_ver'" in text
     text = details("ignores_secrets", VALIDATOR, "validator.secrets.github-token-in-requirements")
     assert "missing diagnostic 'secret' at '/files/requirements.txt'" in text
+    text = details("wrong_severity", VALIDATOR, "validator.structure.every-must-report-reported")
+    assert (
+        "'invalid-value' at '/env/MY VAR': reported as 'warning', "
+        "the registry's severity is 'error'" in text
+    )
+    text = details("unregistered_code", VALIDATOR, "validator.versions.minimal-notebook")
+    assert "'acme-style' at '': not a code of the diagnostics registry" in text
+    text = details("migrate_stringifies", MIGRATOR, "migrator.preservation.unknown-values-by-value")
+    assert "the value 2020 of the input is not kept (by value)" in text
+    text = details("pack_touches_folder", PACK, "packer.pack.requirements")
+    assert "repository/.envspec-pack.lock: created (file) (pack must not change the folder)" in text
+    text = details("newer_minor_drops_unknown", PACK, "packer.pack.newer-minor-unknown-kept")
+    assert "/gpu_profile: missing" in text
+    assert "/files/renv.lock: missing" in text
+    text = details("unpack_world_writable", UNPACK, "packer.unpack.exact-bytes")
+    assert "requirements.txt: writable by group or others (mode 0666)" in text
+    text = details("unpack_exec_everything", UNPACK, "packer.unpack.exact-bytes")
+    assert "requirements.txt: executable (mode 0755), but only postBuild and start may be" in text
+    text = details(
+        "unpack_follows_symlink",
+        UNPACK,
+        "packer.unpack-safety.dangling-symlink-no-force-not-followed",
+    )
+    assert "outside/planted.sh: created (file) outside the target folder" in text
 
 
 # ------------------------------------------------------------------ protocol faults
@@ -726,3 +843,90 @@ def test_extension_points_are_accepted_even_when_messages_are_checked(reference)
     assert statuses(result) == {c.id: reference[c.id] for c in cases}
     assert result.hello is not None
     assert result.hello["capabilities"] == {"streaming": False}
+
+
+# ------------------------------------------------------- pack: the folder stays as it was
+
+
+class _WritesTheNotebook(Adapter):
+    """Writes the packed environment into the notebook too, as ``envspec pack`` does: the
+    one change to the folder that pack may make."""
+
+    def _pack(self, message: dict[str, Any]) -> dict[str, Any]:
+        result = super()._pack(message)
+        if result["environment"] is not None:
+            path = Path(message["folder"]) / message["notebook"]
+            notebook = json.loads(path.read_text("utf-8"))
+            notebook["metadata"]["environment"] = self.written(result["environment"])
+            self.change(notebook)
+            path.write_text(json.dumps(notebook, indent=2) + "\n", "utf-8")
+        return result
+
+    def written(self, environment: dict[str, Any]) -> dict[str, Any]:
+        return environment
+
+    def change(self, notebook: dict[str, Any]) -> None:
+        pass
+
+
+class _AddsACell(_WritesTheNotebook):
+    def change(self, notebook: dict[str, Any]) -> None:
+        notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "packed"})
+
+
+class _WritesAnotherEnvironment(_WritesTheNotebook):
+    def written(self, environment: dict[str, Any]) -> dict[str, Any]:
+        return {**environment, "python": "3.11"}
+
+
+@pytest.mark.parametrize(
+    ("adapter", "detail"),
+    [
+        (_WritesTheNotebook, None),
+        (_AddsACell, "analysis.ipynb: changed beyond metadata.environment"),
+        (_WritesAnotherEnvironment, "analysis.ipynb: an environment other than the answer"),
+    ],
+    ids=["environment-only", "adds-a-cell", "another-environment"],
+)
+def test_pack_may_write_the_environment_into_the_notebook_and_nothing_else(
+    adapter, detail, reference
+):
+    cases = PACK.apply(CASES)
+    result = run(cases, PythonTransport(adapter))
+    for r in result.results:
+        packs = r.case.expect.environment is not None
+        if detail is None or not packs:
+            assert r.status == reference[r.case.id], (r.case.id, r.details)
+        else:
+            assert r.status == "fail", r.case.id
+            assert any(detail in d for d in r.details), r.details
+
+
+# ------------------------------------------------- migrations are compared by value, again
+
+
+class _RetypesOnRewrite(Adapter):
+    """A same-version rewrite turns the booleans kept under extensions into 0 and 1 (which
+    Python's ``==`` would not notice: ``True == 1``)."""
+
+    def _migrate(self, message: dict[str, Any]) -> dict[str, Any]:
+        result = super()._migrate(message)
+        document = result["document"]
+        if document is not None and message["document"].get("env_ver") == message["to"]:
+            extensions = json.dumps(document.get("extensions", {}))
+            extensions = extensions.replace("true", "1").replace("false", "0")
+            document["extensions"] = json.loads(extensions)
+        return result
+
+
+def test_a_rewrite_to_the_same_version_is_compared_by_value(reference):
+    case_id = "migrator.preservation.unknown-values-by-value"
+    result = run(Selection(ids=(case_id,)).apply(CASES), PythonTransport(_RetypesOnRewrite))
+    (only,) = result.results
+    assert reference[case_id] == "pass"
+    assert only.status == "fail"
+    assert any(
+        d.startswith("migrating the result again to the same version changed it: ")
+        and "expected false, got 0" in d
+        for d in only.details
+    ), only.details

@@ -225,7 +225,9 @@ def _merge(
     added = [n for n in new if n not in old]
     updated = [n for n in new if n in old and old[n] != new[n]]
     missing = [n for n in old if n not in new]
-    removed = tuple(n for n in missing if prune or n in removable)
+    # A name this version does not know (a newer minor's) is never removed: no folder can
+    # hold it for this packer, and readers keep what they do not know (index.md#readers).
+    removed = tuple(n for n in missing if n in FILES and (prune or n in removable))
     kept = {n for n in missing if n not in removed}
     # The files stay where they were (no churn in the notebook); new ones follow, in the
     # order of the vocabulary.

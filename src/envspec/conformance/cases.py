@@ -191,8 +191,17 @@ class PackerExpect(_Model):
         default=None, description="unpack: every file of the folder afterwards, exact text."
     )
     executable: list[str] = Field(default=[], description="unpack: files that must be +x.")
+    symlinks: dict[str, str] = Field(
+        default={},
+        description="unpack: symbolic links that must still be in the folder: name -> target.",
+    )
     diagnostics: list[ExpectedDiagnostic] = []
     allow_extra: bool = False
+    alternative: PackerExpect | None = Field(
+        default=None,
+        description="unpack: another outcome the spec also allows (files, symlinks, executable, "
+        "diagnostics); the case passes when either one is met.",
+    )
 
 
 class PackerCase(_Base):
