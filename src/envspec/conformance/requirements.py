@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 __all__ = [
     "ADAPTER_CHECKS",
@@ -35,6 +35,9 @@ __all__ = [
     "Requirement",
     "RequirementProblem",
     "Requirements",
+    "CaseLike",
+    "CoverageProblem",
+    "coverage",
     "coverage_problems",
     "find_spec_root",
     "published_requirement_ids",
@@ -451,68 +454,122 @@ def read_requirements(spec_root: Path, *, shown_root: Path | None = None) -> Req
 # ----------------------------------------------------------------------------- coverage
 
 
+class CaseLike(Protocol):
+    """What coverage needs of a case (:class:`envspec.conformance.cases.ValidatorCase`, ...)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def requires(self) -> Sequence[str]: ...
+
+
 @dataclass(frozen=True, slots=True)
-class _CaseRef:
-    id: str
-    role: str
-    level: str
-    requires: Sequence[str]
+class CoverageProblem:
+    """A gap between the requirements and the cases: a case (``case``) or a requirement
+    (``file`` and ``line`` of its marker) at fault."""
+
+    message: str
+    case: str | None = None
+    file: str = ""
+    line: int = 0
+
+    def __str__(self) -> str:
+        if self.case:
+            return f"case {self.case}: {self.message}"
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+def coverage(
+    requirements: Iterable[Requirement], cases: Iterable[CaseLike]
+) -> dict[str, dict[str, list[str]]]:
+    """Requirement id -> ``{"core": [case ids], "extended": [case ids]}``."""
+    table: dict[str, dict[str, list[str]]] = {
+        r.id: {"core": [], "extended": []} for r in requirements
+    }
+    for case in cases:
+        for req in case.requires:
+            if req in table:
+                table[req][case.level].append(case.id)
+    return table
 
 
 def coverage_problems(
     requirements: Iterable[Requirement],
-    cases: Iterable[_CaseRef] | Iterable[object],
+    cases: Iterable[CaseLike],
     *,
+    spec_folder: str = "spec",
     adapter_checks: dict[str, tuple[str, ...]] | None = None,
-) -> list[str]:
+) -> list[CoverageProblem]:
     """What the cases lack: a MUST of a role without a core case of that role, a case
-    that names an unknown id, an extended case that names a MUST, an ``adapter``
-    requirement without a runner check."""
+    that names an unknown id or an id of another role, an extended case that names a
+    MUST, an ``adapter`` requirement without a runner check in :data:`ADAPTER_CHECKS`."""
     by_id = {r.id: r for r in requirements}
     checks = ADAPTER_CHECKS if adapter_checks is None else adapter_checks
-    problems: list[str] = []
+    problems: list[CoverageProblem] = []
     covered: set[tuple[str, str]] = set()
     for case in cases:
-        case_id: str = getattr(case, "id")
-        role: str = getattr(case, "role")
-        level: str = getattr(case, "level")
-        requires: Sequence[str] = getattr(case, "requires")
-        for req in requires:
+        for req in case.requires:
             requirement = by_id.get(req)
             if requirement is None:
-                problems.append(f"case {case_id}: requires {req!r}, which is no requirement id")
+                problems.append(
+                    CoverageProblem(
+                        f"requires {req!r}, which is no requirement id of the spec "
+                        "(the ids are the [req ...] markers of spec/*.md)",
+                        case.id,
+                    )
+                )
                 continue
-            if role not in requirement.roles:
+            if case.role not in requirement.roles:
                 problems.append(
-                    f"case {case_id}: requires {req!r}, which does not bind the {role} role "
-                    f"(its roles: {', '.join(requirement.roles)})"
+                    CoverageProblem(
+                        f"requires {req!r}, which does not bind the {case.role} role "
+                        f"(its roles: {', '.join(requirement.roles)})",
+                        case.id,
+                    )
                 )
-            if level == "extended" and requirement.level == "must":
+            if case.level == "extended" and requirement.level == "must":
                 problems.append(
-                    f"case {case_id}: an extended case requires the MUST-level {req!r}: "
-                    "make the case core, or name the right requirement"
+                    CoverageProblem(
+                        f"an extended case requires the MUST-level {req!r}: make the case "
+                        "core, or name the SHOULD-level requirement it tests",
+                        case.id,
+                    )
                 )
-            if level == "core":
-                covered.add((req, role))
+            if case.level == "core":
+                covered.add((req, case.role))
     for requirement in by_id.values():
+        where = {"file": f"{spec_folder}/{requirement.doc}", "line": requirement.line}
         if requirement.level != "must":
             continue
         for role in requirement.case_roles:
             if (requirement.id, role) not in covered:
                 problems.append(
-                    f"{requirement.doc}:{requirement.line}: {requirement.id} binds the {role} "
-                    f"role, but no core {role} case requires it: add a core case with "
-                    f"'requires: [{requirement.id}]'"
+                    CoverageProblem(
+                        f"{requirement.id} binds the {role} role, but no core {role} case "
+                        f"requires it: add a core case with 'requires: [{requirement.id}]' "
+                        f"(the requirement: {requirement.text})",
+                        **where,  # type: ignore[arg-type]
+                    )
                 )
         if "adapter" in requirement.roles and not checks.get(requirement.id):
             problems.append(
-                f"{requirement.doc}:{requirement.line}: {requirement.id} binds adapters, but "
-                "no runner check is listed for it in envspec.conformance.requirements."
-                "ADAPTER_CHECKS"
+                CoverageProblem(
+                    f"{requirement.id} binds adapters, but no runner check is listed for it "
+                    "in envspec.conformance.requirements.ADAPTER_CHECKS",
+                    **where,  # type: ignore[arg-type]
+                )
             )
     for req in checks:
         if req not in by_id:
-            problems.append(f"ADAPTER_CHECKS names {req!r}, which is no requirement id")
+            problems.append(
+                CoverageProblem(f"ADAPTER_CHECKS names {req!r}, which is no requirement id")
+            )
         elif "adapter" not in by_id[req].roles:
-            problems.append(f"ADAPTER_CHECKS names {req!r}, which does not bind adapters")
+            problems.append(
+                CoverageProblem(f"ADAPTER_CHECKS names {req!r}, which does not bind adapters")
+            )
     return problems
