@@ -30,10 +30,18 @@ A page asks for generated content with an HTML comment on a line of its own:
     every conformance case (``envspec.conformance.cases.load_cases()``), by role
     and feature (``envspec.conformance.features.FEATURES``), with counts per
     role and level and a link to the spec section each case checks;
+``<!-- envspec:conformance-coverage -->``
+    every requirement id of the spec (``envspec.conformance.requirements``): its
+    sentence, the roles it binds and the core and extended cases that name it,
+    with totals;
 ``<!-- envspec:conformance-session STEP -->``
     one step of a worked ``envspec conformance`` session, run for real against
     a deliberately flawed adapter built on the reference adapter (see
     ``_CONFORMANCE_SESSION``).
+
+The requirement markers of the spec pages (``[req v1.absent-not-null: validator]``)
+become small anchor links (``#req-v1.absent-not-null``), through a Markdown
+extension added in ``on_config``.
 
 Anything generated is checked while it is generated (each diagnostic example
 must report its own code, each snippet must run), so the build fails when the
@@ -59,6 +67,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import markdown
+import markdown.inlinepatterns
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
@@ -70,6 +80,14 @@ from envspec.checks.consistency import binder_ignored
 from envspec.cli.main import build_parser, main
 from envspec.conformance.cases import AnyCase, load_cases, suite_version
 from envspec.conformance.features import FEATURES, ROLES
+from envspec.conformance.requirements import (
+    ADAPTER_CHECKS,
+    ADAPTER_UNCHECKED,
+    CASE_ROLES,
+    Requirement,
+    coverage,
+    read_requirements,
+)
 from envspec.diagnostics import CodeInfo
 from envspec.pack import NOT_EMBEDDABLE
 from envspec.schema import SCHEMA_IDS, load, schema_filename
@@ -110,6 +128,36 @@ image:
 """
 
 
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Render the requirement markers of the spec pages as anchors."""
+    config.markdown_extensions.append(_RequirementMarkers())  # type: ignore[arg-type]
+    return config
+
+
+class _MarkerPattern(markdown.inlinepatterns.InlineProcessor):
+    def handleMatch(  # noqa: N802 (the Markdown API)
+        self, m: re.Match[str], data: str
+    ) -> tuple[markdown.util.etree.Element, int, int]:
+        from xml.etree import ElementTree as ET
+
+        anchor = ET.Element("a")
+        anchor.set("class", "req")
+        anchor.set("id", f"req-{m[1]}")
+        anchor.set("href", f"#req-{m[1]}")
+        anchor.set("title", f"requirement {m[1]}; roles: {m[2]}")
+        anchor.text = m[1]
+        return anchor, m.start(0), m.end(0)
+
+
+class _RequirementMarkers(markdown.Extension):
+    """``[req ID: ROLES]`` -> ``<a class="req" id="req-ID" href="#req-ID">ID</a>``."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the Markdown API)
+        pattern = r"\[req ([a-z0-9]+\.[a-z0-9]+(?:-[a-z0-9]+)*): ([a-z]+(?:, [a-z]+)*)\]"
+        # Before links (160), which would otherwise read it as a reference link.
+        md.inlinePatterns.register(_MarkerPattern(pattern, md), "envspec-requirement", 175)
+
+
 def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Replace every ``envspec:`` marker of the page by what it stands for."""
     docs_dir = Path(config.docs_dir)
@@ -141,6 +189,7 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
             "binder-examples": _binder_examples,
             "pack-session": lambda: _pack_session_step(session, arg),
             "conformance-cases": lambda: _conformance_cases(root, files),
+            "conformance-coverage": lambda: _conformance_coverage(root),
             "conformance-session": lambda: _conformance_session_step(conformance, arg),
         }
         generate = generators.get(name)
@@ -760,6 +809,78 @@ def _conformance_cases(root: Path, files: Files) -> str:
                     f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) |"
                 )
     return "\n".join(lines)
+
+
+def _conformance_coverage(root: Path) -> str:
+    """Every requirement id of the spec, with the cases that name it, and totals."""
+    found = read_requirements(root / "spec")
+    if found.problems:
+        problems = "\n".join(str(p) for p in found.problems)
+        raise PluginError(f"the requirement markers of spec/ have problems:\n{problems}")
+    cases = load_cases()
+    table = coverage(found.items, cases)
+    feature_of = {c.id: (c.role, c.features[0]) for c in cases}
+
+    def case_links(ids: list[str]) -> str:
+        return ", ".join(
+            f"[`{i}`](conformance-cases.md#{feature_of[i][0]}-{feature_of[i][1]})" for i in ids
+        )
+
+    def tested(r: Requirement) -> str:
+        if r.roles == ("none",):
+            return "not tested by this suite version"
+        parts = []
+        if "adapter" in r.roles:
+            checks = ADAPTER_CHECKS.get(r.id, ())
+            parts.append(
+                f"runner checks: {len(checks)}"
+                if checks
+                else f"not checked by the runner yet ({ADAPTER_UNCHECKED[r.id]})"
+            )
+        if table[r.id]["core"]:
+            parts.append(case_links(table[r.id]["core"]))
+        return "; ".join(parts)
+
+    items = found.items
+    must = [r for r in items if r.level == "must"]
+    lines = [
+        f"{len(items)} requirement ids ({len(must)} MUST-level, {len(items) - len(must)} "
+        f"SHOULD-level with an id) in {len(_SPEC_PAGES)} spec pages, named by "
+        f"{sum(bool(c.requires) for c in cases)} of the {len(cases)} cases.",
+        "",
+        "| Binds | Requirements | With a core case | Not tested by this suite version |",
+        "|---|---|---|---|",
+    ]
+    for role in (*CASE_ROLES, "adapter"):
+        bound = [r for r in must if role in r.roles]
+        if role == "adapter":
+            done = [r for r in bound if ADAPTER_CHECKS.get(r.id)]
+        else:
+            done = [r for r in bound if any(feature_of[c][0] == role for c in table[r.id]["core"])]
+        lines.append(f"| `{role}` | {len(bound)} | {len(done)} | {len(bound) - len(done)} |")
+    nobody = [r for r in must if r.roles == ("none",)]
+    lines.append(f"| none (launchers, runners, authors) | {len(nobody)} | - | {len(nobody)} |")
+    for page, title in _SPEC_PAGES.items():
+        here = [r for r in items if r.doc == page]
+        lines += ["", f"## {title} {{#{page.removesuffix('.md').replace('.', '-')}}}", ""]
+        lines += [
+            f"{len(here)} requirements in [spec/{page}](spec/{page}).",
+            "",
+            "| Requirement | Statement | Binds | Core cases | Extended cases |",
+            "|---|---|---|---|---|",
+        ]
+        for r in here:
+            level = "" if r.level == "must" else " (SHOULD)"
+            lines.append(
+                f"| [`{r.id}`](spec/{page}#req-{r.id}){level} | {_md_statement(r.text)} "
+                f"| {', '.join(r.roles)} | {tested(r)} | {case_links(table[r.id]['extended'])} |"
+            )
+    return "\n".join(lines)
+
+
+def _md_statement(text: str) -> str:
+    """A sentence of the spec inside a table cell: Markdown kept, pipes escaped."""
+    return text.replace("|", "\\|").replace("<", "&lt;")
 
 
 #: The worked ``envspec conformance`` session: a made-up validator, acme-envspec,
