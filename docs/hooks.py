@@ -66,6 +66,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import markdown
 import markdown.inlinepatterns
@@ -135,11 +136,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 class _MarkerPattern(markdown.inlinepatterns.InlineProcessor):
-    def handleMatch(  # noqa: N802 (the Markdown API)
-        self, m: re.Match[str], data: str
-    ) -> tuple[markdown.util.etree.Element, int, int]:
-        from xml.etree import ElementTree as ET
-
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[ET.Element, int, int]:
         anchor = ET.Element("a")
         anchor.set("class", "req")
         anchor.set("id", f"req-{m[1]}")
@@ -152,7 +149,7 @@ class _MarkerPattern(markdown.inlinepatterns.InlineProcessor):
 class _RequirementMarkers(markdown.Extension):
     """``[req ID: ROLES]`` -> ``<a class="req" id="req-ID" href="#req-ID">ID</a>``."""
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the Markdown API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         pattern = r"\[req ([a-z0-9]+\.[a-z0-9]+(?:-[a-z0-9]+)*): ([a-z]+(?:, [a-z]+)*)\]"
         # Before links (160), which would otherwise read it as a reference link.
         md.inlinePatterns.register(_MarkerPattern(pattern, md), "envspec-requirement", 175)

@@ -202,6 +202,7 @@ def test_what_is_not_normative_needs_no_marker(tmp_path):
 
         The key words "MUST" and "MUST NOT" are to be read as in RFC 2119.
         A `core` case checks a MUST or MUST NOT of the standard. Code: `MUST`.
+        A marker looks like `[req core.x: validator]`; a MUST-level id needs a core case.
 
         ```text
         A line that MUST be ignored.
@@ -222,7 +223,7 @@ def test_what_is_not_normative_needs_no_marker(tmp_path):
         "",
     )
     (message,) = _messages(spec)
-    assert "spec/index.md:20:" in message
+    assert "spec/index.md:21:" in message
     assert message.endswith("Writers MUST NOT care.")
 
 

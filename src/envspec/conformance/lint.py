@@ -199,8 +199,10 @@ def _requirement_problems(root: Path, cases_by_file: dict[str, list[AnyCase]]) -
     if spec is None:
         return []
     requirements = read_requirements(spec)
-    problems = [LintProblem(f"{p.file}:{p.line}", None, _with_sentence(p.message, p.sentence))
-                for p in requirements.problems]
+    problems = [
+        LintProblem(f"{p.file}:{p.line}", None, _with_sentence(p.message, p.sentence))
+        for p in requirements.problems
+    ]
     file_of = {c.id: name for name, cases in cases_by_file.items() for c in cases}
     every = [c for cases in cases_by_file.values() for c in cases]
     spec_folder = spec.name

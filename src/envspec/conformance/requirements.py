@@ -33,11 +33,11 @@ __all__ = [
     "ADAPTER_UNCHECKED",
     "DOCS",
     "ROLES",
+    "CaseLike",
+    "CoverageProblem",
     "Requirement",
     "RequirementProblem",
     "Requirements",
-    "CaseLike",
-    "CoverageProblem",
     "coverage",
     "coverage_problems",
     "find_spec_root",
@@ -118,7 +118,10 @@ ADAPTER_UNCHECKED: dict[str, str] = {
 _KEYWORD = re.compile(r"\b(MUST(?: NOT)?|REQUIRED|SHALL(?: NOT)?)\b")
 _SHOULD = re.compile(r"\b(SHOULD(?: NOT)?|RECOMMENDED)\b")
 # A keyword used as a noun: "a MUST or MUST NOT of the standard".
-_MENTION = re.compile(r"\b(?:a|an|the)\s+(?:MUST|SHOULD|SHALL|REQUIRED)(?:\s+NOT)?\b(\s+or\s+MUST(?:\s+NOT)?)?")
+_MENTION = re.compile(
+    r"\b(?:a|an|the)\s+(?:MUST|SHOULD|SHALL|REQUIRED)(?:\s+NOT)?\b(\s+or\s+MUST(?:\s+NOT)?)?"
+    r"|\b(?:MUST|SHOULD|SHALL)(?:\s+NOT)?-level\b"
+)
 _MARKER = re.compile(
     r"\[req (?P<id>(?P<doc>[a-z0-9]+)\.(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)):"
     r" (?P<roles>[a-z]+(?:, [a-z]+)*)\]"
@@ -310,7 +313,10 @@ def _read_page(path: Path, shown_as: str) -> tuple[list[Requirement], list[Requi
         text = " ".join(x.strip() for x in unit.lines)
         if unit.lines[0].lstrip().startswith("|"):
             text = text.replace(" | ", ". ").strip("| ")
-        for bad in _MARKER_LIKE.finditer(text):
+        # Markers inside inline code are examples, not markers: look for them in a copy
+        # of the text whose code spans are blanked (same length, same positions).
+        masked = _CODE.sub(lambda m: "`" + " " * (len(m[0]) - 2) + "`", text)
+        for bad in _MARKER_LIKE.finditer(masked):
             if not _MARKER.fullmatch(bad[0]):
                 problems.append(
                     RequirementProblem(
@@ -322,7 +328,7 @@ def _read_page(path: Path, shown_as: str) -> tuple[list[Requirement], list[Requi
                 )
         # The segments between markers: each marker belongs to the sentence before it.
         position, previous = 0, ""
-        for marker in _MARKER.finditer(text):
+        for marker in _MARKER.finditer(masked):
             segment = text[position : marker.start()]
             position = marker.end()
             sentences = _sentences(segment)
@@ -390,8 +396,7 @@ def _read_page(path: Path, shown_as: str) -> tuple[list[Requirement], list[Requi
                     RequirementProblem(
                         shown_as,
                         unit.line,
-                        f"the marker {marker[0]} is in {path.name}, whose ids start with "
-                        f"'{doc}.'",
+                        f"the marker {marker[0]} is in {path.name}, whose ids start with '{doc}.'",
                     )
                 )
             sentence = _shown(previous)
@@ -417,11 +422,11 @@ def _read_page(path: Path, shown_as: str) -> tuple[list[Requirement], list[Requi
 
 def _unmarked(file: str, line: int, sentence: str, doc: str) -> RequirementProblem:
     keyword = _KEYWORD.search(_plain(sentence))
-    assert keyword is not None
+    word = keyword[0] if keyword else "MUST"
     return RequirementProblem(
         file,
         line,
-        f"a normative sentence ({keyword[0]}) has no requirement id: add "
+        f"a normative sentence ({word}) has no requirement id: add "
         f"'[req {doc}.some-name: ROLES]' right after it (ROLES: the roles that test it, "
         f"among {', '.join(ROLES)})",
         _shown(sentence),
@@ -576,7 +581,7 @@ def coverage_problems(
             if case.level == "core":
                 covered.add((req, case.role))
     for requirement in by_id.values():
-        where = {"file": f"{spec_folder}/{requirement.doc}", "line": requirement.line}
+        file, line = f"{spec_folder}/{requirement.doc}", requirement.line
         if requirement.level != "must":
             continue
         for role in requirement.case_roles:
@@ -586,7 +591,8 @@ def coverage_problems(
                         f"{requirement.id} binds the {role} role, but no core {role} case "
                         f"requires it: add a core case with 'requires: [{requirement.id}]' "
                         f"(the requirement: {requirement.text})",
-                        **where,  # type: ignore[arg-type]
+                        file=file,
+                        line=line,
                     )
                 )
         unchecked = requirement.id in ADAPTER_UNCHECKED
@@ -596,7 +602,8 @@ def coverage_problems(
                     f"{requirement.id} binds adapters, but no runner check is listed for it "
                     "in envspec.conformance.requirements.ADAPTER_CHECKS (or, with the reason, "
                     "in ADAPTER_UNCHECKED)",
-                    **where,  # type: ignore[arg-type]
+                    file=file,
+                    line=line,
                 )
             )
     # The table belongs to the protocol page: checked when that page was read.
