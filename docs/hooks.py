@@ -79,12 +79,13 @@ from ruamel.yaml import YAML
 from envspec._codes import CODES
 from envspec.checks.consistency import binder_ignored
 from envspec.cli.main import build_parser, main
-from envspec.conformance.cases import AnyCase, load_cases, suite_version
+from envspec.conformance.cases import AnyCase, cases_root, load_cases, suite_version
 from envspec.conformance.features import FEATURES, ROLES
 from envspec.conformance.requirements import (
     ADAPTER_CHECKS,
     ADAPTER_UNCHECKED,
     CASE_ROLES,
+    DOCS,
     Requirement,
     coverage,
     read_requirements,
@@ -710,6 +711,8 @@ _SPEC_PAGES = {
     "0.1.md": "0.1",
     "conformance.md": "Conformance",
 }
+#: The spec page of each requirement id prefix (``v1.absent-not-null`` -> ``1.0.md``).
+_REQUIREMENT_PAGES = {prefix: page for page, prefix in DOCS.items()}
 _SNIPPET_LINE = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"\s*$', re.MULTILINE)
 _HEADING = re.compile(r"^#+\s+(?P<title>.+?)\s+\{#(?P<anchor>[a-z0-9-]+)\}\s*$", re.MULTILINE)
 
@@ -789,11 +792,17 @@ def _conformance_cases(root: Path, files: Files) -> str:
             if not found:
                 lines.append("No case yet.")
                 continue
+            folder = cases_root() / role
+            names = [
+                f"`{role}/{path.name}`"
+                for path in sorted(folder.glob("*.yaml"))
+                if path.stem.split(".", 1)[0] == feature
+            ]
             lines += [
-                f"`{role}/{feature}.yaml`: {len(found)} case{'s' if len(found) != 1 else ''}.",
+                f"{' and '.join(names)}: {len(found)} case{'s' if len(found) != 1 else ''}.",
                 "",
-                "| Case | Level | Versions | What it checks | Spec section |",
-                "|---|---|---|---|---|",
+                "| Case | Level | Versions | What it checks | Spec section | Requirements |",
+                "|---|---|---|---|---|---|",
             ]
             for case in found:
                 page, _, anchor = case.spec.partition("#")
@@ -801,9 +810,13 @@ def _conformance_cases(root: Path, files: Files) -> str:
                 also = ", ".join(f"`{f}`" for f in case.features[1:])
                 what = _md_text(case.description) + (f" (also: {also})" if also else "")
                 versions = ", ".join(v.strip() for v in case.versions.split(","))
+                requires = ", ".join(
+                    f"[`{r}`](spec/{_REQUIREMENT_PAGES[r.split('.')[0]]}#req-{r})"
+                    for r in case.requires
+                )
                 lines.append(
                     f"| `{case.id}` | {case.level} | `{versions}` | {what} "
-                    f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) |"
+                    f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) | {requires} |"
                 )
     return "\n".join(lines)
 

@@ -277,6 +277,7 @@ def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "features": c.features,
                         "versions": c.versions,
                         "spec": c.spec,
+                        "requires": c.requires,
                         "description": c.description,
                     }
                     for c in cases
