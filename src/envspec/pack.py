@@ -121,7 +121,13 @@ def build_environment(
             existing = migrate(existing, LATEST).document
         env = dict(existing)
     if collected.files:
-        env["files"] = dict(collected.files)
+        # Names this version does not know (a newer minor's) cannot come from the folder:
+        # they are kept as they are (index.md#readers, rule 3).
+        from envspec.vocabulary import FILES
+
+        old = env.get("files")
+        unknown = {k: v for k, v in old.items() if k not in FILES} if isinstance(old, dict) else {}
+        env["files"] = dict(collected.files) | unknown
     # With no file in the folder, the embedded files stay: a notebook received from someone
     # else (and saved with pack-on-save switched on) must not lose its environment.
     kernel = _kernel(metadata)
