@@ -338,6 +338,15 @@ class _WritesOutside(Adapter):
         return super()._unpack(message)
 
 
+class _PackWritesNotebook(Adapter):
+    def _pack(self, message: dict[str, Any]) -> dict[str, Any]:
+        result = super()._pack(message)
+        notebook = Path(message["folder"]) / message["notebook"]
+        notebook.write_text(notebook.read_text("utf-8").replace("[]", "[ ]", 1), "utf-8")
+        (Path(message["folder"]) / "pack.log").write_text("packed\n")
+        return result
+
+
 def _details(adapter: type[Adapter], case_id: str) -> list[str]:
     (case,) = Selection(ids=(case_id,)).apply(CASES)
     (only,) = run([case], PythonTransport(adapter)).results
@@ -358,3 +367,9 @@ def test_the_runner_fails_a_packed_environment_that_is_invalid():
 def test_the_runner_fails_an_unpack_that_writes_outside():
     details = _details(_WritesOutside, "packer.unpack.exact-bytes")
     assert "a file outside the target folder was changed" in details
+
+
+def test_the_runner_fails_a_pack_that_changes_the_folder():
+    details = _details(_PackWritesNotebook, "packer.pack.requirements")
+    assert "analysis.ipynb: changed in the folder by pack" in details, details
+    assert "pack.log: written into the folder by pack" in details

@@ -266,12 +266,15 @@ def _pack(case: PackerCase, send: Send, version: str, workdir: Path) -> Outcome:
             "notebook": NOTEBOOK_NAME,
             "version": version,
         }
+        before = _snapshot_without_git(root)
         result = _result(send(request))
         expect = case.expect
         environment = result["environment"]
         details = match_diagnostics(
             expect.diagnostics, result["diagnostics"], allow_extra=expect.allow_extra
         )
+        # The adapter MUST NOT change the folder (conformance.md#protocol-operations).
+        details += _changes(before, _snapshot_without_git(root))
         if expect.environment is None:
             if environment is not None:
                 details.insert(0, "expected packing to fail, it returned an environment")
@@ -285,6 +288,27 @@ def _pack(case: PackerCase, send: Send, version: str, workdir: Path) -> Outcome:
         return _verdict(details)
 
     return _catching(run)
+
+
+def _snapshot_without_git(folder: Path) -> dict[str, bytes | str]:
+    """:func:`_snapshot` without the repository's ``.git`` folder (git may refresh it)."""
+    return {
+        name: data
+        for name, data in _snapshot(folder).items()
+        if name != ".git" and not name.startswith(".git/")
+    }
+
+
+def _changes(before: dict[str, bytes | str], after: dict[str, bytes | str]) -> list[str]:
+    """What packing changed in the folder, which it must not."""
+    found = [f"{name}: removed from the folder by pack" for name in before if name not in after]
+    found += [f"{name}: written into the folder by pack" for name in after if name not in before]
+    found += [
+        f"{name}: changed in the folder by pack"
+        for name in before
+        if name in after and before[name] != after[name]
+    ]
+    return found
 
 
 def _snapshot(folder: Path) -> dict[str, bytes | str]:
