@@ -34,10 +34,18 @@ A page asks for generated content with an HTML comment on a line of its own:
     every diagnostic code of the registry with its severity and the pointers the
     conformance cases expect; where a case accepts any pointer, the one the
     reference adapter reports (the cases are run for it);
+``<!-- envspec:conformance-coverage -->``
+    every requirement id of the spec (``envspec.conformance.requirements``): its
+    sentence, the roles it binds and the core and extended cases that name it,
+    with totals;
 ``<!-- envspec:conformance-session STEP -->``
     one step of a worked ``envspec conformance`` session, run for real against
     a deliberately flawed adapter built on the reference adapter (see
     ``_CONFORMANCE_SESSION``).
+
+The requirement markers of the spec pages (``[req v1.absent-not-null: validator]``)
+become small anchor links (``#req-v1.absent-not-null``), through a Markdown
+extension added in ``on_config``.
 
 Anything generated is checked while it is generated (each diagnostic example
 must report its own code, each snippet must run), so the build fails when the
@@ -62,7 +70,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
+import markdown
+import markdown.inlinepatterns
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
@@ -72,10 +83,19 @@ from ruamel.yaml import YAML
 from envspec._codes import CODES, TOOL_CODES
 from envspec.checks.consistency import binder_ignored
 from envspec.cli.main import build_parser, main
-from envspec.conformance.cases import AnyCase, load_cases, suite_version
+from envspec.conformance.cases import AnyCase, cases_root, load_cases, suite_version
 from envspec.conformance.features import FEATURES, ROLES
 from envspec.conformance.matching import is_any
 from envspec.conformance.reference import Adapter
+from envspec.conformance.requirements import (
+    ADAPTER_CHECKS,
+    ADAPTER_UNCHECKED,
+    CASE_ROLES,
+    DOCS,
+    Requirement,
+    coverage,
+    read_requirements,
+)
 from envspec.conformance.runner import run
 from envspec.conformance.transport import PythonTransport
 from envspec.diagnostics import CodeInfo
@@ -118,6 +138,32 @@ image:
 """
 
 
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Render the requirement markers of the spec pages as anchors."""
+    config.markdown_extensions.append(_RequirementMarkers())  # type: ignore[arg-type]
+    return config
+
+
+class _MarkerPattern(markdown.inlinepatterns.InlineProcessor):
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[ET.Element, int, int]:
+        anchor = ET.Element("a")
+        anchor.set("class", "req")
+        anchor.set("id", f"req-{m[1]}")
+        anchor.set("href", f"#req-{m[1]}")
+        anchor.set("title", f"requirement {m[1]}; roles: {m[2]}")
+        anchor.text = m[1]
+        return anchor, m.start(0), m.end(0)
+
+
+class _RequirementMarkers(markdown.Extension):
+    """``[req ID: ROLES]`` -> ``<a class="req" id="req-ID" href="#req-ID">ID</a>``."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        pattern = r"\[req ([a-z0-9]+\.[a-z0-9]+(?:-[a-z0-9]+)*): ([a-z]+(?:, [a-z]+)*)\]"
+        # Before links (160), which would otherwise read it as a reference link.
+        md.inlinePatterns.register(_MarkerPattern(pattern, md), "envspec-requirement", 175)
+
+
 def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Replace every ``envspec:`` marker of the page by what it stands for."""
     docs_dir = Path(config.docs_dir)
@@ -150,6 +196,7 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
             "pack-session": lambda: _pack_session_step(session, arg),
             "conformance-cases": lambda: _conformance_cases(root, files),
             "conformance-codes": _conformance_codes,
+            "conformance-coverage": lambda: _conformance_coverage(root),
             "conformance-session": lambda: _conformance_session_step(conformance, arg),
         }
         generate = generators.get(name)
@@ -673,6 +720,8 @@ _SPEC_PAGES = {
     "0.1.md": "0.1",
     "conformance.md": "Conformance",
 }
+#: The spec page of each requirement id prefix (``v1.absent-not-null`` -> ``1.0.md``).
+_REQUIREMENT_PAGES = {prefix: page for page, prefix in DOCS.items()}
 _SNIPPET_LINE = re.compile(r'^--8<--\s+"(?P<path>[^"]+)"\s*$', re.MULTILINE)
 _HEADING = re.compile(r"^#+\s+(?P<title>.+?)\s+\{#(?P<anchor>[a-z0-9-]+)\}\s*$", re.MULTILINE)
 
@@ -752,11 +801,17 @@ def _conformance_cases(root: Path, files: Files) -> str:
             if not found:
                 lines.append("No case yet.")
                 continue
+            folder = cases_root() / role
+            names = [
+                f"`{role}/{path.name}`"
+                for path in sorted(folder.glob("*.yaml"))
+                if path.stem.split(".", 1)[0] == feature
+            ]
             lines += [
-                f"`{role}/{feature}.yaml`: {len(found)} case{'s' if len(found) != 1 else ''}.",
+                f"{' and '.join(names)}: {len(found)} case{'s' if len(found) != 1 else ''}.",
                 "",
-                "| Case | Level | Versions | What it checks | Spec section |",
-                "|---|---|---|---|---|",
+                "| Case | Level | Versions | What it checks | Spec section | Requirements |",
+                "|---|---|---|---|---|---|",
             ]
             for case in found:
                 page, _, anchor = case.spec.partition("#")
@@ -764,9 +819,13 @@ def _conformance_cases(root: Path, files: Files) -> str:
                 also = ", ".join(f"`{f}`" for f in case.features[1:])
                 what = _md_text(case.description) + (f" (also: {also})" if also else "")
                 versions = ", ".join(v.strip() for v in case.versions.split(","))
+                requires = ", ".join(
+                    f"[`{r}`](spec/{_REQUIREMENT_PAGES[r.split('.')[0]]}#req-{r})"
+                    for r in case.requires
+                )
                 lines.append(
                     f"| `{case.id}` | {case.level} | `{versions}` | {what} "
-                    f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) |"
+                    f"| [{_SPEC_PAGES[page]}: {title}](spec/{page}#{anchor}) | {requires} |"
                 )
     return "\n".join(lines)
 
@@ -840,6 +899,78 @@ def _conformance_codes() -> str:
             raise PluginError(f"the code {code!r} has no conformance case")
         lines.append(f"| [`{code}`](diagnostics.md#{code}) | {info.severity} | {'; '.join(cell)} |")
     return "\n".join(lines)
+
+
+def _conformance_coverage(root: Path) -> str:
+    """Every requirement id of the spec, with the cases that name it, and totals."""
+    found = read_requirements(root / "spec")
+    if found.problems:
+        problems = "\n".join(str(p) for p in found.problems)
+        raise PluginError(f"the requirement markers of spec/ have problems:\n{problems}")
+    cases = load_cases()
+    table = coverage(found.items, cases)
+    feature_of = {c.id: (c.role, c.features[0]) for c in cases}
+
+    def case_links(ids: list[str]) -> str:
+        return ", ".join(
+            f"[`{i}`](conformance-cases.md#{feature_of[i][0]}-{feature_of[i][1]})" for i in ids
+        )
+
+    def tested(r: Requirement) -> str:
+        if r.roles == ("none",):
+            return "not tested by this suite version"
+        parts = []
+        if "adapter" in r.roles:
+            checks = ADAPTER_CHECKS.get(r.id, ())
+            parts.append(
+                f"runner checks: {len(checks)}"
+                if checks
+                else f"not checked by the runner yet ({ADAPTER_UNCHECKED[r.id]})"
+            )
+        if table[r.id]["core"]:
+            parts.append(case_links(table[r.id]["core"]))
+        return "; ".join(parts)
+
+    items = found.items
+    must = [r for r in items if r.level == "must"]
+    lines = [
+        f"{len(items)} requirement ids ({len(must)} MUST-level, {len(items) - len(must)} "
+        f"SHOULD-level with an id) in {len(_SPEC_PAGES)} spec pages, named by "
+        f"{sum(bool(c.requires) for c in cases)} of the {len(cases)} cases.",
+        "",
+        "| Binds | Requirements | With a core case | Not tested by this suite version |",
+        "|---|---|---|---|",
+    ]
+    for role in (*CASE_ROLES, "adapter"):
+        bound = [r for r in must if role in r.roles]
+        if role == "adapter":
+            done = [r for r in bound if ADAPTER_CHECKS.get(r.id)]
+        else:
+            done = [r for r in bound if any(feature_of[c][0] == role for c in table[r.id]["core"])]
+        lines.append(f"| `{role}` | {len(bound)} | {len(done)} | {len(bound) - len(done)} |")
+    nobody = [r for r in must if r.roles == ("none",)]
+    lines.append(f"| none (launchers, runners, authors) | {len(nobody)} | - | {len(nobody)} |")
+    for page, title in _SPEC_PAGES.items():
+        here = [r for r in items if r.doc == page]
+        lines += ["", f"## {title} {{#{page.removesuffix('.md').replace('.', '-')}}}", ""]
+        lines += [
+            f"{len(here)} requirements in [spec/{page}](spec/{page}).",
+            "",
+            "| Requirement | Statement | Binds | Core cases | Extended cases |",
+            "|---|---|---|---|---|",
+        ]
+        for r in here:
+            level = "" if r.level == "must" else " (SHOULD)"
+            lines.append(
+                f"| [`{r.id}`](spec/{page}#req-{r.id}){level} | {_md_statement(r.text)} "
+                f"| {', '.join(r.roles)} | {tested(r)} | {case_links(table[r.id]['extended'])} |"
+            )
+    return "\n".join(lines)
+
+
+def _md_statement(text: str) -> str:
+    """A sentence of the spec inside a table cell: Markdown kept, pipes escaped."""
+    return text.replace("|", "\\|").replace("<", "&lt;")
 
 
 #: The worked ``envspec conformance`` session: a made-up validator, acme-envspec,

@@ -154,7 +154,9 @@ def register(commands: Any) -> None:
         "lint",
         help="check case files",
         description="Check case files: the case schema, unique and immutable ids, features, "
-        "codes, spec links, coherent expectations.",
+        "codes, spec links, coherent expectations. In the repository (spec/ beside the "
+        "cases), also the requirement ids: every MUST of the spec has a marker, every "
+        "requirement a core case per role it binds, every 'requires' an existing id.",
     )
     lint.add_argument("cases", nargs="?", metavar="DIR", help="default: the suite's cases")
     lint.add_argument("--fix", action="store_true", help="add the ids of new cases to ids.txt")
@@ -343,6 +345,7 @@ def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "features": c.features,
                         "versions": c.versions,
                         "spec": c.spec,
+                        "requires": c.requires,
                         "description": c.description,
                     }
                     for c in cases

@@ -41,6 +41,7 @@ __all__ = [
 ANY: dict[str, Any] = {"$any": True}
 
 CASE_ID = r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*){2,}$"
+REQUIREMENT_ID = r"^[a-z0-9]+\.[a-z0-9]+(-[a-z0-9]+)*$"
 _RANGE = re.compile(r"(>=|<=|==|>|<)\s*((?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))")
 
 
@@ -80,6 +81,13 @@ class _Base(_Model):
     spec: str = Field(
         pattern=r"^(index|0\.1|1\.0|conformance)\.md#[a-z0-9-]+$",
         description="The spec section the case checks: <page>.md#<anchor>.",
+    )
+    requires: list[Annotated[str, Field(pattern=REQUIREMENT_ID)]] = Field(
+        default=[],
+        description=(
+            "The ids of the spec requirements the case tests ([req ...] markers of the spec); "
+            "a core case names at least one MUST, an extended case only SHOULD-level ids."
+        ),
     )
     comment: str | None = Field(default=None, description="Why the case exists (free text).")
 

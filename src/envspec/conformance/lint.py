@@ -86,8 +86,12 @@ def _check_case(case: AnyCase, file: Path, root: Path) -> list[str]:
     relative = file.relative_to(root)
     if relative.parts[0] != case.role:
         problems.append(f"a {case.role} case in the folder {relative.parts[0]!r}")
-    if case.features[0] != file.stem:
-        problems.append(f"its first feature {case.features[0]!r} is not the file's {file.stem!r}")
+    # A feature's cases are in <feature>.yaml, or split into <feature>.<part>.yaml files.
+    feature_of_file = file.stem.split(".", 1)[0]
+    if case.features[0] != feature_of_file:
+        problems.append(
+            f"its first feature {case.features[0]!r} is not the file's {feature_of_file!r}"
+        )
     unknown = [f for f in case.features if f not in FEATURES[case.role]]
     if unknown:
         problems.append(f"unknown {case.role} features {unknown}")
@@ -125,6 +129,7 @@ def lint(root: Path | None = None) -> list[LintProblem]:
     seen: dict[str, str] = {}
     unread: list[str] = []  # the id prefixes (role.feature.) of files that did not load
     anchors = _spec_anchors(root)
+    cases_by_file: dict[str, list[AnyCase]] = {}
     for path in sorted(root.rglob("*.yaml")):
         name = path.relative_to(root).as_posix()
         try:
@@ -132,8 +137,10 @@ def lint(root: Path | None = None) -> list[LintProblem]:
         except CaseFileError as exc:
             problems += [LintProblem(name, None, p) for p in exc.problems]
             # Its published ids are not "disappeared": the file's problems say why.
-            unread.append(name.removesuffix(".yaml").replace("/", ".") + ".")
+            role, _, stem = name.removesuffix(".yaml").partition("/")
+            unread.append(f"{role}.{stem.split('.', 1)[0]}.")
             continue
+        cases_by_file[name] = cases
         if not cases:
             problems.append(LintProblem(name, None, "the file has no case"))
         for case in cases:
@@ -174,7 +181,42 @@ def lint(root: Path | None = None) -> list[LintProblem]:
             )
     if len(set(published)) != len(published):
         problems.append(LintProblem("ids.txt", None, "an id is listed twice"))
+    problems += _requirement_problems(root, cases_by_file)
     return problems
+
+
+def _requirement_problems(root: Path, cases_by_file: dict[str, list[AnyCase]]) -> list[LintProblem]:
+    """The ``requires`` of the cases against the requirement markers of the spec, when the
+    spec is beside the cases (in the repository): unknown ids, extended cases that name a
+    MUST, requirements of a role without a core case of that role."""
+    from envspec.conformance.requirements import (
+        coverage_problems,
+        find_spec_root,
+        read_requirements,
+    )
+
+    spec = find_spec_root(root)
+    if spec is None:
+        return []
+    requirements = read_requirements(spec)
+    problems = [
+        LintProblem(f"{p.file}:{p.line}", None, _with_sentence(p.message, p.sentence))
+        for p in requirements.problems
+    ]
+    file_of = {c.id: name for name, cases in cases_by_file.items() for c in cases}
+    every = [c for cases in cases_by_file.values() for c in cases]
+    spec_folder = spec.name
+    for gap in coverage_problems(requirements.items, every, spec_folder=spec_folder):
+        if gap.case:
+            problems.append(LintProblem(file_of.get(gap.case, "?"), gap.case, gap.message))
+        else:
+            where = f"{gap.file}:{gap.line}" if gap.file else "ADAPTER_CHECKS"
+            problems.append(LintProblem(where, None, gap.message))
+    return problems
+
+
+def _with_sentence(message: str, sentence: str) -> str:
+    return f"{message}: {sentence!r}" if sentence else message
 
 
 def add_new_ids(root: Path | None = None) -> list[str]:
