@@ -31,6 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,10 +242,113 @@ def changed_lines(diff: str) -> tuple[str, str]:
     return (removed[0] if removed else ""), (added[0] if added else "")
 
 
+#: Calls whose arguments at these positions (or keywords) are for people only: the
+#: suite compares codes and pointers, never messages, lines or columns.
+_FOR_PEOPLE = {
+    "Finding": ({1, 3, 4, 5}, {"message", "line", "column", "hint"}),
+    "_at": ({0, 1, 2}, {"text", "offset", "message"}),  # scheme: text and offset give line/col
+    "Diagnostic": ({2, 5, 6}, {"message", "line", "column", "hint"}),
+}
+MESSAGE_REASON = (
+    "only a message, line or column changes: the suite compares codes and pointers "
+    "(spec/conformance.md#expectations)"
+)
+
+
+def _sides(diff: str) -> tuple[str, str]:
+    """The original and the mutated function, rebuilt from a unified diff."""
+    old, new = [], []
+    for line in diff.splitlines()[2:]:
+        if line.startswith("@@"):
+            continue
+        tag, text = line[:1], line[1:]
+        if tag in (" ", "-"):
+            old.append(text)
+        if tag in (" ", "+"):
+            new.append(text)
+    return "\n".join(old), "\n".join(new)
+
+
+def for_people_only(diff: str) -> bool:
+    """Whether a mutant changes nothing but messages, lines and columns of diagnostics.
+
+    Blanks the arguments for people in both versions of the function, then every
+    assignment to a local name that is read nowhere else (a message built in
+    steps), and compares what is left.
+    """
+    import ast
+
+    def blank(tree: ast.AST) -> str:
+        class Calls(ast.NodeTransformer):
+            def visit_Call(self, node: ast.Call) -> ast.AST:
+                self.generic_visit(node)
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name in _FOR_PEOPLE:
+                    positions, keywords = _FOR_PEOPLE[name]
+                    args = [
+                        ast.Constant("*") if i in positions else a for i, a in enumerate(node.args)
+                    ]
+                    # Trailing arguments for people may be left out (they have defaults).
+                    while args and isinstance(args[-1], ast.Constant) and args[-1].value == "*":
+                        args.pop()
+                    node.args = args
+                    node.keywords = [
+                        ast.keyword(k.arg, ast.Constant("*")) if k.arg in keywords else k
+                        for k in node.keywords
+                    ]
+                return node
+
+        class Dead(ast.NodeTransformer):
+            def __init__(self, read: set[str]) -> None:
+                self.read = read
+                self.changed = False
+
+            def visit_Assign(self, node: ast.Assign) -> ast.AST:
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                blanked = isinstance(node.value, ast.Constant) and node.value.value == "*"
+                whole = len(names) == len(node.targets)
+                if whole and not set(names) & self.read and not blanked:
+                    node.value = ast.Constant("*")
+                    self.changed = True
+                return node
+
+        tree = Calls().visit(tree)
+        while True:
+            read = {
+                n.id
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            }
+            dead = Dead(read)
+            tree = dead.visit(tree)
+            if not dead.changed:
+                return ast.dump(tree)
+
+    try:
+        old, new = (ast.parse(textwrap.dedent(side)) for side in _sides(diff))
+    except SyntaxError:
+        return False
+    return blank(old) == blank(new)
+
+
 _DIFFS = """
-import json, sys
-from mutmut.mutation.diff_apply import get_diff_for_mutant
-print(json.dumps({n: get_diff_for_mutant(n) for n in json.loads(sys.stdin.read())}))
+import difflib, json, sys
+import libcst as cst
+from mutmut.mutation import diff_apply as d
+out = {}
+for name in json.loads(sys.stdin.read()):
+    try:
+        path = d.find_mutant(name).path
+        module = d.read_mutants_module(path)
+        functions = (d.read_original_function(module, name), d.read_mutant_function(module, name))
+        old, new = (cst.Module([f]).code.strip().split("\\n") for f in functions)
+        n = len(old) + len(new)
+        diff = difflib.unified_diff(old, new, str(path), str(path), lineterm="", n=n)
+        out[name] = "\\n".join(diff)
+    except Exception as exc:
+        out[name] = f"(no diff: {exc!r})"
+print(json.dumps(out))
 """
 
 
@@ -313,6 +417,12 @@ def report(results: list[ModuleResult], workdir: Path, goal: float) -> str:
         parts += [f"## {r.module}: {len(alive)} alive", ""]
         for m in alive:
             parts += [f"### {m.name} ({m.status})", "", "```diff", m.diff, "```", ""]
+            if for_people_only(m.diff):
+                parts += [
+                    "Only a message, line or column changes (in suggested-equivalents.txt).",
+                    "",
+                ]
+                continue
             parts += [
                 "Equivalent? Add this line (tab-separated) with a reason:",
                 "",
@@ -322,6 +432,15 @@ def report(results: list[ModuleResult], workdir: Path, goal: float) -> str:
                 "",
             ]
     (workdir / "report.md").write_text("\n".join(parts), "utf-8")
+    suggested = [
+        "\t".join([r.module, m.function, m.original, m.mutated, MESSAGE_REASON])
+        for r in results
+        for m in r.mutants
+        if m.alive and m.original and for_people_only(m.diff)
+    ]
+    (workdir / "suggested-equivalents.txt").write_text(
+        "".join(f"{line}\n" for line in suggested), "utf-8"
+    )
     data = [
         {
             "module": r.module,
