@@ -248,6 +248,7 @@ _FOR_PEOPLE = {
     "Finding": ({1, 3, 4, 5}, {"message", "line", "column", "hint"}),
     "_at": ({0, 1, 2}, {"text", "offset", "message"}),  # scheme: text and offset give line/col
     "Diagnostic": ({2, 5, 6}, {"message", "line", "column", "hint"}),
+    "replace": (set(), {"message", "line", "column", "hint"}),  # dataclasses.replace
 }
 MESSAGE_REASON = (
     "only a message, line or column changes: the suite compares codes and pointers "
@@ -305,9 +306,14 @@ def for_people_only(diff: str) -> bool:
                 self.changed = False
 
             def visit_Assign(self, node: ast.Assign) -> ast.AST:
-                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                targets = [
+                    e
+                    for t in node.targets
+                    for e in (t.elts if isinstance(t, ast.Tuple) else [t])
+                ]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
                 blanked = isinstance(node.value, ast.Constant) and node.value.value == "*"
-                whole = len(names) == len(node.targets)
+                whole = len(names) == len(targets)
                 if whole and not set(names) & self.read and not blanked:
                     node.value = ast.Constant("*")
                     self.changed = True
