@@ -294,10 +294,8 @@ def for_people_only(diff: str) -> bool:
                     while args and isinstance(args[-1], ast.Constant) and args[-1].value == "*":
                         args.pop()
                     node.args = args
-                    node.keywords = [
-                        ast.keyword(k.arg, ast.Constant("*")) if k.arg in keywords else k
-                        for k in node.keywords
-                    ]
+                    # Keywords for people have defaults too: leaving one out changes nothing.
+                    node.keywords = [k for k in node.keywords if k.arg not in keywords]
                 return node
 
         class Dead(ast.NodeTransformer):
