@@ -305,9 +305,7 @@ def for_people_only(diff: str) -> bool:
 
             def visit_Assign(self, node: ast.Assign) -> ast.AST:
                 targets = [
-                    e
-                    for t in node.targets
-                    for e in (t.elts if isinstance(t, ast.Tuple) else [t])
+                    e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])
                 ]
                 names = [t.id for t in targets if isinstance(t, ast.Name)]
                 blanked = isinstance(node.value, ast.Constant) and node.value.value == "*"
