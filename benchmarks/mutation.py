@@ -259,6 +259,7 @@ _FOR_PEOPLE = {
     "_at": ({0, 1, 2}, {"text", "offset", "message"}),  # scheme: text and offset give line/col
     "Diagnostic": ({2, 5, 6}, {"message", "line", "column", "hint"}),
     "replace": (set(), {"message", "line", "column", "hint"}),  # dataclasses.replace
+    "diagnostic": ({1}, {"message", "line", "column", "hint"}),
 }
 MESSAGE_REASON = (
     "only a message, line or column changes: the suite compares codes and pointers "
