@@ -144,10 +144,10 @@ track_dependencies = false
 testpaths = ["tests"]
 """
     (workdir / "pyproject.toml").write_text(config, "utf-8")
-    (workdir / "stamp.json").write_text(json.dumps(stamp), "utf-8")
+    (workdir / "stamp.json").write_text(json.dumps({**stamp, "cases": ""}), "utf-8")
 
 
-def sync_cases(workdir: Path, ids: list[str], stamp: dict[str, str]) -> None:
+def sync_cases(workdir: Path, ids: list[str]) -> None:
     """New or changed cases, in the work copy and in mutmut's copy of it."""
     for copy in (workdir / "src", workdir / "mutants" / "src"):
         target = copy / "envspec" / "conformance" / "cases"
@@ -157,7 +157,6 @@ def sync_cases(workdir: Path, ids: list[str], stamp: dict[str, str]) -> None:
     for tests in (workdir / "tests", workdir / "mutants" / "tests"):
         if tests.exists():
             (tests / "core_cases.json").write_text(json.dumps(ids), "utf-8")
-    (workdir / "stamp.json").write_text(json.dumps(stamp), "utf-8")
 
 
 def run_mutmut(workdir: Path, jobs: int, names: list[str] | None = None) -> int:
@@ -490,8 +489,6 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not in scope: {', '.join(unknown)} (in scope: {', '.join(MODULES)})")
     equivalents = read_equivalents()
-    stamp = {} if args.report_only else fingerprint()
-    ids: list[str] | None = None
     results = []
     for module in modules:
         workdir = args.workdir / module
@@ -501,19 +498,20 @@ def main(argv: list[str] | None = None) -> int:
             except (OSError, ValueError):
                 old = {}
             alive: list[str] = []
+            stamp = fingerprint()  # per module: the cases may change during a long run
             if args.fresh or old.get("code") != stamp["code"]:
-                ids = ids if ids is not None else core_case_ids()
-                prepare(workdir, module, ids, stamp)
+                prepare(workdir, module, core_case_ids(), stamp)
             elif old.get("cases") != stamp["cases"]:
-                ids = ids if ids is not None else core_case_ids()
                 alive = [m.name for m in collect(module, workdir, []).mutants if m.alive]
-                sync_cases(workdir, ids, stamp)
+                sync_cases(workdir, core_case_ids())
             print(f"{module}: mutating (log: {workdir / 'mutmut.log'})", flush=True)
             code = run_mutmut(workdir, args.jobs)
             if alive and code == 0:
                 print(f"{module}: the cases changed, {len(alive)} mutants again", flush=True)
                 code = run_mutmut(workdir, args.jobs, alive)
-            if code != 0:
+            if code == 0:  # the results are up to date with these cases
+                (workdir / "stamp.json").write_text(json.dumps(stamp), "utf-8")
+            else:
                 print(f"{module}: mutmut exited with {code}, see the log", file=sys.stderr)
         results.append(collect(module, workdir, equivalents, diffs=True))
         # Incremental: the report covers every module done so far.
