@@ -248,7 +248,7 @@ def changed_lines(diff: str) -> tuple[str, str]:
     added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+")]
     removed = [r for r in removed if not r.startswith("--")]
     added = [a for a in added if not a.startswith("++")]
-    return (removed[0] if removed else ""), (added[0] if added else "")
+    return (removed[0] if removed else ""), (added[0] if added else "(line removed)")
 
 
 #: Calls whose arguments at these positions (or keywords) are for people only: the
