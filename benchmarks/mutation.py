@@ -259,6 +259,10 @@ _FOR_PEOPLE = {
     "Diagnostic": ({2, 5, 6}, {"message", "line", "column", "hint"}),
     "replace": (set(), {"message", "line", "column", "hint"}),  # dataclasses.replace
     "diagnostic": ({1}, {"message", "line", "column", "hint"}),
+    # Migrations: the error's message and problems, a step's notes, why a member is kept.
+    "MigrationError": ({1, 2}, {"message", "problems"}),
+    "StepOutput": ({1}, {"notes"}),
+    "keep": ({1}, set()),
 }
 MESSAGE_REASON = (
     "only a message, line or column changes: the suite compares codes and pointers "
@@ -295,6 +299,10 @@ def for_people_only(diff: str) -> bool:
                 self.generic_visit(node)
                 func = node.func
                 name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                owner = getattr(func, "value", None)
+                if name == "append" and isinstance(owner, ast.Name) and owner.id == "notes":
+                    node.args = [ast.Constant("*")]  # notes for the person migrating
+                    return node
                 if name in _FOR_PEOPLE:
                     positions, keywords = _FOR_PEOPLE[name]
                     args = [
