@@ -199,6 +199,14 @@ BEHAVIOUR_FAULTS = [
         ("validator.urls.handler-url-not-absolute-forms", "validator.versions.legacy-field-rules"),
         lambda c: "handler_url" in _source(c),
     ),
+    Fault(
+        "round_trip_loses_spelling",
+        MIGRATOR,
+        ("migrator.preservation.round-trip-restores-spellings-and-kept-members",),
+        lambda c: (
+            "Env_name" in json.dumps(c.model_dump()) or "Cloud_ver" in json.dumps(c.model_dump())
+        ),
+    ),
 ]
 
 
