@@ -164,6 +164,12 @@ def _files(case: AnyCase) -> dict[str, Any]:
     return files if isinstance(files, dict) else {}
 
 
+def _source(case: AnyCase) -> str:
+    """A validator case's input as text (the file's text, or its document as JSON)."""
+    text = getattr(case.input, "text", None)
+    return text if text is not None else json.dumps(getattr(case.input, "document", None))
+
+
 @dataclass(frozen=True)
 class Fault:
     name: str
@@ -299,6 +305,33 @@ BEHAVIOUR_FAULTS = [
             "packer.unpack-safety.symlink-to-folder-replaced",
         ),
         lambda c: bool(getattr(c.input, "symlinks", None)),
+    ),
+    # Kinds of faults that the mutation run (benchmarks/mutation.py) found the suite missed.
+    Fault(
+        "scheme_datum_comment_as_line_comment",
+        VALIDATOR,
+        ("validator.guix.datum-comment-spans-lines",),
+        lambda c: "#;" in _source(c),
+    ),
+    Fault(
+        "image_ref_off_by_one",
+        VALIDATOR,
+        ("validator.image.ref-255-characters",),
+        lambda c: re.search(r"(ref|container): \S{250}", _source(c)) is not None,
+    ),
+    Fault(
+        "handler_url_accepts_scp",
+        VALIDATOR,
+        ("validator.urls.handler-url-not-absolute-forms", "validator.versions.legacy-field-rules"),
+        lambda c: "handler_url" in _source(c),
+    ),
+    Fault(
+        "round_trip_loses_spelling",
+        MIGRATOR,
+        ("migrator.preservation.round-trip-restores-spellings-and-kept-members",),
+        lambda c: (
+            "Env_name" in json.dumps(c.model_dump()) or "Cloud_ver" in json.dumps(c.model_dump())
+        ),
     ),
 ]
 
