@@ -23,6 +23,9 @@ from conftest import download_dir, pip_download
 from envspec.checks.requirements import logical_lines
 from envspec.validate import validate_environment
 
+# Downloads a pinned pip wheel and runs its parser over two downloaded corpora.
+pytestmark = pytest.mark.slow
+
 #: The pip release whose parser is the reference (the newest when this was written).
 PIP = "pip==26.3"
 ORACLE = Path(__file__).with_name("pip_oracle.py")
