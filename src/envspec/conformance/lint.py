@@ -42,14 +42,9 @@ class LintProblem:
 
 
 def _id_list(path: Path) -> list[str]:
-    if not path.is_file():
-        return []
-    ids = []
-    for line in path.read_text("utf-8").splitlines():
-        text = line.split("#", 1)[0].strip()
-        if text:
-            ids.append(text)
-    return ids
+    from envspec.conformance.requirements import read_id_list
+
+    return read_id_list(path)
 
 
 def published_ids(root: Path | None = None) -> list[str]:

@@ -245,7 +245,12 @@ def find_spec_root(start: Path) -> Path | None:
 
 def published_requirement_ids(spec_root: Path) -> list[str]:
     """Every requirement id ever published, in order (``spec/requirements-ids.txt``)."""
-    path = spec_root / IDS_FILE
+    return read_id_list(spec_root / IDS_FILE)
+
+
+def read_id_list(path: Path) -> list[str]:
+    """The ids of an append-only id file (one per line, ``#`` comments), in order; none
+    when the file does not exist.  Case ids (``ids.txt``, ``RETIRED``) use it too."""
     if not path.is_file():
         return []
     ids = []
