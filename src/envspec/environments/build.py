@@ -273,8 +273,8 @@ def _build(
             ),
         )
     except BaseException as exc:
-        log.line(f"envspec: the build failed: {exc}")
         tail = log.tail()
+        log.line(f"envspec: the build failed: {exc}")
         log.close()
         if created_target:
             with contextlib.suppress(OSError):
