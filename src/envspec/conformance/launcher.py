@@ -30,6 +30,10 @@ def _request(case: LauncherCase) -> dict[str, Any]:
     return request
 
 
+def _show(items: list[tuple[Any, Any]]) -> str:
+    return ", ".join(f"{k}({f})" if f else str(k) for k, f in items) or "none"
+
+
 def _steps(expected: list[Any], actual: object) -> list[str]:
     if not isinstance(actual, list):
         return [f"steps: expected an array, got {actual!r}"]
@@ -37,8 +41,7 @@ def _steps(expected: list[Any], actual: object) -> list[str]:
     got = [(s.get("kind"), s.get("file")) for s in actual if isinstance(s, dict)]
     problems = []
     if want != got:
-        show = lambda items: ", ".join(f"{k}({f})" if f else str(k) for k, f in items) or "none"  # noqa: E731
-        problems.append(f"steps: expected {show(want)}; got {show(got)}")
+        problems.append(f"steps: expected {_show(want)}; got {_show(got)}")
         return problems
     for index, step in enumerate(expected):
         if step.image is not None and actual[index].get("image") != step.image:
