@@ -653,3 +653,12 @@ def test_an_interrupted_build_leaves_nothing_half_built(tmp_path, local):
         )
     assert cache_state(tmp_path) == {"envs": [], "tmp": []}
     assert len(os.listdir(tmp_path / "logs")) == 1
+
+
+def test_an_environment_damaged_since_is_built_again(tmp_path, local):
+    files = {"requirements.txt": "demo-pkg<2\n"}
+    env = create_environment(pip_plan(), files, cache_dir=tmp_path, index=local)
+    (env.prefix / "bin" / "python").unlink()
+    again = create_environment(pip_plan(), files, cache_dir=tmp_path, index=local)
+    assert not again.reused
+    assert run_in(again.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"

@@ -215,6 +215,8 @@ def _reuse(
     if meta is None or meta.get("key") != key:
         return None
     python = target / str(meta.get("python") or "bin/python")
+    if not os.path.lexists(python):
+        return None  # damaged since (its Python deleted): built again
     touch_used(target)
     emit(ProgressEvent("reused", key, message=str(target)))
     notes = _requirement_notes(plan, files) + _check_apt(plan, files)
