@@ -431,6 +431,20 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> str:
         },
         depends=["python"],
     )
+    conda_package(
+        folder,
+        "conda-demo-next",
+        "2.0",
+        files={f"{SITE}/conda_demo_next.py": b"VALUE = 2\n"},
+        depends=["python"],
+    )
+    conda_package(
+        folder,
+        "conda-demo-next",
+        "1.0",
+        files={f"{SITE}/conda_demo_next.py": b"VALUE = 1\n"},
+        depends=["python"],
+    )
     return index_channel(folder)
 
 
@@ -662,3 +676,69 @@ def test_an_environment_damaged_since_is_built_again(tmp_path, local):
     again = create_environment(pip_plan(), files, cache_dir=tmp_path, index=local)
     assert not again.reused
     assert run_in(again.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
+
+
+def _pixi_lock(channel: str, specs: list[str], folder: Path) -> str:
+    """A pixi.lock of *specs* solved from *channel* for this platform (as `envspec lock`
+    writes it)."""
+    import asyncio
+
+    import rattler
+
+    here = rattler.Subdir.current()
+    records = asyncio.run(
+        rattler.solve(
+            sources=[rattler.Channel(channel)],
+            specs=specs,
+            platforms=[here, rattler.Subdir("noarch")],
+            virtual_packages=[],
+        )
+    )
+    platform = rattler.LockPlatform(str(here))
+    lock = rattler.LockFile([platform])
+    lock.set_channels("default", [rattler.LockChannel(channel)])
+    for record in records:
+        lock.add_conda_package("default", platform, record)
+    lock.to_path(folder / "pixi.lock")
+    return (folder / "pixi.lock").read_text()
+
+
+@pytest.mark.parametrize("how", ["as-step-file", "as-detail"])
+def test_a_conda_lock_is_installed_as_locked_without_a_solve(tmp_path, channel, local, how):
+    lock = _pixi_lock(channel, ["conda-demo-next <2", "python"], tmp_path)
+    yml = (
+        f"channels: [{channel}]\n"
+        "dependencies:\n  - python\n  - conda-demo-next\n  - pip:\n    - demo-dep\n"
+    )
+    files = {"environment.yml": yml, "pixi.lock": lock}
+    if how == "as-step-file":
+        step = Step(kind="conda", file="pixi.lock")
+    else:
+        step = Step(kind="conda", file="environment.yml", detail={"lock": "pixi.lock"})
+    plan = plan_of(Step(kind="interpreter", detail={"source": "conda"}), step)
+    env = create_environment(plan, files, cache_dir=tmp_path / "cache", index=local)
+    # A solve of environment.yml would give 2.0: the lock says 1.0.
+    assert run_in(env.python, "import conda_demo_next; print(conda_demo_next.VALUE)") == "1"
+    assert run_in(env.python, "import demo_dep; print(demo_dep.__version__)") == "1.0"
+    # Without the lock, the same environment.yml solves to 2.0 (another environment).
+    solved = create_environment(
+        conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path / "cache", index=local
+    )
+    assert solved.key != env.key
+    assert run_in(solved.python, "import conda_demo_next; print(conda_demo_next.VALUE)") == "2"
+
+
+def test_a_conda_lock_without_this_platform_says_which_it_has(tmp_path, channel):
+    lock = _pixi_lock(channel, ["python"], tmp_path)
+    import rattler
+
+    here = str(rattler.Subdir.current())
+    other = "osx-arm64" if here != "osx-arm64" else "linux-64"
+    lock = lock.replace(here, other)
+    plan = plan_of(
+        Step(kind="interpreter", detail={"source": "conda"}), Step(kind="conda", file="pixi.lock")
+    )
+    with pytest.raises(BuildError) as caught:
+        create_environment(plan, {"pixi.lock": lock}, cache_dir=tmp_path / "cache")
+    assert f"no packages for this machine's platform {here} (it has: {other})" in str(caught.value)
+    assert cache_state(tmp_path / "cache") == {"envs": [], "tmp": []}

@@ -8,7 +8,8 @@ are built in place.  The steps, in the plan's order:
     conda, the solve provides Python and the pin is one more spec.
 ``conda``
     ``environment.yml`` solved and installed with rattler, then its ``pip:`` part
-    with uv and the prefix's Python.
+    with uv and the prefix's Python.  A conda lock (``pixi.lock``: the step's file,
+    or named by its ``lock`` detail) is installed as locked, without a solve.
 ``pylock`` / ``pip``
     ``uv pip install -r pylock.toml`` (exact) or ``-r requirements.txt``.
 ``apt-check``
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BuildLog", "create"]
 
+#: The conda lock's file name (env_ver 1.1).
+LOCK_NAME = "pixi.lock"
 #: Lines of the build log shown with an error.
 TAIL_LINES = 20
 _BACKEND_STEPS = {"image", "dockerfile", "guix"}
@@ -384,6 +387,11 @@ class _Builder:
 
         return emit
 
+    def _named(self, name: str) -> str:
+        if name not in self.files:
+            raise BuildError(f"{name!r} is not embedded")
+        return self.files[name]
+
     def _text(self, step: Step) -> str:
         if step.file is None or step.file not in self.files:
             raise BuildError(f"the {step.kind} step applies {step.file!r}, which is not embedded")
@@ -465,17 +473,40 @@ class _Builder:
     def _conda(self, step: Step) -> None:
         from envspec.environments import conda
 
+        # A conda lock (``pixi.lock``, env_ver 1.1) is installed as it is, without a solve:
+        # as the step's file, or named by the step's ``lock`` detail beside environment.yml.
+        lock = step.file if step.file == LOCK_NAME else step.detail.get("lock")
+        yml = step.file if step.file != LOCK_NAME else None
+        yml = yml or next(
+            (n for n in ("environment.yml", "environment.yaml") if n in self.files), None
+        )
         try:
-            spec = conda.parse_environment_yml(self._text(step), step.file or "environment.yml")
-            self.installed["conda"] = conda.install(
-                spec,
-                self.target,
-                channels=self.channels,
-                python_pin=self.pin,
-                package_cache=self.cache_dir / "conda-pkgs",
-                log=self.log,
-                emit=self._counter(step),
+            spec = (
+                conda.parse_environment_yml(self.files[yml], yml)
+                if yml is not None and yml in self.files
+                else conda.CondaSpec((), (), ())
             )
+            if lock is not None:
+                self.installed["conda"] = conda.install_lock(
+                    self._text(step) if lock == step.file else self._named(lock),
+                    lock,
+                    self.target,
+                    folder=self.work,
+                    package_cache=self.cache_dir / "conda-pkgs",
+                    log=self.log,
+                    emit=self._counter(step),
+                )
+            else:
+                self._text(step)
+                self.installed["conda"] = conda.install(
+                    spec,
+                    self.target,
+                    channels=self.channels,
+                    python_pin=self.pin,
+                    package_cache=self.cache_dir / "conda-pkgs",
+                    log=self.log,
+                    emit=self._counter(step),
+                )
         except conda.CondaFailed as exc:
             raise BuildError(
                 str(exc),
