@@ -263,6 +263,8 @@ class ProgressPrinter:
 
 
 def _plan(target: LaunchInput, trusted: bool) -> LaunchPlan:
+    """The plan, with ``--trust`` or, when it refuses untrusted code, Jupyter's trust."""
+    from envspec.environments.trust import is_trusted
     from envspec.launch.interpreters import discover_interpreters
     from envspec.launch.machine import discover_tools
     from envspec.launch.plan import LaunchOptions, plan_launch
@@ -275,7 +277,13 @@ def _plan(target: LaunchInput, trusted: bool) -> LaunchPlan:
         interpreters=tuple(discover_interpreters()),
         tools=discover_tools(),
     )
-    return plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
+    plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
+    untrusted = any(r.code == "launch-untrusted" for r in plan.refusals)
+    if untrusted and target.notebook is not None and is_trusted(target.notebook):
+        # A notebook Jupyter trusts (signed with `jupyter trust`): as with --trust.
+        options = options.model_copy(update={"trusted": True})
+        plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
+    return plan
 
 
 def _refusals(target: LaunchInput, plan: LaunchPlan, out: TextIO) -> None:
@@ -299,7 +307,6 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from envspec.cli.main import EXIT_FAIL, EXIT_OK
     from envspec.cli.render import visible, write_diagnostics
     from envspec.environments import BuildError, IndexOptions, create_environment
-    from envspec.environments.trust import is_trusted
     from envspec.launch.inputs import read_target
     from envspec.loader import LoadError
 
@@ -309,8 +316,7 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write_diagnostics(exc.diagnostics, out)
         out.write("no environment was created: its description cannot be read\n")
         return EXIT_FAIL
-    trusted = bool(args.trust or (target.notebook is not None and is_trusted(target.notebook)))
-    plan = _plan(target, trusted)
+    plan = _plan(target, args.trust)
     if not plan.ok:
         _refusals(target, plan, out)
         out.write("no environment was created\n")
