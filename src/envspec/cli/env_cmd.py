@@ -224,7 +224,7 @@ class ProgressPrinter:
             if self.tty:
                 self._bar(what, done if kind == "installed" else 0, total)
             elif kind == "resolved":
-                self._line(f"  {what}: {total} packages to install")
+                self._line(f"  {what}: {total} package{'s' if total != 1 else ''} to install")
             elif kind == "installed" and done is not None and done == total:
                 self._line(f"  {what}: {done}/{total} installed")
         elif kind == "message":
