@@ -742,3 +742,15 @@ def test_a_conda_lock_without_this_platform_says_which_it_has(tmp_path, channel)
         create_environment(plan, {"pixi.lock": lock}, cache_dir=tmp_path / "cache")
     assert f"no packages for this machine's platform {here} (it has: {other})" in str(caught.value)
     assert cache_state(tmp_path / "cache") == {"envs": [], "tmp": []}
+
+
+def test_apt_check_without_dpkg_query_lists_the_packages_to_check(tmp_path, monkeypatch):
+    from envspec.environments.apt import apt_packages, check_apt
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dpkg-query here
+    packages = apt_packages("# graphics\nlibgl1  # GL\n\nffmpeg\n")
+    assert packages == ("libgl1", "ffmpeg")
+    note = check_apt(packages).note()
+    assert note is not None
+    assert "no dpkg-query" in note
+    assert note.endswith("libgl1 ffmpeg")
