@@ -754,3 +754,14 @@ def test_apt_check_without_dpkg_query_lists_the_packages_to_check(tmp_path, monk
     assert note is not None
     assert "no dpkg-query" in note
     assert note.endswith("libgl1 ffmpeg")
+
+
+def test_a_cache_folder_that_cannot_be_written_is_a_clear_error(tmp_path, local):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(BuildError) as caught:
+        create_environment(
+            pip_plan(), {"requirements.txt": "demo-dep\n"}, cache_dir=blocked, index=local
+        )
+    assert caught.value.message.startswith(f"the environment cannot be created in {blocked}: ")
+    assert "ENVSPEC_CACHE_DIR" in caught.value.hint

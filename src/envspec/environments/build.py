@@ -198,13 +198,20 @@ def create(
         return reused
     if prefix is not None:
         _check_prefix(target, key)
-    if is_locked(cache_dir, key):
-        emit(ProgressEvent("waiting", key, message="another process builds this environment"))
-    with key_lock(cache_dir, key):
-        reused = _reuse(target, key, plan, files, emit)  # built while we waited
-        if reused is not None:
-            return reused
-        return _build(plan, files, key, target, cache_dir, index, channels, emit, prefix)
+    try:
+        if is_locked(cache_dir, key):
+            emit(ProgressEvent("waiting", key, message="another process builds this environment"))
+        with key_lock(cache_dir, key):
+            reused = _reuse(target, key, plan, files, emit)  # built while we waited
+            if reused is not None:
+                return reused
+            return _build(plan, files, key, target, cache_dir, index, channels, emit, prefix)
+    except OSError as exc:  # the cache folder itself cannot be written
+        raise BuildError(
+            f"the environment cannot be created in {cache_dir}: {exc.strerror or exc}",
+            hint="Check the folder's permissions and free space, or choose another cache "
+            "folder with ENVSPEC_CACHE_DIR.",
+        ) from exc
 
 
 def _reuse(
