@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from nbformat.sign import NotebookNotary
 
+from conftest import console_script
 from packages import SITE, conda_package, fake_python_package, index_channel, wheel
 
 PIN = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -315,3 +316,22 @@ def test_progress_on_a_terminal_is_one_redrawn_bar():
         "[==============>         ] 7/12 pip requirements.txt"
     )
     assert text.endswith("\r\x1b[2K")  # the bar is erased when done
+
+
+def test_two_commands_at_once_build_the_environment_once(write_notebook, wheels, cache_dir):
+    notebook = write_notebook(environment=environment({"requirements.txt": "demo-pkg\n"}))
+    script = console_script()
+    commands = [
+        subprocess.Popen(
+            [script, "env", "create", str(notebook), *local(wheels)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [command.communicate(timeout=120) for command in commands]
+    assert [c.returncode for c in commands] == [0, 0], outputs
+    verbs = sorted(out.split()[0] for out, _err in outputs)
+    assert verbs == ["created", "reused"]
+    assert len(os.listdir(cache_dir / "logs")) == 1

@@ -264,7 +264,8 @@ def _build(
     prefix: Path | None,
 ) -> CreatedEnvironment:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    credentials = [u for u in (index.index_url, *index.extra_index_urls) if u and "@" in u]
+    urls = (index.index_url, *index.extra_index_urls, *index.find_links)
+    credentials = [u for u in urls if u and "@" in u and "://" in u]
     log = BuildLog(cache_dir / "logs" / f"{key}-{stamp}.log", credentials)
     work = cache_dir / "tmp" / f"{key}-{secrets.token_hex(4)}"
     created_target = not target.exists()
@@ -366,7 +367,7 @@ class _Builder:
             "index": {
                 "index_url": redact(self.index.index_url) if self.index.index_url else None,
                 "extra_index_urls": [redact(u) for u in self.index.extra_index_urls],
-                "find_links": list(self.index.find_links),
+                "find_links": [redact(u) for u in self.index.find_links],
                 "no_index": self.index.no_index,
             },
             "channels": list(self.channels) if self.channels is not None else None,
