@@ -35,7 +35,7 @@ part with uv.  apt.txt is checked, never installed: missing packages are
 reported with the command that installs them.  ipykernel is installed last.
 
 Where Python packages come from is yours to say: the index options below, or
-uv's configuration (uv.toml, UV_INDEX_URL...).  Index options written inside
+uv's user configuration (~/.config/uv/uv.toml, UV_INDEX_URL...).  Index options written inside
 the notebook's requirements.txt are ignored, with a note.
 
 postBuild is code from the notebook's author: it runs only with --trust, or
