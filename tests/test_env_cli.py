@@ -335,3 +335,15 @@ def test_two_commands_at_once_build_the_environment_once(write_notebook, wheels,
     verbs = sorted(out.split()[0] for out, _err in outputs)
     assert verbs == ["created", "reused"]
     assert len(os.listdir(cache_dir / "logs")) == 1
+
+
+def test_start_does_not_stop_creating_and_never_runs(run_cli, write_notebook, wheels, tmp_path):
+    files = {"requirements.txt": "demo-pkg\n", "start": '#!/bin/sh\ntouch "$MARKER"\nexec "$@"\n'}
+    notebook = write_notebook(environment=environment(files))
+    result = run_cli("env", "create", notebook, *local(wheels), "-q")
+    assert result.code == 0, result.out + result.err
+    assert not (tmp_path / "marker").exists()
+    # Launching is another matter: the plan still refuses the untrusted start.
+    launch = run_cli("launch", notebook, "--dry-run")
+    assert launch.code == 1
+    assert "launch-untrusted" in launch.out

@@ -262,6 +262,9 @@ class ProgressPrinter:
 # ------------------------------------------------------------------------------- create
 
 
+_START = "/files/start"
+
+
 def _plan(target: LaunchInput, trusted: bool) -> LaunchPlan:
     """The plan, with ``--trust`` or, when it refuses untrusted code, Jupyter's trust."""
     from envspec.environments.trust import is_trusted
@@ -283,7 +286,11 @@ def _plan(target: LaunchInput, trusted: bool) -> LaunchPlan:
         # A notebook Jupyter trusts (signed with `jupyter trust`): as with --trust.
         options = options.model_copy(update={"trusted": True})
         plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
-    return plan
+    # `start` runs when a kernel starts, never while creating: its trust is the launch's.
+    kept = tuple(
+        r for r in plan.refusals if not (r.code == "launch-untrusted" and r.pointer == _START)
+    )
+    return plan.model_copy(update={"refusals": kept}) if kept != plan.refusals else plan
 
 
 def _refusals(target: LaunchInput, plan: LaunchPlan, out: TextIO) -> None:
