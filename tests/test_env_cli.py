@@ -347,3 +347,24 @@ def test_start_does_not_stop_creating_and_never_runs(run_cli, write_notebook, wh
     launch = run_cli("launch", notebook, "--dry-run")
     assert launch.code == 1
     assert "launch-untrusted" in launch.out
+
+
+def test_json_output_of_refusals_and_failures(run_cli, write_notebook, wheels):
+    untrusted = write_notebook(
+        "untrusted.ipynb",
+        environment=environment({"requirements.txt": "demo-pkg\n", "postBuild": POST_BUILD}),
+    )
+    refused = run_cli("env", "create", untrusted, "--format", "json")
+    assert refused.code == 1
+    (diagnostic,) = json.loads(refused.out)
+    assert (diagnostic["code"], diagnostic["pointer"]) == ("launch-untrusted", "/files/postBuild")
+
+    failing = write_notebook(
+        "failing.ipynb", environment=environment({"requirements.txt": "demo-pkg>=7\n"})
+    )
+    failed = run_cli("env", "create", failing, *local(wheels), "--format", "json", "-q")
+    assert failed.code == 1
+    error = json.loads(failed.out)["error"]
+    assert error["message"].startswith("installing requirements.txt failed:")
+    assert Path(error["log"]).is_file()
+    assert error["tail"]

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from envspec.diagnostics import Diagnostic
     from envspec.environments import ProgressEvent
     from envspec.launch.inputs import LaunchInput
     from envspec.launch.plan import LaunchPlan
@@ -53,8 +54,9 @@ examples:
   envspec env create analysis.ipynb --channel file:///srv/conda-channel
 
 output: the environment's folder and Python (json: key, prefix, python,
-reused, notes, log).  Progress goes to stderr (a bar on a terminal, lines
-otherwise); -q silences it.
+reused, notes, log; when refused, the array of diagnostics; when the build
+fails, {"error": {message, hint, log, tail}}).  Progress goes to stderr (a bar
+on a terminal, lines otherwise); -q silences it.
 
 exit status: 0 created or reused, 1 refused (untrusted code, no interpreter
 for the Python pin...) or the build failed, 2 usage error."""
@@ -293,18 +295,14 @@ def _plan(target: LaunchInput, trusted: bool) -> LaunchPlan:
     return plan.model_copy(update={"refusals": kept}) if kept != plan.refusals else plan
 
 
-def _refusals(target: LaunchInput, plan: LaunchPlan, out: TextIO) -> None:
-    from envspec.cli.render import write_diagnostics
+def _refusal_diagnostics(target: LaunchInput, plan: LaunchPlan) -> list[Diagnostic]:
     from envspec.diagnostics import Diagnostic
 
     file = str(target.file or target.notebook or target.folder)
-    write_diagnostics(
-        [
-            Diagnostic(r.code, "error", r.message, file, r.pointer, hint=r.hint or None)  # type: ignore[arg-type]
-            for r in plan.refusals
-        ],
-        out,
-    )
+    return [
+        Diagnostic(r.code, "error", r.message, file, r.pointer, hint=r.hint or None)  # type: ignore[arg-type]
+        for r in plan.refusals
+    ]
 
 
 def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -312,7 +310,7 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
     from envspec.cli.main import EXIT_FAIL, EXIT_OK
-    from envspec.cli.render import visible, write_diagnostics
+    from envspec.cli.render import json_diagnostics, visible, write_diagnostics
     from envspec.environments import BuildError, IndexOptions, create_environment
     from envspec.launch.inputs import read_target
     from envspec.loader import LoadError
@@ -320,12 +318,18 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         target = read_target(args.target)
     except LoadError as exc:
+        if args.format == "json":
+            json_diagnostics(exc.diagnostics, out)
+            return EXIT_FAIL
         write_diagnostics(exc.diagnostics, out)
         out.write("no environment was created: its description cannot be read\n")
         return EXIT_FAIL
     plan = _plan(target, args.trust)
     if not plan.ok:
-        _refusals(target, plan, out)
+        if args.format == "json":
+            json_diagnostics(_refusal_diagnostics(target, plan), out)
+            return EXIT_FAIL
+        write_diagnostics(_refusal_diagnostics(target, plan), out)
         out.write("no environment was created\n")
         return EXIT_FAIL
     index = IndexOptions(
@@ -351,6 +355,14 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if printer is not None:
             printer.close()
         err.write(f"envspec env create: error: {exc}\n")
+        if args.format == "json":
+            failure = {
+                "message": exc.message,
+                "hint": exc.hint or None,
+                "log": str(exc.log) if exc.log else None,
+                "tail": list(exc.tail),
+            }
+            out.write(json.dumps({"error": failure}, indent=2, ensure_ascii=False) + "\n")
         return EXIT_FAIL
     except KeyboardInterrupt:
         if printer is not None:
