@@ -370,3 +370,8 @@ def test_the_plan_is_data_and_the_same_every_time():
     assert plan(e, {"name": "x"}) == first
     assert LaunchPlan.model_validate_json(first.model_dump_json()) == first
     json.loads(first.model_dump_json())
+
+
+def test_a_guix_manifest_brings_its_own_kernel():
+    e = env(kernel={"name": "ir", "language": "r"}, files=["manifest.scm"])
+    assert plan(e, trusted=True).ok
