@@ -30,13 +30,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from envspec.environments import BuildError, CreatedEnvironment, IndexOptions, ProgressEvent
 from envspec.environments.cache import (
@@ -51,54 +49,17 @@ from envspec.environments.cache import (
     touch_used,
     write_metadata,
 )
+from envspec.environments.log import BuildLog
 
 if TYPE_CHECKING:
     from envspec.environments.progress import EventKind
     from envspec.launch.plan import LaunchPlan, Step
 
-__all__ = ["BuildLog", "create"]
+__all__ = ["create"]
 
 #: The conda lock's file name (env_ver 1.1).
 LOCK_NAME = "pixi.lock"
-#: Lines of the build log shown with an error.
-TAIL_LINES = 20
 _BACKEND_STEPS = {"image", "dockerfile", "guix"}
-
-
-class BuildLog:
-    """The build log: every command and every line of output, credentials redacted."""
-
-    def __init__(self, path: Path, secrets_: Sequence[str] = ()) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: TextIO = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-        self._secrets = [s for s in secrets_ if s]
-
-    def _clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, redact(secret))
-        return text
-
-    def line(self, text: str) -> None:
-        with contextlib.suppress(OSError):  # a full disk must not hide the real error
-            self._file.write(self._clean(text) + "\n")
-            self._file.flush()
-
-    def command(self, argv: Sequence[str]) -> None:
-        self.line("$ " + shlex.join(argv))
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
-
-    def tail(self, count: int = TAIL_LINES) -> list[str]:
-        with contextlib.suppress(OSError):
-            self._file.flush()
-        try:
-            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-        return lines[-count:]
 
 
 def _python_of(prefix: Path) -> Path:
@@ -557,47 +518,16 @@ class _Builder:
             )
 
     def _post_build(self, step: Step) -> None:
-        self._text(step)
-        script = self.folder / (step.file or "postBuild")
-        environ = dict(os.environ)
-        environ["PATH"] = os.pathsep.join([str(_bin_of(self.target)), environ.get("PATH", "")])
-        environ.pop("PYTHONHOME", None)
-        if self.plan_conda_file():
-            environ["CONDA_PREFIX"] = str(self.target)
-            environ.pop("VIRTUAL_ENV", None)
-        else:
-            environ["VIRTUAL_ENV"] = str(self.target)
-            environ.pop("CONDA_PREFIX", None)
-        command = [str(script)]
-        with open(script, "rb") as handle:
-            if handle.read(2) != b"#!":
-                command = ["/bin/sh", str(script)]  # repo2docker runs it as a shell script
-        self.log.command(command)
-        with subprocess.Popen(
-            command,
-            cwd=self.folder,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        ) as process:
-            stdout = process.stdout
-            if stdout is None:  # pragma: no cover - stdout=PIPE
-                raise RuntimeError("no output pipe")
-            for line in stdout:
-                self.log.line(line.rstrip("\n"))
-            status = process.wait()
-        if status != 0:
-            from envspec.environments.uv import exit_reason
+        from envspec.environments.postbuild import run_post_build
 
-            raise BuildError(
-                f"{exit_reason(step.file or 'postBuild', status)}".replace(
-                    " exited with", " failed with exit"
-                )
-            )
+        self._text(step)
+        run_post_build(
+            self.folder / (step.file or "postBuild"),
+            prefix=self.target,
+            bin_folder=_bin_of(self.target),
+            conda=self.plan_conda_file() is not None,
+            log=self.log,
+        )
 
     def _kernel(self, step: Step) -> None:
         self._uv(step, requirements=["ipykernel"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envspec.environments.build import BuildLog
+    from envspec.environments.log import BuildLog
     from envspec.environments.progress import EventKind
 
 __all__ = ["CondaFailed", "CondaSpec", "install", "install_lock", "parse_environment_yml"]
