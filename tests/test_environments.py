@@ -592,3 +592,15 @@ def test_a_cache_folder_that_cannot_be_written_is_a_clear_error(tmp_path, local)
         )
     assert caught.value.message.startswith(f"the environment cannot be created in {blocked}: ")
     assert "ENVSPEC_CACHE_DIR" in caught.value.hint
+
+
+def test_a_damaged_environment_in_a_prefix_is_built_again(tmp_path, local):
+    files = {"requirements.txt": "demo-pkg<2\n"}
+    target = tmp_path / "env"
+    create_environment(pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target, index=local)
+    (target / "bin" / "python").unlink()
+    again = create_environment(
+        pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target, index=local
+    )
+    assert not again.reused
+    assert run_in(again.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"

@@ -202,6 +202,8 @@ def _check_prefix(target: Path, key: str) -> None:
         if (target / INCOMPLETE).read_text(encoding="utf-8").strip() == key:
             return  # our own build of these inputs, killed: built again
     meta = read_metadata(target)
+    if meta is not None and meta.get("key") == key:
+        return  # this environment, damaged since: built again
     what = (
         f"an environment envspec made for other inputs (key {meta.get('key')})"
         if meta is not None
