@@ -193,3 +193,19 @@ def test_a_conda_lock_without_this_platform_says_which_it_has(tmp_path, channel)
         create_environment(plan, {"pixi.lock": lock}, cache_dir=tmp_path / "cache")
     assert f"no packages for this machine's platform {here} (it has: {other})" in str(caught.value)
     assert cache_state(tmp_path / "cache") == {"envs": [], "tmp": []}
+
+
+def test_the_pip_part_cannot_pass_options_to_uv_and_reads_included_files(tmp_path, channel, local):
+    # "- --index-url=..." in the pip: list is a line of a requirements file, left out
+    # with a note, never an option of uv; "-r requirements.txt" reads the embedded file.
+    yml = (
+        f"channels: [{channel}]\n"
+        "dependencies:\n  - python\n  - pip:\n"
+        "    - --index-url=https://user:token@127.0.0.1:9/simple\n"
+        "    - -r requirements.txt\n"
+    )
+    files = {"environment.yml": yml, "requirements.txt": "-i https://127.0.0.1:9/x\ndemo-dep\n"}
+    env = create_environment(conda_plan(), files, cache_dir=tmp_path, index=local)
+    assert run_in(env.python, "import demo_dep; print(demo_dep.__version__)") == "1.0"
+    assert env.notes[0].startswith("environment.yml (pip:), line 1: --index-url ignored")
+    assert "token" not in env.log.read_text()  # type: ignore[union-attr]

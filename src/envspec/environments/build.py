@@ -486,26 +486,48 @@ class _Builder:
             ) from exc
         if spec.pip:
             # The pip: part, with uv and the prefix's Python, reported as a pip step.
+            from envspec.environments.uv import sanitize_requirements
             from envspec.launch.plan import Step as PlanStep
 
-            part = PlanStep(kind="pip", file=step.file)
-            self.emit(ProgressEvent("step-started", self.key, step="pip", file=step.file))
-            self._uv(part, requirements=spec.pip)
-            self.emit(ProgressEvent("step-finished", self.key, step="pip", file=step.file))
+            part = PlanStep(kind="pip", file=yml)
+            self.emit(ProgressEvent("step-started", self.key, step="pip", file=yml))
+            # Written as a requirements file: an entry is never a command-line option of
+            # uv, and index options in it are left out as in requirements.txt.
+            text, notes = sanitize_requirements("\n".join(spec.pip) + "\n", f"{yml} (pip:)")
+            for note in notes:
+                self._note(part, note)
+            copy = self._requirements_folder() / ".envspec-conda-pip.txt"
+            copy.write_text(text, encoding="utf-8", errors="surrogateescape")
+            self._uv(part, files=[copy])
+            self.emit(ProgressEvent("step-finished", self.key, step="pip", file=yml))
+
+    def _requirements_folder(self) -> Path:
+        """Copies of the embedded ``*.txt`` files without index options, which uv reads
+        (an ``-r other.txt`` inside one of them reads the copy beside it)."""
+        from envspec.environments.uv import sanitize_requirements
+
+        folder = self.work / "pip"
+        if folder.is_dir():
+            return folder
+        folder.mkdir(parents=True)
+        for name, text in self.files.items():
+            if name.endswith(".txt"):
+                clean, _ = sanitize_requirements(text, name)
+                (folder / name).write_text(clean, encoding="utf-8", errors="surrogateescape")
+        return folder
+
+    def _note(self, step: Step, note: str) -> None:
+        self.notes.append(note)
+        self.log.line(f"envspec: {note}")
+        self.emit(ProgressEvent("message", self.key, step=step.kind, file=step.file, message=note))
 
     def _pip(self, step: Step) -> None:
         from envspec.environments.uv import sanitize_requirements
 
         name = step.file or "requirements.txt"
-        text, notes = sanitize_requirements(self._text(step), name)
-        for note in notes:
-            self.notes.append(note)
-            self.log.line(f"envspec: {note}")
-            self.emit(ProgressEvent("message", self.key, step="pip", file=name, message=note))
-        copy = self.work / "pip" / name
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_text(text, encoding="utf-8", errors="surrogateescape")
-        self._uv(step, files=[copy])
+        for note in sanitize_requirements(self._text(step), name)[1]:
+            self._note(step, note)
+        self._uv(step, files=[self._requirements_folder() / name])
 
     def _pylock(self, step: Step) -> None:
         self._text(step)
@@ -513,11 +535,7 @@ class _Builder:
 
     def _apt_check(self, step: Step) -> None:
         for note in _check_apt(self.plan.model_copy(update={"steps": (step,)}), self.files):
-            self.notes.append(note)
-            self.log.line(f"envspec: {note}")
-            self.emit(
-                ProgressEvent("message", self.key, step=step.kind, file=step.file, message=note)
-            )
+            self._note(step, note)
 
     def _post_build(self, step: Step) -> None:
         from envspec.environments.postbuild import run_post_build
