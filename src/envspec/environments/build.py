@@ -186,8 +186,9 @@ def _reuse(
     if meta is None or meta.get("key") != key:
         return None
     python = target / str(meta.get("python") or "bin/python")
-    if not os.path.lexists(python):
-        return None  # damaged since (its Python deleted): built again
+    if not os.path.exists(python):
+        # Damaged since: its Python deleted, or the interpreter it links to is gone.
+        return None
     touch_used(target)
     emit(ProgressEvent("reused", key, message=str(target)))
     notes = _requirement_notes(plan, files) + _check_apt(plan, files)
