@@ -313,7 +313,7 @@ def test_progress_on_a_terminal_is_one_redrawn_bar():
     last = text.split("\r\x1b[2K")[-2]
     assert last == (
         "creating environment 3f9c1a… (requirements.txt: 12 packages) "
-        "[==============>         ] 7/12 pip requirements.txt"
+        "[==============>         ] 7/12 pip requirements.txt (installing)"
     )
     assert text.endswith("\r\x1b[2K")  # the bar is erased when done
 

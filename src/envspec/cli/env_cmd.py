@@ -224,7 +224,9 @@ class ProgressPrinter:
             done, total = event.done, event.total
             what = f"{event.step} {event.file or ''}".strip()
             if self.tty:
-                self._bar(what, done if kind == "installed" else 0, total)
+                # uv downloads everything, then installs: say which phase the bar is in.
+                phase = "installing" if kind == "installed" else "downloading"
+                self._bar(f"{what} ({phase})", done if kind == "installed" else 0, total)
             elif kind == "resolved":
                 self._line(f"  {what}: {total} package{'s' if total != 1 else ''} to install")
             elif kind == "installed" and done is not None and done == total:
