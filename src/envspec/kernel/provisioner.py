@@ -1,0 +1,154 @@
+"""The envspec kernel provisioner: each notebook's kernel in the notebook's environment.
+
+Registered as ``envspec-provisioner`` in the ``jupyter_client.kernel_provisioners``
+entry-point group; ``envspec kernel install`` writes a kernelspec that names it.
+At every kernel start (and restart) :meth:`EnvspecProvisioner.pre_launch`
+finds the notebook, reads its environment, creates or reuses it (in a worker
+thread, so the server keeps answering during a build) and replaces the
+kernel's command with ``ipykernel_launcher`` run by the environment's Python.
+When that is not possible, it starts the report kernel
+(:mod:`envspec.kernel.report`) that shows why in the notebook.
+
+Settings (``metadata.kernel_provisioner.config`` in ``kernel.json``, or
+``c.EnvspecProvisioner.NAME`` in the server's configuration):
+``build_timeout``, ``index_url``, ``extra_index_urls``, ``find_links``,
+``no_index``, ``offline``, ``cache_dir``, ``builder``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Bool, Float, List, Unicode
+
+from envspec.kernel.resolve import Builder, IndexConfig, KernelProblem, Ready, realize
+
+__all__ = ["DEFAULT_BUILD_TIMEOUT", "EnvspecProvisioner"]
+
+#: Seconds a kernel start may spend creating its environment (30 minutes).
+DEFAULT_BUILD_TIMEOUT = 1800.0
+
+
+class EnvspecProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """Starts ipykernel with the Python of the notebook's environment (created when needed)."""
+
+    build_timeout = Float(
+        DEFAULT_BUILD_TIMEOUT,
+        config=True,
+        help="Seconds a kernel start may spend creating the notebook's environment.  When it "
+        "takes longer, the kernel reports it and the build goes on; restart the kernel later.",
+    )
+    index_url = Unicode(None, allow_none=True, config=True, help="uv's --index-url")
+    extra_index_urls = List(Unicode(), config=True, help="uv's --extra-index-url (each)")
+    find_links = List(Unicode(), config=True, help="uv's --find-links (each)")
+    no_index = Bool(False, config=True, help="uv's --no-index")
+    offline = Bool(False, config=True, help="uv's --offline")
+    cache_dir = Unicode(
+        None, allow_none=True, config=True, help="envspec's environment cache folder"
+    )
+    builder = Unicode(
+        "envspec.kernel.build:default_builder",
+        config=True,
+        help="The function that creates an environment ('module:function').",
+    )
+
+    def _builder(self) -> Builder:
+        module, _, name = self.builder.partition(":")
+        function: Builder = getattr(importlib.import_module(module), name)
+        return function
+
+    def _index(self) -> IndexConfig:
+        return IndexConfig(
+            index_url=self.index_url or None,
+            extra_index_urls=tuple(self.extra_index_urls),
+            find_links=tuple(self.find_links),
+            no_index=self.no_index,
+            offline=self.offline,
+        )
+
+    def _progress(self, event: object) -> None:
+        self.log.info("envspec kernel %s: %s", self.kernel_id, event)
+
+    def _realize(self, session_name: str | None, cwd: Any, env: dict[str, str]) -> Ready:
+        return realize(
+            session_name,
+            cwd,
+            env,
+            builder=self._builder(),
+            index=self._index(),
+            cache_dir=Path(self.cache_dir) if self.cache_dir else None,
+            progress=self._progress,
+        )
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        """Create or reuse the notebook's environment, then launch ipykernel inside it."""
+        env: dict[str, str] = dict(kwargs.get("env") or os.environ)
+        cwd = kwargs.get("cwd")
+        session_name = env.get("JPY_SESSION_NAME")
+        started = time.monotonic()
+        ready: Ready | None = None
+        problem: KernelProblem | None = None
+        try:
+            ready = await asyncio.wait_for(
+                asyncio.to_thread(self._realize, session_name, cwd, env), self.build_timeout
+            )
+        except KernelProblem as exc:
+            problem = exc
+        except TimeoutError:
+            problem = KernelProblem(
+                f"creating the environment took more than {self.build_timeout:g} s",
+                hint="the build goes on in the background: restart the kernel in a while.  To "
+                "wait longer, raise build_timeout (see the envspec kernel docs)",
+                notebook=session_name,
+            )
+        except Exception as exc:  # noqa: BLE001 - shown in the notebook, never a silent fallback
+            problem = KernelProblem(
+                f"envspec failed: {type(exc).__name__}: {exc}", notebook=session_name
+            )
+        kwargs = await super().pre_launch(**kwargs)
+        connection_file = self._connection_file(kwargs["cmd"])
+        if ready is not None:
+            built = ready.built
+            self.log.info(
+                "envspec kernel %s: %s in %s (%s, %.1f s)",
+                self.kernel_id,
+                ready.source.notebook or ready.source.folder,
+                built.prefix,
+                "reused" if built.reused else "created",
+                time.monotonic() - started,
+            )
+            kernel_env = kwargs["env"]
+            kernel_env.update(ready.env)
+            kernel_env["VIRTUAL_ENV"] = str(built.prefix)
+            bindir = str(built.python.parent)
+            kernel_env["PATH"] = os.pathsep.join(
+                p for p in (bindir, kernel_env.get("PATH", "")) if p
+            )
+            kernel_env.pop("PYTHONHOME", None)
+            kwargs["cmd"] = [str(built.python), "-m", "ipykernel_launcher", "-f", connection_file]
+            return kwargs
+        assert problem is not None
+        self.log.warning("envspec kernel %s: %s", self.kernel_id, problem.text())
+        if importlib.util.find_spec("ipykernel") is None:
+            # No way to show it in the notebook: the start fails with the report.
+            raise RuntimeError(problem.text())
+        from envspec.kernel.report import REPORT_VARIABLE
+
+        kwargs["env"][REPORT_VARIABLE] = problem.to_json()
+        kwargs["cmd"] = [sys.executable, "-m", "envspec.kernel.report", "-f", connection_file]
+        return kwargs
+
+    def _connection_file(self, cmd: list[str]) -> str:
+        parent = self.parent
+        if parent is not None and getattr(parent, "connection_file", None):
+            return str(parent.connection_file)
+        return cmd[cmd.index("-f") + 1]
+
