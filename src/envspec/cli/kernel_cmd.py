@@ -75,7 +75,7 @@ def register(commands: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="action", metavar="{install,remove}", required=True)
     install = actions.add_parser(
         "install",
         help="install (or update) the envspec kernelspec",

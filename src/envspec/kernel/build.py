@@ -17,8 +17,11 @@ __all__ = ["default_builder"]
 def default_builder(request: BuildRequest) -> Built:
     """Plan the environment of *request* and create it (or reuse it from the cache)."""
     try:
-        from envspec.environments import IndexOptions, create_environment
-        from envspec.launch.plan import LaunchOptions, plan_launch  # type: ignore[attr-defined]
+        from envspec.environments import (  # type: ignore[import-not-found,unused-ignore]
+            IndexOptions,
+            create_environment,
+        )
+        from envspec.launch.plan import LaunchOptions, plan_launch  # type: ignore[attr-defined,unused-ignore]
         from envspec.models.v1_0 import Environment
     except ImportError as exc:
         raise KernelProblem(

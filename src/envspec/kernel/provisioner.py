@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.provisioning import LocalProvisioner
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Bool, Float, List, Unicode
 
 from envspec.kernel.resolve import Builder, IndexConfig, KernelProblem, Ready, realize
@@ -37,7 +37,7 @@ __all__ = ["DEFAULT_BUILD_TIMEOUT", "EnvspecProvisioner"]
 DEFAULT_BUILD_TIMEOUT = 1800.0
 
 
-class EnvspecProvisioner(LocalProvisioner):  # type: ignore[misc]
+class EnvspecProvisioner(LocalProvisioner):
     """Starts ipykernel with the Python of the notebook's environment (created when needed)."""
 
     build_timeout = Float(
@@ -135,7 +135,8 @@ class EnvspecProvisioner(LocalProvisioner):  # type: ignore[misc]
             kernel_env.pop("PYTHONHOME", None)
             kwargs["cmd"] = [str(built.python), "-m", "ipykernel_launcher", "-f", connection_file]
             return kwargs
-        assert problem is not None
+        if problem is None:  # pragma: no cover - one of the two is always set
+            raise RuntimeError("envspec: no environment and no report")
         self.log.warning("envspec kernel %s: %s", self.kernel_id, problem.text())
         if importlib.util.find_spec("ipykernel") is None:
             # No way to show it in the notebook: the start fails with the report.
@@ -151,4 +152,3 @@ class EnvspecProvisioner(LocalProvisioner):  # type: ignore[misc]
         if parent is not None and getattr(parent, "connection_file", None):
             return str(parent.connection_file)
         return cmd[cmd.index("-f") + 1]
-

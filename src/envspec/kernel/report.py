@@ -85,7 +85,7 @@ class ReportKernel(Kernel):
         value = str(report.get("message"))
         traceback = report_lines(report)
         if not silent:
-            self.send_response(
+            self.send_response(  # type: ignore[no-untyped-call]
                 self.iopub_socket,
                 "error",
                 {"ename": name, "evalue": value, "traceback": traceback},

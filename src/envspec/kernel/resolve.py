@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 __all__ = [
     "BuildRequest",
-    "Built",
     "Builder",
+    "Built",
     "IndexConfig",
     "KernelProblem",
     "Ready",
@@ -183,12 +183,13 @@ def _trusted(notebook: Path) -> bool:
     """Whether Jupyter's notary has signed the notebook (the user saved it in Jupyter)."""
     try:
         import nbformat
-        from nbformat.sign import NotebookNotary
+        import nbformat.sign
     except ImportError:  # pragma: no cover - nbformat comes with jupyter_server
         return False
+    module: Any = nbformat  # nbformat has no type annotations
     try:
-        document = nbformat.read(notebook, as_version=4)
-        return bool(NotebookNotary().check_signature(document))
+        document = module.read(notebook, as_version=4)
+        return bool(module.sign.NotebookNotary().check_signature(document))
     except Exception:  # noqa: BLE001 - an unreadable signature database means: not trusted
         return False
 
@@ -334,7 +335,7 @@ def realize(
     except KernelProblem as exc:
         exc.notebook = exc.notebook or name
         raise
-    except Exception as exc:  # noqa: BLE001 - every failure is shown in the notebook
+    except Exception as exc:  # every failure is shown in the notebook
         raise _build_failure(exc, name) from exc
     if not built.python.is_file():
         raise KernelProblem(

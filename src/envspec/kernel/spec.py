@@ -180,4 +180,3 @@ def remove_kernelspec(
     except OSError as exc:
         raise KernelspecError(f"cannot remove {folder}: {exc.strerror or exc}") from exc
     return folder
-
