@@ -30,7 +30,8 @@ def make_wheel(folder: Path, name: str, version: str, module: str) -> Path:
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         ),
         f"{dist}-{version}.dist-info/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: envspec-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            "Wheel-Version: 1.0\nGenerator: envspec-tests\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n"
         ),
     }
     record = []

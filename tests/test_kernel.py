@@ -101,7 +101,7 @@ def test_jupyter_lists_the_installed_kernel(run_cli, tmp_path, monkeypatch):
     ],
 )
 def test_install_refuses_bad_options(run_cli, tmp_path, args, message):
-    code, out, err = run_cli("kernel", "install", "--prefix", str(tmp_path), *args)
+    code, _, err = run_cli("kernel", "install", "--prefix", str(tmp_path), *args)
     assert code != 0
     assert message in err
     assert not (tmp_path / "share").exists()

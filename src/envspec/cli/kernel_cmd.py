@@ -75,7 +75,12 @@ def register(commands: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="action", metavar="{install,remove}", required=True)
+    actions = parser.add_subparsers(
+        dest="action",
+        metavar="{install,remove}",
+        required=True,
+        help="install (or update) the kernelspec, or remove it; each has its own --help",
+    )
     install = actions.add_parser(
         "install",
         help="install (or update) the envspec kernelspec",
