@@ -100,3 +100,11 @@ def fixture_builder(request: BuildRequest) -> Built:
     building.rename(prefix)
     # The venv's scripts name the folder it was made in: the interpreter link is what counts.
     return Built(prefix / "bin" / "python", prefix, key, reused=False)
+
+
+def slow_builder(request: BuildRequest) -> Built:
+    """:func:`fixture_builder` after ``ENVSPEC_TEST_BUILD_SECONDS`` seconds (a long build)."""
+    import time
+
+    time.sleep(float(os.environ.get("ENVSPEC_TEST_BUILD_SECONDS", "3")))
+    return fixture_builder(request)

@@ -366,6 +366,8 @@ def _build_failure(exc: BaseException, notebook: str | None) -> KernelProblem:
     details = getattr(exc, "log_tail", None) or ""
     diagnostics = getattr(exc, "diagnostics", None)
     message = str(exc) or type(exc).__name__
+    if code is None and not isinstance(exc, (RuntimeError, ValueError, OSError)):
+        message = f"{type(exc).__name__}: {message}"  # an unexpected error: say which
     if diagnostics and not code:
         first = diagnostics[0]
         code, hint = getattr(first, "code", None), hint or getattr(first, "hint", None)

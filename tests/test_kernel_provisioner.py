@@ -1,0 +1,117 @@
+"""The envspec provisioner under jupyter_client alone (as nbclient, papermill and
+``jupyter console`` use it), with real kernel processes.
+
+* Without ``JPY_SESSION_NAME`` (nbclient does not say which notebook runs), the
+  kernel's folder gives the environment (its ``requirements.txt``).
+* A build that takes longer than ``build_timeout`` gives the report kernel, and the
+  event loop keeps running while a build goes on (a server keeps answering).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kernel_support import make_wheel
+
+pytestmark = pytest.mark.slow
+
+
+def install(run_cli: Any, tmp_path: Path, wheels: Path, **config: Any) -> Path:
+    prefix = tmp_path / "kernels"
+    code, _, err = run_cli("kernel", "install", "--prefix", prefix, "--find-links", wheels)
+    assert code == 0, err
+    spec_file = prefix / "share" / "jupyter" / "kernels" / "envspec" / "kernel.json"
+    spec = json.loads(spec_file.read_text())
+    spec["metadata"]["kernel_provisioner"]["config"].update(config)
+    spec_file.write_text(json.dumps(spec))
+    return prefix / "share" / "jupyter"
+
+
+async def run_in_kernel(folder: Path, env: dict[str, str], code: str) -> tuple[str, str, float]:
+    """Start the envspec kernel in *folder*, run *code*: status, text, and the longest gap
+    of a 50 ms ticker while the kernel started (how long the event loop was blocked)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    manager = AsyncKernelManager(kernel_name="envspec")
+    gaps: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def tick() -> None:
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.05)
+            gaps.append(loop.time() - last)
+            last = loop.time()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await manager.start_kernel(cwd=str(folder), env={**os.environ, **env})
+    finally:
+        ticker.cancel()
+    client = manager.client()
+    client.start_channels()
+    texts: list[str] = []
+
+    def keep(message: dict[str, Any]) -> None:
+        content = message["content"]
+        if "text" in content:
+            texts.append(content["text"])
+        elif "traceback" in content:
+            texts.append("\n".join(content["traceback"]))
+
+    try:
+        await client.wait_for_ready(timeout=60)
+        reply = await client.execute_interactive(code, timeout=60, output_hook=keep)
+    finally:
+        client.stop_channels()
+        await manager.shutdown_kernel(now=True)
+    assert not await manager.is_alive()
+    return reply["content"]["status"], "\n".join(texts), max(gaps, default=0.0)
+
+
+def test_a_kernel_without_notebook_uses_its_folder(tmp_path, run_cli, monkeypatch):
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "envspec-folder-probe", "2.0", "WHO = 'from the folder'\n")
+    envs = tmp_path / "envs"
+    envs.mkdir()
+    data = install(
+        run_cli, tmp_path, wheels, builder="kernel_support:fixture_builder", cache_dir=str(envs)
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("envspec-folder-probe\n")
+    code = "import envspec_folder_probe, sys; print(envspec_folder_probe.WHO, sys.prefix)"
+    status, text, _ = asyncio.run(run_in_kernel(folder, {}, code))
+    assert status == "ok", text
+    assert text.startswith("from the folder ")
+    assert Path(text.split()[-1]).parent == envs
+
+
+def test_a_build_longer_than_the_timeout_is_reported_and_never_blocks(
+    tmp_path, run_cli, monkeypatch
+):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    data = install(
+        run_cli, tmp_path, wheels, builder="kernel_support:slow_builder", build_timeout=1.5
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("envspec-never-built\n")
+    monkeypatch.setenv("ENVSPEC_TEST_BUILD_SECONDS", "4")
+    env = {"ENVSPEC_TEST_ENVS": str(tmp_path)}
+    status, text, gap = asyncio.run(run_in_kernel(folder, env, "print('ran')"))
+    assert status == "error"
+    assert "creating the environment took more than 1.5 s" in text
+    assert "raise build_timeout" in text
+    assert "ran" not in text.splitlines()
+    assert gap < 1.0  # the build ran in a worker thread: the event loop went on
