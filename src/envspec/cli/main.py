@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     from envspec.cli import (
         conformance_cmd,
         kernel_cmd,
+        launch_cmd,
         migrate_cmd,
         pack_cmd,
         schema_cmd,
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     unpack_cmd.register(commands)
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
+    launch_cmd.register(commands)
     kernel_cmd.register(commands)
     _mark_commands(parser)
     return parser
