@@ -28,6 +28,12 @@ from envspec.kernel.spec import PROVISIONER_NAME
 ENV = {"env_ver": "1.0", "files": {"requirements.txt": "probe\n"}}
 
 
+@pytest.fixture(autouse=True)
+def _own_jupyter_data(tmp_path, monkeypatch):
+    """Jupyter's notary keeps its secret and signatures in the data folder: not the user's."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+
+
 def notebook(path: Path, environment: Any = None, **metadata: Any) -> Path:
     meta: dict[str, Any] = {**metadata}
     if environment is not None:
@@ -301,3 +307,55 @@ def test_the_report_reads_as_the_notebook_shows_it():
     assert "hint: add one" in lines
     assert "notebook: /n.ipynb" in lines
     assert lines[-1].endswith("then restart the kernel.")
+
+
+# ------------------------------------------------------------------------ the launch plan
+
+
+@pytest.mark.parametrize(
+    ("environment", "code", "hint"),
+    [
+        (
+            {"env_ver": "1.0", "files": {"postBuild": "#!/bin/sh\ntouch marker\n"}},
+            "launch-untrusted",
+            "jupyter trust",
+        ),
+        (
+            {"env_ver": "1.0", "python": "3.1", "files": {"requirements.txt": "x\n"}},
+            "launch-python-unavailable",
+            "uv python install",
+        ),
+        (
+            {
+                "env_ver": "1.0",
+                "kernel": {"name": "ir", "language": "r"},
+                "files": {"requirements.txt": "x\n"},
+            },
+            "launch-kernel-unsupported",
+            "backend",
+        ),
+    ],
+)
+def test_a_plan_that_refuses_is_reported_and_nothing_is_built(tmp_path, environment, code, hint):
+    path = notebook(tmp_path / "n.ipynb", environment)
+    builder = Recorder(fake_environment(tmp_path))
+    with pytest.raises(KernelProblem) as caught:
+        realize(str(path), tmp_path, {"PATH": "/usr/bin:/bin"}, builder=builder)
+    assert caught.value.code == code
+    assert hint in (caught.value.hint or "")
+    assert builder.requests == []
+
+
+def test_a_notebook_signed_by_jupyter_is_trusted(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    environment = {"env_ver": "1.0", "files": {"postBuild": "#!/bin/sh\ntouch marker\n"}}
+    path = notebook(tmp_path / "n.ipynb", environment)
+    NotebookNotary().sign(nbformat.read(path, as_version=4))
+    builder = Recorder(fake_environment(tmp_path))
+    realize(str(path), tmp_path, {}, builder=builder)
+    (request,) = builder.requests
+    assert request.source.trusted
+    assert [s.kind for s in request.plan.steps if s.file == "postBuild"] == ["post-build"]

@@ -22,6 +22,12 @@ from kernel_support import make_wheel
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def _own_jupyter_data(tmp_path, monkeypatch):
+    """Jupyter's notary keeps its secret and signatures in the data folder: not the user's."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+
+
 def install(run_cli: Any, tmp_path: Path, wheels: Path, **config: Any) -> Path:
     prefix = tmp_path / "kernels"
     code, _, err = run_cli("kernel", "install", "--prefix", prefix, "--find-links", wheels)

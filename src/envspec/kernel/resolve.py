@@ -19,7 +19,10 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from envspec.launch.plan import LaunchPlan
 
 __all__ = [
     "BuildRequest",
@@ -122,6 +125,8 @@ class BuildRequest:
     """What a builder is given."""
 
     source: Source
+    #: The launch plan (``envspec.launch.plan.LaunchPlan``), without refusals.
+    plan: LaunchPlan
     #: Names of the ``null`` variables the server's environment supplies.
     variables: frozenset[str]
     index: IndexConfig
@@ -320,6 +325,7 @@ def realize(
         raise KernelProblem(
             "the environment requires variables that the Jupyter server's environment does "
             f"not set: {', '.join(missing)}",
+            code="launch-variable-missing",
             hint=(
                 "set them in the environment of the Jupyter server (for example "
                 f"'{missing[0]}=... jupyter lab', or the spawner's environment in JupyterHub), "
@@ -329,7 +335,8 @@ def realize(
         )
     declared = source.environment.get("env") or {}
     supplied = frozenset(k for k, v in declared.items() if v is None)
-    request = BuildRequest(source, supplied, index, cache_dir, progress)
+    plan = plan_for(source, supplied, server_env)
+    request = BuildRequest(source, plan, supplied, index, cache_dir, progress)
     try:
         built = builder(request)
     except KernelProblem as exc:
@@ -351,6 +358,47 @@ def realize(
         )
     values = {k: v for k, v in declared.items() if v is not None}
     return Ready(source, built, values)
+
+
+#: Hints for the kernel where the plan's hints speak of the command line.
+_KERNEL_HINTS = {
+    "launch-untrusted": "read the file; if you trust it, sign the notebook with 'jupyter trust "
+    "NOTEBOOK' (or open and save it in Jupyter), then restart the kernel",
+    "launch-python-unavailable": "install that Python (for example 'uv python install 3.12') "
+    "where the Jupyter server runs, then restart the kernel",
+}
+
+
+def plan_for(
+    source: Source, variables: frozenset[str], server_env: Mapping[str, str]
+) -> LaunchPlan:
+    """The launch plan of *source* on this machine (local backend); its refusals raise."""
+    from envspec.launch.interpreters import discover_interpreters
+    from envspec.launch.machine import discover_machine, discover_tools
+    from envspec.launch.plan import LaunchOptions, plan_launch
+    from envspec.models.v1_0 import Environment
+
+    name = str(source.notebook) if source.notebook else None
+    options = LaunchOptions(
+        trusted=source.trusted,
+        variables=variables,
+        backend="local",
+        interpreters=discover_interpreters(server_env),
+        tools=discover_tools(path=server_env.get("PATH")),
+        machine=discover_machine(),
+    )
+    environment = Environment.model_validate(dict(source.environment))
+    plan = plan_launch(environment, kernelspec=source.kernelspec, options=options)
+    if plan.refusals:
+        first, *others = plan.refusals
+        raise KernelProblem(
+            first.message,
+            code=first.code,
+            hint=_KERNEL_HINTS.get(first.code) or first.hint or None,
+            details="\n".join(f"{r.code}: {r.message}" for r in others),
+            notebook=name,
+        )
+    return plan
 
 
 def _has_ipykernel(prefix: Path) -> bool:
