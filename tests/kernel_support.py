@@ -1,4 +1,4 @@
-"""Helpers of the kernel tests: tiny wheels written directly, and a builder for the provisioner.
+"""A builder for the kernel tests that stands in for ``envspec.environments``.
 
 ``fixture_builder`` is what the test kernelspec names as its ``builder``: it makes a
 virtual environment with uv (``uv venv`` + ``uv pip install ipykernel -r
@@ -9,43 +9,14 @@ of the environment's files.  It runs inside the Jupyter server of the tests
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 from envspec.kernel.resolve import BuildRequest, Built, KernelProblem
-
-
-def make_wheel(folder: Path, name: str, version: str, module: str) -> Path:
-    """A pure-Python wheel ``name-version-py3-none-any.whl`` holding module *name*."""
-    dist = name.replace("-", "_")
-    files = {
-        f"{dist}/__init__.py": module,
-        f"{dist}-{version}.dist-info/METADATA": (
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        ),
-        f"{dist}-{version}.dist-info/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: envspec-tests\nRoot-Is-Purelib: true\n"
-            "Tag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
-        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
-    record.append(f"{dist}-{version}.dist-info/RECORD,,")
-    files[f"{dist}-{version}.dist-info/RECORD"] = "\n".join(record) + "\n"
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / f"{dist}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-    return wheel
 
 
 def _uv() -> str:

@@ -93,9 +93,7 @@ def cache_state(cache: Path) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------- pip, pylock
 
 
-def test_requirements_are_installed_and_the_package_imports_in_the_environment(
-    tmp_path, local
-):
+def test_requirements_are_installed_and_the_package_imports_in_the_environment(tmp_path, local):
     events: list[ProgressEvent] = []
     env = create_environment(
         pip_plan(),
@@ -145,16 +143,20 @@ def test_the_same_inputs_reuse_the_environment_without_building(tmp_path, local)
 
 
 def test_different_inputs_make_different_environments(tmp_path, local):
-    one = create_environment(pip_plan(), {"requirements.txt": "demo-pkg<2\n"},
-                             cache_dir=tmp_path, index=local)
-    two = create_environment(pip_plan(), {"requirements.txt": "demo-pkg>=2\n"},
-                             cache_dir=tmp_path, index=local)
+    one = create_environment(
+        pip_plan(), {"requirements.txt": "demo-pkg<2\n"}, cache_dir=tmp_path, index=local
+    )
+    two = create_environment(
+        pip_plan(), {"requirements.txt": "demo-pkg>=2\n"}, cache_dir=tmp_path, index=local
+    )
     assert one.key != two.key
     assert run_in(two.python, "import demo_pkg; print(demo_pkg.__version__)") == "2.0"
     # A file the plan does not apply does not change the key.
     three = create_environment(
-        pip_plan(), {"requirements.txt": "demo-pkg<2\n", "README.md": "x"},
-        cache_dir=tmp_path, index=local,
+        pip_plan(),
+        {"requirements.txt": "demo-pkg<2\n", "README.md": "x"},
+        cache_dir=tmp_path,
+        index=local,
     )
     assert three.key == one.key
     assert three.reused
@@ -167,14 +169,16 @@ def test_index_options_inside_requirements_are_left_out_and_said(tmp_path, local
         "-f /somewhere/local\n"
         "demo-pkg<2\n"
     )
-    env = create_environment(pip_plan(), {"requirements.txt": text}, cache_dir=tmp_path,
-                             index=local)
+    env = create_environment(
+        pip_plan(), {"requirements.txt": text}, cache_dir=tmp_path, index=local
+    )
     assert run_in(env.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
     assert len(env.notes) == 3
     assert env.notes[0].startswith("requirements.txt, line 1: --index-url ignored")
     assert "secret" not in env.log.read_text()  # type: ignore[union-attr]
-    again = create_environment(pip_plan(), {"requirements.txt": text}, cache_dir=tmp_path,
-                               index=local)
+    again = create_environment(
+        pip_plan(), {"requirements.txt": text}, cache_dir=tmp_path, index=local
+    )
     assert again.reused
     assert again.notes == env.notes
 
@@ -185,8 +189,9 @@ def test_credentials_of_index_urls_stay_out_of_the_log_and_metadata(tmp_path, lo
         find_links=local.find_links,
         offline=True,
     )
-    env = create_environment(pip_plan(), {"requirements.txt": "demo-pkg<2\n"},
-                             cache_dir=tmp_path, index=index)
+    env = create_environment(
+        pip_plan(), {"requirements.txt": "demo-pkg<2\n"}, cache_dir=tmp_path, index=index
+    )
     log = env.log.read_text()  # type: ignore[union-attr]
     assert "https://user:***@127.0.0.1:9/simple" in log
     assert "s3cr3t" not in log
@@ -194,19 +199,29 @@ def test_credentials_of_index_urls_stay_out_of_the_log_and_metadata(tmp_path, lo
 
 
 def test_pylock_installs_exactly_what_it_lists(tmp_path, wheels, local):
-    lock = pylock({
-        "demo-pkg": ("1.0", wheels / "demo_pkg-1.0-py3-none-any.whl"),
-        "demo-dep": ("1.0", wheels / "demo_dep-1.0-py3-none-any.whl"),
-    })
+    lock = pylock(
+        {
+            "demo-pkg": ("1.0", wheels / "demo_pkg-1.0-py3-none-any.whl"),
+            "demo-dep": ("1.0", wheels / "demo_dep-1.0-py3-none-any.whl"),
+        }
+    )
     plan = plan_of(venv_step(), Step(kind="pylock", file="pylock.toml"))
-    env = create_environment(plan, {"pylock.toml": lock, "requirements.txt": "demo-pkg>=2\n"},
-                             cache_dir=tmp_path, index=local)
+    env = create_environment(
+        plan,
+        {"pylock.toml": lock, "requirements.txt": "demo-pkg>=2\n"},
+        cache_dir=tmp_path,
+        index=local,
+    )
     assert run_in(env.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
 
 
 def test_kernel_step_installs_ipykernel_from_find_links(tmp_path, local):
-    env = create_environment(pip_plan(Step(kind="kernel")), {"requirements.txt": "demo-dep\n"},
-                             cache_dir=tmp_path, index=local)
+    env = create_environment(
+        pip_plan(Step(kind="kernel")),
+        {"requirements.txt": "demo-dep\n"},
+        cache_dir=tmp_path,
+        index=local,
+    )
     assert run_in(env.python, "import ipykernel; print(ipykernel.STAND_IN)") == "True"
 
 
@@ -214,8 +229,9 @@ def test_kernel_step_without_ipykernel_anywhere_says_where_it_comes_from(tmp_pat
     index = IndexOptions(find_links=(str(tmp_path / "empty"),), no_index=True)
     (tmp_path / "empty").mkdir()
     with pytest.raises(BuildError) as caught:
-        create_environment(plan_of(venv_step(), Step(kind="kernel")), {}, cache_dir=tmp_path,
-                           index=index)
+        create_environment(
+            plan_of(venv_step(), Step(kind="kernel")), {}, cache_dir=tmp_path, index=index
+        )
     assert "installing ipykernel failed" in caught.value.message
     assert "--find-links" in caught.value.hint
 
@@ -223,8 +239,12 @@ def test_kernel_step_without_ipykernel_anywhere_says_where_it_comes_from(tmp_pat
 @pytest.mark.slow
 def test_kernel_step_installs_the_real_ipykernel_from_the_index(tmp_path):
     env = create_environment(plan_of(venv_step(), Step(kind="kernel")), {}, cache_dir=tmp_path)
-    assert run_in(env.python, "import ipykernel, sys; print(ipykernel.__file__.startswith("
-                  "sys.prefix))") == "True"
+    assert (
+        run_in(
+            env.python, "import ipykernel, sys; print(ipykernel.__file__.startswith(sys.prefix))"
+        )
+        == "True"
+    )
 
 
 # ---------------------------------------------------------------------------- failures
@@ -232,8 +252,9 @@ def test_kernel_step_installs_the_real_ipykernel_from_the_index(tmp_path):
 
 def test_unsatisfiable_requirement_leaves_no_environment_and_keeps_the_log(tmp_path, local):
     with pytest.raises(BuildError) as caught:
-        create_environment(pip_plan(), {"requirements.txt": "demo-pkg>=9\n"},
-                           cache_dir=tmp_path, index=local)
+        create_environment(
+            pip_plan(), {"requirements.txt": "demo-pkg>=9\n"}, cache_dir=tmp_path, index=local
+        )
     error = caught.value
     assert error.message.startswith("installing requirements.txt failed:")
     assert "demo-pkg>=9" in error.message
@@ -248,8 +269,10 @@ def test_unsatisfiable_requirement_leaves_no_environment_and_keeps_the_log(tmp_p
 
 
 def test_pinned_python_without_an_interpreter_names_the_pin(tmp_path):
-    plan = plan_of(Step(kind="interpreter", detail={"python": "3.99"}),
-                   Step(kind="pip", file="requirements.txt"))
+    plan = plan_of(
+        Step(kind="interpreter", detail={"python": "3.99"}),
+        Step(kind="pip", file="requirements.txt"),
+    )
     with pytest.raises(BuildError) as caught:
         create_environment(plan, {"requirements.txt": "x\n"}, cache_dir=tmp_path)
     assert "Python 3.99 is needed" in caught.value.message
@@ -258,8 +281,11 @@ def test_pinned_python_without_an_interpreter_names_the_pin(tmp_path):
 
 
 def test_a_refused_plan_creates_nothing(tmp_path):
-    refusal = Refusal(code="launch-python-unavailable", message="Python 3.99 is pinned",
-                      hint="Install Python 3.99")
+    refusal = Refusal(
+        code="launch-python-unavailable",
+        message="Python 3.99 is pinned",
+        hint="Install Python 3.99",
+    )
     with pytest.raises(BuildError) as caught:
         create_environment(plan_of(venv_step(), refusals=(refusal,)), {}, cache_dir=tmp_path)
     assert "Python 3.99 is pinned [launch-python-unavailable]" in caught.value.message
@@ -298,8 +324,13 @@ except BuildError as error:
     print(error)
     sys.exit(1)
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            preexec_fn=_limit_file_size, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size,
+        check=False,
+    )
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("installing requirements.txt failed:")
     assert "uv was killed by SIGXFSZ (a file grew beyond the file size limit)" in result.stdout
@@ -337,23 +368,29 @@ def test_untrusted_post_build_never_runs(tmp_path, local, monkeypatch):
     # The plan of an untrusted notebook has no post-build step, only a refusal.
     marker = tmp_path / "marker"
     monkeypatch.setenv("MARKER", str(marker))
-    refusal = Refusal(code="launch-untrusted-code", message="postBuild is code",
-                      hint="--trust")
+    refusal = Refusal(code="launch-untrusted-code", message="postBuild is code", hint="--trust")
     files = {"requirements.txt": "demo-dep\n", "postBuild": POST_BUILD}
     with pytest.raises(BuildError):
-        create_environment(plan_of(venv_step(), refusals=(refusal,)), files, cache_dir=tmp_path,
-                           index=local)
+        create_environment(
+            plan_of(venv_step(), refusals=(refusal,)), files, cache_dir=tmp_path, index=local
+        )
     # Without the step the build goes on and postBuild does not run either.
     create_environment(pip_plan(), files, cache_dir=tmp_path, index=local)
     assert not marker.exists()
 
 
 def test_failing_post_build_fails_the_build_with_its_output(tmp_path, local):
-    files = {"requirements.txt": "demo-dep\n",
-             "postBuild": "#!/bin/sh\necho about to fail\nexit 3\n"}
+    files = {
+        "requirements.txt": "demo-dep\n",
+        "postBuild": "#!/bin/sh\necho about to fail\nexit 3\n",
+    }
     with pytest.raises(BuildError) as caught:
-        create_environment(pip_plan(Step(kind="post-build", file="postBuild")), files,
-                           cache_dir=tmp_path, index=local)
+        create_environment(
+            pip_plan(Step(kind="post-build", file="postBuild")),
+            files,
+            cache_dir=tmp_path,
+            index=local,
+        )
     assert caught.value.message == "postBuild failed with exit status 3"
     assert "about to fail" in caught.value.tail
     assert cache_state(tmp_path) == {"envs": [], "tmp": []}
@@ -362,8 +399,10 @@ def test_failing_post_build_fails_the_build_with_its_output(tmp_path, local):
 @pytest.mark.skipif(not os.path.exists("/usr/bin/dpkg-query"), reason="a Debian-like system")
 def test_apt_packages_are_checked_and_missing_ones_reported_not_installed(tmp_path, local):
     plan = pip_plan(Step(kind="apt-check", file="apt.txt"))
-    files = {"requirements.txt": "demo-dep\n",
-             "apt.txt": "# tools\ncoreutils\nenvspec-no-such-package\n"}
+    files = {
+        "requirements.txt": "demo-dep\n",
+        "apt.txt": "# tools\ncoreutils\nenvspec-no-such-package\n",
+    }
     env = create_environment(plan, files, cache_dir=tmp_path, index=local)
     (note,) = env.notes
     assert "1 system package is not installed on this machine (envspec-no-such-package)" in note
@@ -397,8 +436,9 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def conda_plan(pin: str | None = None) -> LaunchPlan:
     detail = {"source": "conda", **({"python": pin} if pin else {})}
-    return plan_of(Step(kind="interpreter", detail=detail),
-                   Step(kind="conda", file="environment.yml"))
+    return plan_of(
+        Step(kind="interpreter", detail=detail), Step(kind="conda", file="environment.yml")
+    )
 
 
 def test_conda_environment_from_a_local_channel_with_its_pip_part(tmp_path, channel, local):
@@ -408,13 +448,19 @@ def test_conda_environment_from_a_local_channel_with_its_pip_part(tmp_path, chan
         "dependencies:\n  - conda-demo >=1\n  - pip:\n      - demo-pkg<2\n"
     )
     events: list[ProgressEvent] = []
-    env = create_environment(conda_plan(PIN), {"environment.yml": yml}, cache_dir=tmp_path,
-                             index=local, progress=events.append)
+    env = create_environment(
+        conda_plan(PIN),
+        {"environment.yml": yml},
+        cache_dir=tmp_path,
+        index=local,
+        progress=events.append,
+    )
     assert run_in(env.python, "import conda_demo; print(conda_demo.VALUE)") == "42"
     assert run_in(env.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
     assert run_in(env.python, "import sys; print(sys.prefix)") == str(env.prefix)
-    ran = subprocess.run([str(env.prefix / "bin" / "conda-demo")], capture_output=True,
-                         text=True, check=True)
+    ran = subprocess.run(
+        [str(env.prefix / "bin" / "conda-demo")], capture_output=True, text=True, check=True
+    )
     assert ran.stdout == "conda demo runs\n"
     assert (env.prefix / "conda-meta").is_dir()
     solved = next(e for e in events if e.kind == "resolved" and e.step == "conda")
@@ -423,8 +469,9 @@ def test_conda_environment_from_a_local_channel_with_its_pip_part(tmp_path, chan
 
 def test_conda_channels_are_replaced_from_the_command_line(tmp_path, channel):
     yml = "channels:\n  - file:///nowhere/channel\ndependencies:\n  - conda-demo\n"
-    env = create_environment(conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path,
-                             channels=[channel])
+    env = create_environment(
+        conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path, channels=[channel]
+    )
     assert run_in(env.python, "import conda_demo; print(conda_demo.VALUE)") == "42"
 
 
@@ -451,8 +498,7 @@ def test_conda_environment_without_python_cannot_take_pip_packages(tmp_path, cha
     del folder
     yml = f"channels: [{channel}]\ndependencies:\n  - pip:\n      - demo-dep\n"
     with pytest.raises(BuildError) as caught:
-        create_environment(conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path,
-                           index=local)
+        create_environment(conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path, index=local)
     assert "installs none" in caught.value.message
     assert caught.value.hint == "Add python to the dependencies of environment.yml."
 
@@ -463,13 +509,15 @@ def test_conda_environment_without_python_cannot_take_pip_packages(tmp_path, cha
 def test_prefix_builds_there_and_reuses_it(tmp_path, local):
     target = tmp_path / "my-env"
     files = {"requirements.txt": "demo-pkg<2\n"}
-    env = create_environment(pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target,
-                             index=local)
+    env = create_environment(
+        pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target, index=local
+    )
     assert env.prefix == target
     assert run_in(env.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
     assert not (tmp_path / "cache" / "envs").exists()
-    again = create_environment(pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target,
-                               index=local)
+    again = create_environment(
+        pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target, index=local
+    )
     assert again.reused
 
 
@@ -478,23 +526,43 @@ def test_prefix_refuses_a_folder_that_is_not_empty(tmp_path, local):
     target.mkdir()
     (target / "notes.txt").write_text("keep me")
     with pytest.raises(BuildError, match="is not empty"):
-        create_environment(pip_plan(), {"requirements.txt": "demo-dep\n"},
-                           cache_dir=tmp_path / "cache", prefix=target, index=local)
+        create_environment(
+            pip_plan(),
+            {"requirements.txt": "demo-dep\n"},
+            cache_dir=tmp_path / "cache",
+            prefix=target,
+            index=local,
+        )
     assert os.listdir(target) == ["notes.txt"]
     other = tmp_path / "other"
-    create_environment(pip_plan(), {"requirements.txt": "demo-dep\n"},
-                       cache_dir=tmp_path / "cache", prefix=other, index=local)
+    create_environment(
+        pip_plan(),
+        {"requirements.txt": "demo-dep\n"},
+        cache_dir=tmp_path / "cache",
+        prefix=other,
+        index=local,
+    )
     with pytest.raises(BuildError, match="for other inputs"):
-        create_environment(pip_plan(), {"requirements.txt": "demo-pkg\n"},
-                           cache_dir=tmp_path / "cache", prefix=other, index=local)
+        create_environment(
+            pip_plan(),
+            {"requirements.txt": "demo-pkg\n"},
+            cache_dir=tmp_path / "cache",
+            prefix=other,
+            index=local,
+        )
 
 
 def test_failed_build_in_an_empty_prefix_keeps_the_folder_empty(tmp_path, local):
     target = tmp_path / "empty"
     target.mkdir()
     with pytest.raises(BuildError):
-        create_environment(pip_plan(), {"requirements.txt": "demo-pkg>=9\n"},
-                           cache_dir=tmp_path / "cache", prefix=target, index=local)
+        create_environment(
+            pip_plan(),
+            {"requirements.txt": "demo-pkg>=9\n"},
+            cache_dir=tmp_path / "cache",
+            prefix=target,
+            index=local,
+        )
     assert target.is_dir()
     assert os.listdir(target) == []
 
@@ -532,10 +600,12 @@ def test_a_build_killed_midway_is_never_used_and_is_rebuilt(tmp_path, local):
 
 
 def test_list_remove_and_gc(tmp_path, local):
-    one = create_environment(pip_plan(), {"requirements.txt": "demo-dep\n"}, cache_dir=tmp_path,
-                             index=local)
-    two = create_environment(pip_plan(), {"requirements.txt": "demo-pkg<2\n"},
-                             cache_dir=tmp_path, index=local)
+    one = create_environment(
+        pip_plan(), {"requirements.txt": "demo-dep\n"}, cache_dir=tmp_path, index=local
+    )
+    two = create_environment(
+        pip_plan(), {"requirements.txt": "demo-pkg<2\n"}, cache_dir=tmp_path, index=local
+    )
     killed = tmp_path / "envs" / ("0" * 20)
     killed.mkdir()
     (killed / INCOMPLETE).write_text("0" * 20)

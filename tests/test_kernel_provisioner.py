@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kernel_support import make_wheel
+from packages import wheel
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +83,7 @@ async def run_in_kernel(folder: Path, env: dict[str, str], code: str) -> tuple[s
 
 def test_a_kernel_without_notebook_uses_its_folder(tmp_path, run_cli, monkeypatch):
     wheels = tmp_path / "wheels"
-    make_wheel(wheels, "envspec-folder-probe", "2.0", "WHO = 'from the folder'\n")
+    wheel(wheels, "envspec-folder-probe", "2.0", code="WHO = 'from the folder'\n")
     envs = tmp_path / "envs"
     envs.mkdir()
     data = install(

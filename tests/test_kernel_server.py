@@ -11,8 +11,8 @@ the kernel's connection file (jupyter_client's ``BlockingKernelClient``):
   lacks, get a kernel whose every cell fails with the reason;
 * when the server stops, no kernel process is left.
 
-The environments are made by the test builder of ``kernel_support.py`` (uv venv + uv pip
-install), named in the kernelspec's ``builder`` setting.
+The environment is created by ``envspec.environments`` (uv) from the wheel given with
+``--find-links``; ipykernel comes from the package index (uv's cache after the first run).
 """
 
 from __future__ import annotations
@@ -34,14 +34,13 @@ from typing import Any
 
 import pytest
 
-from kernel_support import make_wheel
+from packages import wheel
 from test_jupyter import HOST, free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
 #: Creating an environment downloads ipykernel the first time (uv caches it).
 BUILD_TIMEOUT = 300.0
-HERE = Path(__file__).resolve().parent
 
 PROBE = 'WHO = "the probe wheel"\n'
 
@@ -156,8 +155,6 @@ def jupyter(tmp: Path, kernels: Path, extra_env: dict[str, str]) -> Iterator[Ser
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTER_PLATFORM_DIRS": "1",
-        # The test builder (kernel_support.fixture_builder) is imported by the server.
-        "PYTHONPATH": str(HERE),
         **extra_env,
     }
     command = [
@@ -212,14 +209,10 @@ def text_of(outputs: list[dict[str, Any]]) -> str:
 
 def test_each_notebook_runs_in_its_environment_or_says_why(tmp_path, run_cli):
     wheels = tmp_path / "wheels"
-    make_wheel(wheels, "envspec-probe", "1.0", PROBE)
+    wheel(wheels, "envspec-probe", "1.0", code=PROBE)
     prefix = tmp_path / "kernels"
     code, _, err = run_cli("kernel", "install", "--prefix", prefix, "--find-links", wheels)
     assert code == 0, err
-    spec_file = prefix / "share" / "jupyter" / "kernels" / "envspec" / "kernel.json"
-    spec = json.loads(spec_file.read_text())
-    spec["metadata"]["kernel_provisioner"]["config"]["builder"] = "kernel_support:fixture_builder"
-    spec_file.write_text(json.dumps(spec))
 
     root = tmp_path / "root"
     write_notebook(
@@ -232,6 +225,10 @@ def test_each_notebook_runs_in_its_environment_or_says_why(tmp_path, run_cli):
     )
     write_notebook(root / "bare" / "bare.ipynb", None)
     write_notebook(
+        root / "broken" / "broken.ipynb",
+        {"env_ver": "1.0", "files": {"requirements.txt": "envspec-probe==9.9\n"}},
+    )
+    write_notebook(
         root / "needs" / "needs.ipynb",
         {
             "env_ver": "1.0",
@@ -239,9 +236,8 @@ def test_each_notebook_runs_in_its_environment_or_says_why(tmp_path, run_cli):
             "env": {"NOT_SET_ANYWHERE": None},
         },
     )
-    envs = tmp_path / "envs"
-    envs.mkdir()
-    extra = {"ENVSPEC_TEST_ENVS": str(envs), "SERVICE_TOKEN": "s3cret"}
+    cache = tmp_path / "cache"
+    extra = {"ENVSPEC_CACHE_DIR": str(cache), "SERVICE_TOKEN": "s3cret"}
     pids: set[int] = set()
     with jupyter(tmp_path, prefix / "share" / "jupyter", extra) as server:
         # The notebook with an environment: built, then the cell runs inside it.
@@ -257,9 +253,25 @@ def test_each_notebook_runs_in_its_environment_or_says_why(tmp_path, run_cli):
         assert status == "ok", text
         lines = text.splitlines()
         assert lines[0] == "the probe wheel hello s3cret"
-        assert Path(lines[1]).parent == envs  # the environment's Python, not the server's
+        # The environment's Python, from envspec's cache, not the server's.
+        assert Path(lines[1]).is_relative_to(cache)
         assert Path(lines[2]) == root / "project"
         pids |= children(server.pid)
+
+        # A restart starts it again: the environment is reused from the cache.
+        server.call("POST", f"/api/kernels/{kernel}/restart", {}, timeout=BUILD_TIMEOUT)
+        status, outputs = server.run(kernel, "import envspec_probe; print(envspec_probe.WHO)")
+        assert (status, text_of(outputs)) == ("ok", "the probe wheel\n")
+        pids |= children(server.pid)
+
+        # A build that fails: the reason and the end of uv's log, in the notebook.
+        kernel = server.start("broken/broken.ipynb")
+        status, outputs = server.run(kernel, "1 + 1")
+        text = text_of(outputs)
+        assert status == "error"
+        assert "the environment could not be built" in text
+        assert "envspec-probe==9.9" in text  # from uv's log
+        assert not list((cache / "envs").glob("*/bin/python"))[1:]  # nothing half-built
 
         # Without an environment: the kernel starts, and every cell says why.
         kernel = server.start("bare/bare.ipynb")
@@ -280,7 +292,8 @@ def test_each_notebook_runs_in_its_environment_or_says_why(tmp_path, run_cli):
         pids |= children(server.pid)
         assert len(pids) >= 3
     log = server.log.read_text()
-    assert "created" in log
+    assert "(created, " in log
+    assert "(reused, " in log
     assert "environment-missing" in log
     assert "s3cret" not in log
     deadline = time.monotonic() + 20

@@ -17,10 +17,7 @@ __all__ = ["default_builder"]
 def default_builder(request: BuildRequest) -> Built:
     """Create the environment of *request*'s plan (or reuse it from the cache)."""
     try:
-        from envspec.environments import (  # type: ignore[import-not-found,unused-ignore]
-            IndexOptions,
-            create_environment,
-        )
+        from envspec.environments import BuildError, IndexOptions, create_environment
     except ImportError as exc:
         raise KernelProblem(
             f"this installation of envspec cannot build environments ({exc})",
@@ -33,16 +30,28 @@ def default_builder(request: BuildRequest) -> Built:
         extra["cache_dir"] = request.cache_dir
     if request.progress is not None:
         extra["progress"] = request.progress
-    created = create_environment(
-        request.plan,
-        request.source.files,
-        index=IndexOptions(
-            index_url=index.index_url,
-            extra_index_urls=index.extra_index_urls,
-            find_links=index.find_links,
-            no_index=index.no_index,
-            offline=index.offline,
-        ),
-        **extra,
-    )
+    try:
+        created = create_environment(
+            request.plan,
+            request.source.files,
+            index=IndexOptions(
+                index_url=index.index_url,
+                extra_index_urls=index.extra_index_urls,
+                find_links=index.find_links,
+                no_index=index.no_index,
+                offline=index.offline,
+            ),
+            **extra,
+        )
+    except BuildError as exc:
+        details = []
+        if exc.tail:
+            details += ["last lines of the build log:", *(f"  | {line}" for line in exc.tail)]
+        if exc.log is not None:
+            details.append(f"build log: {exc.log}")
+        raise KernelProblem(
+            f"the environment could not be built: {exc.message}",
+            hint=exc.hint or "fix the environment, then restart the kernel",
+            details="\n".join(details),
+        ) from exc
     return Built(created.python, created.prefix, created.key, created.reused)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import logging
 import os
 import sys
 import time
@@ -75,7 +76,21 @@ class EnvspecProvisioner(LocalProvisioner):
         )
 
     def _progress(self, event: object) -> None:
-        self.log.info("envspec kernel %s: %s", self.kernel_id, event)
+        kind = getattr(event, "kind", None)
+        if kind is None:
+            self.log.info("envspec kernel %s: %s", self.kernel_id, event)
+            return
+        parts = [str(kind), getattr(event, "step", None), getattr(event, "file", None)]
+        done, total = getattr(event, "done", None), getattr(event, "total", None)
+        if done is not None:
+            parts.append(f"{done}/{total}" if total is not None else str(done))
+        elif total is not None:
+            parts.append(str(total))
+        parts.append(getattr(event, "message", None))
+        text = " ".join(str(p) for p in parts if p)
+        # One line per step at info; per-package counts only at debug.
+        level = logging.DEBUG if kind in {"resolved", "downloaded", "installed"} else logging.INFO
+        self.log.log(level, "envspec kernel %s: %s", self.kernel_id, text)
 
     def _realize(self, session_name: str | None, cwd: Any, env: dict[str, str]) -> Ready:
         return realize(

@@ -185,18 +185,11 @@ def find_notebook(session_name: str | None, cwd: str | os.PathLike[str] | None) 
 
 
 def _trusted(notebook: Path) -> bool:
-    """Whether Jupyter's notary has signed the notebook (the user saved it in Jupyter)."""
-    try:
-        import nbformat
-        import nbformat.sign
-    except ImportError:  # pragma: no cover - nbformat comes with jupyter_server
-        return False
-    module: Any = nbformat  # nbformat has no type annotations
-    try:
-        document = module.read(notebook, as_version=4)
-        return bool(module.sign.NotebookNotary().check_signature(document))
-    except Exception:  # noqa: BLE001 - an unreadable signature database means: not trusted
-        return False
+    """Whether Jupyter's notary has signed the notebook (the user saved it in Jupyter, or
+    ran ``jupyter trust`` on it)."""
+    from envspec.environments.trust import is_trusted
+
+    return is_trusted(notebook)
 
 
 def read_source(notebook: Path | None, folder: Path) -> Source:
