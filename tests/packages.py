@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-PYTHON_VERSION = "%d.%d.%d" % sys.version_info[:3]
+PYTHON_VERSION = ".".join(str(n) for n in sys.version_info[:3])
 SITE = f"lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
 
 

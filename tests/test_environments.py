@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from packages import SITE, conda_package, fake_python_package, index_channel, pylock, wheel
-
 from envspec.environments import BuildError, IndexOptions, ProgressEvent, create_environment
 from envspec.environments.cache import (
     INCOMPLETE,
@@ -27,10 +25,11 @@ from envspec.environments.cache import (
     remove_environment,
 )
 from envspec.launch.plan import KernelChoice, LaunchPlan, Refusal, Step
+from packages import SITE, conda_package, fake_python_package, index_channel, pylock, wheel
 
 INTERPRETER = os.path.realpath(sys.executable)
-VERSION = "%d.%d.%d" % sys.version_info[:3]
-PIN = "%d.%d" % sys.version_info[:2]
+VERSION = ".".join(str(n) for n in sys.version_info[:3])
+PIN = f"{sys.version_info[0]}.{sys.version_info[1]}"
 KERNEL = KernelChoice(name="python3", source="default")
 
 
@@ -261,7 +260,8 @@ def test_unsatisfiable_requirement_leaves_no_environment_and_keeps_the_log(tmp_p
     assert error.log is not None
     assert error.log.exists()
     assert "demo-pkg>=9" in error.log.read_text()
-    assert error.tail and any("unsatisfiable" in line for line in error.tail)
+    assert error.tail
+    assert any("unsatisfiable" in line for line in error.tail)
     text = str(error)
     assert "last lines of the build log:" in text
     assert f"build log: {error.log}" in text
@@ -613,7 +613,8 @@ def test_list_remove_and_gc(tmp_path, local):
     listed = {e.key: e for e in list_environments(tmp_path, sizes=True)}
     assert listed[one.key].state == listed[two.key].state == "complete"
     assert listed[one.key].inputs["files"] == ["requirements.txt"]
-    assert listed[one.key].size and listed[one.key].size > 0
+    assert listed[one.key].size
+    assert listed[one.key].size > 0
     assert listed["0" * 20].state == "incomplete"
 
     collected = collect_garbage(tmp_path)

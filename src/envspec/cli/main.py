@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     conformance_cmd.register(commands)
     launch_cmd.register(commands)
     kernel_cmd.register(commands)
+    from envspec.cli import env_cmd
+
+    env_cmd.register(commands)
     _mark_commands(parser)
     return parser
 

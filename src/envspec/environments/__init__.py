@@ -130,7 +130,7 @@ def create_environment(
     *,
     cache_dir: Path | None = None,
     prefix: Path | None = None,
-    index: IndexOptions = IndexOptions(),  # noqa: B008 - frozen, shared safely
+    index: IndexOptions = IndexOptions(),
     channels: Sequence[str] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> CreatedEnvironment:

@@ -41,8 +41,8 @@ from envspec.environments import BuildError, CreatedEnvironment, IndexOptions, P
 from envspec.environments.cache import (
     INCOMPLETE,
     environment_key,
-    key_lock,
     is_locked,
+    key_lock,
     metadata_record,
     read_metadata,
     redact,
@@ -52,6 +52,7 @@ from envspec.environments.cache import (
 )
 
 if TYPE_CHECKING:
+    from envspec.environments.progress import EventKind
     from envspec.launch.plan import LaunchPlan, Step
 
 __all__ = ["BuildLog", "create"]
@@ -116,7 +117,7 @@ def _summary(plan: LaunchPlan, files: Mapping[str, str]) -> str:
 
     parts = []
     for step in plan.steps:
-        if step.kind == "pip" and step.file in files:
+        if step.kind == "pip" and step.file is not None and step.file in files:
             count = count_requirements(files[step.file])
             parts.append(f"{step.file}: {count} package{'s' if count != 1 else ''}")
         elif step.kind in ("conda", "pylock") and step.file:
@@ -126,8 +127,10 @@ def _summary(plan: LaunchPlan, files: Mapping[str, str]) -> str:
 
 def _check_plan(plan: LaunchPlan) -> None:
     if plan.refusals:
-        lines = [f"{r.message} [{r.code}]" + (f"\n  hint: {r.hint}" if r.hint else "")
-                 for r in plan.refusals]
+        lines = [
+            f"{r.message} [{r.code}]" + (f"\n  hint: {r.hint}" if r.hint else "")
+            for r in plan.refusals
+        ]
         raise BuildError("the environment cannot be created:\n" + "\n".join(lines))
     if plan.backend != "local":
         raise BuildError(
@@ -144,7 +147,7 @@ def _check_apt(plan: LaunchPlan, files: Mapping[str, str]) -> list[str]:
 
     notes = []
     for step in plan.steps:
-        if step.kind == "apt-check" and step.file in files:
+        if step.kind == "apt-check" and step.file is not None and step.file in files:
             note = check_apt(apt_packages(files[step.file])).note()
             if note:
                 notes.append(note)
@@ -156,7 +159,7 @@ def _requirement_notes(plan: LaunchPlan, files: Mapping[str, str]) -> list[str]:
 
     notes: list[str] = []
     for step in plan.steps:
-        if step.kind == "pip" and step.file in files:
+        if step.kind == "pip" and step.file is not None and step.file in files:
             notes += sanitize_requirements(files[step.file], step.file)[1]
     return notes
 
@@ -270,8 +273,8 @@ def _build(
             ),
         )
     except BaseException as exc:
-        log.line(f"envspec: the build failed: {exc}")
         tail = log.tail()
+        log.line(f"envspec: the build failed: {exc}")
         log.close()
         if created_target:
             with contextlib.suppress(OSError):
@@ -369,11 +372,12 @@ class _Builder:
             self.log.line(f"== {step.kind} done in {time.perf_counter() - started:.2f} s")
             self.emit(ProgressEvent("step-finished", self.key, step=step.kind, file=step.file))
 
-    def _counter(self, step: Step) -> Callable[[str, int | None, int | None], None]:
-        def emit(kind: str, done: int | None, total: int | None) -> None:
+    def _counter(self, step: Step) -> Callable[[EventKind, int | None, int | None], None]:
+        def emit(kind: EventKind, done: int | None, total: int | None) -> None:
             self.emit(
-                ProgressEvent(kind, self.key, step=step.kind, file=step.file, done=done,
-                              total=total)  # type: ignore[arg-type]
+                ProgressEvent(
+                    kind, self.key, step=step.kind, file=step.file, done=done, total=total
+                )
             )
 
         return emit
@@ -383,8 +387,13 @@ class _Builder:
             raise BuildError(f"the {step.kind} step applies {step.file!r}, which is not embedded")
         return self.files[step.file]
 
-    def _uv(self, step: Step, requirements: Sequence[str] = (), files: Sequence[Path] = (),
-            preview: Sequence[str] = ()) -> None:
+    def _uv(
+        self,
+        step: Step,
+        requirements: Sequence[str] = (),
+        files: Sequence[Path] = (),
+        preview: Sequence[str] = (),
+    ) -> None:
         from envspec.environments.uv import InstallCounter, UvFailed, pip_install
 
         self._need_python(step)
@@ -472,8 +481,15 @@ class _Builder:
                 "(or replace its channels with --channel).",
             ) from exc
         if spec.pip:
-            self.emit(ProgressEvent("message", self.key, step="conda", file=step.file,
-                                    message=f"{step.file}: pip part ({len(spec.pip)})"))
+            self.emit(
+                ProgressEvent(
+                    "message",
+                    self.key,
+                    step="conda",
+                    file=step.file,
+                    message=f"{step.file}: pip part ({len(spec.pip)})",
+                )
+            )
             self._uv(step, requirements=spec.pip)
 
     def _pip(self, step: Step) -> None:
@@ -498,8 +514,9 @@ class _Builder:
         for note in _check_apt(self.plan.model_copy(update={"steps": (step,)}), self.files):
             self.notes.append(note)
             self.log.line(f"envspec: {note}")
-            self.emit(ProgressEvent("message", self.key, step=step.kind, file=step.file,
-                                    message=note))
+            self.emit(
+                ProgressEvent("message", self.key, step=step.kind, file=step.file, message=note)
+            )
 
     def _post_build(self, step: Step) -> None:
         self._text(step)
@@ -515,7 +532,7 @@ class _Builder:
             environ.pop("CONDA_PREFIX", None)
         command = [str(script)]
         with open(script, "rb") as handle:
-            if not handle.read(2) == b"#!":
+            if handle.read(2) != b"#!":
                 command = ["/bin/sh", str(script)]  # repo2docker runs it as a shell script
         self.log.command(command)
         with subprocess.Popen(
@@ -529,15 +546,20 @@ class _Builder:
             encoding="utf-8",
             errors="replace",
         ) as process:
-            assert process.stdout is not None
-            for line in process.stdout:
+            stdout = process.stdout
+            if stdout is None:  # pragma: no cover - stdout=PIPE
+                raise RuntimeError("no output pipe")
+            for line in stdout:
                 self.log.line(line.rstrip("\n"))
             status = process.wait()
         if status != 0:
             from envspec.environments.uv import exit_reason
 
-            raise BuildError(f"{exit_reason(step.file or 'postBuild', status)}".replace(
-                " exited with", " failed with exit"))
+            raise BuildError(
+                f"{exit_reason(step.file or 'postBuild', status)}".replace(
+                    " exited with", " failed with exit"
+                )
+            )
 
     def _kernel(self, step: Step) -> None:
         self._uv(step, requirements=["ipykernel"])

@@ -277,8 +277,8 @@ def remove_tree(folder: Path) -> None:
 
     def _writable(function: Any, path: str, _exc: BaseException) -> None:
         with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(path), 0o755)
-            os.chmod(path, 0o755)
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
         with contextlib.suppress(FileNotFoundError):
             function(path)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from envspec.environments.build import BuildLog
+    from envspec.environments.progress import EventKind
 
 __all__ = ["CondaFailed", "CondaSpec", "install", "parse_environment_yml"]
 
@@ -89,7 +90,7 @@ def install(
     python_pin: str | None,
     package_cache: Path,
     log: BuildLog,
-    emit: Callable[[str, int | None, int | None], None],
+    emit: Callable[[EventKind, int | None, int | None], None],
 ) -> list[str]:
     """Solve *spec* (with *channels* instead of its own when given, and ``python
     =PIN`` when pinned) and install it into *prefix*; returns ``name==version`` of

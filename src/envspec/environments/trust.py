@@ -30,12 +30,21 @@ def is_trusted(notebook_path: str | os.PathLike[str], *, data_dir: str | None = 
     from nbformat.sign import NotebookNotary
 
     try:
-        notebook = nbformat.read(path, as_version=4)
+        notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     except Exception:  # any notebook nbformat cannot read is untrusted  # noqa: BLE001
         return False
-    notary = NotebookNotary(data_dir=data_dir) if data_dir else NotebookNotary()
+    notary = (
+        NotebookNotary(data_dir=data_dir)  # type: ignore[no-untyped-call]
+        if data_dir
+        else NotebookNotary()  # type: ignore[no-untyped-call]
+    )
+    # Checking must not create Jupyter's secret or database: without them nothing is signed.
+    if notary.db_file != ":memory:" and not os.path.exists(notary.db_file):
+        return False
+    if not os.path.exists(notary.secret_file):
+        return False
     try:
-        return bool(notary.check_signature(notebook))
+        return bool(notary.check_signature(notebook))  # type: ignore[no-untyped-call]
     finally:
         store = getattr(notary, "store", None)
         close = getattr(store, "close", None)

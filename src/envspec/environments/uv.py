@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from envspec.environments import IndexOptions
     from envspec.environments.build import BuildLog
+    from envspec.environments.progress import EventKind
 
 __all__ = [
     "UvFailed",
@@ -121,8 +122,10 @@ def sanitize_requirements(text: str, name: str) -> tuple[str, list[str]]:
                 "given on the command line (--index-url, --find-links...) or in uv's "
                 "configuration, not by the notebook"
             )
-    kept = [f"# (envspec: index option left out) {i + 1}" if i in drop else line
-            for i, line in enumerate(physical)]
+    kept = [
+        f"# (envspec: index option left out) {i + 1}" if i in drop else line
+        for i, line in enumerate(physical)
+    ]
     return "\n".join(kept) + "\n", notes
 
 
@@ -171,8 +174,10 @@ def run_uv(
         encoding="utf-8",
         errors="replace",
     ) as process:
-        assert process.stdout is not None
-        for raw in process.stdout:
+        stdout = process.stdout
+        if stdout is None:  # pragma: no cover - stdout=PIPE
+            raise RuntimeError("no output pipe")
+        for raw in stdout:
             line = raw.rstrip("\n")
             log.line(line)
             if errors or line.startswith("error:"):
@@ -213,7 +218,7 @@ def venv(interpreter: str, prefix: Path, *, cwd: Path, log: BuildLog) -> None:
 class InstallCounter:
     """Turns uv's output into progress counts."""
 
-    def __init__(self, emit: Callable[[str, int | None, int | None], None]) -> None:
+    def __init__(self, emit: Callable[[EventKind, int | None, int | None], None]) -> None:
         self.emit = emit
         self.total: int | None = None
         self.downloaded = 0

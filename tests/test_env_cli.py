@@ -1,0 +1,223 @@
+"""``envspec env create | list | remove | gc`` on real notebooks, with real uv."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.sign import NotebookNotary
+
+from packages import wheel
+
+PIN = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+POST_BUILD = '#!/bin/sh\necho "postBuild was here" > "$MARKER"\n'
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    monkeypatch.setenv("MARKER", str(tmp_path / "marker"))
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-wheels")
+    wheel(folder, "demo-pkg", "1.0", code="WHERE = 'demo'\n")
+    wheel(folder, "ipykernel", "0.0.1", code="STAND_IN = True\n")  # the kernel step's
+    return folder
+
+
+def environment(files, **fields):
+    return {"env_ver": "1.0", "python": PIN, "files": files, **fields}
+
+
+def local(wheels: Path) -> list[str]:
+    return ["--find-links", str(wheels), "--no-index"]
+
+
+def envs_in(cache: Path) -> list[str]:
+    folder = cache / "envs"
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+def test_create_builds_the_notebooks_environment_then_reuses_it(
+    run_cli, write_notebook, wheels, cache_dir
+):
+    notebook = write_notebook(environment=environment({"requirements.txt": "demo-pkg\n"}))
+    result = run_cli("env", "create", notebook, *local(wheels))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("created environment ")
+    key = lines[0].split()[-1]
+    prefix = Path(lines[1].removeprefix("  prefix: "))
+    python = Path(lines[2].removeprefix("  python: "))
+    assert prefix == cache_dir / "envs" / key
+    done = subprocess.run(
+        [python, "-c", "import demo_pkg, ipykernel; print(demo_pkg.WHERE, ipykernel.STAND_IN)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "demo True\n"
+    assert f"creating environment {key[:6]}… (requirements.txt: 1 package)" in result.err
+    assert "  pip requirements.txt: 1/1 installed" in result.err
+
+    again = run_cli("env", "create", notebook, *local(wheels), "--format", "json")
+    assert again.code == 0, again.err
+    document = json.loads(again.out)
+    assert document["reused"] is True
+    assert (document["key"], document["prefix"]) == (key, str(prefix))
+    assert document["log"] is None
+
+
+def test_quiet_prints_no_progress(run_cli, write_notebook, wheels):
+    notebook = write_notebook(environment=environment({"requirements.txt": "demo-pkg\n"}))
+    result = run_cli("env", "create", notebook, *local(wheels), "-q")
+    assert result.code == 0, result.err
+    assert result.err == ""
+
+
+def test_a_folder_without_a_notebook_uses_its_files(run_cli, tmp_path, wheels, cache_dir):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "requirements.txt").write_text("demo-pkg\n")
+    result = run_cli("env", "create", tmp_path / "project", *local(wheels), "-q")
+    assert result.code == 0, result.err
+    assert len(envs_in(cache_dir)) == 1
+
+
+def test_untrusted_post_build_never_runs_and_the_refusal_says_how_to_allow_it(
+    run_cli, write_notebook, wheels, tmp_path, cache_dir
+):
+    files = {"requirements.txt": "demo-pkg\n", "postBuild": POST_BUILD}
+    notebook = write_notebook(environment=environment(files))
+    result = run_cli("env", "create", notebook, *local(wheels))
+    assert result.code == 1
+    assert "error[launch-untrusted]" in result.out
+    assert "--trust" in result.out
+    assert result.out.endswith("no environment was created\n")
+    assert not (tmp_path / "marker").exists()
+    assert envs_in(cache_dir) == []
+
+    trusted = run_cli("env", "create", notebook, *local(wheels), "--trust", "-q")
+    assert trusted.code == 0, trusted.err
+    assert (tmp_path / "marker").read_text() == "postBuild was here\n"
+
+
+def test_a_notebook_jupyter_trusts_runs_its_post_build(run_cli, write_notebook, wheels, tmp_path):
+    files = {"requirements.txt": "demo-pkg\n", "postBuild": POST_BUILD}
+    notebook = write_notebook(environment=environment(files))
+    data = tmp_path / "jupyter-data"
+    data.mkdir()
+    notary = NotebookNotary(data_dir=str(data))
+    notary.sign(nbformat.read(notebook, as_version=4))
+    notary.store.close()
+    result = run_cli("env", "create", notebook, *local(wheels), "-q")
+    assert result.code == 0, result.out + result.err
+    assert (tmp_path / "marker").exists()
+
+
+def test_a_python_pin_no_interpreter_meets_names_the_pin_and_what_was_found(
+    run_cli, write_notebook, cache_dir
+):
+    notebook = write_notebook(environment=environment({"requirements.txt": "x\n"}, python="3.4"))
+    result = run_cli("env", "create", notebook)
+    assert result.code == 1
+    assert "error[launch-python-unavailable]" in result.out
+    assert "Python 3.4 is pinned" in result.out
+    assert f"found: {PIN}" in result.out or f", {PIN}" in result.out
+    assert envs_in(cache_dir) == []
+
+
+def test_unsatisfiable_requirements_fail_with_the_log_tail_and_leave_nothing(
+    run_cli, write_notebook, wheels, cache_dir
+):
+    notebook = write_notebook(environment=environment({"requirements.txt": "demo-pkg>=7\n"}))
+    result = run_cli("env", "create", notebook, *local(wheels))
+    assert result.code == 1
+    assert "envspec env create: error: installing requirements.txt failed:" in result.err
+    assert "demo-pkg>=7" in result.err
+    assert "last lines of the build log:" in result.err
+    log = result.err.rpartition("build log: ")[2].strip()
+    assert Path(log).is_file()
+    assert envs_in(cache_dir) == []
+    assert os.listdir(cache_dir / "tmp") == []
+
+
+def test_prefix_and_a_folder_that_is_not_empty(run_cli, write_notebook, wheels, tmp_path):
+    notebook = write_notebook(environment=environment({"requirements.txt": "demo-pkg\n"}))
+    target = tmp_path / "venv"
+    result = run_cli("env", "create", notebook, *local(wheels), "--prefix", target, "-q")
+    assert result.code == 0, result.err
+    assert (target / "bin" / "python").exists()
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "thesis.tex").write_text("mine")
+    refused = run_cli("env", "create", notebook, *local(wheels), "--prefix", busy, "-q")
+    assert refused.code == 1
+    assert "is not empty" in refused.err
+    assert os.listdir(busy) == ["thesis.tex"]
+
+
+def test_a_notebook_without_environment_and_without_files(run_cli, write_notebook):
+    notebook = write_notebook()
+    result = run_cli("env", "create", notebook)
+    assert result.code == 1
+    assert "environment-missing" in result.out
+
+
+def test_list_remove_and_gc(run_cli, write_notebook, wheels, cache_dir):
+    assert run_cli("env", "list").out.startswith("no environments in ")
+    notebook = write_notebook(environment=environment({"requirements.txt": "demo-pkg\n"}))
+    created = json.loads(
+        run_cli("env", "create", notebook, *local(wheels), "-q", "--format", "json").out
+    )
+    key = created["key"]
+    listed = run_cli("env", "list", "--size")
+    assert listed.code == 0
+    assert listed.out.startswith(key)
+    assert "complete" in listed.out
+    assert f"requirements.txt (python {PIN}." in listed.out
+    rows = json.loads(run_cli("env", "list", "--format", "json").out)
+    assert [r["key"] for r in rows] == [key]
+    assert rows[0]["inputs"]["steps"] == ["interpreter", "pip", "kernel"]
+
+    gc = run_cli("env", "gc")
+    assert gc.out.startswith("removed 0 unused environments, 0 incomplete, ")
+    assert envs_in(cache_dir) == [key]
+
+    missing = run_cli("env", "remove", "ffff")
+    assert missing.code == 1
+    assert "no environment of the cache matches 'ffff'" in missing.err
+    removed = run_cli("env", "remove", key[:8])
+    assert removed.code == 0
+    assert removed.out == f"removed {cache_dir / 'envs' / key}\n"
+    assert envs_in(cache_dir) == []
+    assert run_cli("env", "gc", "--older-than", "0").out.startswith("removed 0 unused")
+    bad = run_cli("env", "gc", "--older-than", "soon")
+    assert bad.code == 2
+
+
+def test_help_texts(run_cli):
+    assert run_cli("env").code == 2
+    text = run_cli("env", "create", "--help").out
+    for option in (
+        "--prefix",
+        "--trust",
+        "--index-url",
+        "--extra-index-url",
+        "--find-links",
+        "--no-index",
+        "--offline",
+        "--channel",
+        "--quiet",
+        "--format",
+    ):
+        assert option in text
+    assert "exit status:" in text
