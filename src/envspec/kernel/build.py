@@ -21,8 +21,8 @@ def default_builder(request: BuildRequest) -> Built:
     except ImportError as exc:
         raise KernelProblem(
             f"this installation of envspec cannot build environments ({exc})",
-            hint="install envspec with the launch extra (pip install 'envspec[launch]') in the "
-            "Python that runs the Jupyter server, then restart the kernel",
+            hint="install envspec with its launch extra in the Python that runs the Jupyter "
+            "server, then restart the kernel",
         ) from exc
     index = request.index
     extra: dict[str, Any] = {}
