@@ -165,13 +165,22 @@ def test_the_notebook_from_a_session_path_relative_to_the_server_root(tmp_path):
     path = notebook(tmp_path / "sub" / "dir" / "n.ipynb")
     assert find_notebook("sub/dir/n.ipynb", tmp_path / "sub" / "dir") == path
     assert find_notebook("n.ipynb", tmp_path / "sub" / "dir") == path
-    # A folder that is not the path's folder is not guessed at.
-    assert find_notebook("other/n.ipynb", tmp_path / "sub" / "dir") is None
 
 
-@pytest.mark.parametrize("name", [None, "", "console-1-abc", "/no/such/file.ipynb"])
+@pytest.mark.parametrize("name", [None, "", "console-1-abc"])
 def test_no_notebook(tmp_path, name):
     assert find_notebook(name, tmp_path) is None
+
+
+@pytest.mark.parametrize("name", ["/no/such/file.ipynb", "other/n.ipynb", "gone.ipynb"])
+def test_a_notebook_that_is_not_there_is_not_guessed_at(tmp_path, name):
+    """A notebook moved since the kernel started: its new folder may hold another
+    environment, so nothing is run until the kernel is started for it again."""
+    notebook(tmp_path / "sub" / "dir" / "n.ipynb")
+    with pytest.raises(KernelProblem) as caught:
+        find_notebook(name, tmp_path / "sub" / "dir")
+    assert "moved or renamed" in caught.value.message
+    assert "open it again" in (caught.value.hint or "")
 
 
 # ---------------------------------------------------------------------- which environment

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class Server:
     runtime: Path
     log: Path
     pid: int
+    sessions: dict[str, str] = field(default_factory=dict)
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -83,6 +84,7 @@ class Server:
             },
             timeout=BUILD_TIMEOUT,
         )
+        self.sessions[notebook] = str(session["id"])
         return str(session["kernel"]["id"])
 
     def run(self, kernel_id: str, code: str) -> tuple[str, list[dict[str, Any]]]:
@@ -92,7 +94,7 @@ class Server:
         connection = self.runtime / f"kernel-{kernel_id}.json"
         client = BlockingKernelClient(connection_file=str(connection))
         client.load_connection_file()
-        client.start_channels()
+        client.start_channels(hb=False)  # a missed beat on a busy machine is not a death
         outputs: list[dict[str, Any]] = []
 
         def keep(message: dict[str, Any]) -> None:
@@ -259,6 +261,16 @@ def test_each_notebook_runs_in_its_environment_or_says_why(tmp_path, run_cli):
         pids |= children(server.pid)
 
         # A restart starts it again: the environment is reused from the cache.
+        server.call("POST", f"/api/kernels/{kernel}/restart", {}, timeout=BUILD_TIMEOUT)
+        status, outputs = server.run(kernel, "import envspec_probe; print(envspec_probe.WHO)")
+        assert (status, text_of(outputs)) == ("ok", "the probe wheel\n")
+        pids |= children(server.pid)
+
+        # Renamed in JupyterLab (the file, then the session): a restart follows the notebook.
+        new = "project/renamed.ipynb"
+        server.call("PATCH", "/api/contents/project/analysis.ipynb", {"path": new})
+        session = server.sessions["project/analysis.ipynb"]
+        server.call("PATCH", f"/api/sessions/{session}", {"path": new, "name": "renamed.ipynb"})
         server.call("POST", f"/api/kernels/{kernel}/restart", {}, timeout=BUILD_TIMEOUT)
         status, outputs = server.run(kernel, "import envspec_probe; print(envspec_probe.WHO)")
         assert (status, text_of(outputs)) == ("ok", "the probe wheel\n")

@@ -107,7 +107,7 @@ class EnvspecProvisioner(LocalProvisioner):
         """Create or reuse the notebook's environment, then launch ipykernel inside it."""
         env: dict[str, str] = dict(kwargs.get("env") or os.environ)
         cwd = kwargs.get("cwd")
-        session_name = env.get("JPY_SESSION_NAME")
+        session_name = await self._current_notebook() or env.get("JPY_SESSION_NAME")
         started = time.monotonic()
         ready: Ready | None = None
         problem: KernelProblem | None = None
@@ -161,6 +161,26 @@ class EnvspecProvisioner(LocalProvisioner):
         kwargs["env"][REPORT_VARIABLE] = problem.to_json()
         kwargs["cmd"] = [sys.executable, "-m", "envspec.kernel.report", "-f", connection_file]
         return kwargs
+
+    async def _current_notebook(self) -> str | None:
+        """The notebook of this kernel's session now (after a rename, on a restart), when
+        the kernel runs in a jupyter_server that has a session for it; else ``None``."""
+        kernels = getattr(self.parent, "parent", None)
+        app = getattr(kernels, "parent", None)
+        sessions = getattr(app, "session_manager", None)
+        contents = getattr(app, "contents_manager", None)
+        if sessions is None or contents is None:
+            return None
+        try:
+            model = await sessions.get_session(kernel_id=self.kernel_id)
+        except Exception:  # noqa: BLE001 - no session (yet): the first start
+            return None
+        path = model.get("path") if isinstance(model, dict) else None
+        if not isinstance(path, str):
+            return None
+        from envspec.jupyter import _os_path
+
+        return _os_path(contents, path)
 
     def _connection_file(self, cmd: list[str]) -> str:
         parent = self.parent

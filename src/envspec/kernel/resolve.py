@@ -167,21 +167,31 @@ def find_notebook(session_name: str | None, cwd: str | os.PathLike[str] | None) 
 
     jupyter_server sets ``JPY_SESSION_NAME`` to the notebook's absolute path when the
     session has a name (JupyterLab, Notebook 7), else to the session's API path, relative to
-    the server's root; the kernel's folder is then that path's folder.
+    the server's root; the kernel's folder is then that path's folder.  ``None`` when the
+    kernel has no notebook (a console); a notebook that is named but not found (moved or
+    renamed since) raises :class:`KernelProblem`: its folder might hold another environment.
     """
     if not session_name or not session_name.endswith(".ipynb"):
         return None
     path = Path(session_name)
+    found: Path | None = None
     if path.is_absolute():
-        return path if path.is_file() else None
-    if cwd is None:
-        return None
-    folder = Path(cwd)
-    parent = path.parent.parts
-    if parent and folder.parts[-len(parent) :] != parent:
-        return None
-    candidate = folder / path.name
-    return candidate if candidate.is_file() else None
+        found = path if path.is_file() else None
+    elif cwd is not None:
+        folder = Path(cwd)
+        parent = path.parent.parts
+        candidate = folder / path.name
+        if (not parent or folder.parts[-len(parent) :] == parent) and candidate.is_file():
+            found = candidate
+    if found is None:
+        raise KernelProblem(
+            f"the notebook {session_name} is not where Jupyter said it is (moved or renamed "
+            "since the kernel started?)",
+            hint="close the notebook and open it again (or choose the kernel again) to start "
+            "a kernel for it where it is now",
+            notebook=session_name,
+        )
+    return found
 
 
 def _trusted(notebook: Path) -> bool:
