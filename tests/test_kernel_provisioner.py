@@ -24,8 +24,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def _own_jupyter_data(tmp_path, monkeypatch):
-    """Jupyter's notary keeps its secret and signatures in the data folder: not the user's."""
+    """Jupyter's notary keeps its secret and signatures in the data folder, and connection
+    files go to the runtime folder: not the user's."""
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
 
 
 def install(run_cli: Any, tmp_path: Path, wheels: Path, **config: Any) -> Path:
@@ -118,3 +120,49 @@ def test_a_build_longer_than_the_timeout_is_reported_and_never_blocks(
     assert "raise build_timeout" in text
     assert "ran" not in text.splitlines()
     assert gap < 1.0  # the build ran in a worker thread: the event loop went on
+
+
+START = '#!/bin/sh\nexport ENVSPEC_STARTED="by start in $(pwd)"\nexec "$@"\n'
+
+
+def _notebook_with_start(folder: Path) -> Path:
+    folder.mkdir()
+    path = folder / "n.ipynb"
+    environment = {
+        "env_ver": "1.0",
+        "files": {"requirements.txt": "envspec-start-probe\n", "start": START},
+    }
+    document = {
+        "cells": [],
+        "metadata": {"environment": environment},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_start_wraps_the_kernel_of_a_notebook_jupyter_trusts(tmp_path, run_cli, monkeypatch):
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    wheels = tmp_path / "wheels"
+    wheel(wheels, "envspec-start-probe")
+    data = install(run_cli, tmp_path, wheels, cache_dir=str(tmp_path / "cache"))
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    folder = tmp_path / "work"
+    path = _notebook_with_start(folder)
+    code = "import os; print(os.environ.get('ENVSPEC_STARTED'))"
+    env = {"JPY_SESSION_NAME": str(path)}
+
+    # Received, not trusted: start does not run, and the kernel says why.
+    status, text, _ = asyncio.run(run_in_kernel(folder, env, code))
+    assert status == "error"
+    assert "launch-untrusted" in text
+    assert "jupyter trust" in text
+
+    # Signed by Jupyter's notary (the user ran `jupyter trust`): start wraps the kernel.
+    NotebookNotary().sign(nbformat.read(path, as_version=4))
+    status, text, _ = asyncio.run(run_in_kernel(folder, env, code))
+    assert (status, text) == ("ok", f"by start in {folder}\n")
+    assert not list((tmp_path / "jupyter-runtime").glob("envspec-start-*"))  # removed

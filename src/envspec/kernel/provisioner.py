@@ -18,11 +18,13 @@ Settings (``metadata.kernel_provisioner.config`` in ``kernel.json``, or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import importlib.util
 import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,8 @@ DEFAULT_BUILD_TIMEOUT = 1800.0
 
 class EnvspecProvisioner(LocalProvisioner):
     """Starts ipykernel with the Python of the notebook's environment (created when needed)."""
+
+    _start_script: str | None = None
 
     build_timeout = Float(
         DEFAULT_BUILD_TIMEOUT,
@@ -148,7 +152,8 @@ class EnvspecProvisioner(LocalProvisioner):
                 p for p in (bindir, kernel_env.get("PATH", "")) if p
             )
             kernel_env.pop("PYTHONHOME", None)
-            kwargs["cmd"] = [str(built.python), "-m", "ipykernel_launcher", "-f", connection_file]
+            command = [str(built.python), "-m", "ipykernel_launcher", "-f", connection_file]
+            kwargs["cmd"] = self._wrap(ready.start, command, connection_file)
             return kwargs
         if problem is None:  # pragma: no cover - one of the two is always set
             raise RuntimeError("envspec: no environment and no report")
@@ -161,6 +166,32 @@ class EnvspecProvisioner(LocalProvisioner):
         kwargs["env"][REPORT_VARIABLE] = problem.to_json()
         kwargs["cmd"] = [sys.executable, "-m", "envspec.kernel.report", "-f", connection_file]
         return kwargs
+
+    def _wrap(self, start: str | None, command: list[str], connection_file: str) -> list[str]:
+        """*command* run through the environment's ``start`` script (repo2docker's
+        convention: it ends with ``exec "$@"``), written beside the connection file."""
+        self._remove_start()
+        if start is None:
+            return command
+        folder = os.path.dirname(connection_file) or None
+        fd, path = tempfile.mkstemp(prefix="envspec-start-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(start)
+        os.chmod(path, 0o700)
+        self._start_script = path
+        return [path, *command] if start.startswith("#!") else ["/bin/sh", path, *command]
+
+    def _remove_start(self) -> None:
+        path, self._start_script = self._start_script, None
+        if path:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """Also removes the copy of ``start`` (a restart writes it again)."""
+        await super().cleanup(restart=restart)
+        if not restart:
+            self._remove_start()
 
     async def _current_notebook(self) -> str | None:
         """The notebook of this kernel's session now (after a rename, on a restart), when

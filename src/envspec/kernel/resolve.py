@@ -157,6 +157,8 @@ class Ready:
     #: Variables to set for the kernel (the environment's values; ``null`` ones come from
     #: the server's environment, which the kernel inherits).
     env: Mapping[str, str] = field(default_factory=dict)
+    #: The text of ``start``, when the plan wraps the kernel with it (trusted only).
+    start: str | None = None
 
 
 # ----------------------------------------------------------------------------- the notebook
@@ -360,7 +362,8 @@ def realize(
             notebook=name,
         )
     values = {k: v for k, v in declared.items() if v is not None}
-    return Ready(source, built, values)
+    start = next((s.file for s in plan.steps if s.kind == "start"), None)
+    return Ready(source, built, values, source.files.get(start) if start else None)
 
 
 #: Hints for the kernel where the plan's hints speak of the command line.
