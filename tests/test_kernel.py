@@ -368,3 +368,13 @@ def test_a_notebook_signed_by_jupyter_is_trusted(tmp_path, monkeypatch):
     (request,) = builder.requests
     assert request.source.trusted
     assert [s.kind for s in request.plan.steps if s.file == "postBuild"] == ["post-build"]
+
+
+def test_install_for_the_user_goes_to_the_jupyter_data_folder(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    code, out, _ = run_cli("kernel", "install", "--name", "mine")
+    assert code == 0
+    assert (tmp_path / "data" / "kernels" / "mine" / "kernel.json").is_file()
+    assert "JUPYTER_PATH" not in out  # Jupyter looks there already
+    assert run_cli("kernel", "remove", "--user", "--name", "mine")[0] == 0
+    assert not (tmp_path / "data" / "kernels" / "mine").exists()
