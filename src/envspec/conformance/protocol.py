@@ -218,7 +218,8 @@ class HelloResult(_Open):
     protocol: Literal[1]
     implementation: Implementation
     roles: dict[str, RoleSupport] = Field(
-        description="Roles by name (validator, migrator, packer; unknown roles are ignored)."
+        description="Roles by name (validator, migrator, packer, launcher; unknown roles are "
+        "ignored)."
     )
 
 
