@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.sign import NotebookNotary
 
-from packages import wheel
+from packages import SITE, conda_package, fake_python_package, index_channel, wheel
 
 PIN = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -221,3 +221,97 @@ def test_help_texts(run_cli):
     ):
         assert option in text
     assert "exit status:" in text
+
+
+def _other_python() -> tuple[str, str]:
+    """A Python of this machine whose minor version differs from the running one, when
+    there is one (else the running one): (pin, full version)."""
+    from envspec.launch.interpreters import discover_interpreters
+
+    mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    found = [i for i in discover_interpreters() if i.version.startswith("3.")]
+    others = [i for i in found if not i.version.startswith(mine + ".")]
+    other = max(others or found, key=lambda i: tuple(int(p) for p in i.version.split(".")))
+    return ".".join(other.version.split(".")[:2]), other.version
+
+
+def test_the_python_pin_is_honoured(run_cli, write_notebook, wheels):
+    pin, version = _other_python()
+    notebook = write_notebook(
+        environment=environment({"requirements.txt": "demo-pkg\n"}, python=pin)
+    )
+    result = run_cli("env", "create", notebook, *local(wheels), "-q", "--format", "json")
+    assert result.code == 0, result.out + result.err
+    python = json.loads(result.out)["python"]
+    ran = subprocess.run(
+        [python, "-c", "import sys, demo_pkg; print('%d.%d.%d' % sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == version
+
+
+def test_conda_environment_from_a_local_channel_given_on_the_command_line(
+    run_cli, write_notebook, wheels, tmp_path
+):
+    import rattler
+
+    channel = tmp_path / "channel"
+    fake_python_package(channel, str(rattler.Subdir.current()))
+    conda_package(channel, "conda-demo", files={f"{SITE}/conda_demo.py": b"VALUE = 7\n"})
+    url = index_channel(channel)
+    yml = (
+        "channels: [conda-forge]\n"
+        "dependencies:\n  - python\n  - conda-demo\n  - pip:\n    - demo-pkg\n"
+    )
+    notebook = write_notebook(environment={"env_ver": "1.0", "files": {"environment.yml": yml}})
+    result = run_cli("env", "create", notebook, *local(wheels), "--channel", url)
+    assert result.code == 0, result.out + result.err
+    assert "  conda environment.yml: 2 packages to install" in result.err
+    assert "  pip environment.yml: 1/1 installed" in result.err
+    python = result.out.splitlines()[-1].removeprefix("  python: ")
+    ran = subprocess.run(
+        [python, "-c", "import conda_demo, demo_pkg, ipykernel; print(conda_demo.VALUE)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout == "7\n"
+
+
+def test_a_conda_spec_that_does_not_solve(run_cli, write_notebook, tmp_path, cache_dir):
+    channel = tmp_path / "empty-channel"
+    url = index_channel(channel)
+    yml = "dependencies:\n  - numpy >=99\n"
+    notebook = write_notebook(environment={"env_ver": "1.0", "files": {"environment.yml": yml}})
+    result = run_cli("env", "create", notebook, "--channel", url)
+    assert result.code == 1
+    assert "the conda specs of environment.yml do not solve" in result.err
+    assert "numpy >=99" in result.err
+    assert "build log: " in result.err
+    assert envs_in(cache_dir) == []
+
+
+def test_progress_on_a_terminal_is_one_redrawn_bar():
+    import io
+
+    from envspec.cli.env_cmd import ProgressPrinter
+    from envspec.environments import ProgressEvent
+
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream, tty=True)
+    key = "3f9c1a0d5e8b7c6a4f21"
+    printer(ProgressEvent("begin", key, message="requirements.txt: 12 packages"))
+    printer(ProgressEvent("step-started", key, step="pip", file="requirements.txt"))
+    printer(ProgressEvent("resolved", key, step="pip", file="requirements.txt", total=12))
+    printer(ProgressEvent("installed", key, step="pip", file="requirements.txt", done=7, total=12))
+    printer.close()
+    text = stream.getvalue()
+    assert text.startswith("creating environment 3f9c1a… (requirements.txt: 12 packages)\n")
+    last = text.split("\r\x1b[2K")[-2]
+    assert last == (
+        "creating environment 3f9c1a… (requirements.txt: 12 packages) "
+        "[==============>         ] 7/12 pip requirements.txt"
+    )
+    assert text.endswith("\r\x1b[2K")  # the bar is erased when done

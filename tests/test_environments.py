@@ -636,3 +636,20 @@ def test_list_remove_and_gc(tmp_path, local):
     # The logs of environments that are gone go with the next gc.
     assert collect_garbage(tmp_path).logs == 1
     assert os.listdir(tmp_path / "logs") == []
+
+
+def test_an_interrupted_build_leaves_nothing_half_built(tmp_path, local):
+    def interrupt(event: ProgressEvent) -> None:
+        if event.kind == "step-started" and event.step == "pip":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        create_environment(
+            pip_plan(),
+            {"requirements.txt": "demo-pkg<2\n"},
+            cache_dir=tmp_path,
+            index=local,
+            progress=interrupt,
+        )
+    assert cache_state(tmp_path) == {"envs": [], "tmp": []}
+    assert len(os.listdir(tmp_path / "logs")) == 1

@@ -73,7 +73,9 @@ def register(commands: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="env_command", metavar="SUBCOMMAND")
+    sub = parser.add_subparsers(
+        dest="env_command", metavar="SUBCOMMAND", help="create, list, remove or gc"
+    )
     parser.set_defaults(run=_usage(parser))
 
     create = sub.add_parser(
@@ -169,7 +171,9 @@ def _days(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
-    if value < 0 or value != value:  # negative or NaN
+    import math
+
+    if value < 0 or math.isnan(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
     return value
 
@@ -212,7 +216,7 @@ class ProgressPrinter:
         elif kind == "reused":
             self._line(f"reusing environment {_short(event.key)} ({event.message})")
         elif kind == "step-started":
-            what = event.step + (f" {event.file}" if event.file else "")
+            what = (event.step or "") + (f" {event.file}" if event.file else "")
             self._bar(what, None, None) if self.tty else self._line(f"  {what}")
         elif kind in ("resolved", "downloaded", "installed"):
             done, total = event.done, event.total

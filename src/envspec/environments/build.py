@@ -481,16 +481,13 @@ class _Builder:
                 "(or replace its channels with --channel).",
             ) from exc
         if spec.pip:
-            self.emit(
-                ProgressEvent(
-                    "message",
-                    self.key,
-                    step="conda",
-                    file=step.file,
-                    message=f"{step.file}: pip part ({len(spec.pip)})",
-                )
-            )
-            self._uv(step, requirements=spec.pip)
+            # The pip: part, with uv and the prefix's Python, reported as a pip step.
+            from envspec.launch.plan import Step as PlanStep
+
+            part = PlanStep(kind="pip", file=step.file)
+            self.emit(ProgressEvent("step-started", self.key, step="pip", file=step.file))
+            self._uv(part, requirements=spec.pip)
+            self.emit(ProgressEvent("step-finished", self.key, step="pip", file=step.file))
 
     def _pip(self, step: Step) -> None:
         from envspec.environments.uv import sanitize_requirements
