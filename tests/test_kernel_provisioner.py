@@ -30,13 +30,14 @@ def _own_jupyter_data(tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
 
 
-def install(run_cli: Any, tmp_path: Path, wheels: Path, **config: Any) -> Path:
+def install(run_cli: Any, tmp_path: Path, wheels: Path | None, **config: Any) -> Path:
     prefix = tmp_path / "kernels"
-    code, _, err = run_cli("kernel", "install", "--prefix", prefix, "--find-links", wheels)
+    links = ("--find-links", wheels) if wheels else ()
+    code, _, err = run_cli("kernel", "install", "--prefix", prefix, *links)
     assert code == 0, err
     spec_file = prefix / "share" / "jupyter" / "kernels" / "envspec" / "kernel.json"
     spec = json.loads(spec_file.read_text())
-    spec["metadata"]["kernel_provisioner"]["config"].update(config)
+    spec["metadata"]["kernel_provisioner"].setdefault("config", {}).update(config)
     spec_file.write_text(json.dumps(spec))
     return prefix / "share" / "jupyter"
 
@@ -83,11 +84,17 @@ async def run_in_kernel(folder: Path, env: dict[str, str], code: str) -> tuple[s
     return reply["content"]["status"], "\n".join(texts), max(gaps, default=0.0)
 
 
-def test_a_kernel_without_notebook_uses_its_folder(tmp_path, run_cli, monkeypatch):
+@pytest.mark.parametrize("links", ["kernelspec", "UV_FIND_LINKS"])
+def test_a_kernel_without_notebook_uses_its_folder(tmp_path, run_cli, monkeypatch, links):
+    """The wheels are given by ``envspec kernel install --find-links``, or by uv's own
+    variable in the server's environment."""
     wheels = tmp_path / "wheels"
     wheel(wheels, "envspec-folder-probe", "2.0", code="WHO = 'from the folder'\n")
     cache = tmp_path / "cache"
-    data = install(run_cli, tmp_path, wheels, cache_dir=str(cache))
+    if links == "UV_FIND_LINKS":
+        monkeypatch.setenv("UV_FIND_LINKS", str(wheels))
+    given = wheels if links == "kernelspec" else None
+    data = install(run_cli, tmp_path, given, cache_dir=str(cache))
     monkeypatch.setenv("JUPYTER_PATH", str(data))
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     folder = tmp_path / "work"
