@@ -378,3 +378,24 @@ def test_install_for_the_user_goes_to_the_jupyter_data_folder(run_cli, tmp_path,
     assert "JUPYTER_PATH" not in out  # Jupyter looks there already
     assert run_cli("kernel", "remove", "--user", "--name", "mine")[0] == 0
     assert not (tmp_path / "data" / "kernels" / "mine").exists()
+
+
+@pytest.mark.parametrize("conda", [False, True])
+def test_the_kernel_is_activated_in_its_environment_only(tmp_path, conda):
+    from envspec.kernel.provisioner import _activate
+
+    prefix = tmp_path / "env"
+    prefix.mkdir()
+    if conda:
+        (prefix / "conda-meta").mkdir()
+    env = {"PATH": "/usr/bin", "VIRTUAL_ENV": "/srv/server-venv", "CONDA_PREFIX": "/opt/conda"}
+    env["PYTHONHOME"] = "/opt/conda"
+    _activate(env, prefix, prefix / "bin")
+    assert env["PATH"] == f"{prefix / 'bin'}:/usr/bin"
+    assert "PYTHONHOME" not in env
+    if conda:
+        assert env["CONDA_PREFIX"] == str(prefix)
+        assert "VIRTUAL_ENV" not in env
+    else:
+        assert env["VIRTUAL_ENV"] == str(prefix)
+        assert "CONDA_PREFIX" not in env

@@ -40,6 +40,20 @@ __all__ = ["DEFAULT_BUILD_TIMEOUT", "EnvspecProvisioner"]
 DEFAULT_BUILD_TIMEOUT = 1800.0
 
 
+def _activate(env: dict[str, str], prefix: Path, bindir: Path) -> None:
+    """What activating the environment sets: its ``bin`` first on ``PATH``, and
+    ``CONDA_PREFIX`` (a conda prefix) or ``VIRTUAL_ENV`` (a virtual environment) naming it,
+    never the server's."""
+    env["PATH"] = os.pathsep.join(p for p in (str(bindir), env.get("PATH", "")) if p)
+    env.pop("PYTHONHOME", None)
+    if (prefix / "conda-meta").is_dir():
+        env.pop("VIRTUAL_ENV", None)
+        env["CONDA_PREFIX"] = str(prefix)
+    else:
+        env.pop("CONDA_PREFIX", None)
+        env["VIRTUAL_ENV"] = str(prefix)
+
+
 class EnvspecProvisioner(LocalProvisioner):
     """Starts ipykernel with the Python of the notebook's environment (created when needed)."""
 
@@ -146,12 +160,7 @@ class EnvspecProvisioner(LocalProvisioner):
             )
             kernel_env = kwargs["env"]
             kernel_env.update(ready.env)
-            kernel_env["VIRTUAL_ENV"] = str(built.prefix)
-            bindir = str(built.python.parent)
-            kernel_env["PATH"] = os.pathsep.join(
-                p for p in (bindir, kernel_env.get("PATH", "")) if p
-            )
-            kernel_env.pop("PYTHONHOME", None)
+            _activate(kernel_env, built.prefix, built.python.parent)
             command = [str(built.python), "-m", "ipykernel_launcher", "-f", connection_file]
             kwargs["cmd"] = self._wrap(ready.start, command, connection_file)
             return kwargs
