@@ -173,3 +173,23 @@ def test_start_wraps_the_kernel_of_a_notebook_jupyter_trusts(tmp_path, run_cli, 
     status, text, _ = asyncio.run(run_in_kernel(folder, env, code))
     assert (status, text) == ("ok", f"by start in {folder}\n")
     assert not list((tmp_path / "jupyter-runtime").glob("envspec-start-*"))  # removed
+
+
+def test_a_front_end_that_ignores_the_provisioner_gets_a_kernel_that_says_so(
+    tmp_path, run_cli, monkeypatch
+):
+    """Run as a front end that starts kernels from kernel.json itself would: the argv,
+    without the provisioner.  No other Python runs the notebook."""
+    data = install(run_cli, tmp_path, None)
+    spec_file = data / "kernels" / "envspec" / "kernel.json"
+    spec = json.loads(spec_file.read_text())
+    del spec["metadata"]["kernel_provisioner"]
+    spec_file.write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("anything\n")
+    status, text, _ = asyncio.run(run_in_kernel(folder, {}, "print('ran')"))
+    assert status == "error"
+    assert "without envspec's kernel provisioner" in text
+    assert "ran" not in text.splitlines()

@@ -34,7 +34,15 @@ def _report() -> dict[str, Any]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        data = {"message": "envspec started this kernel without saying why"}
+        # Started from kernel.json's own command: the front end ignored the provisioner.
+        data = {
+            "message": "this kernel was started without envspec's kernel provisioner (the "
+            "front end ran the kernelspec's command itself), so nothing chose the notebook's "
+            "environment",
+            "hint": "open the notebook in a front end that starts kernels through "
+            "jupyter_client 7 or later (JupyterLab, Notebook 7, nbclient), with envspec "
+            "installed beside the Jupyter server",
+        }
     return data
 
 

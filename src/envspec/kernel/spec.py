@@ -3,8 +3,9 @@
 The kernelspec names the envspec kernel provisioner in
 ``metadata.kernel_provisioner``; jupyter_client finds the provisioner through
 the ``jupyter_client.kernel_provisioners`` entry point, and the provisioner
-decides, at every kernel start, which Python runs the kernel.  Its ``argv`` is
-the standard ipykernel command, which the provisioner replaces.
+decides, at every kernel start, which Python runs the kernel.  Its ``argv``
+(which the provisioner replaces) starts the report kernel with the Python that
+installed it: a front end that ignores provisioners gets a kernel that says so.
 
 Writes are atomic, and installing the same kernelspec twice changes no byte.
 """
@@ -105,8 +106,10 @@ def kernelspec(
     if config is not None and config.to_json():
         provisioner["config"] = config.to_json()
     return {
-        # Replaced at every start by the provisioner (the environment's Python).
-        "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # The provisioner replaces it at every start (the environment's Python).  A front
+        # end that ignores kernel provisioners runs it as it is: the report kernel, which
+        # says so, rather than some other Python running the notebook.
+        "argv": [sys.executable, "-m", "envspec.kernel.report", "-f", "{connection_file}"],
         "display_name": display_name,
         "language": "python",
         "interrupt_mode": "signal",
