@@ -400,3 +400,17 @@ def test_the_kernel_is_activated_in_its_environment_only(tmp_path, conda):
     else:
         assert env["VIRTUAL_ENV"] == str(prefix)
         assert "CONDA_PREFIX" not in env
+
+
+def test_install_warns_when_this_python_cannot_run_the_provisioner(run_cli, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "jupyter_client" else real(name, *a),
+    )
+    code, _, err = run_cli("kernel", "install", "--prefix", tmp_path)
+    assert code == 0
+    assert "warning: jupyter_client is not installed in this Python" in err

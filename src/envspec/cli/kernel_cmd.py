@@ -184,6 +184,14 @@ def run_install(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FAIL
     verb = "installed" if changed else "up to date"
     out.write(f"{verb}: kernelspec {args.name!r} in {visible(str(folder))}\n")
+    import importlib.util
+
+    if importlib.util.find_spec("jupyter_client") is None:
+        err.write(
+            "envspec kernel install: warning: jupyter_client is not installed in this Python, "
+            "so a Jupyter server running here cannot load envspec's kernel provisioner; "
+            "install envspec with its launch extra in the Python that runs the server\n"
+        )
     if scope == "prefix":
         share = os.path.join(os.path.abspath(prefix or "."), "share", "jupyter")
         out.write(f"    Jupyter finds it when JUPYTER_PATH includes {visible(share)}\n")
