@@ -748,6 +748,44 @@ _ENTRIES += (
         _nb('  "environment": {"env_ver": "1.0", "files": {"apt.txt": "graphviz\\n"}}'),
         ("pack",),
     ),
+    # ------------------------------------------------------------------ lock
+    CodeInfo(
+        "lock-no-inputs",
+        "error",
+        "There is nothing to lock",
+        "`envspec lock` locks the embedded `requirements.txt` (into `pylock.toml`) and "
+        "`environment.yml` (into `pixi.lock`); a notebook without either has nothing to lock.",
+        "Embed the inputs first (`envspec pack`), then lock.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "python": "3.12"}'),
+        ("lock",),
+    ),
+    CodeInfo(
+        "lock-failed",
+        "error",
+        "The inputs cannot be resolved to a lock",
+        "The resolver (uv for pip, rattler for conda) found no set of packages that meets the "
+        "requirements from the index or channels it was given; the notebook is not changed.",
+        "Change the requirement that cannot be met, or give the index or channel that has it "
+        "(`--index-url`, `--find-links`, `--channel`).",
+        "analysis.ipynb",
+        _nb(
+            '  "environment": {"env_ver": "1.0", "files": {"requirements.txt": '
+            '"envspec-no-such-package==1.0\\n"}}'
+        ),
+        ("lock", "no-index"),
+    ),
+    CodeInfo(
+        "lock-outdated",
+        "error",
+        "The embedded lock no longer matches its inputs",
+        "A requirement was added, removed or changed since the notebook was locked (or it was "
+        "never locked), so the lock does not install what the inputs ask for.",
+        "Run `envspec lock` on the notebook again.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "files": {"requirements.txt": "numpy\\n"}}'),
+        ("lock", "check"),
+    ),
 )
 
 #: Every code, by name.

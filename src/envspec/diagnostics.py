@@ -103,6 +103,10 @@ Code = Literal[
     "file-exists",
     "unsafe-path",
     "embedded-file-kept",
+    # lock
+    "lock-no-inputs",
+    "lock-failed",
+    "lock-outdated",
 ]
 
 
