@@ -750,6 +750,17 @@ _ENTRIES += (
     ),
     # ------------------------------------------------------------------ lock
     CodeInfo(
+        "pixi-lock-structure",
+        "error",
+        "An embedded pixi.lock with the wrong shape",
+        "`pixi.lock` (env_ver 1.1) is the lock file of rattler and pixi: a YAML mapping with "
+        "an integer `version` and, from version 4 on, an `environments` mapping and a "
+        "`packages` list.  Tools that install from it refuse anything else.",
+        "Write the file with a locking tool (`envspec lock`, `pixi lock`), not by hand.",
+        "environment.envspec.yaml",
+        'env_ver: "1.1"\nfiles:\n  pixi.lock: "environments: {}\\npackages: []\\n"\n',
+    ),
+    CodeInfo(
         "lock-no-inputs",
         "error",
         "There is nothing to lock",
@@ -793,4 +804,6 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 
 #: Codes about a tool's own input and output (a file it cannot read, a write that
 #: fails), not about a document: the conformance suite has no case for them.
-TOOL_CODES: Final = frozenset({"file-unreadable", "write-failed"})
+TOOL_CODES: Final = frozenset(
+    {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
+)

@@ -104,6 +104,7 @@ Code = Literal[
     "unsafe-path",
     "embedded-file-kept",
     # lock
+    "pixi-lock-structure",
     "lock-no-inputs",
     "lock-failed",
     "lock-outdated",

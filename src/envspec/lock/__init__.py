@@ -174,6 +174,8 @@ def lock_environment(
             files[conda.LOCK_NAME] = text
             records[conda.LOCK_NAME] = record
             notes.append(f"{conda.LOCK_NAME}: {count} package{'s' * (count != 1)} locked")
+            if conda.inputs_of(files[conda_name], (), ("noarch",)).has_pip:
+                notes.append(f"{conda_name}: the pip: part is not in {conda.LOCK_NAME}")
             new["env_ver"] = _with_lock_version(str(env.get("env_ver", "1.0")))
         else:
             notes.append(f"{conda.LOCK_NAME}: up to date")

@@ -7,7 +7,9 @@ platform's exact packages (URL, sha256, md5, size, dependencies) under one envir
 What was solved is recorded in ``extensions["envspec.lock"]["pixi.lock"]``: the file's
 ``specs`` (its MatchSpecs, in canonical form, sorted; the ``pip:`` part is not locked
 here), the ``channels`` used (the file's, or those given on the command line, in order),
-the ``platforms`` solved for, and the ``sha256`` of the lock text written.
+the ``platforms`` solved for, the file's own channels (``file_channels``, which
+``--check`` compares when no channel is given on its command line), and the ``sha256`` of
+the lock text written.
 :func:`check` compares the record with the document, without network.
 """
 
@@ -79,7 +81,7 @@ def current_platform() -> str:
     """This machine's conda platform (``linux-64``, ``osx-arm64``, ...)."""
     import rattler
 
-    return str(rattler.Platform.current())
+    return str(rattler.Subdir.current())
 
 
 def inputs_of(text: str, channels: Sequence[str] | None, platforms: Sequence[str]) -> CondaInputs:
@@ -116,7 +118,7 @@ def solve_lock(text: str, options: Any) -> tuple[str, dict[str, Any], int]:
                 rattler.solve(
                     sources=sources,
                     specs=list(inputs.specs),
-                    platforms=[rattler.Platform(platform), rattler.Platform("noarch")],
+                    platforms=[rattler.Subdir(platform), rattler.Subdir("noarch")],
                     virtual_packages=virtual,
                 )
             )
@@ -132,9 +134,11 @@ def solve_lock(text: str, options: Any) -> tuple[str, dict[str, Any], int]:
         target = Path(folder) / LOCK_NAME
         lock.to_path(target)
         lock_text = target.read_text(encoding="utf-8")
+    _, file_channels, _ = _parse(text)
     record = {
         "specs": list(inputs.specs),
         "channels": list(inputs.channels),
+        "file_channels": file_channels,
         "platforms": list(inputs.platforms),
         "sha256": sha256(lock_text),
     }
@@ -172,13 +176,17 @@ def check(
         before = {str(s) for s in recorded["specs"]}
         out = [Difference(LOCK_NAME, f"spec added: {s}") for s in sorted(now - before)]
         out += [Difference(LOCK_NAME, f"spec removed: {s}") for s in sorted(before - now)]
-        channels = list(options.channels or file_channels)
-        if channels != list(recorded.get("channels") or []):
+        # Channels given on the command line are compared with those the lock was solved
+        # from; without them, the file's channels with the file's channels of that time.
+        key = "channels" if options.channels else "file_channels"
+        now_channels = list(options.channels or file_channels)
+        before_channels = [str(c) for c in recorded.get(key) or []]
+        if now_channels != before_channels:
             out.append(
                 Difference(
                     LOCK_NAME,
-                    f"channels changed: locked from {', '.join(recorded.get('channels') or [])}"
-                    f", now {', '.join(channels) or '(none)'}",
+                    f"channels changed: {', '.join(before_channels) or '(none)'} when locked, "
+                    f"now {', '.join(now_channels) or '(none)'}",
                 )
             )
         wanted = set(options.platforms)
@@ -237,7 +245,7 @@ def locked_records(lock_text: str, platform: str | None = None) -> list[rattler.
     for candidate in environment.platforms():
         if candidate.name == wanted:
             return list(environment.conda_repodata_records_for_platform(candidate) or [])
-    have = ", ".join(p.name for p in environment.platforms()) or "none"
+    have = ", ".join(sorted(p.name for p in environment.platforms())) or "none"
     raise SolveError(
         f"{LOCK_NAME} has no packages for {wanted} (it has: {have}); lock again with "
         f"--platform {wanted}"
