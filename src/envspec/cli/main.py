@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from envspec.cli import (
         conformance_cmd,
+        env_cmd,
         lock_cmd,
         migrate_cmd,
         pack_cmd,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
     lock_cmd.register(commands)
+    env_cmd.register(commands)
     _mark_commands(parser)
     return parser
 

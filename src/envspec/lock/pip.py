@@ -281,3 +281,23 @@ def unmet(requirements: Sequence[str], lock_text: str) -> list[str]:
         ):
             out.append(f"locked {requirement.name} {', '.join(versions)} does not meet {line}")
     return out
+
+
+def locked_packages(lock_text: str) -> list[str]:
+    """Each package of a ``pylock.toml`` as an exact requirement (``name==version``, with
+    the package's marker); packages without a version are left out."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(lock_text)
+    except tomllib.TOMLDecodeError:
+        return []
+    out: list[str] = []
+    for package in data.get("packages", []):
+        if not isinstance(package, dict):
+            continue
+        name, version = package.get("name"), package.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            marker = package.get("marker")
+            out.append(f"{name}=={version}" + (f" ; {marker}" if isinstance(marker, str) else ""))
+    return out
