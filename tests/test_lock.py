@@ -203,3 +203,20 @@ def test_a_bad_python_is_a_usage_error(tmp_path, run_cli):
     result = run_cli("lock", nb, "--python", "three")
     assert result.code == 2
     assert "--python" in result.err
+
+
+def test_pack_keeps_a_lock_quietly_and_lock_check_sees_the_new_inputs(tmp_path, wheels, run_cli):
+    nb = _notebook(
+        tmp_path / "a.ipynb", {"env_ver": "1.0", "files": {"requirements.txt": "demo-a\n"}}
+    )
+    assert run_cli("lock", nb, *_index(wheels)).code == 0
+    (tmp_path / "requirements.txt").write_text("demo-a\ndemo-b<2\n")
+    packed = run_cli("pack", "--prune", nb)
+    assert packed.code == 0, packed.out
+    assert "embedded-file-kept" not in packed.out  # the lock is the notebook's own
+    assert "pylock.toml" in _env(nb)["files"]  # type: ignore[operator]
+    stale = run_cli("lock", "--check", nb)
+    assert stale.code == 1
+    assert "requirement added: demo-b<2" in stale.out
+    assert run_cli("lock", nb, *_index(wheels)).code == 0
+    assert run_cli("pack", "--check", nb).code == 0
