@@ -372,3 +372,14 @@ def test_the_writing_order_of_members_is_the_models_field_order():
     from envspec.vocabulary import MEMBERS
 
     assert tuple(Environment.model_fields) == MEMBERS
+
+
+def test_each_version_has_its_closed_set_of_file_names():
+    from envspec.vocabulary import FILES, FILES_1_1, files_for, version_needed
+
+    assert files_for("1.0") is FILES
+    assert files_for("1.1") is FILES_1_1
+    assert files_for("1.7") is FILES_1_1  # a later minor is read as the newest known
+    assert set(FILES_1_1) - set(FILES) == {"pixi.lock"}  # a minor only adds
+    assert version_needed({"requirements.txt": "", "pylock.toml": ""}) == "1.0"
+    assert version_needed({"environment.yml": "", "pixi.lock": ""}) == "1.1"

@@ -176,7 +176,7 @@ def lock_environment(
             notes.append(f"{conda.LOCK_NAME}: {count} package{'s' * (count != 1)} locked")
             if conda.inputs_of(files[conda_name], (), ("noarch",)).has_pip:
                 notes.append(f"{conda_name}: the pip: part is not in {conda.LOCK_NAME}")
-            new["env_ver"] = _with_lock_version(str(env.get("env_ver", "1.0")))
+            new["env_ver"] = _with_lock_version(str(env.get("env_ver", "1.0")), files)
         else:
             notes.append(f"{conda.LOCK_NAME}: up to date")
     new["files"] = files
@@ -186,14 +186,16 @@ def lock_environment(
     return _ordered(new), tuple(notes)
 
 
-def _with_lock_version(env_ver: str) -> str:
-    """``pixi.lock`` is a file name of 1.1: a 1.0 document gains it as a 1.1 document; a
-    later minor keeps its version."""
+def _with_lock_version(env_ver: str, files: Mapping[str, Any]) -> str:
+    """The version of a document that gains *files*: ``pixi.lock`` is a file name of 1.1, so
+    a 1.0 document becomes 1.1 (the earliest minor that holds it); a later minor keeps its
+    version (spec/1.1.md#writers)."""
     from envspec.versions import parse_env_ver
+    from envspec.vocabulary import version_needed
 
-    version = parse_env_ver(env_ver)
-    if version is not None and version.major == 1 and version.minor < 1:
-        return "1.1"
+    version, needed = parse_env_ver(env_ver), parse_env_ver(version_needed(dict(files)))
+    if version is not None and needed is not None and version < needed:
+        return str(needed)
     return env_ver
 
 
