@@ -115,8 +115,9 @@ _LONG_RUN = re.compile(r"(.)\1{31,}", re.DOTALL)
 _EXAMPLE_FLAGS = frozenset(
     {"require", "unreadable", "migrate", "fsize-limit", "pack", "git-dirty", "unpack"}
     | {"lock", "check", "no-index"}
+    | {"plan", "no-tools"}
 )
-_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists"})
+_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"})
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"
 # Writes fail as on a full disk: files may not grow past one byte.
@@ -308,6 +309,9 @@ class _Example:
             return ["unpack", name, "-o", _UNPACK_DIR]
         if "lock" in self.flags:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
+        if "plan" in self.flags:
+            backend = [a for b in self.values("backend") for a in ("--backend", b)]
+            return ["launch", "--dry-run", *backend, name]
         return ["validate", *(["--require"] if "require" in self.flags else []), name]
 
     def prepare(self, folder: Path) -> None:
@@ -338,6 +342,9 @@ class _Example:
             self.prepare(folder)
             env = {**os.environ, "ENVSPEC_CACHE_DIR": str(Path(tmp) / "cache"), "NO_COLOR": "1"}
             env["COLUMNS"] = _HELP_COLUMNS
+            if "no-tools" in self.flags:
+                (Path(tmp) / "empty-path").mkdir()
+                env["PATH"] = str(Path(tmp) / "empty-path")
             launcher = _FSIZE_LAUNCHER if "fsize-limit" in self.flags else _LAUNCHER
             done = subprocess.run(
                 [sys.executable, "-c", launcher, *argv],
@@ -348,6 +355,8 @@ class _Example:
                 check=False,
             )
             output = _relative(_relative(done.stdout + done.stderr, str(folder)), tmp)
+            # A launch plan names the interpreter it found: not the build machine's path.
+            output = output.replace(os.path.dirname(sys.executable) + os.sep, "…/bin/")
         if self.info.code not in output:
             raise PluginError(
                 f"the documented example of {self.info.code!r} does not report it; "
@@ -953,7 +962,7 @@ def _conformance_coverage(root: Path) -> str:
             done = [r for r in bound if any(feature_of[c][0] == role for c in table[r.id]["core"])]
         lines.append(f"| `{role}` | {len(bound)} | {len(done)} | {len(bound) - len(done)} |")
     nobody = [r for r in must if r.roles == ("none",)]
-    lines.append(f"| none (launchers, runners, authors) | {len(nobody)} | - | {len(nobody)} |")
+    lines.append(f"| none (runners, authors, beyond a plan) | {len(nobody)} | - | {len(nobody)} |")
     for page, title in _SPEC_PAGES.items():
         here = [r for r in items if r.doc == page]
         lines += ["", f"## {title} {{#{page.removesuffix('.md').replace('.', '-')}}}", ""]

@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from envspec.cli import (
         conformance_cmd,
-        env_cmd,
+        launch_cmd,
         lock_cmd,
         migrate_cmd,
         pack_cmd,
@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     unpack_cmd.register(commands)
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
+    launch_cmd.register(commands)
     lock_cmd.register(commands)
+    from envspec.cli import env_cmd
+
     env_cmd.register(commands)
     _mark_commands(parser)
     return parser

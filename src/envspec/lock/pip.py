@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The index options of the command line, shared with ``envspec env create``.
+from envspec.environments import IndexOptions
+
 __all__ = [
     "IndexOptions",
     "PipInputs",
@@ -43,33 +46,6 @@ _INDEX_OPTIONS = re.compile(
     r"^(-i|--index-url|--extra-index-url|-f|--find-links|--no-index|--trusted-host)(?=[=\s]|$)"
 )
 _TRAILING_OPTIONS = re.compile(r"\s--?[A-Za-z]")
-
-
-@dataclass(frozen=True, slots=True)
-class IndexOptions:
-    """Where packages come from: given on the command line (or in uv's own configuration),
-    never taken from the notebook."""
-
-    index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
-    find_links: tuple[str, ...] = ()
-    no_index: bool = False
-    offline: bool = False
-
-    def uv_args(self) -> list[str]:
-        """The same options, as uv's command line takes them."""
-        args: list[str] = []
-        if self.index_url:
-            args += ["--index-url", self.index_url]
-        for url in self.extra_index_urls:
-            args += ["--extra-index-url", url]
-        for link in self.find_links:
-            args += ["--find-links", link]
-        if self.no_index:
-            args.append("--no-index")
-        if self.offline:
-            args.append("--offline")
-        return args
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +131,8 @@ def compile_pylock(inputs: PipInputs, index: IndexOptions, *, timeout: float = 6
 
     :raises ResolveError: uv failed (no solution, a package not found, no network).
     """
+    from envspec.environments.uv import index_arguments
+
     with tempfile.TemporaryDirectory(prefix="envspec-lock-") as folder:
         source = Path(folder) / "requirements.in"
         source.write_text("".join(f"{r}\n" for r in inputs.requirements), encoding="utf-8")
@@ -168,7 +146,7 @@ def compile_pylock(inputs: PipInputs, index: IndexOptions, *, timeout: float = 6
             "--universal",
             "--no-header",
             "--quiet",
-            *index.uv_args(),
+            *index_arguments(index),
         ]
         # An interpreter for uv to run the resolution with (it need not be the target
         # version: the lock is universal, for --python-version and later): this one, so
@@ -194,9 +172,12 @@ def compile_pylock(inputs: PipInputs, index: IndexOptions, *, timeout: float = 6
 
 
 def _uv_message(stderr: str) -> str:
+    from envspec.checks.secrets import redact
+
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     text = "; ".join(lines[-12:]) or "uv failed without a message"
-    return text.removeprefix("error: ")
+    # uv names the index it could not read: an index URL with a password stays masked.
+    return redact(text.removeprefix("error: "))
 
 
 @dataclass(frozen=True, slots=True)
