@@ -220,3 +220,20 @@ def test_pack_keeps_a_lock_quietly_and_lock_check_sees_the_new_inputs(tmp_path, 
     assert "requirement added: demo-b<2" in stale.out
     assert run_cli("lock", nb, *_index(wheels)).code == 0
     assert run_cli("pack", "--check", nb).code == 0
+
+
+def test_an_index_that_cannot_be_reached_is_named_without_its_password(
+    tmp_path, run_cli, monkeypatch
+):
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    nb = _notebook(
+        tmp_path / "a.ipynb", {"env_ver": "1.0", "files": {"requirements.txt": "demo-a\n"}}
+    )
+    before = nb.read_bytes()
+    # Port 9 of the loopback address: nothing listens there.
+    result = run_cli("lock", nb, "--index-url", "https://alice:s3cretpw@127.0.0.1:9/simple")
+    assert result.code == 1
+    assert "error[lock-failed]" in result.out
+    assert "127.0.0.1:9" in result.out
+    assert "s3cretpw" not in result.out
+    assert nb.read_bytes() == before
