@@ -152,3 +152,14 @@ def test_a_locked_notebook_is_not_downgraded_silently(tmp_path, channel, run_cli
     assert env["env_ver"] == "1.0"
     assert "pixi.lock" not in env["files"]
     assert run_cli("validate", nb).code == 0
+
+
+def test_unpack_writes_the_pixi_lock_of_a_1_1_document(tmp_path, channel, run_cli):
+    nb = _notebook(tmp_path / "a.ipynb", "dependencies:\n  - cdemo\n")
+    assert run_cli("lock", nb, "--channel", channel).code == 0
+    out = tmp_path / "out"
+    result = run_cli("unpack", nb, "-o", out)
+    assert result.code == 0, result.out
+    assert (out / "pixi.lock").read_text("utf-8") == _env(nb)["files"]["pixi.lock"]  # type: ignore[index]
+    assert not (out / "pixi.lock").stat().st_mode & 0o111
+    assert len(rattler.LockFile.from_path(out / "pixi.lock").default_environment().platforms()) == 1
