@@ -138,7 +138,7 @@ def test_check_of_a_lock_written_by_another_tool_looks_at_the_packages(tmp_path,
 def test_index_options_come_from_the_command_line_only(tmp_path, wheels, run_cli):
     # The file's --index-url and --find-links are not used (the wheels are only reachable
     # through the command line's --find-links), and are listed.
-    text = f"--index-url https://pypi.invalid/simple\n--find-links {tmp_path}/nowhere\ndemo-b\n"
+    text = "--index-url https://pypi.invalid/simple\n--find-links https://wheels.invalid/\ndemo-b\n"
     nb = _notebook(tmp_path / "a.ipynb", {"env_ver": "1.0", "files": {"requirements.txt": text}})
     result = run_cli("lock", nb, *_index(wheels))
     assert result.code == 0, result.out
@@ -236,4 +236,19 @@ def test_an_index_that_cannot_be_reached_is_named_without_its_password(
     assert "error[lock-failed]" in result.out
     assert "127.0.0.1:9" in result.out
     assert "s3cretpw" not in result.out
+    assert nb.read_bytes() == before
+
+
+def test_a_local_path_in_the_requirements_is_never_resolved(tmp_path, run_cli):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "setup.py").write_text("raise SystemExit('built from the notebook')\n")
+    nb = _notebook(
+        tmp_path / "a.ipynb", {"env_ver": "1.0", "files": {"requirements.txt": f"{package}\n"}}
+    )
+    before = nb.read_bytes()
+    result = run_cli("lock", nb, "--no-index")
+    assert result.code == 1
+    assert "is a local path (line 1)" in result.out
+    assert "envspec validate" in result.out
     assert nb.read_bytes() == before

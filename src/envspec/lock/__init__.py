@@ -140,6 +140,7 @@ def lock_environment(
     if "requirements.txt" in files:
         current = pip.check(files, records.get("pylock.toml"), python)
         if current or options.upgrade or "pylock.toml" not in files:
+            _refuse_invalid_requirements(files["requirements.txt"])
             inputs = pip.inputs_of(files["requirements.txt"], python)
             try:
                 text = pip.compile_pylock(inputs, options.index)
@@ -184,6 +185,22 @@ def lock_environment(
     extensions[EXTENSION] = records
     new["extensions"] = extensions
     return _ordered(new), tuple(notes)
+
+
+def _refuse_invalid_requirements(text: str) -> None:
+    """A requirements.txt the validator rejects is not resolved: a local path in it would
+    have the resolver read (and build) whatever is at that path on this machine."""
+    from envspec._codes import CODES
+    from envspec.checks.requirements import check_requirements
+
+    for finding in check_requirements(text, ("files", "requirements.txt")):
+        if CODES[finding.code].severity == "error":
+            where = f" (line {finding.line})" if finding.line else ""
+            raise LockError(
+                "lock-failed",
+                f"requirements.txt cannot be locked: {finding.message}{where}",
+                "Fix the file first: `envspec validate` shows every problem.",
+            )
 
 
 def _with_lock_version(env_ver: str, files: Mapping[str, Any]) -> str:
