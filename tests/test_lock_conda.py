@@ -163,3 +163,16 @@ def test_unpack_writes_the_pixi_lock_of_a_1_1_document(tmp_path, channel, run_cl
     assert (out / "pixi.lock").read_text("utf-8") == _env(nb)["files"]["pixi.lock"]  # type: ignore[index]
     assert not (out / "pixi.lock").stat().st_mode & 0o111
     assert len(rattler.LockFile.from_path(out / "pixi.lock").default_environment().platforms()) == 1
+
+
+def test_a_locked_notebook_loads_as_the_1_1_model(tmp_path, channel, run_cli):
+    from envspec.loader import load_environment
+    from envspec.models import v1_0, v1_1
+
+    nb = _notebook(tmp_path / "a.ipynb", "dependencies:\n  - cdemo\n")
+    assert run_cli("lock", nb, "--channel", channel).code == 0
+    loaded = load_environment(nb)
+    assert isinstance(loaded.environment, v1_1.Environment)
+    assert isinstance(loaded.environment, v1_0.Environment)  # what 1.0 code expects
+    assert loaded.environment.files is not None
+    assert "pixi.lock" in loaded.environment.files
