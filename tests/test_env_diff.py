@@ -67,7 +67,7 @@ def test_a_package_installed_during_the_session_is_undeclared(tmp_path, venv, ru
     assert "undeclared (installed, not declared by the notebook):\n    demo-c 0.5\n" in result.out
     assert "demo-d" not in result.out  # only what was installed on top
     data = json.loads(run_cli("env", "diff", nb, "--prefix", prefix, "--format", "json").out)
-    assert data["undeclared"] == [{"name": "demo-c", "version": "0.5"}]
+    assert data["undeclared"] == [{"name": "demo-c", "version": "0.5", "kind": "pip"}]
     assert data["missing"] == []
     assert data["differs"] is True
 
@@ -113,3 +113,48 @@ def test_bad_input_is_a_clear_error(tmp_path, run_cli):
     assert result.code == 1
     assert "holds no Python" in result.err
     assert run_cli("env").code == 2
+
+
+def test_a_conda_prefix_is_compared_with_the_conda_file(tmp_path, run_cli):
+    import asyncio
+
+    import rattler
+
+    from artifacts import make_channel
+
+    channel = make_channel(
+        tmp_path / "channel",
+        [("cdemo", "0.1", ["cdep"]), ("cdep", "1.0", []), ("cextra", "2.0", ["cdep"])],
+    )
+    records = asyncio.run(
+        rattler.solve(
+            sources=[rattler.Channel(channel)],
+            specs=["cdemo", "cextra"],
+            platforms=[rattler.Subdir.current(), rattler.Subdir("noarch")],
+            virtual_packages=[],
+        )
+    )
+    prefix = tmp_path / "prefix"
+    asyncio.run(
+        rattler.install(
+            records, target_prefix=prefix, cache_dir=tmp_path / "cache", show_progress=False
+        )
+    )
+    env = {
+        "env_ver": "1.0",
+        "files": {"environment.yml": "dependencies:\n  - cdemo\n  - cmiss >=1\n"},
+    }
+    nb = tmp_path / "a.ipynb"
+    nb.write_text(
+        json.dumps(
+            {"cells": [], "metadata": {"environment": env}, "nbformat": 4, "nbformat_minor": 5}
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("env", "diff", nb, "--prefix", prefix)
+    assert result.code == 1, result.err
+    assert "    cextra 2.0 (conda)\n" in result.out  # cdep is needed by cdemo: not listed
+    assert "cdep" not in result.out
+    assert "cmiss: not installed (environment.yml: cmiss >=1)" in result.out
+    data = json.loads(run_cli("env", "diff", nb, "--prefix", prefix, "--format", "json").out)
+    assert data["undeclared"] == [{"name": "cextra", "version": "2.0", "kind": "conda"}]

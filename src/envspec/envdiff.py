@@ -15,6 +15,11 @@ version).  *Installed* are the distributions the environment's Python sees
   reported; nor are distributions installed by conda when the notebook has a conda file.
 - **Missing**: declared requirements whose markers hold in that environment and that no
   installed distribution meets (not installed, or at a version outside the requirement).
+
+In a conda prefix (one with ``conda-meta/``) whose notebook embeds a conda file, the conda
+packages are compared the same way: each MatchSpec of the file must be met by an installed
+package, and installed packages that no spec needs (through their ``depends``) are
+undeclared, the top-level ones listed.
 """
 
 from __future__ import annotations
@@ -90,6 +95,8 @@ class Installed:
     version: str
     requires: tuple[str, ...] = ()
     installer: str = ""
+    #: ``pip`` (a Python distribution) or ``conda`` (a package of the conda prefix).
+    kind: str = "pip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +137,9 @@ class EnvironmentDiff:
         return {
             "python": self.python,
             "differs": self.differs,
-            "undeclared": [{"name": i.name, "version": i.version} for i in self.undeclared],
+            "undeclared": [
+                {"name": i.name, "version": i.version, "kind": i.kind} for i in self.undeclared
+            ],
             "missing": [
                 {
                     "name": m.name,
@@ -228,12 +237,98 @@ def _conda_pip(text: str) -> list[str]:
 
 
 def diff_environment(
-    environment: Mapping[str, Any], python: str | os.PathLike[str]
+    environment: Mapping[str, Any],
+    python: str | os.PathLike[str] | None,
+    *,
+    prefix: str | os.PathLike[str] | None = None,
 ) -> EnvironmentDiff:
-    """Compare what *environment* declares with what *python*'s environment holds.
+    """Compare what *environment* declares with what *python*'s environment holds (and, for
+    a conda file, what the conda *prefix* holds: by default the prefix of *python*).
 
     :raises DiffError: the environment cannot be inspected.
     """
+    conda_text = _conda_text(environment)
+    if prefix is None and python is not None:
+        prefix = Path(os.path.abspath(python)).parent.parent
+    conda_undeclared: tuple[Installed, ...] = ()
+    conda_missing: tuple[Missing, ...] = ()
+    if conda_text is not None and prefix is not None and (Path(prefix) / "conda-meta").is_dir():
+        conda_undeclared, conda_missing = _conda_diff(conda_text, Path(prefix))
+    if python is None:
+        return EnvironmentDiff(os.fspath(prefix or ""), conda_undeclared, conda_missing)
+    pip = _pip_diff(environment, python)
+    return EnvironmentDiff(
+        pip.python,
+        conda_undeclared + pip.undeclared,
+        conda_missing + pip.missing,
+        pip.skipped,
+    )
+
+
+def _conda_text(environment: Mapping[str, Any]) -> str | None:
+    files = environment.get("files")
+    files = files if isinstance(files, dict) else {}
+    for name in ("environment.yml", "environment.yaml"):
+        if isinstance(files.get(name), str):
+            return str(files[name])
+    return None
+
+
+def _conda_diff(text: str, prefix: Path) -> tuple[tuple[Installed, ...], tuple[Missing, ...]]:
+    """The conda side: the file's MatchSpecs against the records of ``prefix/conda-meta``."""
+    import rattler
+
+    from envspec.lock.conda import _parse
+
+    try:
+        specs, _, _ = _parse(text)
+        records = [
+            rattler.PrefixRecord.from_path(path)
+            for path in sorted((prefix / "conda-meta").glob("*.json"))
+        ]
+    except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
+        raise DiffError(f"cannot read the conda prefix {os.fspath(prefix)!r}: {exc}") from None
+    by_name = {r.name.normalized: r for r in records}
+    source = "environment.yml"
+    missing: list[Missing] = []
+    roots: list[str] = []
+    for spec in specs:
+        try:
+            match = rattler.MatchSpec(spec)
+        except Exception:  # noqa: BLE001, S112 - an invalid spec: the validator reports it
+            continue
+        name = match.name.normalized if match.name else spec
+        roots.append(name)
+        found = by_name.get(name)
+        if found is None:
+            missing.append(Missing(name, spec, source))
+        elif not match.matches(found):
+            missing.append(Missing(name, spec, source, str(found.version)))
+
+    def needs(names: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in by_name:
+                continue
+            seen.add(name)
+            for dep in by_name[name].depends:
+                todo.append(dep.split()[0].split("[")[0].lower())
+        return seen
+
+    # The launcher adds a Python (and ipykernel) to a conda environment to run the kernel.
+    needed = needs([*roots, *TOOLING, "python"])
+    extra = {n: r for n, r in by_name.items() if n not in needed}
+    below: set[str] = set()
+    for name, record in extra.items():
+        below |= needs(d.split()[0].split("[")[0].lower() for d in record.depends) - {name}
+    top = [extra[n] for n in sorted(extra) if n not in below] or [extra[n] for n in sorted(extra)]
+    undeclared = tuple(Installed(r.name.normalized, str(r.version), kind="conda") for r in top)
+    return undeclared, tuple(missing)
+
+
+def _pip_diff(environment: Mapping[str, Any], python: str | os.PathLike[str]) -> EnvironmentDiff:
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any, TextIO
 
 HELP = "compare an environment with what the notebook declares"
@@ -19,7 +20,9 @@ of environment.yml, and the packages of pylock.toml.  Dependencies of what is
 declared are not undeclared: the Requires-Dist of the installed distributions
 are followed (markers evaluated in that environment), so only the packages
 installed on top are listed.  pip, setuptools, wheel and ipykernel belong to
-the environment's tooling and are never listed.
+the environment's tooling and are never listed.  In a conda prefix, the conda
+packages are compared with the MatchSpecs of environment.yml the same way
+(through their depends).
 
 The environment is --prefix (a virtual environment or conda prefix), else the
 python in PATH; its packages are listed by running that Python."""
@@ -60,8 +63,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         environment = _environment(args.notebook)
-        python = find_python(args.prefix)
-        result = diff_environment(environment, python)
+        try:
+            python: Path | None = find_python(args.prefix)
+        except DiffError:
+            # A conda prefix without Python: only its conda packages are compared.
+            if args.prefix is None or not (Path(args.prefix) / "conda-meta").is_dir():
+                raise
+            python = None
+        result = diff_environment(environment, python, prefix=args.prefix)
     except DiffError as exc:
         err.write(f"envspec env diff: error: {visible(str(exc))}\n")
         return EXIT_FAIL
@@ -72,7 +81,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.undeclared:
         out.write("undeclared (installed, not declared by the notebook):\n")
         for item in result.undeclared:
-            out.write(f"    {visible(item.name)} {visible(item.version)}\n")
+            kind = " (conda)" if item.kind == "conda" else ""
+            out.write(f"    {visible(item.name)} {visible(item.version)}{kind}\n")
     if result.missing:
         out.write("missing (declared by the notebook, not met by the environment):\n")
         for missing in result.missing:
