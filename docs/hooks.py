@@ -114,6 +114,7 @@ _LONG_RUN = re.compile(r"(.)\1{31,}", re.DOTALL)
 # How registry examples are run (see ``CodeInfo.example_options``).
 _EXAMPLE_FLAGS = frozenset(
     {"require", "unreadable", "migrate", "fsize-limit", "pack", "git-dirty", "unpack"}
+    | {"lock", "check", "no-index"}
     | {"plan", "no-tools"}
 )
 _EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"})
@@ -306,6 +307,8 @@ class _Example:
             return ["pack", name]
         if "unpack" in self.flags:
             return ["unpack", name, "-o", _UNPACK_DIR]
+        if "lock" in self.flags:
+            return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
         if "plan" in self.flags:
             backend = [a for b in self.values("backend") for a in ("--backend", b)]
             return ["launch", "--dry-run", *backend, name]
@@ -726,6 +729,7 @@ def _pack_session_step(session: dict[str, str], step: str | None) -> str:
 _SPEC_PAGES = {
     "index.md": "Overview",
     "1.0.md": "1.0",
+    "1.1.md": "1.1",
     "0.1.md": "0.1",
     "conformance.md": "Conformance",
 }

@@ -26,7 +26,7 @@ from envspec.cli.main import main
 from envspec.diagnostics import Code, CodeInfo
 from envspec.validate import validate_paths
 
-_COMMANDS = {"migrate", "pack", "unpack", "plan"}
+_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
 
@@ -74,6 +74,7 @@ def test_every_code_is_documented(info):
 def test_example_options_are_known():
     known = {"require", "unreadable", "migrate", "pack", "unpack", "fsize-limit", "git-dirty"}
     known |= {"plan", "no-tools"}
+    known |= {"lock", "check", "no-index"}
     for info in CODES.values():
         for option in info.example_options:
             assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
@@ -156,6 +157,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
         elif key == "exists":
             output.mkdir(exist_ok=True)
             (output / value).write_text("already here\n")
+        elif key in {"check", "no-index"}:
+            args.append(f"--{key}")
         elif key == "git-dirty":
             if shutil.which("git") is None:
                 pytest.skip("git is not installed")

@@ -591,38 +591,38 @@ def test_migrating_to_the_same_version_is_a_no_op():
 # --------------------------------------------------------------------------- the registry
 
 
+def _to_1_2(document: Mapping[str, Any]) -> StepOutput:
+    return StepOutput({**document, "env_ver": "1.2", "note-1-2": True}, ("1.2 adds note-1-2",))
+
+
 def _to_1_1(document: Mapping[str, Any]) -> StepOutput:
-    return StepOutput({**document, "env_ver": "1.1", "note-1-1": True}, ("1.1 adds note-1-1",))
-
-
-def _to_1_0(document: Mapping[str, Any]) -> StepOutput:
-    out = {k: v for k, v in document.items() if k != "note-1-1"}
-    return StepOutput({**out, "env_ver": "1.0"})
+    out = {k: v for k, v in document.items() if k != "note-1-2"}
+    return StepOutput({**out, "env_ver": "1.1"})
 
 
 def test_a_new_version_chains_after_the_existing_steps():
     registry = REGISTRY.copy()
-    registry.register(Step("1.0", "1.1", _to_1_1))
-    registry.register(Step("1.1", "1.0", _to_1_0))
-    assert registry.versions == ["0.1", "1.0", "1.1"]
+    registry.register(Step("1.1", "1.2", _to_1_2))
+    registry.register(Step("1.2", "1.1", _to_1_1))
+    assert registry.versions == ["0.1", "1.0", "1.1", "1.2"]
 
-    result = migrate(SEED, "1.1", registry=registry)
-    assert result.path == ("0.1", "1.0", "1.1")
-    assert (result.source, result.target) == ("0.1", "1.1")
-    assert result.document["env_ver"] == "1.1"
-    assert result.document["note-1-1"] is True
+    result = migrate(SEED, "1.2", registry=registry)
+    assert result.path == ("0.1", "1.0", "1.1", "1.2")
+    assert (result.source, result.target) == ("0.1", "1.2")
+    assert result.document["env_ver"] == "1.2"
+    assert result.document["note-1-2"] is True
     assert result.document["files"]["postBuild"] == SETUP
-    assert result.notes[-1] == "1.1 adds note-1-1"
+    assert result.notes[-1] == "1.2 adds note-1-2"
     assert any("postBuild" in n for n in result.notes)
 
     back = migrate(result.document, "0.1", registry=registry)
-    assert back.path == ("1.1", "1.0", "0.1")
+    assert back.path == ("1.2", "1.1", "1.0", "0.1")
     assert ordered(back.document) == ordered(SEED)
 
     # The library's registry is untouched.
-    assert REGISTRY.versions == ["0.1", "1.0"]
+    assert REGISTRY.versions == ["0.1", "1.0", "1.1"]
     with pytest.raises(MigrationError) as info:
-        migrate(SEED, "1.1")
+        migrate(SEED, "1.2")
     assert info.value.code == "env-version-unsupported"
 
 
@@ -630,20 +630,73 @@ def test_a_step_between_non_neighbours_is_refused_and_changes_nothing():
     registry = REGISTRY.copy()
     versions, steps = list(registry.versions), dict(registry.steps)
     with pytest.raises(ValueError, match="neighbouring"):
-        registry.register(Step("0.1", "1.1", _to_1_1))
+        registry.register(Step("0.1", "1.2", _to_1_2))
     assert (registry.versions, registry.steps) == (versions, steps)
-    registry.register(Step("1.0", "1.1", _to_1_1))
+    registry.register(Step("1.1", "1.2", _to_1_2))
     with pytest.raises(ValueError, match="neighbouring"):
-        registry.register(Step("1.1", "0.1", _to_1_0))
+        registry.register(Step("1.2", "0.1", _to_1_1))
 
 
 def test_a_missing_step_is_reported():
     registry = REGISTRY.copy()
-    registry.register(Step("1.0", "1.1", _to_1_1))
+    registry.register(Step("1.1", "1.2", _to_1_2))
     with pytest.raises(MigrationError) as info:
-        migrate({"env_ver": "1.1"}, "1.0", registry=registry)
+        migrate({"env_ver": "1.2"}, "1.1", registry=registry)
     assert info.value.code == "env-version-unsupported"
-    assert "no migration from 1.1 to 1.0" in info.value.message
+    assert "no migration from 1.2 to 1.1" in info.value.message
+
+
+# ------------------------------------------------------------------------- 1.0 <-> 1.1
+
+PIXI_LOCK = "version: 6\nenvironments: {}\npackages: []\n"
+
+
+def test_1_0_upgrades_to_1_1_keeping_everything():
+    document = {"env_ver": "1.0", "files": {"requirements.txt": "numpy\n"}, "x-new": 1}
+    result = migrate(document, "1.1")
+    assert result.document == {
+        "env_ver": "1.1",
+        "files": {"requirements.txt": "numpy\n"},
+        "provenance": {"migrated_from": "1.0"},
+        "x-new": 1,
+    }
+    assert not result.lost
+
+
+def test_0_1_upgrades_to_1_1_and_records_where_it_came_from():
+    result = migrate(SEED, "1.1")
+    assert result.path == ("0.1", "1.0", "1.1")
+    assert result.document["provenance"] == {"migrated_from": "0.1"}
+
+
+def test_a_downgrade_to_1_0_refuses_to_drop_a_pixi_lock():
+    document = {
+        "env_ver": "1.1",
+        "files": {"environment.yml": "dependencies: [numpy]\n", "pixi.lock": PIXI_LOCK},
+        "extensions": {"envspec.lock": {"pixi.lock": {"sha256": "0"}}, "juv": {"a": 1}},
+    }
+    with pytest.raises(MigrationError) as info:
+        migrate(document, "1.0")
+    assert info.value.code == "migration-lossy"
+    assert info.value.problems == ("files/pixi.lock (no such file name in 1.0)",)
+    result = migrate(document, "1.0", allow_lossy=True)
+    assert result.document == {
+        "env_ver": "1.0",
+        "files": {"environment.yml": "dependencies: [numpy]\n"},
+        "provenance": {"migrated_from": "1.1"},
+        "extensions": {"juv": {"a": 1}},
+    }
+    assert result.lost == info.value.problems
+
+
+def test_a_1_1_document_without_a_pixi_lock_goes_back_to_1_0_losslessly():
+    document = {"env_ver": "1.1", "python": "3.12"}
+    result = migrate(document, "1.0")
+    assert result.document == {
+        "env_ver": "1.0",
+        "python": "3.12",
+        "provenance": {"migrated_from": "1.1"},
+    }
 
 
 def test_an_empty_registry_knows_nothing():

@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 from envspec._jsonschema import iter_errors
-from envspec.models import MODELS, Environment, v0_1, v1_0
+from envspec.models import MODELS, Environment, v0_1, v1_0, v1_1
 from envspec.schema import load
 
 SHA1 = "0123456789abcdef0123456789abcdef01234567"
@@ -114,7 +114,7 @@ def test_typed_access():
     assert isinstance(model.git, v1_0.GitSource)
 
 
-@pytest.mark.parametrize("minor", ["1.1", "1.7", "1.10"])
+@pytest.mark.parametrize("minor", ["1.2", "1.7", "1.10"])
 def test_unknown_fields_of_a_newer_minor_are_kept(minor):
     data = copy.deepcopy(RICH)
     data["env_ver"] = minor
@@ -218,9 +218,27 @@ def test_models_are_frozen():
 
 
 def test_models_of_every_supported_version():
-    assert set(MODELS) == {"0.1", "1.0"}
+    assert set(MODELS) == {"0.1", "1.0", "1.1"}
     assert MODELS["1.0"] is Environment is v1_0.Environment
     assert MODELS["0.1"] is v0_1.Environment
+    assert MODELS["1.1"] is v1_1.Environment
+    assert issubclass(v1_1.Environment, v1_0.Environment)  # a minor only adds
+
+
+def test_pixi_lock_is_a_file_name_of_1_1_only():
+    lock = {"pixi.lock": "version: 6\nenvironments: {}\npackages: []\n"}
+    assert v1_1.Environment.model_validate({"env_ver": "1.1", "files": lock}).files == lock
+    with pytest.raises(
+        pydantic.ValidationError, match=r"'pixi\.lock' is not a file name of env_ver 1\.0"
+    ):
+        v1_0.Environment.model_validate({"env_ver": "1.0", "files": lock})
+    with pytest.raises(
+        pydantic.ValidationError, match=r"'uv\.lock' is not a file name of env_ver 1\.1"
+    ):
+        v1_1.Environment.model_validate({"env_ver": "1.1", "files": {"uv.lock": "x"}})
+    # A later minor is read as 1.1: what it adds is kept.
+    later = v1_1.Environment.model_validate({"env_ver": "1.4", "files": {"uv.lock": "x", **lock}})
+    assert later.files == {"uv.lock": "x", **lock}
 
 
 # ------------------------------------------------------------------------------ legacy 0.1
@@ -354,3 +372,14 @@ def test_the_writing_order_of_members_is_the_models_field_order():
     from envspec.vocabulary import MEMBERS
 
     assert tuple(Environment.model_fields) == MEMBERS
+
+
+def test_each_version_has_its_closed_set_of_file_names():
+    from envspec.vocabulary import FILES, FILES_1_1, files_for, version_needed
+
+    assert files_for("1.0") is FILES
+    assert files_for("1.1") is FILES_1_1
+    assert files_for("1.7") is FILES_1_1  # a later minor is read as the newest known
+    assert set(FILES_1_1) - set(FILES) == {"pixi.lock"}  # a minor only adds
+    assert version_needed({"requirements.txt": "", "pylock.toml": ""}) == "1.0"
+    assert version_needed({"environment.yml": "", "pixi.lock": ""}) == "1.1"

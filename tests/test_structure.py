@@ -127,17 +127,17 @@ def test_unsupported_versions_are_rejected_without_further_checks(value):
         ("env-version-unsupported", "/env_ver")
     ]
     assert messages({"env_ver": value}) == [
-        f"env_ver {value!r} is not supported (this tool reads 0.1 and 1.x up to 1.0)"
+        f"env_ver {value!r} is not supported (this tool reads 0.1 and 1.x up to 1.1)"
     ]
 
 
-@pytest.mark.parametrize("value", ["1.1", "1.9", "1.10", "1.99999999999999999999"])
+@pytest.mark.parametrize("value", ["1.2", "1.9", "1.10", "1.99999999999999999999"])
 def test_a_newer_minor_is_read_with_a_warning(value):
     diagnostics = validate_environment({**FULL, "env_ver": value})
     assert [(d.code, d.severity, d.pointer) for d in diagnostics] == [
         ("env-version-newer", "warning", "/env_ver")
     ]
-    assert diagnostics[0].message == f"env_ver {value!r} is newer than this tool (1.0)"
+    assert diagnostics[0].message == f"env_ver {value!r} is newer than this tool (1.1)"
 
 
 def test_a_newer_minor_lists_what_it_does_not_check():
@@ -152,7 +152,7 @@ def test_a_newer_minor_lists_what_it_does_not_check():
     diagnostics = validate_environment(env)
     assert [(d.code, d.pointer) for d in diagnostics] == [("env-version-newer", "/env_ver")]
     assert diagnostics[0].message == (
-        "env_ver '1.3' is newer than this tool (1.0); not checked: "
+        "env_ver '1.3' is newer than this tool (1.1); not checked: "
         "files/uv.lock, kernel/icon, hardware/gpu/mig, sbom"
     )
 

@@ -748,9 +748,6 @@ _ENTRIES += (
         _nb('  "environment": {"env_ver": "1.0", "files": {"apt.txt": "graphviz\\n"}}'),
         ("pack",),
     ),
-)
-
-_ENTRIES += (
     # ------------------------------------------------------- realizing (launch plans)
     CodeInfo(
         "launch-backend-unsupported",
@@ -876,11 +873,64 @@ _ENTRIES += (
         ),
         ("plan",),
     ),
+    # ------------------------------------------------------------------ lock
+    CodeInfo(
+        "pixi-lock-structure",
+        "error",
+        "An embedded pixi.lock with the wrong shape",
+        "`pixi.lock` (env_ver 1.1) is the lock file of rattler and pixi: a YAML mapping with "
+        "an integer `version` and, from version 4 on, an `environments` mapping and a "
+        "`packages` list.  Tools that install from it refuse anything else.",
+        "Write the file with a locking tool (`envspec lock`, `pixi lock`), not by hand.",
+        "environment.envspec.yaml",
+        'env_ver: "1.1"\nfiles:\n  pixi.lock: "environments: {}\\npackages: []\\n"\n',
+    ),
+    CodeInfo(
+        "lock-no-inputs",
+        "error",
+        "There is nothing to lock",
+        "`envspec lock` locks the embedded `requirements.txt` (into `pylock.toml`) and "
+        "`environment.yml` (into `pixi.lock`); a notebook without either has nothing to lock.",
+        "Embed the inputs first (`envspec pack`), then lock.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "python": "3.12"}'),
+        ("lock",),
+    ),
+    CodeInfo(
+        "lock-failed",
+        "error",
+        "The inputs cannot be resolved to a lock",
+        "The resolver (uv for pip, rattler for conda) found no set of packages that meets the "
+        "requirements from the index or channels it was given; the notebook is not changed.",
+        "Change the requirement that cannot be met, or give the index or channel that has it "
+        "(`--index-url`, `--find-links`, `--channel`).",
+        "analysis.ipynb",
+        _nb(
+            '  "environment": {"env_ver": "1.0", "files": {"requirements.txt": '
+            '"envspec-no-such-package==1.0\\n"}}'
+        ),
+        ("lock", "no-index"),
+    ),
+    CodeInfo(
+        "lock-outdated",
+        "error",
+        "The embedded lock no longer matches its inputs",
+        "A requirement was added, removed or changed since the notebook was locked (or it was "
+        "never locked), so the lock does not install what the inputs ask for.",
+        "Run `envspec lock` on the notebook again.",
+        "analysis.ipynb",
+        _nb('  "environment": {"env_ver": "1.0", "files": {"requirements.txt": "numpy\\n"}}'),
+        ("lock", "check"),
+    ),
 )
+
+_ENTRIES += ()
 
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 
 #: Codes about a tool's own input and output (a file it cannot read, a write that
 #: fails), not about a document: the conformance suite has no case for them.
-TOOL_CODES: Final = frozenset({"file-unreadable", "write-failed"})
+TOOL_CODES: Final = frozenset(
+    {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
+)

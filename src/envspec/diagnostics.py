@@ -114,6 +114,11 @@ Code = Literal[
     "launch-machine-too-small",
     "launch-file-superseded",
     "launch-file-not-applied",
+    # lock
+    "pixi-lock-structure",
+    "lock-no-inputs",
+    "lock-failed",
+    "lock-outdated",
 ]
 
 

@@ -142,5 +142,10 @@ def load_environment(
             refusal = diagnostic(exc.code, message, name, pointer, severity="error")  # type: ignore[arg-type]
             raise LoadError((refusal,)) from exc
         document = migration.document
-    environment = Environment.model_validate(json.loads(json.dumps(document)))
+    model = Environment
+    if str(document.get("env_ver")) != "1.0":
+        from envspec.models.v1_1 import Environment as Environment11
+
+        model = Environment11  # 1.1 and the later minors read as 1.1 (a subclass of 1.0's)
+    environment = model.model_validate(json.loads(json.dumps(document)))
     return Loaded(environment, version, migration, diagnostics)

@@ -182,7 +182,13 @@ def _build(
     old_files = env.get("files", {})
     changes = FileChanges()
     if isinstance(old_files, dict):
-        files, changes = _merge(old_files, collected.files, prune=prune, removable=removable)
+        files, changes = _merge(
+            old_files,
+            collected.files,
+            prune=prune,
+            removable=removable,
+            generated=_locks(env, old_files),
+        )
         if files:
             env["files"] = files
         elif changes.removed:
@@ -211,27 +217,47 @@ def _build(
     return _ordered(env), changes
 
 
+def _locks(env: Mapping[str, Any], files: Mapping[str, Any]) -> frozenset[str]:
+    """The embedded locks that ``envspec lock`` wrote from the embedded inputs (its record in
+    ``extensions["envspec.lock"]`` holds the hash of their text): they come from the
+    notebook, not from a folder, so a folder without them neither warns nor prunes them."""
+    import hashlib
+
+    extensions = env.get("extensions")
+    records = extensions.get("envspec.lock") if isinstance(extensions, dict) else None
+    if not isinstance(records, dict):
+        return frozenset()
+    return frozenset(
+        name
+        for name, record in records.items()
+        if isinstance(record, dict)
+        and isinstance(files.get(name), str)
+        and record.get("sha256") == hashlib.sha256(files[name].encode("utf-8")).hexdigest()
+    )
+
+
 def _merge(
     old: Mapping[str, Any],
     new: Mapping[str, str],
     *,
     prune: bool,
     removable: set[str],
+    generated: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], FileChanges]:
     """The folder's files over the embedded ones; an embedded file the folder does not have
-    stays unless *prune* (or it is in *removable*)."""
+    stays unless *prune* (or it is in *removable*); a lock in *generated* always stays."""
     from envspec.vocabulary import FILES
 
     added = [n for n in new if n not in old]
     updated = [n for n in new if n in old and old[n] != new[n]]
-    missing = [n for n in old if n not in new]
+    missing = [n for n in old if n not in new and n not in generated]
     # A name this version does not know (a newer minor's) is never removed: no folder can
     # hold it for this packer, and readers keep what they do not know (index.md#readers).
     removed = tuple(n for n in missing if n in FILES and (prune or n in removable))
     kept = {n for n in missing if n not in removed}
     # The files stay where they were (no churn in the notebook); new ones follow, in the
     # order of the vocabulary.
-    names = [n for n in old if n in new or n in kept]
+    names = [n for n in old if n in new or n in kept or n in generated]
     names += [n for n in FILES if n in new and n not in old]
     merged = {n: new[n] if n in new else old[n] for n in names}
 

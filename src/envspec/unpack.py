@@ -42,12 +42,12 @@ def plan_files(
 ) -> tuple[list[tuple[str, bytes, int]], list[Diagnostic]]:
     """``(name, bytes, mode)`` for every embedded file, and the names refused as unsafe."""
     from envspec.versions import classify, parse_env_ver
-    from envspec.vocabulary import FILES, FILES_0_1
+    from envspec.vocabulary import FILES_0_1, files_for
 
     legacy = environment.get("env_ver") == "0.1"
     version = parse_env_ver(environment.get("env_ver"))
     newer = version is not None and classify(version)[0] == "newer-minor"
-    vocabulary = FILES_0_1 if legacy else FILES
+    vocabulary = FILES_0_1 if legacy else files_for(str(version) if version else "1.0")
     items = (
         {k: v for k, v in environment.items() if k in FILES_0_1}
         if legacy

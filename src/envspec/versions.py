@@ -14,6 +14,7 @@ from typing import Final, Literal
 __all__ = [
     "LATEST",
     "LEGACY",
+    "NEWEST",
     "SUPPORTED",
     "EnvVersion",
     "VersionStatus",
@@ -24,9 +25,14 @@ __all__ = [
 _ENV_VER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 #: Every version this library reads, oldest first.
-SUPPORTED: Final = ("0.1", "1.0")
-#: The version writers produce.
+SUPPORTED: Final = ("0.1", "1.0", "1.1")
+#: The version writers produce by default: the earliest minor of the newest major.  A
+#: writer produces a later minor only when the document holds something that only the
+#: later minor has (``pixi.lock`` needs ``1.1``), as the writer rules of ``spec/index.md``
+#: say; :func:`envspec.vocabulary.version_needed` tells which.
 LATEST: Final = "1.0"
+#: The newest version this library implements (reads, checks and can write).
+NEWEST: Final = "1.1"
 #: Versions readers accept but writers no longer produce.
 LEGACY: Final = frozenset({"0.1"})
 

@@ -15,10 +15,12 @@ from typing import Final, Literal
 __all__ = [
     "FILES",
     "FILES_0_1",
+    "FILES_1_1",
     "MEMBERS",
     "FileKind",
     "FileSpec",
     "files_for",
+    "version_needed",
 ]
 
 FileKind = Literal[
@@ -36,6 +38,7 @@ FileKind = Literal[
     "julia",
     "r",
     "nix",
+    "pixi-lock",
 ]
 
 
@@ -94,6 +97,20 @@ _SPECS = (
 #: The embeddable files of ``env_ver`` 1.0, by name.
 FILES: Final = MappingProxyType({spec.name: spec for spec in _SPECS})
 
+#: The names ``env_ver`` 1.1 adds (a minor only adds names, never removes one).
+_SPECS_1_1 = (
+    FileSpec(
+        "pixi.lock",
+        "pixi-lock",
+        False,
+        False,
+        "the solved conda packages of each platform (rattler/pixi lock file)",
+    ),
+)
+
+#: The embeddable files of ``env_ver`` 1.1, by name.
+FILES_1_1: Final = MappingProxyType({**FILES, **{spec.name: spec for spec in _SPECS_1_1}})
+
 #: The file-valued keys of legacy 0.1 (seed 002), and how to read each.
 FILES_0_1: Final = MappingProxyType(
     {
@@ -108,8 +125,18 @@ FILES_0_1: Final = MappingProxyType(
 
 
 def files_for(env_ver: str) -> MappingProxyType[str, FileSpec]:
-    """The embeddable files of *env_ver* (``"0.1"`` or a ``1.x``)."""
-    return FILES_0_1 if env_ver == "0.1" else FILES
+    """The embeddable files of *env_ver* (``"0.1"`` or a ``1.x``; a minor newer than this
+    library knows gets the newest set it knows, as its readers apply that minor's rules)."""
+    if env_ver == "0.1":
+        return FILES_0_1
+    return FILES if env_ver == "1.0" else FILES_1_1
+
+
+def version_needed(files: object) -> str:
+    """The earliest ``1.x`` whose file names hold every name of *files* that this library
+    knows: what a writer writes (``1.1`` for a ``pixi.lock``, else ``1.0``)."""
+    names = set(files) if isinstance(files, dict) else set()
+    return "1.1" if names & (set(FILES_1_1) - set(FILES)) else "1.0"
 
 
 #: The members of an ``env_ver`` 1.0 document, in the order writers put them

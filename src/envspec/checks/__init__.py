@@ -13,7 +13,7 @@ from typing import Any
 
 from envspec._jsonschema import SchemaError, compiled, iter_errors
 from envspec.diagnostics import Finding
-from envspec.versions import LATEST, SUPPORTED, classify, parse_env_ver
+from envspec.versions import NEWEST, SUPPORTED, classify, parse_env_ver
 
 __all__ = ["check_environment", "first_surrogate", "prepare"]
 
@@ -49,6 +49,7 @@ def _file_rules() -> dict[str, FileRule]:
         "pipfile": tomlfiles.check_toml,
         "pipfile-lock": tomlfiles.check_pipfile_lock,
         "julia": tomlfiles.check_toml,
+        "pixi-lock": conda.check_pixi_lock,
     }
 
 
@@ -101,7 +102,7 @@ def check_environment(env: object, *, kernelspec: object = None) -> list[Finding
         return [
             Finding(
                 "env-version-unsupported",
-                f"env_ver {raw!r} is not supported (this tool reads 0.1 and 1.x up to {LATEST})",
+                f"env_ver {raw!r} is not supported (this tool reads 0.1 and 1.x up to {NEWEST})",
                 ("env_ver",),
             )
         ]
@@ -114,7 +115,7 @@ def check_environment(env: object, *, kernelspec: object = None) -> list[Finding
     if reader == "0.1":
         findings.extend(_legacy_rules(env))
     else:
-        findings.extend(_rules(env, kernelspec))
+        findings.extend(_rules(env, kernelspec, reader))
     return _redacted(_unique(findings))
 
 
@@ -155,7 +156,7 @@ def _structure(env: dict[str, Any], reader: str, *, newer: bool) -> Iterator[Fin
         fields = f"; not checked: {', '.join(unknown)}" if unknown else ""
         yield Finding(
             "env-version-newer",
-            f"env_ver {env['env_ver']!r} is newer than this tool ({LATEST}){fields}",
+            f"env_ver {env['env_ver']!r} is newer than this tool ({NEWEST}){fields}",
             ("env_ver",),
         )
 
@@ -200,15 +201,15 @@ def _finding_for(error: SchemaError) -> Finding | None:
     return Finding("invalid-value", error.message, path)
 
 
-def _rules(env: dict[str, Any], kernelspec: object) -> Iterator[Finding]:
+def _rules(env: dict[str, Any], kernelspec: object, reader: str) -> Iterator[Finding]:
     from envspec.checks import consistency, fields
-    from envspec.vocabulary import FILES
+    from envspec.vocabulary import files_for
 
     files = env.get("files")
     files = files if isinstance(files, dict) else {}
     rules = _file_rules()
     for name, text in files.items():
-        spec = FILES.get(name)
+        spec = files_for(reader).get(name)
         if not isinstance(text, str) or spec is None:
             continue
         yield from _file(text, ("files", name), rules.get(spec.kind))

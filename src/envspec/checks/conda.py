@@ -12,7 +12,7 @@ from envspec._yaml import YamlProblem, item_positions, load_yaml, position_of
 from envspec.checks.requirements import check_requirement_lines
 from envspec.diagnostics import Finding
 
-__all__ = ["check_conda", "conda_python_spec"]
+__all__ = ["check_conda", "check_pixi_lock", "conda_python_spec"]
 
 _KNOWN_KEYS = {"name", "channels", "dependencies", "prefix", "variables"}
 # ``name``, ``name=1.2``, ``name>=1.2,<2``: a strict subset of MatchSpec that needs no
@@ -162,3 +162,45 @@ def conda_python_spec(text: str) -> str | None:
             if spec.name is not None and spec.name.normalized == "python" and spec.version:
                 return str(spec.version)
     return None
+
+
+def check_pixi_lock(text: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    """Findings for an embedded ``pixi.lock`` (env_ver 1.1): YAML, and the members every
+    reader of the format needs (``spec/1.1.md#file-pixi-lock``)."""
+    data, problem = load_yaml(text)
+    if problem is not None:
+        yield Finding(problem.code, problem.message, path, problem.line, problem.column)  # type: ignore[arg-type]
+        return
+    if not isinstance(data, dict):
+        yield Finding("pixi-lock-structure", "the lock file is not a mapping of keys", path, 1, 1)
+        return
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        line, col = position_of(text, ("version",)) if "version" in data else (1, 1)
+        yield Finding(
+            "pixi-lock-structure",
+            "'version' is required and must be a positive integer",
+            path,
+            line,
+            col,
+        )
+        return
+    if version < 4:
+        return  # the single-environment layout of the first versions
+    environments = data.get("environments")
+    if not isinstance(environments, dict) or not all(
+        isinstance(v, dict) for v in environments.values()
+    ):
+        line, col = position_of(text, ("environments",)) if "environments" in data else (1, 1)
+        yield Finding(
+            "pixi-lock-structure",
+            "'environments' is required and must map each environment name to a mapping",
+            path,
+            line,
+            col,
+        )
+    if not isinstance(data.get("packages"), list):
+        line, col = position_of(text, ("packages",)) if "packages" in data else (1, 1)
+        yield Finding(
+            "pixi-lock-structure", "'packages' is required and must be a list", path, line, col
+        )

@@ -1,4 +1,4 @@
-"""``envspec env create | list | remove | gc``: environments on this machine."""
+"""``envspec env create | list | remove | gc | diff``: environments on this machine."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ Environments on this machine, made from what a notebook declares.
   list    the environments of the cache
   remove  remove one environment of the cache
   gc      remove what failed or killed builds left, and unused environments
+  diff    what an environment holds that the notebook does not declare, and
+          what it declares that the environment lacks
 
 Environments are cached by a hash of what determines them, in
 $ENVSPEC_CACHE_DIR/envs, else ~/.cache/envspec/envs ($XDG_CACHE_HOME)."""
@@ -76,7 +78,7 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(
-        dest="env_command", metavar="SUBCOMMAND", help="create, list, remove or gc"
+        dest="env_command", metavar="SUBCOMMAND", help="create, list, remove, gc or diff"
     )
     parser.set_defaults(run=_usage(parser))
 
@@ -166,6 +168,9 @@ def register(commands: Any) -> None:
         help="also remove environments not used for DAYS days",
     )
     gc.set_defaults(run=run_gc)
+    from envspec.cli import env_diff_cmd
+
+    env_diff_cmd.register(sub)
 
 
 def _days(text: str) -> float:

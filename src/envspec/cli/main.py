@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         conformance_cmd,
         kernel_cmd,
         launch_cmd,
+        lock_cmd,
         migrate_cmd,
         pack_cmd,
         schema_cmd,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
     launch_cmd.register(commands)
+    lock_cmd.register(commands)
     kernel_cmd.register(commands)
     from envspec.cli import env_cmd
 

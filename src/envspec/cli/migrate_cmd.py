@@ -9,7 +9,9 @@ HELP = "move environments to another env_ver (in place, atomically)"
 DESCRIPTION = """\
 Migrate the environment of notebooks (metadata.environment, and the legacy
 metadata.env written by the seed project's helper scripts) and of standalone
-envspec files to another env_ver (default: the latest).
+envspec files to another env_ver (default: 1.0 for a legacy 0.1 document, and
+a 1.x document keeps its version: writers write the earliest 1.x minor that
+holds the document, 1.1 only for what only 1.1 has, such as pixi.lock).
 
 Files are rewritten in place with an atomic write (a temporary file, then a
 rename).  In a notebook only metadata.environment changes: cells, outputs,
@@ -20,7 +22,8 @@ time.
 
 Nothing is dropped silently.  Upgrading keeps what has no 1.0 field under
 extensions["envspec.legacy"]; a downgrade that cannot hold everything is
-refused with the list of what would be lost, unless --lossy is given."""
+refused with the list of what would be lost, unless --lossy is given (1.1 to
+1.0 cannot carry an embedded pixi.lock)."""
 
 EPILOG = """\
 examples:
@@ -28,6 +31,7 @@ examples:
   envspec migrate --check .                  # CI / pre-commit: fail if anything would change
   envspec migrate --diff analysis.ipynb      # show the change, write nothing
   envspec migrate --to 0.1 --lossy old.ipynb # downgrade, dropping what 0.1 cannot hold
+  envspec migrate --to 1.1 analysis.ipynb    # upgrade a 1.0 document to 1.1
 
 exit status: 0 done (or nothing to do), 1 a file failed to migrate or (with
 --check) would change, 2 usage error."""
@@ -49,9 +53,10 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--to",
         choices=SUPPORTED,
-        default=LATEST,
+        default=None,
         metavar="VERSION",
-        help=f"target env_ver: {', '.join(SUPPORTED)} (default: {LATEST})",
+        help=f"target env_ver: {', '.join(SUPPORTED)} (default: {LATEST} for a 0.1 document; "
+        "a 1.x document keeps its version)",
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a file would change"

@@ -30,6 +30,8 @@ notebook embeds and the folder does not have (a notebook you received) is
 kept, with the warning embedded-file-kept; --prune removes those files, and
 --check --prune lists what it would remove.  When a file is in both, the
 folder's text replaces the embedded one, and pack says so ("updated ...").
+A lock written by 'envspec lock' (pylock.toml, pixi.lock) is made from the
+notebook's own inputs: a folder without it neither warns nor prunes it.
 
 A notebook whose environment would carry a secret (a token, a private key,
 a password in a URL) is not written at all."""

@@ -41,11 +41,13 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "urls": "URLs: absolute, no credentials, secure transport.",
         "secrets": "No secret values: tokens, keys, secret-named variables.",
         "consistency": "Agreement between kernel, kernelspec and Python pins.",
+        "pixi-lock": "`env_ver` 1.1: the embedded `pixi.lock` and the closed set of 1.1.",
     },
     "migrator": {
         "upgrade": "Legacy 0.1 documents migrated to 1.0, keeping their meaning.",
         "downgrade": "Explicit downgrades to 0.1, refusing to drop data unless allowed.",
         "preservation": "What has no place in the target is kept, never dropped silently.",
+        "minor": "Between minors of 1: 1.0 to 1.1 and back, a `pixi.lock` never dropped silently.",
     },
     "packer": {
         "pack": "A folder's environment files become the environment, exact text.",

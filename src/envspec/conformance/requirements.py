@@ -49,6 +49,7 @@ __all__ = [
 DOCS: dict[str, str] = {
     "index.md": "core",
     "1.0.md": "v1",
+    "1.1.md": "v11",
     "0.1.md": "v01",
     "conformance.md": "proto",
 }

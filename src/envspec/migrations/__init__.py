@@ -128,11 +128,13 @@ class Registry:
 
 
 def _default_registry() -> Registry:
-    from envspec.migrations import v0_1_v1_0
+    from envspec.migrations import v0_1_v1_0, v1_0_v1_1
 
     registry = Registry(list(SUPPORTED))
     registry.register(Step("0.1", "1.0", v0_1_v1_0.upgrade))
     registry.register(Step("1.0", "0.1", v0_1_v1_0.downgrade))
+    registry.register(Step("1.0", "1.1", v1_0_v1_1.upgrade))
+    registry.register(Step("1.1", "1.0", v1_0_v1_1.downgrade))
     return registry
 
 
@@ -201,5 +203,8 @@ def migrate(
             f"migrating {source} to {to} would lose {len(lost)} item(s)",
             tuple(lost),
         )
+    if len(steps) > 1 and to != "0.1" and isinstance(current.get("provenance"), dict):
+        # Each step records the version it read; the document was migrated from *source*.
+        current["provenance"] = {**current["provenance"], "migrated_from": source}
     path = (source, *(s.target for s in steps))
     return MigrationResult(current, source, to, path, tuple(notes), tuple(lost))

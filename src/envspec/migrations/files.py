@@ -15,7 +15,7 @@ from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.migrations import MigrationError, MigrationResult, migrate
 from envspec.versions import LATEST, classify, parse_env_ver
 
-__all__ = ["FileMigration", "migrate_bytes", "migrate_paths"]
+__all__ = ["FileMigration", "default_target", "migrate_bytes", "migrate_paths"]
 
 Status = Literal["migrated", "unchanged", "failed"]
 _ENV = "/metadata/environment"
@@ -41,7 +41,7 @@ class FileMigration:
 
 def _fail(
     path: str,
-    to: str,
+    to: str | None,
     before: bytes,
     code: str,
     message: str,
@@ -54,13 +54,14 @@ def _fail(
         message = message + ": " + "; ".join(details)
     # A refusal is an error, whatever the code's severity when validate reports it.
     refusal = diagnostic(code, message, path, pointer, hint=hint, severity="error")  # type: ignore[arg-type]
-    return FileMigration(path, "failed", to, source, before, diagnostics=(refusal,))
+    return FileMigration(path, "failed", to or LATEST, source, before, diagnostics=(refusal,))
 
 
 def migrate_bytes(
-    data: bytes, name: str, *, to: str = LATEST, allow_lossy: bool = False
+    data: bytes, name: str, *, to: str | None = None, allow_lossy: bool = False
 ) -> FileMigration:
-    """Migrate the environment in the file contents *data* (named *name*) to version *to*."""
+    """Migrate the environment in the file contents *data* (named *name*) to version *to*
+    (default: :func:`default_target`)."""
     from envspec.notebook import kind_of, read_document
 
     kind = kind_of(name)
@@ -82,6 +83,19 @@ def migrate_bytes(
     return _migrate_envfile(data, name, kind, read.document, to, allow_lossy)
 
 
+def default_target(document: object) -> str:
+    """The version a migration writes when none is asked for: a ``1.x`` document keeps its
+    version (the writer rules: a writer writes the earliest minor of the newest major that
+    holds the document, and keeps a newer minor it reads); any other goes to
+    :data:`~envspec.versions.LATEST`."""
+    version = parse_env_ver(document.get("env_ver") if isinstance(document, dict) else None)
+    if version is not None and version.major == int(LATEST.split(".")[0]):
+        status, _ = classify(version)
+        if status in {"known", "newer-minor"}:
+            return str(version)
+    return LATEST
+
+
 def _run(
     document: dict[str, Any], to: str, allow_lossy: bool
 ) -> MigrationResult | MigrationError | None:
@@ -100,7 +114,7 @@ def _run(
 
 
 def _migrate_notebook(
-    data: bytes, name: str, metadata: dict[str, Any], to: str, allow_lossy: bool
+    data: bytes, name: str, metadata: dict[str, Any], to: str | None, allow_lossy: bool
 ) -> FileMigration:
     from envspec.migrations.v0_1_v1_0 import drop_member_order
     from envspec.nbedit import REMOVE, edit_metadata, sorts_keys
@@ -118,7 +132,7 @@ def _migrate_notebook(
             hint="Delete the one that is out of date, then migrate again.",
         )
     if not has_env and not isinstance(legacy, dict):
-        return FileMigration(name, "unchanged", to, None, data)
+        return FileMigration(name, "unchanged", to or LATEST, None, data)
     changes: dict[str, Any] = {}
     if has_env:
         document = metadata["environment"]
@@ -129,6 +143,7 @@ def _migrate_notebook(
     elif isinstance(legacy, dict):
         document = {"env_ver": "0.1", **legacy} if "env_ver" not in legacy else dict(legacy)
         changes["env"] = REMOVE
+    to = to or default_target(document)
     outcome = _run(document, to, allow_lossy)
     if outcome is None and not changes:
         return FileMigration(name, "unchanged", to, str(document.get("env_ver")), data)
@@ -177,12 +192,13 @@ def _migrate_notebook(
 
 
 def _migrate_envfile(
-    data: bytes, name: str, kind: str, document: Any, to: str, allow_lossy: bool
+    data: bytes, name: str, kind: str, document: Any, to: str | None, allow_lossy: bool
 ) -> FileMigration:
     if not isinstance(document, dict):
         return _fail(
             name, to, data, "environment-not-object", "the environment is not an object", pointer=""
         )
+    to = to or default_target(document)
     outcome = _run(document, to, allow_lossy)
     if outcome is None:
         return FileMigration(name, "unchanged", to, str(document.get("env_ver")), data)
@@ -212,7 +228,7 @@ def _migrate_envfile(
 def migrate_paths(
     paths: Iterable[str | os.PathLike[str]],
     *,
-    to: str = LATEST,
+    to: str | None = None,
     allow_lossy: bool = False,
     write: bool = True,
 ) -> list[FileMigration]:
