@@ -65,5 +65,6 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "kernel": "The kernel the notebook opens with: `kernel`, else the kernelspec.",
         "image": "Images run by digest; the container and Guix ways of realizing.",
         "hardware": "A machine smaller than `hardware` is refused unless accepted.",
+        "lock": "A conda lock (`pixi.lock`, 1.1) is installed as locked, not solved again.",
     },
 }

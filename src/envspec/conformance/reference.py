@@ -79,7 +79,7 @@ class Adapter:
                 "validator": {"versions": list(SUPPORTED), "features": list(FEATURES["validator"])},
                 "migrator": {"versions": list(SUPPORTED), "features": list(FEATURES["migrator"])},
                 "packer": {"versions": ["1.0"], "features": list(FEATURES["packer"])},
-                "launcher": {"versions": ["1.0"], "features": list(FEATURES["launcher"])},
+                "launcher": {"versions": ["1.0", "1.1"], "features": list(FEATURES["launcher"])},
             },
         }
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["UNSUPPORTED_LOCALLY", "plan", "python_meets", "quantity_bytes"]
 
 _CONDA = ("environment.yml", "environment.yaml")
+#: The conda lock of env_ver 1.1: the solved package set of the conda file.
+CONDA_LOCK = "pixi.lock"
 _GUIX = ("manifest.scm", "channels.scm")
 #: Files the local backend cannot apply, and what would.
 UNSUPPORTED_LOCALLY: Mapping[str, str] = {
@@ -310,8 +312,15 @@ def _local(
             )
         elif pin is None:
             pin, pointer = runtime_pin, _file("runtime.txt")
-    _interpreter(pin, pointer, conda, "runtime.txt" if runtime_pin else None, options, out)
-    if conda:
+    # A conda lock (env_ver 1.1) is installed exactly, instead of solving the conda file;
+    # the conda file's ``pip:`` part still follows it.
+    lock = CONDA_LOCK if CONDA_LOCK in active else None
+    _interpreter(
+        pin, pointer, conda or lock, "runtime.txt" if runtime_pin else None, options, out
+    )
+    if lock:
+        out.step("conda", lock, **({"conda_file": conda} if conda else {}))
+    elif conda:
         out.step("conda", conda)
     if "pylock.toml" in files:
         out.step("pylock", "pylock.toml")
