@@ -315,9 +315,7 @@ def _local(
     # A conda lock (env_ver 1.1) is installed exactly, instead of solving the conda file;
     # the conda file's ``pip:`` part still follows it.
     lock = CONDA_LOCK if CONDA_LOCK in active else None
-    _interpreter(
-        pin, pointer, conda or lock, "runtime.txt" if runtime_pin else None, options, out
-    )
+    _interpreter(pin, pointer, conda or lock, "runtime.txt" if runtime_pin else None, options, out)
     if lock:
         out.step("conda", lock, **({"conda_file": conda} if conda else {}))
     elif conda:
