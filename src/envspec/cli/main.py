@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from envspec.cli import (
         conformance_cmd,
+        launch_cmd,
         migrate_cmd,
         pack_cmd,
         schema_cmd,
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     unpack_cmd.register(commands)
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
+    launch_cmd.register(commands)
     _mark_commands(parser)
     return parser
 
