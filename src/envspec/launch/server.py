@@ -91,7 +91,8 @@ def lab_command(folder: Path, port: int, *, default_kernel: str | None = None) -
         "--ServerApp.open_browser=False",
         f"--ServerApp.root_dir={folder}",
         # the launch prints its own URL; Jupyter's messages are for problems
-        "--log-level=WARN",
+        "--ServerApp.log_level=WARN",
+        "--LabApp.log_level=WARN",
     ]
     if default_kernel:
         command.append(f"--MultiKernelManager.default_kernel_name={default_kernel}")
