@@ -28,7 +28,8 @@ PROBE_VALUE = "only-in-the-launched-environment"
 def build_wheel(
     folder: Path, name: str = PROBE, version: str = "1.0", value: str = PROBE_VALUE
 ) -> Path:
-    """A pure-Python wheel of one module ``name`` whose ``VALUE`` is *value* (zip written directly)."""
+    """A pure-Python wheel of one module ``name`` whose ``VALUE`` is *value* (a zip written
+    directly, no build backend)."""
     folder.mkdir(parents=True, exist_ok=True)
     dist = f"{name}-{version}.dist-info"
     files = {

@@ -85,7 +85,7 @@ def test_folder_picks_the_only_notebook_then_index(tmp_path: Path) -> None:
 def test_folder_without_notebook_and_missing_notebook(tmp_path: Path) -> None:
     with pytest.raises(LaunchError, match="has no notebook"):
         choose_notebook(tmp_path)
-    with pytest.raises(LaunchError, match="missing.ipynb does not exist"):
+    with pytest.raises(LaunchError, match=r"missing\.ipynb does not exist"):
         choose_notebook(tmp_path, "missing.ipynb")
     with pytest.raises(LaunchError, match="does not exist"):
         resolve_target(str(tmp_path / "nope"), cache_dir=tmp_path / "cache")
@@ -218,7 +218,7 @@ def test_no_environment_and_no_files_is_an_error(tmp_path: Path, run_cli) -> Non
 
 def test_invalid_environment_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_bytes(notebook_bytes({"env_ver": "1.0", "python": "three"}))
-    with pytest.raises(LaunchError, match="envspec validate nb.ipynb"):
+    with pytest.raises(LaunchError, match=r"envspec validate nb\.ipynb"):
         load_target_environment(resolve_target(str(tmp_path), cache_dir=tmp_path))
 
 
@@ -378,9 +378,8 @@ def test_container_command_text(tmp_path: Path) -> None:
     assert run[run.index("-p") + 1] == "127.0.0.1:8890:8888"  # published on 127.0.0.1 only
     assert f"{tmp_path}:{backends.CONTAINER_HOME}" in run
     # the token and the variables by name: values never on the command line
-    assert ["-e", "JUPYTER_TOKEN"] == run[
-        run.index("JUPYTER_TOKEN") - 1 : run.index("JUPYTER_TOKEN") + 1
-    ]
+    token_at = run.index("JUPYTER_TOKEN")
+    assert run[token_at - 1 : token_at + 1] == ["-e", "JUPYTER_TOKEN"]
     assert "API_TOKEN" in run
     assert run[run.index(image) + 1 : run.index(image) + 3] == ["jupyter", "lab"]
 
