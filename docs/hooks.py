@@ -114,8 +114,9 @@ _LONG_RUN = re.compile(r"(.)\1{31,}", re.DOTALL)
 # How registry examples are run (see ``CodeInfo.example_options``).
 _EXAMPLE_FLAGS = frozenset(
     {"require", "unreadable", "migrate", "fsize-limit", "pack", "git-dirty", "unpack"}
+    | {"plan", "no-tools"}
 )
-_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists"})
+_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"})
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"
 # Writes fail as on a full disk: files may not grow past one byte.
@@ -305,6 +306,9 @@ class _Example:
             return ["pack", name]
         if "unpack" in self.flags:
             return ["unpack", name, "-o", _UNPACK_DIR]
+        if "plan" in self.flags:
+            backend = [a for b in self.values("backend") for a in ("--backend", b)]
+            return ["launch", "--dry-run", *backend, name]
         return ["validate", *(["--require"] if "require" in self.flags else []), name]
 
     def prepare(self, folder: Path) -> None:
@@ -335,6 +339,9 @@ class _Example:
             self.prepare(folder)
             env = {**os.environ, "ENVSPEC_CACHE_DIR": str(Path(tmp) / "cache"), "NO_COLOR": "1"}
             env["COLUMNS"] = _HELP_COLUMNS
+            if "no-tools" in self.flags:
+                (Path(tmp) / "empty-path").mkdir()
+                env["PATH"] = str(Path(tmp) / "empty-path")
             launcher = _FSIZE_LAUNCHER if "fsize-limit" in self.flags else _LAUNCHER
             done = subprocess.run(
                 [sys.executable, "-c", launcher, *argv],

@@ -2,7 +2,8 @@
 
 Examples of ``envspec validate`` codes are written to a folder and validated
 with :func:`envspec.validate.validate_paths`; examples of the other commands'
-codes (``migrate``, ``pack``, ``unpack``) run that command, as the registry's
+codes (``migrate``, ``pack``, ``unpack``, and ``plan``: ``envspec launch --dry-run``) run
+that command, as the registry's
 ``example_options`` say.
 """
 
@@ -25,7 +26,7 @@ from envspec.cli.main import main
 from envspec.diagnostics import Code, CodeInfo
 from envspec.validate import validate_paths
 
-_COMMANDS = {"migrate", "pack", "unpack"}
+_COMMANDS = {"migrate", "pack", "unpack", "plan"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
 
@@ -72,9 +73,10 @@ def test_every_code_is_documented(info):
 
 def test_example_options_are_known():
     known = {"require", "unreadable", "migrate", "pack", "unpack", "fsize-limit", "git-dirty"}
+    known |= {"plan", "no-tools"}
     for info in CODES.values():
         for option in info.example_options:
-            assert option.partition("=")[0] in known | {"to", "mkdir", "exists"}, (
+            assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
                 info.code,
                 option,
             )
@@ -134,7 +136,7 @@ def _git(folder: Path, *args: str) -> None:
 
 
 @pytest.mark.parametrize("info", _COMMAND, ids=lambda i: i.code)
-def test_every_command_example_reports_its_code(info, tmp_path):
+def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
     path = write_example(info, tmp_path)
     command = next(o for o in info.example_options if o in _COMMANDS)
     args: list[str] = []
@@ -143,6 +145,12 @@ def test_every_command_example_reports_its_code(info, tmp_path):
         key, _, value = option.partition("=")
         if key == "to":
             args += ["--to", value]
+        elif key == "backend":
+            args += ["--backend", value]
+        elif key == "no-tools":
+            # No guix, docker or podman: an empty PATH (the running Python is still found).
+            (tmp_path / "empty-path").mkdir()
+            monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
         elif key == "mkdir":
             (tmp_path / value).mkdir()
         elif key == "exists":
@@ -158,6 +166,8 @@ def test_every_command_example_reports_its_code(info, tmp_path):
     if command == "unpack":
         args += ["-o", str(output)]
     argv = [command, *args, str(path)]
+    if command == "plan":
+        argv = ["launch", "--dry-run", *args, str(path)]
     if "fsize-limit" in info.example_options:
         original = path.read_bytes()
         # In a subprocess whose writes fail as on a full disk (Python ignores SIGXFSZ).

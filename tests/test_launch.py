@@ -191,9 +191,9 @@ def test_checkout_records_source_without_credentials(tmp_path: Path) -> None:
 
 def test_embedded_environment_and_kernelspec(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(ENV))
-    environment, kernelspec = load_target_environment(
-        resolve_target(str(tmp_path / "nb.ipynb"), cache_dir=tmp_path)
-    )
+    read = load_target_environment(resolve_target(str(tmp_path / "nb.ipynb"), cache_dir=tmp_path))
+    environment, kernelspec = read.environment, read.kernelspec
+    assert read.source == "embedded"
     assert environment.files == ENV["files"]
     assert kernelspec is not None
     assert kernelspec["name"] == "probe-env"
@@ -203,23 +203,27 @@ def test_environment_from_the_folder(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(None))
     (tmp_path / "binder").mkdir()
     (tmp_path / "binder" / "requirements.txt").write_text("six\n")
-    environment, _ = load_target_environment(resolve_target(str(tmp_path), cache_dir=tmp_path))
-    assert environment.files == {"requirements.txt": "six\n"}
+    read = load_target_environment(resolve_target(str(tmp_path), cache_dir=tmp_path))
+    assert read.source == "folder"
+    assert read.environment.files == {"requirements.txt": "six\n"}
 
 
 def test_no_environment_and_no_files_is_an_error(tmp_path: Path, run_cli) -> None:
     (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(None))
-    code, out, err = run_cli("launch", tmp_path / "nb.ipynb", "--no-browser")
+    code, out, _ = run_cli("launch", tmp_path / "nb.ipynb", "--no-browser")
     assert code == 1
-    assert "nb.ipynb has no environment" in err
-    assert "envspec pack nb.ipynb" in err
-    assert out == ""
+    assert "environment-missing" in out
+    assert "no embedded environment and no environment file" in out
+    assert "envspec pack" in out
+    assert "the launch is refused: its environment cannot be read" in out
 
 
 def test_invalid_environment_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_bytes(notebook_bytes({"env_ver": "1.0", "python": "three"}))
-    with pytest.raises(LaunchError, match=r"envspec validate nb\.ipynb"):
+    with pytest.raises(LaunchError) as error:
         load_target_environment(resolve_target(str(tmp_path), cache_dir=tmp_path))
+    assert "'three' is not a Python version" in error.value.message
+    assert [d.pointer for d in error.value.diagnostics] == ["/metadata/environment/python"]
 
 
 # ---------------------------------------------------------------- kernelspec
@@ -316,11 +320,11 @@ def test_env_values_are_checked_and_never_echoed(run_cli, tmp_path: Path, monkey
     monkeypatch.delenv("ENVSPEC_TEST_UNSET", raising=False)
     code, _, err = run_cli("launch", tmp_path / "nb.ipynb", "--env", "ENVSPEC_TEST_UNSET")
     assert code == 2
-    assert "$ENVSPEC_TEST_UNSET is not set" in err
+    assert "ENVSPEC_TEST_UNSET is not set" in err
 
 
 def test_parse_variables() -> None:
-    from envspec.cli.launch_run import parse_variables
+    from envspec.cli.launch_cmd import parse_variables
 
     assert parse_variables(["A=1", "B==2", "C"], {"C": "from-env"}) == {
         "A": "1",

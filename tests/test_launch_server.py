@@ -10,7 +10,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import console_script
 from envspec.launch.server import descendants
 from launch_helpers import (
     PROBE,
@@ -27,22 +27,19 @@ from launch_helpers import (
     alive,
     build_wheel,
     cmdline,
-    make_kernel_env,
     make_repo,
     notebook_bytes,
 )
 
 pytestmark = pytest.mark.slow
 
-DRIVER = Path(__file__).with_name("launch_driver.py")
 ENV = {"env_ver": "1.0", "files": {"requirements.txt": f"{PROBE}\n"}}
 
 
 @pytest.fixture(scope="module")
-def kernel_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An environment made with uv: ipykernel (from the index) and a wheel built here."""
-    root = tmp_path_factory.mktemp("kernel-env")
-    return make_kernel_env(root / "env", build_wheel(root / "wheels").parent)
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the probe wheel, built here (ipykernel comes from the package index)."""
+    return build_wheel(tmp_path_factory.mktemp("wheels")).parent
 
 
 def environ(pid: int) -> dict[str, str]:
@@ -87,9 +84,9 @@ class Launch:
         return code
 
 
-def start_launch(python: Path, *args: str, env: dict[str, str] | None = None) -> Launch:
+def start_launch(*args: str, env: dict[str, str] | None = None) -> Launch:
     process = subprocess.Popen(
-        [sys.executable, str(DRIVER), str(python), "launch", *args],
+        [console_script(), "launch", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -120,9 +117,7 @@ def launches() -> Iterator[list[Launch]]:
                 stream.close()
 
 
-def test_launch_from_a_git_repository(
-    tmp_path: Path, kernel_python: Path, launches: list[Launch]
-) -> None:
+def test_launch_from_a_git_repository(tmp_path: Path, wheels: Path, launches: list[Launch]) -> None:
     # GIVEN a notebook in a local git repository whose environment is the probe wheel
     repo = tmp_path / "repo"
     original = notebook_bytes(ENV, kernel="probe-env")
@@ -132,7 +127,12 @@ def test_launch_from_a_git_repository(
 
     # WHEN it is launched from its file:// URL
     launch = start_launch(
-        kernel_python, f"file://{repo}", "--no-browser", "--env", f"API_TOKEN={secret}"
+        f"file://{repo}",
+        "--no-browser",
+        "--find-links",
+        str(wheels),
+        "--env",
+        f"API_TOKEN={secret}",
     )
     launches.append(launch)
     url = launch.url()
@@ -148,8 +148,11 @@ def test_launch_from_a_git_repository(
     assert model["content"]["metadata"]["kernelspec"]["name"] == "probe-env"
     specs = client.request("GET", "/api/kernelspecs")
     assert specs["default"] == "probe-env"
-    spec = specs["kernelspecs"]["probe-env"]
-    assert spec["spec"]["argv"][:3] == [str(kernel_python), "-m", "ipykernel_launcher"]
+    argv = specs["kernelspecs"]["probe-env"]["spec"]["argv"]
+    assert argv[1:3] == ["-m", "ipykernel_launcher"]
+    kernel_python = Path(argv[0])
+    environments = Path(os.environ["ENVSPEC_CACHE_DIR"]) / "envs"
+    assert kernel_python.is_relative_to(environments)  # the environment envspec created
     # a cell of the notebook runs in that environment, with the supplied variable
     session = client.request(
         "POST",
@@ -183,7 +186,7 @@ def test_launch_from_a_git_repository(
     assert secret not in "".join(launch.out)
 
 
-def test_browser_and_sigterm(tmp_path: Path, kernel_python: Path, launches: list[Launch]) -> None:
+def test_browser_and_sigterm(tmp_path: Path, wheels: Path, launches: list[Launch]) -> None:
     # GIVEN a folder with one notebook, and BROWSER naming a program that records its argument
     folder = tmp_path / "work"
     folder.mkdir()
@@ -195,7 +198,7 @@ def test_browser_and_sigterm(tmp_path: Path, kernel_python: Path, launches: list
     browser.chmod(0o755)
 
     # WHEN it is launched and the browser is opened
-    launch = start_launch(kernel_python, str(folder), env={"BROWSER": str(browser)})
+    launch = start_launch(str(folder), "--find-links", str(wheels), env={"BROWSER": str(browser)})
     launches.append(launch)
     url = launch.url()
     deadline = time.monotonic() + 30
@@ -206,7 +209,8 @@ def test_browser_and_sigterm(tmp_path: Path, kernel_python: Path, launches: list
     assert opened.read_text() == url
     assert "/lab/tree/analysis.ipynb?token=" in url
     specs = Client.from_url(url).request("GET", "/api/kernelspecs")
-    assert specs["kernelspecs"][specs["default"]]["spec"]["argv"][0] == str(kernel_python)
+    python = specs["kernelspecs"][specs["default"]]["spec"]["argv"][0]
+    assert Path(python).is_relative_to(Path(os.environ["ENVSPEC_CACHE_DIR"]))
     processes = descendants(launch.process.pid)
 
     # WHEN it receives SIGTERM, THEN it stops everything too

@@ -750,6 +750,134 @@ _ENTRIES += (
     ),
 )
 
+_ENTRIES += (
+    # ------------------------------------------------------- realizing (launch plans)
+    CodeInfo(
+        "launch-backend-unsupported",
+        "error",
+        "The backend asked for cannot realize this environment",
+        "Each backend applies some inputs only: a container engine runs an image or builds a "
+        "Dockerfile, Guix needs a manifest.scm, and the local backend cannot build a Dockerfile. "
+        "Launching anyway would not give the environment the notebook declares.",
+        "Choose the backend that applies the environment's inputs (or leave --backend out).",
+        "environment.envspec.yaml",
+        _env('files:\n  requirements.txt: "numpy\\n"\n'),
+        ("plan", "backend=guix"),
+    ),
+    CodeInfo(
+        "launch-tool-missing",
+        "error",
+        "The tool the backend needs is not installed",
+        "The guix backend runs `guix`, the docker backend `docker` or `podman`; without it the "
+        "environment cannot be realized here.",
+        "Install the tool named in the message, or choose another backend with --backend.",
+        "environment.envspec.yaml",
+        _env('files:\n  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n'),
+        ("plan", "no-tools"),
+    ),
+    CodeInfo(
+        "launch-file-unsupported",
+        "error",
+        "An input the backend would need cannot be applied by it",
+        "The file is the one Binder would select (a Julia `Project.toml`, `default.nix`, a "
+        "`Pipfile`, an R `runtime.txt`...), and the backend cannot build it: launching without "
+        "it would run another environment than the one declared.",
+        "Run it with a backend that builds it (an image, --backend docker), or describe the "
+        "environment with requirements.txt or environment.yml.",
+        "environment.envspec.yaml",
+        _env('files:\n  Project.toml: "[deps]\\n"\n'),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-kernel-unsupported",
+        "error",
+        "The kernel's language is one the backend cannot provide",
+        "The local and guix backends install a Python kernel (ipykernel); a notebook whose "
+        "kernel is R or Julia would open with a kernel that cannot run it.",
+        "Run it with a backend that provides that language (an image, --backend docker).",
+        "environment.envspec.yaml",
+        _env('kernel: {name: ir, language: r}\nfiles:\n  requirements.txt: "numpy\\n"\n'),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-python-unavailable",
+        "error",
+        "No interpreter meets the Python pin",
+        "The environment pins a Python version (`python`, or `runtime.txt`) and no interpreter "
+        "of that version was found; a launcher never silently uses another version.",
+        "Install that Python (for example `uv python install 3.12`), then launch again.",
+        "environment.envspec.yaml",
+        _env('python: "3.1"\n'),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-variable-missing",
+        "error",
+        "A required environment variable was not supplied",
+        "A variable declared `null` in `env` is supplied by the person launching (a token, a "
+        "password); the notebook would fail without it, and its value is never written back.",
+        "Supply it with `--env NAME=VALUE`, or go on without it with `--allow-missing-env`.",
+        "environment.envspec.yaml",
+        _env("env:\n  API_TOKEN: null\n"),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-untrusted",
+        "error",
+        "Code from the notebook's author runs only when you trust it",
+        "`postBuild`, `start`, a `Dockerfile` and Guix files are programs: running them for a "
+        "notebook you received runs someone else's code on your machine. They never run by "
+        "default, and are never skipped silently either.",
+        "Read the file, then launch again with `--trust` (or sign the notebook with "
+        "`jupyter trust`).",
+        "environment.envspec.yaml",
+        _env('files:\n  postBuild: "#!/bin/sh\\nset -e\\necho ready\\n"\n'),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-machine-too-small",
+        "error",
+        "The machine is smaller than the notebook's `hardware`",
+        "The notebook declares the minimum machine it needs (CPUs, memory, GPUs); on a smaller "
+        "one it would fail or crawl, late and for no clear reason.",
+        "Launch it on a larger machine, or go on anyway with `--accept-smaller-machine`.",
+        "environment.envspec.yaml",
+        _env("hardware:\n  cpu: 100000\n"),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-file-superseded",
+        "warning",
+        "`requirements.txt` is not applied: `pylock.toml` is installed instead",
+        "A lock file is the exact, resolved form of the requirements (`envspec lock` writes it "
+        "from them); installing both could give two different sets of versions.",
+        "Run `envspec lock --check` to see whether the lock still matches the requirements.",
+        "environment.envspec.yaml",
+        _env(
+            "files:\n"
+            '  requirements.txt: "numpy\\n"\n'
+            '  pylock.toml: "lock-version = \\"1.0\\"\\ncreated-by = \\"uv\\"\\n'
+            'packages = []\\n"\n'
+        ),
+        ("plan",),
+    ),
+    CodeInfo(
+        "launch-file-not-applied",
+        "warning",
+        "An embedded file is not applied by the backend that runs the environment",
+        "Some inputs belong to another backend (Guix files with the local backend, every file "
+        "when a prebuilt image runs): the environment is realized without them.",
+        "Choose the backend that applies the file with --backend, if that is what you meant.",
+        "environment.envspec.yaml",
+        _env(
+            "files:\n"
+            '  requirements.txt: "numpy\\n"\n'
+            '  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n'
+        ),
+        ("plan",),
+    ),
+)
+
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 

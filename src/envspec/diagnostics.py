@@ -103,6 +103,17 @@ Code = Literal[
     "file-exists",
     "unsafe-path",
     "embedded-file-kept",
+    # realizing an environment (launch plans)
+    "launch-backend-unsupported",
+    "launch-tool-missing",
+    "launch-file-unsupported",
+    "launch-kernel-unsupported",
+    "launch-python-unavailable",
+    "launch-variable-missing",
+    "launch-untrusted",
+    "launch-machine-too-small",
+    "launch-file-superseded",
+    "launch-file-not-applied",
 ]
 
 
@@ -127,7 +138,9 @@ class CodeInfo:
     #: ``to=X`` gives the target), ``fsize-limit`` (writes fail as on a full disk), ``pack``
     #: (run ``envspec pack`` on the example; ``mkdir=D`` makes folder D beside it, ``git-dirty``
     #: puts it in a git repository with an uncommitted change), ``unpack`` (run ``envspec
-    #: unpack`` into an empty folder; ``exists=F`` puts a file F there first).
+    #: unpack`` into an empty folder; ``exists=F`` puts a file F there first), ``plan`` (run
+    #: ``envspec launch --dry-run`` on the example; ``backend=B`` asks for backend B,
+    #: ``no-tools`` finds no tool on the PATH).
     example_options: tuple[str, ...] = ()
 
 

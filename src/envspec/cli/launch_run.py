@@ -1,50 +1,28 @@
 """``envspec launch`` without ``--dry-run``: run :func:`envspec.launch.run.launch` and say
-what happens (the URL on stdout, progress and errors on stderr)."""
+what happens (the URL on stdout; progress and errors on stderr; a refused plan as
+``--dry-run`` prints it)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 from typing import Any, TextIO
 
-__all__ = ["EXIT_INTERRUPTED", "parse_variables", "run"]
+__all__ = ["EXIT_INTERRUPTED", "index_options", "run"]
 
+#: Interrupted (Ctrl-C) before the server started, as shells report SIGINT.
 EXIT_INTERRUPTED = 130
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def parse_variables(items: list[str], environ: dict[str, str] | None = None) -> dict[str, str]:
-    """``NAME=VALUE`` and ``NAME`` (the value of ``$NAME``) -> a mapping; ValueError when bad.
-    A message never quotes a value."""
-    environ = dict(os.environ) if environ is None else environ
-    result: dict[str, str] = {}
-    for item in items:
-        name, eq, value = item.partition("=")
-        if not _NAME.fullmatch(name):
-            # never quoted: what was typed may be a value
-            raise ValueError(
-                "--env takes NAME=VALUE or NAME, and a name is letters, digits and '_', "
-                "not starting with a digit"
-            )
-        if not eq:
-            if name not in environ:
-                raise ValueError(
-                    f"--env {name}: ${name} is not set; give --env {name}=VALUE, or set it"
-                )
-            value = environ[name]
-        result[name] = value
-    return result
-
-
-def _index_options(args: argparse.Namespace) -> Any:
-    """``envspec.environments.IndexOptions`` from the command line (``None`` when none given)."""
+def index_options(args: argparse.Namespace) -> Any:
+    """``envspec.environments.IndexOptions`` from the command line (``None``: none given).
+    A --find-links folder is made absolute (uv runs in another folder)."""
     given = (
         args.index_url or args.extra_index_url or args.find_links or args.no_index or args.offline
     )
     if not given:
         return None
-    from envspec.environments import IndexOptions  # type: ignore[import-not-found,unused-ignore]
+    from envspec.environments import IndexOptions
 
     return IndexOptions(
         index_url=args.index_url,
@@ -55,27 +33,40 @@ def _index_options(args: argparse.Namespace) -> Any:
     )
 
 
-def _progress(err: TextIO, quiet: bool) -> Any:
-    def show(event: Any) -> None:
-        if quiet:
+class _Progress:
+    """Progress of creating the environment, one line per step (``-q``: nothing)."""
+
+    def __init__(self, err: TextIO, quiet: bool) -> None:
+        self.err = err
+        self.quiet = quiet
+
+    def __call__(self, event: Any) -> None:
+        if self.quiet:
             return
-        message = getattr(event, "message", None) or str(event)
-        err.write(f"{message}\n")
-        err.flush()
+        key = str(getattr(event, "key", ""))[:12]
+        kind = getattr(event, "kind", "")
+        what = getattr(event, "file", None) or getattr(event, "step", None) or ""
+        line = {
+            "begin": f"creating environment {key} ({event.message})" if event.message else "",
+            "reused": f"reusing environment {key}",
+            "waiting": f"waiting for another envspec building environment {key}",
+            "step-started": f"  {event.step}" + (f" {what}" if what != event.step else "") + "...",
+            "message": f"  {event.message}",
+            "end": f"environment {key} ready",
+        }.get(kind, "")
+        if kind == "installed" and event.done is not None and event.done == event.total:
+            line = f"  installed {event.done} package{'s' if event.done != 1 else ''}"
+        if line:
+            self.err.write(line + "\n")
+            self.err.flush()
 
-    return show
 
-
-def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from envspec.cli.main import EXIT_FAIL, EXIT_USAGE
+def run(args: argparse.Namespace, variables: dict[str, str], out: TextIO, err: TextIO) -> int:
+    from envspec.cli.main import EXIT_FAIL
+    from envspec.cli.render import write_diagnostics
     from envspec.launch.run import Ready, RunOptions, launch
     from envspec.launch.targets import LaunchError
 
-    try:
-        variables = parse_variables(args.variables)
-    except ValueError as exc:
-        err.write(f"envspec launch: error: {exc}\n")
-        return EXIT_USAGE
     options = RunOptions(
         port=args.port,
         open_browser=args.open_browser,
@@ -84,7 +75,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         env=variables,
         backend=args.backend,
         trusted=args.trust,
-        index=_index_options(args),
+        allow_missing_variables=args.allow_missing_env,
+        accept_smaller_machine=args.accept_smaller_machine,
+        index=index_options(args),
         offline=args.offline,
     )
 
@@ -94,8 +87,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.flush()
 
     try:
-        return launch(args.target, options, on_ready=ready, progress=_progress(err, args.quiet))
+        return launch(args.target, options, on_ready=ready, progress=_Progress(err, args.quiet))
     except LaunchError as exc:
+        if exc.plan is not None and exc.input is not None:
+            from envspec.cli.launch_cmd import write_text
+
+            write_text(exc.input, exc.plan, out)  # the refusals, as --dry-run shows them
+            return EXIT_FAIL
+        if exc.diagnostics:
+            write_diagnostics(exc.diagnostics, out)
+            out.write("the launch is refused: its environment cannot be read\n")
+            return EXIT_FAIL
         err.write(f"envspec launch: error: {exc.message}\n")
         if exc.hint:
             err.write(f"  {exc.hint}\n")

@@ -14,22 +14,31 @@ kernel to preselect, the variables still required, and the refusals by code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+if TYPE_CHECKING:
+    from envspec.models.v1_0 import Environment
+
 __all__ = [
+    "DEFAULT_KERNEL",
     "Backend",
     "Interpreter",
     "KernelChoice",
     "LaunchOptions",
     "LaunchPlan",
     "Machine",
+    "Note",
     "Refusal",
     "Skipped",
     "Step",
     "StepKind",
+    "plan_launch",
 ]
+
+#: The kernel a launcher opens when neither the environment nor the notebook names one.
+DEFAULT_KERNEL = "python3"
 
 #: Where the environment is realized: a virtual environment or conda prefix on
 #: this machine, a ``guix shell``, or a container image.
@@ -92,6 +101,8 @@ class LaunchOptions(_Data):
     """Executables found on this machine: ``guix``, ``docker``, ``podman``, ``dpkg-query``..."""
     machine: Machine | None = None
     """This machine, when known; ``None`` skips the hardware check."""
+    accept_smaller_machine: bool = False
+    """The person launching agrees to go on on a machine smaller than ``hardware``."""
 
 
 class Step(_Data):
@@ -124,6 +135,16 @@ class Refusal(_Data):
     """What to do about it (``--trust``, ``--env NAME=VALUE``...)."""
 
 
+class Note(_Data):
+    """Something the person launching should know, that does not stop the launch."""
+
+    code: str
+    """A diagnostic code of the registry (severity ``warning``)."""
+    message: str
+    pointer: str = ""
+    hint: str = ""
+
+
 class KernelChoice(_Data):
     """The kernel the notebook opens with."""
 
@@ -147,8 +168,28 @@ class LaunchPlan(_Data):
     """Names of every variable set for the kernel (declared values and supplied ones), sorted."""
     skipped: tuple[Skipped, ...] = ()
     refusals: tuple[Refusal, ...] = ()
+    notes: tuple[Note, ...] = ()
+    """Warnings that do not stop the launch (an image run by a tag...)."""
 
     @property
     def ok(self) -> bool:
         """Whether the plan can be executed."""
         return not self.refusals
+
+
+def plan_launch(
+    environment: Environment,
+    *,
+    kernelspec: Mapping[str, Any] | None = None,
+    options: LaunchOptions | None = None,
+) -> LaunchPlan:
+    """The plan of realizing *environment* and opening its notebook.
+
+    Pure: a function of its arguments only (no files, processes, network or
+    clock).  *kernelspec* is the notebook's ``metadata.kernelspec`` (``None``
+    for a standalone environment).  The rules are those of the standard's
+    "Realizing an environment" section; see :mod:`envspec.launch._rules`.
+    """
+    from envspec.launch._rules import plan
+
+    return plan(environment, kernelspec, options or LaunchOptions())

@@ -13,9 +13,7 @@ are parameters, so that other front ends (a service) can reuse the rest.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import threading
 import types
@@ -27,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from envspec.launch.targets import LaunchError, Target
 
 if TYPE_CHECKING:
-    from envspec.launch.plan import Backend, LaunchOptions, LaunchPlan
+    from envspec.launch.inputs import LaunchInput
+    from envspec.launch.plan import Backend, LaunchPlan
     from envspec.models.v1_0 import Environment
 
 __all__ = [
@@ -72,6 +71,8 @@ class RunOptions:
     """Variables supplied for the kernel (values never enter a plan, a log or the notebook)."""
     backend: Backend | None = None
     trusted: bool = False
+    allow_missing_variables: bool = False
+    accept_smaller_machine: bool = False
     index: Any = None
     """``envspec.environments.IndexOptions`` (``None``: uv's defaults and configuration)."""
     cache_dir: Path | None = None
@@ -106,68 +107,28 @@ class Prepared:
 
 
 def default_cache_dir() -> Path:
-    """``$ENVSPEC_CACHE_DIR``, else the user's cache folder (``$XDG_CACHE_HOME/envspec``)."""
-    if os.environ.get("ENVSPEC_CACHE_DIR"):
-        return Path(os.environ["ENVSPEC_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "envspec"
+    """``$ENVSPEC_CACHE_DIR``, else the user's cache folder (``$XDG_CACHE_HOME/envspec``):
+    environments in ``envs/``, clones in ``clones/``."""
+    from envspec.environments import default_cache_dir as cache_dir
+
+    return cache_dir()
 
 
-def _kernelspec(data: bytes) -> Mapping[str, Any] | None:
+def load_target_environment(target: Target) -> LaunchInput:
+    """The environment of the target's notebook (embedded, else from its folder's files,
+    with the pack rules) and the notebook's kernelspec."""
+    from envspec.launch.inputs import read_target
+    from envspec.loader import LoadError
+
     try:
-        metadata = json.loads(data).get("metadata")
-    except (ValueError, AttributeError):
-        return None
-    spec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
-    return spec if isinstance(spec, dict) else None
-
-
-def load_target_environment(target: Target) -> tuple[Environment, Mapping[str, Any] | None]:
-    """The environment of the target's notebook (embedded, else from the folder's files)
-    and the notebook's kernelspec."""
-    from envspec.loader import LoadError, load_environment
-
-    path = target.notebook_path
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LaunchError(f"cannot read {target.notebook}: {exc.strerror or exc}") from exc
-    kernelspec = _kernelspec(data)
-    try:
-        return load_environment(data).environment, kernelspec
-    except LoadError as exc:
-        if {d.code for d in exc.diagnostics} != {"environment-missing"}:
-            first = exc.diagnostics[0]
-            raise LaunchError(
-                f"{target.notebook}: {first.code}: {first.message}",
-                f"'envspec validate {target.notebook}' lists every problem",
-            ) from None
-    return _environment_from_folder(target), kernelspec
-
-
-def _environment_from_folder(target: Target) -> Environment:
-    from envspec.loader import LoadError, load_environment
-    from envspec.pack import collect
-
-    collected = collect(target.notebook_path.parent)
-    problems = [d for d in collected.diagnostics if d.severity == "error"]
-    if problems:
-        raise LaunchError(f"{target.notebook}: {problems[0].code}: {problems[0].message}")
-    if not collected.files:
-        raise LaunchError(
-            f"{target.notebook} has no environment: no metadata.environment, "
-            f"and no environment files (requirements.txt, environment.yml, ...) beside it",
-            f"add one, or embed it with 'envspec pack {target.notebook}'",
-        )
-    try:
-        return load_environment({"env_ver": "1.0", "files": collected.files}).environment
+        return read_target(target.notebook_path)
     except LoadError as exc:
         first = exc.diagnostics[0]
-        raise LaunchError(f"{target.notebook}: {first.code}: {first.message}") from None
-
-
-def _tools() -> frozenset[str]:
-    return frozenset(t for t in ("guix", "docker", "podman", "dpkg-query") if shutil.which(t))
+        raise LaunchError(
+            f"{target.notebook}: {first.message}",
+            first.hint or f"'envspec validate {target.notebook}' lists every problem",
+            diagnostics=exc.diagnostics,
+        ) from None
 
 
 def plan_for(
@@ -177,20 +138,21 @@ def plan_for(
     planner: PlanFunction | None = None,
 ) -> LaunchPlan:
     """The plan of launching *environment* with *options* (refusals included)."""
-    from envspec.launch.plan import LaunchOptions
+    from envspec.launch.interpreters import discover_interpreters
+    from envspec.launch.machine import discover_machine, discover_tools
+    from envspec.launch.plan import LaunchOptions, plan_launch
 
-    if planner is None:
-        from envspec.launch import plan as plan_module
-
-        planner = getattr(plan_module, "plan_launch", None)
-        if planner is None:  # pragma: no cover - until the planner is part of this build
-            raise LaunchError("this envspec cannot plan a launch yet")
-    launch_options: LaunchOptions = LaunchOptions(
+    launch_options = LaunchOptions(
         trusted=options.trusted,
         variables=frozenset(options.env),
+        allow_missing_variables=options.allow_missing_variables,
         backend=options.backend,
-        tools=_tools(),
+        interpreters=discover_interpreters(),
+        tools=discover_tools(),
+        machine=discover_machine(),
+        accept_smaller_machine=options.accept_smaller_machine,
     )
+    planner = planner or plan_launch
     plan: LaunchPlan = planner(environment, kernelspec=kernelspec, options=launch_options)
     return plan
 
@@ -203,10 +165,10 @@ def _plan(
 ) -> LaunchPlan:
     plan = plan_for(environment, kernelspec, options, planner)
     if not plan.ok:
-        lines = [
-            f"{r.code}: {r.message}" + (f" ({r.hint})" if r.hint else "") for r in plan.refusals
-        ]
-        raise LaunchError("the launch is refused:\n  " + "\n  ".join(lines))
+        count = len(plan.refusals)
+        raise LaunchError(
+            f"the launch is refused ({count} reason{'s' if count > 1 else ''})", plan=plan
+        )
     return plan
 
 
@@ -229,28 +191,31 @@ def prepare(
         cache_dir=cache_dir,
         offline=options.offline,
     )
-    environment, kernelspec = load_target_environment(resolved)
-    plan = _plan(environment, kernelspec, options, planner)
+    read = load_target_environment(resolved)
+    environment, kernelspec = read.environment, read.kernelspec
+    try:
+        plan = _plan(environment, kernelspec, options, planner)
+    except LaunchError as exc:
+        exc.input = read
+        raise
     created = None
     if plan.backend == "local":
-        if create is None:
-            create = _default_create()
+        from envspec.environments import BuildError
+
         kwargs: dict[str, Any] = {"cache_dir": cache_dir, "progress": progress}
         if options.index is not None:
             kwargs["index"] = options.index
-        created = create(plan, dict(environment.files or {}), **kwargs)
+        try:
+            created = (create or _default_create())(plan, dict(environment.files or {}), **kwargs)
+        except BuildError as exc:
+            raise LaunchError(str(exc)) from None
     return Prepared(resolved, environment, kernelspec, plan, created)
 
 
 def _default_create() -> CreateFunction:
-    import importlib
+    from envspec.environments import create_environment
 
-    try:
-        module = importlib.import_module("envspec.environments")
-    except ImportError:  # pragma: no cover - until environments are part of this build
-        raise LaunchError("this envspec cannot create environments yet") from None
-    function: CreateFunction = module.create_environment
-    return function
+    return create_environment
 
 
 def _kernel_names(prepared: Prepared) -> list[str]:

@@ -22,6 +22,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envspec.diagnostics import Diagnostic
+    from envspec.launch.inputs import LaunchInput
+    from envspec.launch.plan import LaunchPlan
 
 __all__ = [
     "LaunchError",
@@ -41,13 +47,27 @@ _GIT_TIMEOUT = 600
 
 
 class LaunchError(Exception):
-    """A launch cannot go on: ``message`` says what, ``hint`` what to do (never a secret)."""
+    """A launch cannot go on: ``message`` says what, ``hint`` what to do (never a secret).
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    ``diagnostics`` are the problems of an environment that cannot be read; ``plan`` is
+    a refused plan (its refusals say why), and ``input`` what it was planned from.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        diagnostics: tuple[Diagnostic, ...] = (),
+        plan: LaunchPlan | None = None,
+    ) -> None:
         from envspec.checks.secrets import redact
 
         self.message = redact(message)
         self.hint = redact(hint)
+        self.diagnostics = diagnostics
+        self.plan = plan
+        self.input: LaunchInput | None = None
         super().__init__(self.message + (f" ({self.hint})" if self.hint else ""))
 
 
