@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -235,12 +236,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _read(args: argparse.Namespace) -> LaunchInput:
-    """The inputs of a dry run; a git URL is cloned (into the cache) to read them."""
+    """The inputs of a dry run: those of the notebook a launch would open (a git URL is
+    cloned into the cache to read them); a folder without a notebook, its files."""
+    import os
+
     from envspec.launch.inputs import read_target
     from envspec.launch.run import default_cache_dir
-    from envspec.launch.targets import is_git_url, resolve_target
+    from envspec.launch.targets import LaunchError, choose_notebook, is_git_url, resolve_target
 
     if not is_git_url(args.target):
+        if args.notebook is None and os.path.isdir(args.target):
+            try:
+                return read_target(args.target, choose_notebook(Path(args.target)))
+            except LaunchError:
+                pass  # no notebook, or several: the folder's files
         return read_target(args.target, args.notebook)
     resolved = resolve_target(
         args.target,
