@@ -411,3 +411,150 @@ def test_run_options_defaults() -> None:
     assert options.port is None
     assert options.open_browser
     assert not options.trusted
+
+
+# ---------------------------------------------------------------- backends, executed
+
+
+def _fake_tool(folder: Path, name: str, log: Path) -> None:
+    """A stand-in for guix or docker: records its arguments and succeeds."""
+    folder.mkdir(exist_ok=True)
+    script = folder / name
+    script.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexit 0\n')
+    script.chmod(0o755)
+
+
+def _prepared(tmp_path: Path, environment: dict, plan, kernelspec=None):
+    from envspec.launch.run import Prepared
+    from envspec.launch.targets import Target
+    from envspec.models import Environment
+
+    folder = tmp_path / "work"
+    folder.mkdir(exist_ok=True)
+    return Prepared(
+        Target(folder, "nb.ipynb", str(folder)),
+        Environment.model_validate(environment),
+        kernelspec,
+        plan,
+        None,
+    )
+
+
+def test_guix_backend_runs_lab_in_the_shell(tmp_path: Path, monkeypatch) -> None:
+    from envspec.launch.plan import KernelChoice, LaunchPlan, Step
+    from envspec.launch.run import server_command
+
+    files = {"manifest.scm": '(specifications->manifest \'("python"))\n', "channels.scm": "()\n"}
+    plan = LaunchPlan(
+        backend="guix",
+        steps=(Step(kind="guix", file="manifest.scm"), Step(kind="kernel")),
+        kernel=KernelChoice(name="python3", source="default"),
+    )
+    prepared = _prepared(tmp_path, {"env_ver": "1.0", "files": files}, plan, {"name": "guix-py"})
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(LaunchError, match="needs 'guix'"):
+        server_command(prepared, RunOptions(), 8890, "tok", data)
+    _fake_tool(tmp_path / "bin", "guix", tmp_path / "guix.log")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    spec = server_command(prepared, RunOptions(env={"A": "1"}), 8890, "tok", data)
+    assert spec.command[:5] == [
+        str(tmp_path / "bin" / "guix"), "time-machine", "-C", str(data / "channels.scm"), "--",
+    ]  # fmt: skip
+    assert spec.command[5:10] == ["shell", "-m", str(data / "manifest.scm"), "--", "jupyter"]
+    assert (data / "manifest.scm").read_text() == files["manifest.scm"]
+    assert spec.env["JUPYTER_TOKEN"] == "tok"
+    assert spec.env["JUPYTER_PATH"].split(os.pathsep)[0] == str(data)
+    for name in ("guix-py", "python3"):  # the notebook's name first, then the plan's
+        kernel = json.loads((data / "kernels" / name / "kernel.json").read_text())
+        assert kernel["argv"][:2] == ["python3", "-m"]  # python3 of the Guix shell
+        assert kernel["env"] == {"A": "1"}
+    assert spec.kernel == "guix-py"
+
+
+def test_container_backend_pulls_by_digest_and_passes_values_by_name(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from envspec.launch.plan import KernelChoice, LaunchPlan, Step
+    from envspec.launch.run import server_command
+
+    digest = "sha256:" + "cd" * 32
+    environment = {
+        "env_ver": "1.0",
+        "image": {"ref": "quay.io/jupyter/base-notebook:2024-05-27", "digest": digest},
+        "env": {"API_TOKEN": None, "MODE": "fast"},
+    }
+    plan = LaunchPlan(
+        backend="docker",
+        steps=(Step(kind="image"),),
+        kernel=KernelChoice(name="python3", source="default"),
+    )
+    log = tmp_path / "docker.log"
+    _fake_tool(tmp_path / "bin", "docker", log)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    data = tmp_path / "data"
+    data.mkdir()
+    secret = "value-of-the-secret"
+    spec = server_command(
+        _prepared(tmp_path, environment, plan),
+        RunOptions(env={"API_TOKEN": secret}),
+        8890,
+        "tok",
+        data,
+    )
+    calls = log.read_text().splitlines()
+    assert calls[0] == "info"
+    assert calls[1] == f"pull quay.io/jupyter/base-notebook:2024-05-27@{digest}"
+    assert secret not in " ".join(spec.command)
+    assert "API_TOKEN" in spec.command
+    assert "MODE" in spec.command
+    assert spec.env["API_TOKEN"] == secret
+    assert spec.env["MODE"] == "fast"
+    assert spec.command[spec.command.index("-p") + 1] == "127.0.0.1:8890:8888"
+    assert spec.cleanup is not None
+    assert spec.cleanup[1:] == ["stop", spec.command[spec.command.index("--name") + 1]]
+    # the kernel the notebook expects is registered in the container, without values
+    kernel = data / "container" / "kernels" / "python3" / "kernel.json"
+    assert stat.S_IMODE(kernel.stat().st_mode) == 0o644
+    assert "env" not in json.loads(kernel.read_text())
+
+
+def test_dockerfile_is_built_then_run(tmp_path: Path, monkeypatch) -> None:
+    from envspec.launch.plan import KernelChoice, LaunchPlan, Step
+    from envspec.launch.run import server_command
+
+    files = {"Dockerfile": "FROM quay.io/jupyter/base-notebook\n"}
+    plan = LaunchPlan(
+        backend="docker",
+        steps=(Step(kind="dockerfile", file="Dockerfile"),),
+        kernel=KernelChoice(name="python3", source="default"),
+    )
+    log = tmp_path / "docker.log"
+    _fake_tool(tmp_path / "bin", "docker", log)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    data = tmp_path / "data"
+    data.mkdir()
+    prepared = _prepared(tmp_path, {"env_ver": "1.0", "files": files}, plan)
+    spec = server_command(prepared, RunOptions(), 8890, "tok", data)
+    build = log.read_text().splitlines()[1].split()
+    assert build[:2] == ["build", "-t"]
+    assert build[3:] == ["-f", str(data / "Dockerfile"), str(tmp_path / "work")]
+    assert build[2] in spec.command  # the image just built is run, not pulled
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_guix_missing_on_the_command_line(tmp_path: Path, run_cli, monkeypatch) -> None:
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_bytes(
+        notebook_bytes(
+            {"env_ver": "1.0", "files": {"manifest.scm": "(specifications->manifest '())\n"}}
+        )
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path / 'empty'}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    if shutil.which("guix"):
+        pytest.skip("guix is installed here")
+    code, out, _ = run_cli("launch", notebook, "--backend", "guix", "--trust", "--no-browser")
+    assert code == 1
+    assert "launch-tool-missing" in out
+    assert "to get it: install Guix (https://guix.gnu.org" in out

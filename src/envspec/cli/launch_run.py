@@ -93,6 +93,12 @@ def run(args: argparse.Namespace, variables: dict[str, str], out: TextIO, err: T
             from envspec.cli.launch_cmd import write_text
 
             write_text(exc.input, exc.plan, out)  # the refusals, as --dry-run shows them
+            if any(r.code == "launch-tool-missing" for r in exc.plan.refusals):
+                from envspec.launch.backends import DOCKER_INSTALL, GUIX_INSTALL
+
+                how = {"guix": GUIX_INSTALL, "docker": DOCKER_INSTALL}.get(exc.plan.backend)
+                if how:
+                    out.write(f"to get it: {how}\n")
             return EXIT_FAIL
         if exc.diagnostics:
             write_diagnostics(exc.diagnostics, out)

@@ -125,6 +125,15 @@ def image_reference(ref: str, digest: str | None) -> str:
     return f"{base}@{digest}"
 
 
+#: Where the launch's kernelspecs are mounted in the container (first on JUPYTER_PATH).
+CONTAINER_KERNELS = "/opt/envspec/jupyter"
+
+
+def dockerfile_build(engine: str, dockerfile: Path, folder: Path, tag: str) -> list[str]:
+    """Build the environment's Dockerfile with the served folder as its context."""
+    return [engine, "build", "-t", tag, "-f", str(dockerfile), str(folder)]
+
+
 def container_commands(
     engine: str,
     ref: str,
@@ -134,6 +143,8 @@ def container_commands(
     *,
     name: str,
     variables: Iterable[str] = (),
+    kernels: Path | None = None,
+    pull: bool = True,
 ) -> ContainerCommands:
     """``pull`` and ``run`` of the environment's image: published on 127.0.0.1:*port* only,
     the folder mounted at :data:`CONTAINER_HOME`, the token and each variable passed by
@@ -147,6 +158,13 @@ def container_commands(
         "-v", f"{folder}:{CONTAINER_HOME}",
         "-w", CONTAINER_HOME,
     ]  # fmt: skip
+    if kernels is not None:  # the kernel the notebook expects, registered in the container
+        run += [
+            "-v",
+            f"{kernels}:{CONTAINER_KERNELS}:ro",
+            "-e",
+            f"JUPYTER_PATH={CONTAINER_KERNELS}",
+        ]
     for variable in sorted(set(variables)):
         run += ["-e", variable]
     run += [
@@ -157,4 +175,4 @@ def container_commands(
         "--ServerApp.open_browser=False",
         f"--ServerApp.root_dir={CONTAINER_HOME}",
     ]  # fmt: skip
-    return ContainerCommands([engine, "pull", image], run, name)
+    return ContainerCommands([engine, "pull", image] if pull else [], run, name)

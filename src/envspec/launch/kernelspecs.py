@@ -67,8 +67,14 @@ def write_kernelspecs(
     display_name: str,
     language: str = "python",
     env: Mapping[str, str] | None = None,
+    shared: bool = False,
 ) -> KernelRegistration:
-    """Write one kernelspec per name (duplicates and invalid names dropped, order kept)."""
+    """Write one kernelspec per name (duplicates and invalid names dropped, order kept).
+
+    The files are readable by their owner only, unless *shared* (a container's user
+    reads them; then *env* must be empty: variables reach the container by name)."""
+    if shared and env:
+        raise ValueError("a shared kernelspec carries no variables")
     unique = tuple(dict.fromkeys(n for n in names if _NAME.fullmatch(n)))
     if not unique:
         raise ValueError("no valid kernel name to register")
@@ -82,12 +88,17 @@ def write_kernelspecs(
     if env:
         spec["env"] = dict(env)
     data = (json.dumps(spec, indent=1, sort_keys=True) + "\n").encode("utf-8")
-    os.chmod(data_dir, stat.S_IRWXU)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    folder_mode, file_mode = (0o755, 0o644) if shared else (stat.S_IRWXU, 0o600)
+    os.chmod(data_dir, folder_mode)
     for name in unique:
         folder = data_dir / "kernels" / name
         folder.mkdir(parents=True, exist_ok=True)
+        for made in (data_dir / "kernels", folder):
+            os.chmod(made, folder_mode)
         # Supplied values may be secrets: the file is readable by its owner only.
-        fd = os.open(folder / "kernel.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(folder / "kernel.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(folder / "kernel.json", file_mode)
     return KernelRegistration(data_dir, unique, tuple(argv))

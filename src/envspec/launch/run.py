@@ -13,6 +13,7 @@ are parameters, so that other front ends (a service) can reuse the rest.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import threading
@@ -35,11 +36,14 @@ __all__ = [
     "Prepared",
     "Ready",
     "RunOptions",
+    "ServerCommand",
     "default_cache_dir",
     "launch",
     "load_target_environment",
     "plan_for",
     "prepare",
+    "serve",
+    "server_command",
 ]
 
 
@@ -274,14 +278,16 @@ def serve(
     token = new_token()
     data_dir = kernelspecs.private_data_dir()
     try:
-        command, env, python, kernel = _command(prepared, options, port, token, data_dir)
+        spec = server_command(prepared, options, port, token, data_dir)
         url = notebook_url(port, prepared.target.notebook, token)
-        server = start_server(command, port=port, token=token, env=env, cwd=prepared.target.folder)
+        server = start_server(
+            spec.command, port=port, token=token, env=spec.env, cwd=prepared.target.folder
+        )
         previous = _install_handlers()
         try:
             server.wait_ready(options.ready_timeout)
             if on_ready is not None:
-                on_ready(Ready(url, port, prepared.target, kernel, python))
+                on_ready(Ready(url, port, prepared.target, spec.kernel, spec.python))
             if options.open_browser:
                 _open_browser(url)
             code = server.process.wait()
@@ -294,6 +300,8 @@ def serve(
             _ignore_signals()
             try:
                 server.stop(options.stop_timeout)
+                if spec.cleanup:
+                    _cleanup(spec.cleanup)
             finally:
                 _restore_handlers(previous)
         return code
@@ -301,10 +309,24 @@ def serve(
         kernelspecs.remove_data_dir(data_dir)
 
 
-def _command(
+@dataclass(frozen=True, slots=True)
+class ServerCommand:
+    """How the server of a launch is started, and stopped."""
+
+    command: list[str]
+    env: dict[str, str]
+    #: The environment's Python (``None`` when a Guix shell or a container provides it).
+    python: Path | None
+    kernel: str
+    #: Run after the server stopped (``docker stop NAME``), when the backend needs it.
+    cleanup: list[str] | None = None
+
+
+def server_command(
     prepared: Prepared, options: RunOptions, port: int, token: str, data_dir: Path
-) -> tuple[list[str], dict[str, str], Path | None, str]:
-    """The server command, its environment, the environment's Python and the kernel name."""
+) -> ServerCommand:
+    """The server of *prepared* for its backend; kernelspecs are written into *data_dir*.
+    A container image is pulled (or built from the Dockerfile) here."""
     from envspec.launch import backends, kernelspecs
     from envspec.launch.server import lab_command, server_environment
 
@@ -313,23 +335,39 @@ def _command(
     names = _kernel_names(prepared)
     kernel_env = _kernel_env(prepared, options)
     display = plan.kernel.display_name or f"Python ({target.notebook})"
-    if plan.backend == "docker":
-        engine = backends.find_container_engine()
-        image = prepared.environment.image
-        if image is None:  # the plan chooses docker only for an image
-            raise LaunchError("the docker backend needs the environment's 'image'")
-        name = f"envspec-{token[:12]}"
-        commands = backends.container_commands(
-            engine, image.ref, image.digest, target.folder, port, name=name, variables=kernel_env
-        )
-        _pull(commands.pull)
-        env = {**os.environ, **kernel_env, "JUPYTER_TOKEN": token}
-        return commands.run, env, None, names[0]
+    language = plan.kernel.language or "python"
     start = None
     if any(step.kind == "start" for step in plan.steps) and "start" in files:
         start = data_dir / "start"
         start.write_text(files["start"], encoding="utf-8")
         start.chmod(0o700)
+    if plan.backend == "docker":
+        engine = backends.find_container_engine()
+        name = f"envspec-{token[:12]}"
+        shared = data_dir / "container"
+        kernelspecs.write_kernelspecs(
+            shared, names, kernelspecs.kernel_argv("python3"),
+            display_name=display, language=language, shared=True,
+        )  # fmt: skip
+        image = prepared.environment.image
+        if any(step.kind == "dockerfile" for step in plan.steps):
+            dockerfile = data_dir / "Dockerfile"
+            dockerfile.write_text(files["Dockerfile"], encoding="utf-8")
+            tag = f"envspec-{hashlib.sha256(files['Dockerfile'].encode()).hexdigest()[:16]}"
+            _run_tool(backends.dockerfile_build(engine, dockerfile, target.folder, tag))
+            ref, digest, pull = tag, None, False
+        elif image is not None:
+            ref, digest, pull = image.ref, image.digest, True
+        else:  # the plan chooses docker only for an image or a Dockerfile
+            raise LaunchError("the docker backend needs the environment's 'image' or a Dockerfile")
+        commands = backends.container_commands(
+            engine, ref, digest, target.folder, port, name=name, variables=kernel_env,
+            kernels=shared, pull=pull,
+        )  # fmt: skip
+        if commands.pull:
+            _run_tool(commands.pull)
+        env = {**os.environ, **kernel_env, "JUPYTER_TOKEN": token}
+        return ServerCommand(commands.run, env, None, names[0], [engine, "stop", name])
     if plan.backend == "guix":
         guix = backends.require_guix()
         manifest = data_dir / "manifest.scm"
@@ -340,29 +378,43 @@ def _command(
             channels.write_text(files["channels.scm"], encoding="utf-8")
         kernelspecs.write_kernelspecs(
             data_dir, names, kernelspecs.kernel_argv("python3", start),
-            display_name=display, language=plan.kernel.language or "python", env=kernel_env,
+            display_name=display, language=language, env=kernel_env,
         )  # fmt: skip
         command = backends.guix_command(
             manifest, channels, backends.guix_lab_arguments(target.folder, port), guix=guix
         )
-        return command, server_environment(token, data_dir, os.environ), None, names[0]
+        return ServerCommand(
+            command, server_environment(token, data_dir, os.environ), None, names[0]
+        )
     created = prepared.created
     if created is None:
         raise LaunchError("the environment was not created")
     kernelspecs.write_kernelspecs(
         data_dir, names, kernelspecs.kernel_argv(created.python, start),
-        display_name=display, language=plan.kernel.language or "python", env=kernel_env,
+        display_name=display, language=language, env=kernel_env,
     )  # fmt: skip
     command = lab_command(target.folder, port, default_kernel=names[0])
-    return command, server_environment(token, data_dir, os.environ), created.python, names[0]
+    env = server_environment(token, data_dir, os.environ)
+    return ServerCommand(command, env, created.python, names[0])
 
 
-def _pull(command: list[str]) -> None:
+def _run_tool(command: list[str]) -> None:
     import subprocess
 
-    done = subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
+    try:
+        done = subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise LaunchError(f"cannot run {command[0]}: {exc.strerror or exc}") from None
     if done.returncode != 0:
-        raise LaunchError(f"'{' '.join(command)}' failed with status {done.returncode}")
+        raise LaunchError(f"'{' '.join(command[:3])} ...' failed with status {done.returncode}")
+
+
+def _cleanup(command: list[str]) -> None:
+    import contextlib
+    import subprocess
+
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        subprocess.run(command, check=False, capture_output=True, timeout=30)
 
 
 def _open_browser(url: str) -> None:
