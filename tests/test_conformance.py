@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 
 from envspec._codes import CODES, TOOL_CODES
 from envspec.conformance.cases import (
+    LauncherCase,
     MigratorCase,
     PackerCase,
     Selection,
@@ -79,6 +80,8 @@ def _negative(case: Any) -> bool:
         return not case.expect.valid
     if isinstance(case, MigratorCase):
         return case.expect.document is None or bool(case.expect.diagnostics)
+    if isinstance(case, LauncherCase):
+        return not case.expect.ok or bool(case.expect.diagnostics)
     assert isinstance(case, PackerCase)
     return bool(case.expect.diagnostics) or (
         case.operation == "pack" and case.expect.environment is None
@@ -115,7 +118,9 @@ def test_the_case_files_match_the_published_case_schema():
 def test_the_spec_lists_exactly_the_features_of_the_code():
     text = (REPO / "spec" / "conformance.md").read_text("utf-8")
     text = text.split("The features of each role", 1)[1].split("## Levels", 1)[0]
-    rows = set(re.findall(r"^\| `(validator|migrator|packer)` \| `([a-z0-9-]+)` \|", text, re.M))
+    rows = set(
+        re.findall(r"^\| `(validator|migrator|packer|launcher)` \| `([a-z0-9-]+)` \|", text, re.M)
+    )
     assert rows == {(role, f) for role in ROLES for f in FEATURES[role]}
 
 
@@ -343,7 +348,7 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         one_per_feature.setdefault((case.role, case.features[0]), case)
     run(list(one_per_feature.values()), PythonTransport(_Recorder))
     ops = {op for op, _, _ in _Recorder.seen}
-    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "bye", UNKNOWN_OP}
+    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "plan", "bye", UNKNOWN_OP}
     answer_schema = jsonschema.Draft202012Validator(load("protocol:answer"))
     # The protocol checks break the request schemas on purpose (an unknown op, an unknown
     # member, a hello for protocol 2): the rest is what the cases send.
@@ -360,7 +365,7 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         jsonschema.validate(request, load(f"protocol:{op}-request"))
         answer_schema.validate(answer)
         jsonschema.validate(answer["result"], load(f"protocol:{op}-result"))
-    assert len(PROTOCOL_MESSAGES) == 13
+    assert len(PROTOCOL_MESSAGES) == 15
 
 
 # --------------------------------------------------------------------------- reports

@@ -55,8 +55,11 @@ PACK = Selection(
     features=("pack",),
     exclude_ids=("packer.git-source.*", "packer.pack.git-*"),
 )
+LAUNCHER = Selection(roles=("launcher",))
 #: Everything the zoo runs.
-EVERYTHING = [c for c in CASES if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c) or PACK(c)]
+EVERYTHING = [
+    c for c in CASES if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c) or PACK(c) or LAUNCHER(c)
+]
 
 
 def zoo_adapter(name: str) -> str:
@@ -168,6 +171,18 @@ def _source(case: AnyCase) -> str:
     """A validator case's input as text (the file's text, or its document as JSON)."""
     text = getattr(case.input, "text", None)
     return text if text is not None else json.dumps(getattr(case.input, "document", None))
+
+
+def _launch_files(case: AnyCase) -> dict[str, Any]:
+    if case.role != "launcher":
+        return {}
+    files = case.input.environment.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _pinned(case: AnyCase) -> bool:
+    runtime = str(_launch_files(case).get("runtime.txt", ""))
+    return "python" in case.input.environment or runtime.startswith("python-")
 
 
 @dataclass(frozen=True)
@@ -305,6 +320,55 @@ BEHAVIOUR_FAULTS = [
             "packer.unpack-safety.symlink-to-folder-replaced",
         ),
         lambda c: bool(getattr(c.input, "symlinks", None)),
+    ),
+    # Launchers (the issue's list: each one a way to launch something other than declared).
+    Fault(
+        "runs_untrusted_postbuild",
+        LAUNCHER,
+        ("launcher.trust.postbuild-untrusted-refused",),
+        lambda c: "postBuild" in _launch_files(c) and not c.input.options.trusted,
+        exact=True,
+    ),
+    Fault(
+        "ignores_python_pin",
+        LAUNCHER,
+        (
+            "launcher.python.pin-not-met-refused",
+            "launcher.python.patch-pin-exact",
+            "launcher.python.runtime-txt-pins",
+            "launcher.python.pin-conflict",
+        ),
+        _pinned,
+    ),
+    Fault(
+        "starts_without_required_variable",
+        LAUNCHER,
+        ("launcher.variables.null-not-supplied-refused",),
+        lambda c: _expects(c, "launch-variable-missing"),
+        exact=True,
+    ),
+    Fault(
+        "applies_ignored_requirements",
+        LAUNCHER,
+        ("launcher.precedence.conda-over-requirements",),
+        lambda c: (
+            "requirements.txt" in _launch_files(c)
+            and "Dockerfile" not in _launch_files(c)
+            and bool({"environment.yml", "environment.yaml"} & set(_launch_files(c)))
+        ),
+        exact=True,
+    ),
+    Fault(
+        "preselects_stale_kernel",
+        LAUNCHER,
+        ("launcher.kernel.environment-wins",),
+        lambda c: (
+            c.role == "launcher"
+            and c.input.kernelspec is not None
+            and "kernel" in c.input.environment
+            and c.input.kernelspec.get("name") != c.input.environment["kernel"]["name"]
+        ),
+        exact=True,
     ),
     # Kinds of faults that the mutation run (benchmarks/mutation.py) found the suite missed.
     Fault(

@@ -186,3 +186,22 @@ def test_interpreters_of_pyenv_and_uv_folders_are_read_from_their_names(tmp_path
     )
     versions = [i.version for i in found[1:]]
     assert versions == ["3.9.7", "3.13.1"]
+
+
+def test_a_notebook_signed_with_jupyter_trust_is_trusted(
+    write_notebook, run_cli, tmp_path, monkeypatch
+):
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    environment = {**REQUIREMENTS, "files": {"postBuild": "#!/bin/sh\nset -e\n"}}
+    path = write_notebook("analysis.ipynb", environment)
+    assert run_cli("launch", path, "--dry-run").code == 1
+    assert not (tmp_path / "jupyter-data" / "nbsignatures.db").exists()  # nothing created
+    notary = NotebookNotary()
+    notebook = nbformat.read(path, as_version=4)
+    notary.sign(notebook)
+    code, out, _ = run_cli("launch", path, "--dry-run")
+    assert code == 0, out
+    assert "post-build: postBuild" in out

@@ -370,3 +370,34 @@ def test_the_plan_is_data_and_the_same_every_time():
     assert plan(e, {"name": "x"}) == first
     assert LaunchPlan.model_validate_json(first.model_dump_json()) == first
     json.loads(first.model_dump_json())
+
+
+def test_a_guix_manifest_brings_its_own_kernel():
+    e = env(kernel={"name": "ir", "language": "r"}, files=["manifest.scm"])
+    assert plan(e, trusted=True).ok
+
+
+def test_planning_touches_no_file_process_network_or_clock(monkeypatch):
+    import builtins
+    import os
+    import socket
+    import subprocess
+    import time
+
+    e = env(python="3.12", files=["environment.yml", "requirements.txt", "postBuild", "apt.txt"])
+    first = plan(e, {"name": "x"})  # the lazy imports happen here
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a plan is a pure function")
+
+    for owner, name in [
+        (builtins, "open"),
+        (os, "stat"),
+        (os, "listdir"),
+        (subprocess, "Popen"),
+        (socket, "socket"),
+        (time, "time"),
+        (time, "monotonic"),
+    ]:
+        monkeypatch.setattr(owner, name, forbidden)
+    assert plan(e, {"name": "x"}) == first

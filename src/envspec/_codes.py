@@ -792,8 +792,8 @@ _ENTRIES += (
         "launch-kernel-unsupported",
         "error",
         "The kernel's language is one the backend cannot provide",
-        "The local and guix backends install a Python kernel (ipykernel); a notebook whose "
-        "kernel is R or Julia would open with a kernel that cannot run it.",
+        "The local backend installs a Python kernel (ipykernel); a notebook whose kernel is R "
+        "or Julia would open with a kernel that cannot run it.",
         "Run it with a backend that provides that language (an image, --backend docker).",
         "environment.envspec.yaml",
         _env('kernel: {name: ir, language: r}\nfiles:\n  requirements.txt: "numpy\\n"\n'),

@@ -94,7 +94,8 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--trust",
         action="store_true",
-        help="run the author's code files (postBuild, start, Dockerfile, Guix files)",
+        help="run the author's code files (postBuild, start, Dockerfile, Guix files); "
+        "a notebook signed with `jupyter trust` is trusted without it",
     )
     parser.add_argument(
         "--env",
@@ -223,11 +224,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"envspec launch: error: {exc.message}\n" + (f"  {exc.hint}\n" if exc.hint else "")
         )
         return EXIT_FAIL
-    plan = plan_launch(
-        target.environment,
-        kernelspec=target.kernelspec,
-        options=options_from(args, variables),
-    )
+    options = options_from(args, variables)
+    if not options.trusted and target.notebook is not None:
+        from envspec.launch.signature import is_signed
+
+        if is_signed(target.notebook):
+            options = options.model_copy(update={"trusted": True})
+    plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
     if args.format == "json":
         write_json(target, plan, out)
     else:

@@ -27,6 +27,7 @@ __all__ = [
     "Case",
     "CaseFileError",
     "ExpectedDiagnostic",
+    "LauncherCase",
     "MigratorCase",
     "PackerCase",
     "Selection",
@@ -227,7 +228,73 @@ class PackerCase(_Base):
         return self
 
 
-Case = Annotated[ValidatorCase | MigratorCase | PackerCase, Field(discriminator="role")]
+# ------------------------------------------------------------------------------- launcher
+
+
+class LauncherMachine(_Model):
+    cpu: int | float | None = None
+    memory: int | None = Field(default=None, description="Bytes.")
+    gpu: int = 0
+
+
+class LauncherOptions(_Model):
+    trusted: bool = False
+    variables: dict[str, str] = Field(default={}, description="Supplied variables: name -> value.")
+    allow_missing_variables: bool = False
+    backend: Literal["local", "guix", "docker"] | None = None
+    interpreters: list[str] = Field(default=[], description="Python versions on the machine.")
+    tools: list[str] = Field(default=[], description="Executables on the machine.")
+    machine: LauncherMachine | None = None
+    accept_smaller_machine: bool = False
+
+
+class LauncherInput(_Model):
+    environment: dict[str, Any] = Field(description="The environment (valid for its version).")
+    kernelspec: dict[str, Any] | None = Field(
+        default=None, description="The notebook's metadata.kernelspec (none: no notebook)."
+    )
+    options: LauncherOptions = LauncherOptions()
+
+
+class ExpectedStep(_Model):
+    kind: str = Field(min_length=1)
+    file: str | None = Field(default=None, description="The embedded file (null: none).")
+    image: str | None = Field(
+        default=None, description="An image step: the reference it runs (compared when given)."
+    )
+
+
+class LauncherExpect(_Model):
+    ok: bool = Field(description="Whether the launch can go on (no refusal).")
+    backend: str | None = Field(default=None, description="Compared when given.")
+    steps: list[ExpectedStep] | None = Field(
+        default=None, description="Every step, in order, by kind and file (compared when given)."
+    )
+    kernel: str | None = Field(default=None, description="The kernel name (compared when given).")
+    required: list[str] | None = Field(
+        default=None, description="The required variables, in any order (compared when given)."
+    )
+    variables: list[str] | None = Field(
+        default=None, description="The variables set, in any order (compared when given)."
+    )
+    diagnostics: list[ExpectedDiagnostic] = Field(
+        default=[],
+        description="Refusals (errors) and files not applied (warnings) that must be reported; "
+        "unlisted errors fail the case.",
+    )
+    allow_extra: bool = Field(default=False, description="Unlisted errors are allowed too.")
+
+
+class LauncherCase(_Base):
+    role: Literal["launcher"]
+    operation: Literal["plan"] = "plan"
+    input: LauncherInput
+    expect: LauncherExpect
+
+
+Case = Annotated[
+    ValidatorCase | MigratorCase | PackerCase | LauncherCase, Field(discriminator="role")
+]
 
 
 # ------------------------------------------------------------------------------ versions
@@ -277,7 +344,7 @@ class CaseFileError(ValueError):
         self.problems = tuple(problems)
 
 
-AnyCase = ValidatorCase | MigratorCase | PackerCase
+AnyCase = ValidatorCase | MigratorCase | PackerCase | LauncherCase
 
 
 def cases_root() -> Path:

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from envspec.conformance.cases import (
     AnyCase,
+    LauncherCase,
     MigratorCase,
     PackerCase,
     PackerExpect,
@@ -93,6 +94,10 @@ def run_case(case: AnyCase, send: Send, version: str, workdir: Path) -> Outcome:
         outcome = _validate(case, tracked)
     elif isinstance(case, MigratorCase):
         outcome = _migrate(case, tracked)
+    elif isinstance(case, LauncherCase):
+        from envspec.conformance.launcher import run_plan
+
+        outcome = run_plan(case, tracked)
     elif case.operation == "pack":
         outcome = _pack(case, tracked, version, workdir)
     else:

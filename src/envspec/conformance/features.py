@@ -11,16 +11,17 @@ from typing import Final, Literal
 
 __all__ = ["FEATURES", "OPERATIONS", "ROLES", "Role"]
 
-Role = Literal["validator", "migrator", "packer"]
+Role = Literal["validator", "migrator", "packer", "launcher"]
 
 #: Roles of this suite version, in report order.
-ROLES: Final[tuple[Role, ...]] = ("validator", "migrator", "packer")
+ROLES: Final[tuple[Role, ...]] = ("validator", "migrator", "packer", "launcher")
 
 #: The operations (protocol requests) each role answers.
 OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
     "validator": ("validate",),
     "migrator": ("migrate",),
     "packer": ("pack", "unpack"),
+    "launcher": ("plan",),
 }
 
 FEATURES: Final[dict[Role, dict[str, str]]] = {
@@ -53,5 +54,14 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "git-source": "The git remote and commit of the folder recorded as `git`.",
         "unpack": "An environment's files written back exactly, with permissions.",
         "unpack-safety": "Unpacking never writes outside the folder or over user files.",
+    },
+    "launcher": {
+        "precedence": "Which embedded files are applied, in which order (Binder precedence).",
+        "python": "The Python pin (`python`, `runtime.txt`): met, or the launch is refused.",
+        "variables": "`env`: values set, `null` variables supplied or the launch refused.",
+        "trust": "Code files (`postBuild`, `start`, `Dockerfile`, Guix) run only when trusted.",
+        "kernel": "The kernel the notebook opens with: `kernel`, else the kernelspec.",
+        "image": "Images run by digest; the container and Guix ways of realizing.",
+        "hardware": "A machine smaller than `hardware` is refused unless accepted.",
     },
 }

@@ -195,6 +195,8 @@ class Prober:
                 return {"op": "validate", "file": {"name": "probe.ipynb", "text": _NOTEBOOK}}
             if role == "migrator":
                 return {"op": "migrate", "document": {"env_ver": version}, "to": version}
+            if role == "launcher":
+                return {"op": "plan", "environment": {"env_ver": version}}
             self._folders += 1
             folder = self.scratch / f"probe-{self._folders}"
             folder.mkdir(parents=True)

@@ -30,6 +30,8 @@ __all__ = [
     "MigrateResult",
     "PackRequest",
     "PackResult",
+    "PlanRequest",
+    "PlanResult",
     "RoleSupport",
     "UnpackRequest",
     "UnpackResult",
@@ -120,6 +122,57 @@ class UnpackRequest(_Message):
     force: bool = Field(default=False, description="Existing files may be replaced.")
 
 
+class PlanMachine(_Message):
+    """The machine a launch plan is made for (for the ``hardware`` rule)."""
+
+    cpu: int | float | None = Field(default=None, description="CPU cores.")
+    memory: int | None = Field(default=None, description="Memory, in bytes.")
+    gpu: int = Field(default=0, description="Number of GPUs.")
+
+
+class PlanOptions(_Message):
+    """What the person launching decides, and what the machine offers."""
+
+    trusted: bool = Field(
+        default=False, description="The notebook is trusted: its code files may run."
+    )
+    variables: dict[str, str] = Field(
+        default={}, description="Variables supplied at launch: name -> value."
+    )
+    allow_missing_variables: bool = Field(
+        default=False, description="The person launching goes on without required variables."
+    )
+    backend: Literal["local", "guix", "docker"] | None = Field(
+        default=None,
+        description="The way of realizing asked for: a virtual environment or conda prefix "
+        "(local), Guix, a container engine; null lets the launcher choose.",
+    )
+    interpreters: list[str] = Field(
+        default=[], description="Versions (MAJOR.MINOR.PATCH) of the Pythons on the machine."
+    )
+    tools: list[str] = Field(
+        default=[], description="Executables on the machine: guix, docker, podman, ..."
+    )
+    machine: PlanMachine | None = Field(
+        default=None, description="The machine; null when it is not known."
+    )
+    accept_smaller_machine: bool = Field(
+        default=False, description="The person launching goes on on a smaller machine."
+    )
+
+
+class PlanRequest(_Message):
+    """Launcher role: the plan of realizing an environment and opening its notebook."""
+
+    op: Literal["plan"]
+    seq: Seq
+    environment: dict[str, Any] = Field(description="The environment object (valid).")
+    kernelspec: dict[str, Any] | None = Field(
+        default=None, description="The notebook's metadata.kernelspec; null without a notebook."
+    )
+    options: PlanOptions = Field(default_factory=PlanOptions)
+
+
 class ByeRequest(_Message):
     """The last request: the adapter exits (closing stdin means the same)."""
 
@@ -165,7 +218,8 @@ class HelloResult(_Open):
     protocol: Literal[1]
     implementation: Implementation
     roles: dict[str, RoleSupport] = Field(
-        description="Roles by name (validator, migrator, packer; unknown roles are ignored)."
+        description="Roles by name (validator, migrator, packer, launcher; unknown roles are "
+        "ignored)."
     )
 
 
@@ -194,6 +248,40 @@ class UnpackResult(_Message):
     """What stopped unpacking, if anything (the runner inspects the folder itself)."""
 
     diagnostics: list[AnswerDiagnostic]
+
+
+class PlanStep(_Open):
+    """One step of a plan, in order."""
+
+    kind: Name = Field(
+        description="interpreter, conda, pylock, pip, apt-check, post-build, kernel, start, "
+        "image, dockerfile or guix."
+    )
+    file: str | None = Field(default=None, description="The embedded file the step applies.")
+    image: str | None = Field(
+        default=None, description="For an image step: the reference run (ref or ref@digest)."
+    )
+
+
+class PlanKernel(_Open):
+    """The kernel the notebook opens with."""
+
+    name: Name
+
+
+class PlanResult(_Message):
+    """The normative part of a launch plan."""
+
+    ok: bool = Field(description="True when the launch can go on: no diagnostic is an error.")
+    backend: Literal["local", "guix", "docker"]
+    steps: list[PlanStep]
+    kernel: PlanKernel
+    required: list[str] = Field(description="Variables declared null and not supplied.")
+    variables: list[str] = Field(description="Names of every variable set for the kernel.")
+    diagnostics: list[AnswerDiagnostic] = Field(
+        description="Refusals (errors), files not applied (warnings, pointing at the file) "
+        "and notes (warnings)."
+    )
 
 
 class ByeResult(_Message):
@@ -239,6 +327,7 @@ MESSAGES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "migrate": (MigrateRequest, MigrateResult),
     "pack": (PackRequest, PackResult),
     "unpack": (UnpackRequest, UnpackResult),
+    "plan": (PlanRequest, PlanResult),
     "bye": (ByeRequest, ByeResult),
 }
 

@@ -79,6 +79,7 @@ class Adapter:
                 "validator": {"versions": list(SUPPORTED), "features": list(FEATURES["validator"])},
                 "migrator": {"versions": list(SUPPORTED), "features": list(FEATURES["migrator"])},
                 "packer": {"versions": ["1.0"], "features": list(FEATURES["packer"])},
+                "launcher": {"versions": ["1.0"], "features": list(FEATURES["launcher"])},
             },
         }
 
@@ -167,6 +168,79 @@ class Adapter:
             return str(d.pointer)
 
         return {"diagnostics": _diagnostics(outcome.diagnostics, pointer)}
+
+    def _plan(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.launch.plan import Interpreter, LaunchOptions, Machine, plan_launch
+        from envspec.loader import load_environment
+        from envspec.models.v1_0 import Environment
+
+        options = dict(message.get("options") or {})
+        machine = options.get("machine")
+        document = message["environment"]
+        # A document that conforms but is inconsistent (two Python pins) is planned, and
+        # refused by the plan; an older version is migrated first.
+        environment = (
+            Environment.model_validate(document)
+            if str(document.get("env_ver", "")).startswith("1.")
+            else load_environment(document).environment
+        )
+        plan = plan_launch(
+            environment,
+            kernelspec=message.get("kernelspec"),
+            options=LaunchOptions(
+                trusted=bool(options.get("trusted")),
+                variables=frozenset(options.get("variables") or {}),
+                allow_missing_variables=bool(options.get("allow_missing_variables")),
+                backend=options.get("backend"),
+                interpreters=tuple(
+                    Interpreter(version=v, path=f"/python-{v}/bin/python3")
+                    for v in options.get("interpreters") or ()
+                ),
+                tools=frozenset(options.get("tools") or ()),
+                machine=Machine(**machine) if machine is not None else None,
+                accept_smaller_machine=bool(options.get("accept_smaller_machine")),
+            ),
+        )
+        return plan_answer(plan)
+
+
+def plan_answer(plan: Any) -> dict[str, Any]:
+    """The normative part of a :class:`~envspec.launch.plan.LaunchPlan`, as the ``plan``
+    result of the protocol."""
+    from envspec.diagnostics import escape_pointer
+
+    def step(s: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": s.kind, "file": s.file}
+        if s.kind == "image":
+            out["image"] = s.detail.get("reference")
+        return out
+
+    diagnostics = [
+        {"code": r.code, "pointer": r.pointer, "severity": "error", "message": r.message}
+        for r in plan.refusals
+    ]
+    diagnostics += [
+        {
+            "code": s.code,
+            "pointer": "/files/" + escape_pointer(s.file),
+            "severity": "warning",
+            "message": s.message,
+        }
+        for s in plan.skipped
+    ]
+    diagnostics += [
+        {"code": n.code, "pointer": n.pointer, "severity": "warning", "message": n.message}
+        for n in plan.notes
+    ]
+    return {
+        "ok": plan.ok,
+        "backend": plan.backend,
+        "steps": [step(s) for s in plan.steps],
+        "kernel": {"name": plan.kernel.name},
+        "required": list(plan.required),
+        "variables": list(plan.variables),
+        "diagnostics": diagnostics,
+    }
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ the conformance suite it binds::
 
 The id is ``DOC.NAME``: ``DOC`` names the page (:data:`DOCS`), ``NAME`` is lower
 case with hyphens. The roles are those of the suite (``validator``,
-``migrator``, ``packer``), ``adapter`` for the rules of the adapter protocol
+``migrator``, ``packer``, ``launcher``), ``adapter`` for the rules of the adapter protocol
 (checked by the runner's own tests, see :data:`ADAPTER_CHECKS`), or ``none``
 when no role of this suite version tests the statement (rules for launchers
 or for people). One sentence with two obligations may carry two markers. A
@@ -53,9 +53,9 @@ DOCS: dict[str, str] = {
     "conformance.md": "proto",
 }
 #: The roles a marker may name.
-ROLES = ("validator", "migrator", "packer", "adapter", "none")
+ROLES = ("validator", "migrator", "packer", "launcher", "adapter", "none")
 #: The roles whose requirements need a core case of that role.
-CASE_ROLES = ("validator", "migrator", "packer")
+CASE_ROLES = ("validator", "migrator", "packer", "launcher")
 #: The file that lists every requirement id ever published (beside the spec pages).
 IDS_FILE = "requirements-ids.txt"
 

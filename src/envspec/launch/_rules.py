@@ -89,13 +89,15 @@ def plan(environment: Environment, kernelspec: Any, options: LaunchOptions) -> L
             _guix(files, options, out)
         else:
             _local(environment, files, options, out)
-        if backend != "docker" and (kernel.language or "python").lower() != "python":
+        # The local backend installs ipykernel; an image or a Guix manifest brings its own.
+        if backend == "local" and (kernel.language or "python").lower() != "python":
             out.refuse(
                 "launch-kernel-unsupported",
-                f"the kernel {kernel.name!r} is a {kernel.language} kernel; the {backend} "
-                "backend provides Python kernels only",
+                f"the kernel {kernel.name!r} is a {kernel.language} kernel; the local "
+                "backend provides Python kernels only (ipykernel)",
                 "/kernel/language" if kernel.source == "environment" else "",
-                "Run it with a backend that provides that language (an image, --backend docker).",
+                "Run it with a backend that provides that language (an image with --backend "
+                "docker, or a Guix manifest with --backend guix).",
             )
     required, variables = _variables(environment, options, out)
     _hardware(environment, options, out)

@@ -140,14 +140,22 @@ def plan_for(
     kernelspec: Mapping[str, Any] | None,
     options: RunOptions,
     planner: PlanFunction | None = None,
+    *,
+    notebook: Path | None = None,
 ) -> LaunchPlan:
-    """The plan of launching *environment* with *options* (refusals included)."""
+    """The plan of launching *environment* with *options* (refusals included).  A
+    *notebook* this user's Jupyter signed (``jupyter trust``) is trusted."""
     from envspec.launch.interpreters import discover_interpreters
     from envspec.launch.machine import discover_machine, discover_tools
     from envspec.launch.plan import LaunchOptions, plan_launch
 
+    trusted = options.trusted
+    if not trusted and notebook is not None:
+        from envspec.launch.signature import is_signed
+
+        trusted = is_signed(notebook)
     launch_options = LaunchOptions(
-        trusted=options.trusted,
+        trusted=trusted,
         variables=frozenset(options.env),
         allow_missing_variables=options.allow_missing_variables,
         backend=options.backend,
@@ -166,8 +174,9 @@ def _plan(
     kernelspec: Mapping[str, Any] | None,
     options: RunOptions,
     planner: PlanFunction | None,
+    notebook: Path,
 ) -> LaunchPlan:
-    plan = plan_for(environment, kernelspec, options, planner)
+    plan = plan_for(environment, kernelspec, options, planner, notebook=notebook)
     if not plan.ok:
         count = len(plan.refusals)
         raise LaunchError(
@@ -198,7 +207,7 @@ def prepare(
     read = load_target_environment(resolved)
     environment, kernelspec = read.environment, read.kernelspec
     try:
-        plan = _plan(environment, kernelspec, options, planner)
+        plan = _plan(environment, kernelspec, options, planner, resolved.notebook_path)
     except LaunchError as exc:
         exc.input = read
         raise
