@@ -194,6 +194,8 @@ def clone(url: str, ref: str | None, cache_dir: Path, *, offline: bool = False) 
                     f"cannot clone {shown}: {_why(done, url)}",
                     "check the URL (and that you may read the repository)",
                 )
+            # The clone keeps the URL without credentials; fetches are given the URL.
+            _git("--git-dir", str(tmp / "repo.git"), "remote", "set-url", "origin", shown)
             os.replace(tmp / "repo.git", mirror)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
