@@ -149,13 +149,8 @@ def plan_for(
     from envspec.launch.machine import discover_machine, discover_tools
     from envspec.launch.plan import LaunchOptions, plan_launch
 
-    trusted = options.trusted
-    if not trusted and notebook is not None:
-        from envspec.launch.signature import is_signed
-
-        trusted = is_signed(notebook)
     launch_options = LaunchOptions(
-        trusted=trusted,
+        trusted=options.trusted,
         variables=frozenset(options.env),
         allow_missing_variables=options.allow_missing_variables,
         backend=options.backend,
@@ -166,6 +161,14 @@ def plan_for(
     )
     planner = planner or plan_launch
     plan: LaunchPlan = planner(environment, kernelspec=kernelspec, options=launch_options)
+    untrusted = any(r.code == "launch-untrusted" for r in plan.refusals)
+    if untrusted and notebook is not None:
+        # Checking Jupyter's signature costs seconds (nbformat): only when it matters.
+        from envspec.launch.signature import is_signed
+
+        if is_signed(notebook):
+            trusted = launch_options.model_copy(update={"trusted": True})
+            plan = planner(environment, kernelspec=kernelspec, options=trusted)
     return plan
 
 
