@@ -154,7 +154,7 @@ class RunningServer:
                 self.stop()
                 raise LaunchError(f"the Jupyter server did not answer within {timeout:.0f} s")
             time.sleep(delay)
-            delay = min(delay * 1.5, 0.2)
+            delay = min(delay * 1.5, 0.05)
 
     def stop(self, timeout: float = 10.0) -> int:
         """Stop the server and its kernels; kill what is left after *timeout*.  Its exit status."""
