@@ -558,3 +558,48 @@ def test_guix_missing_on_the_command_line(tmp_path: Path, run_cli, monkeypatch) 
     assert code == 1
     assert "launch-tool-missing" in out
     assert "to get it: install Guix (https://guix.gnu.org" in out
+
+
+# ---------------------------------------------------------------- stopping
+
+
+STUBBORN = """\
+import signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen(
+    [sys.executable, "-c",
+     "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"],
+    start_new_session=True,  # as Jupyter starts kernels: out of the server's group
+)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_stop_kills_what_ignores_sigterm(tmp_path: Path) -> None:
+    import sys
+    import time
+
+    from envspec.launch.server import descendants, start_server
+    from launch_helpers import alive
+
+    script = tmp_path / "stubborn.py"
+    script.write_text(STUBBORN)
+    server = start_server(
+        [sys.executable, str(script)], port=1, token="t", env=dict(os.environ), cwd=tmp_path
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not descendants(server.process.pid):
+            assert time.monotonic() < deadline, "the stand-in server did not start its child"
+            time.sleep(0.05)
+        processes = descendants(server.process.pid)
+        # its own process group: a Ctrl-C in the terminal reaches only the launch
+        assert os.getpgid(server.process.pid) != os.getpgid(0)
+        code = server.stop(timeout=0.5)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+    assert code == -9  # it ignored SIGTERM: killed after the timeout
+    assert alive(processes) == []  # and so was its child, in a session of its own

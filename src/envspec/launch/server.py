@@ -200,13 +200,16 @@ def start_server(
 
 
 def _start_time(pid: int) -> str | None:
+    """When *pid* started (from ``/proc``), or ``None`` when it is not running."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             stat = handle.read()
     except OSError:
         return None
     fields = stat[stat.rfind(b")") + 2 :].split()
-    return fields[19].decode() if len(fields) > 19 else None
+    if len(fields) <= 19 or fields[0] in (b"Z", b"X"):
+        return None  # a zombie has ended: only its parent's bookkeeping is left
+    return fields[19].decode()
 
 
 def descendants(pid: int) -> dict[int, str]:
@@ -252,3 +255,6 @@ def _kill_all(processes: Mapping[int, str], *, grace: float) -> None:
         if _start_time(pid) == start:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5  # SIGKILL is not refused, but takes a moment
+    while any(_start_time(p) == s for p, s in processes.items()) and time.monotonic() < deadline:
+        time.sleep(0.02)
