@@ -603,3 +603,48 @@ def test_stop_kills_what_ignores_sigterm(tmp_path: Path) -> None:
             server.process.wait()
     assert code == -9  # it ignored SIGTERM: killed after the timeout
     assert alive(processes) == []  # and so was its child, in a session of its own
+
+
+# ---------------------------------------------------------------- refused, interrupted
+
+
+def test_refused_plan_is_printed_and_nothing_starts(tmp_path: Path, run_cli) -> None:
+    environment = {**ENV, "env": {"API_TOKEN": None}}
+    (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(environment))
+    code, out, _ = run_cli("launch", tmp_path / "nb.ipynb", "--no-browser")
+    assert code == 1
+    assert "launch-variable-missing" in out
+    assert "API_TOKEN" in out
+    assert "the launch is refused (1 reason)" in out
+    assert "To access the notebook" not in out
+    assert not (tmp_path / ".envspec_cache" / "envs").exists()  # nothing was created
+
+
+def test_interrupted_while_creating(tmp_path: Path, run_cli, monkeypatch) -> None:
+    from envspec.launch import run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "_default_create", lambda: interrupted)
+    (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(ENV))
+    code, out, err = run_cli("launch", tmp_path / "nb.ipynb", "--no-browser")
+    assert code == 130
+    assert "interrupted" in err
+    assert out == ""
+
+
+def test_build_error_is_reported(tmp_path: Path, run_cli, monkeypatch) -> None:
+    from envspec.environments import BuildError
+    from envspec.launch import run
+
+    def failing(*args, **kwargs):
+        raise BuildError("uv could not resolve envspec_probe", hint="check the name", tail=["x"])
+
+    monkeypatch.setattr(run, "_default_create", lambda: failing)
+    (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(ENV))
+    code, out, err = run_cli("launch", tmp_path / "nb.ipynb", "--no-browser")
+    assert code == 1
+    assert "envspec launch: error: uv could not resolve envspec_probe" in err
+    assert "hint: check the name" in err
+    assert out == ""
