@@ -9,7 +9,9 @@ the same run and alternating, measures:
 - ``jupyter lab``: ``python -m jupyterlab`` (what launch runs) until it answers;
 - ``envspec launch`` (warm: the environment is reused) until it prints the URL, which
   it does once ``GET /api/status`` answered with the token;
-- ``envspec launch --dry-run``: reading and planning alone, a whole process.
+- ``envspec launch --dry-run``: reading and planning alone, a whole process;
+- what a warm launch does before it starts the server (target, environment, plan,
+  cache check), timed inside a fresh interpreter, imports included.
 
 Each server is stopped (SIGINT for launch, SIGTERM for the bare ones) before the next
 starts.  The goal: a warm launch at most 0.5 s slower than the bare server.
@@ -110,6 +112,29 @@ def launch(folder: Path, wheels: Path) -> float:
             process.stdout.close()
 
 
+_PREPARE = """\
+import sys, time
+started = time.perf_counter()
+from envspec.environments import IndexOptions
+from envspec.launch.run import RunOptions, prepare
+prepared = prepare(sys.argv[1], RunOptions(index=IndexOptions(find_links=(sys.argv[2],))))
+assert prepared.created is not None and prepared.created.reused
+print(time.perf_counter() - started)
+"""
+
+
+def before_server(folder: Path, wheels: Path) -> float:
+    """Seconds of a warm launch before its server starts (target, environment, plan, cache
+    check), in a fresh interpreter, imports included."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PREPARE, str(folder), str(wheels)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(done.stdout)
+
+
 def dry_run(folder: Path, wheels: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -141,12 +166,16 @@ def main() -> int:
             "jupyter lab (bare)": [],
             "envspec launch (warm)": [],
             "envspec launch --dry-run": [],
+            "warm launch before the server starts (in-process)": [],
         }
         for _ in range(args.repeat):
             samples["jupyter server (bare)"].append(bare("jupyter_server", folder))
             samples["jupyter lab (bare)"].append(bare("jupyterlab", folder))
             samples["envspec launch (warm)"].append(launch(folder, wheels))
             samples["envspec launch --dry-run"].append(dry_run(folder, wheels))
+            samples["warm launch before the server starts (in-process)"].append(
+                before_server(folder, wheels)
+            )
 
     print(f"cold launch (creates the environment): {cold:.2f} s\n")
     print("| what | median (s) | min (s) | max (s) |")
