@@ -118,7 +118,7 @@ started = time.perf_counter()
 from envspec.environments import IndexOptions
 from envspec.launch.run import RunOptions, prepare
 prepared = prepare(sys.argv[1], RunOptions(index=IndexOptions(find_links=(sys.argv[2],))))
-assert prepared.created is not None and prepared.created.reused
+assert prepared.created is not None and prepared.created.reused, prepared.created
 print(time.perf_counter() - started)
 """
 
@@ -126,12 +126,16 @@ print(time.perf_counter() - started)
 def before_server(folder: Path, wheels: Path) -> float:
     """Seconds of a warm launch before its server starts (target, environment, plan, cache
     check), in a fresh interpreter, imports included."""
+    # the interpreter of the envspec script: the plan records the interpreter's path
+    python = Path(envspec()).read_text(encoding="utf-8").splitlines()[0].removeprefix("#!")
     done = subprocess.run(
-        [sys.executable, "-c", _PREPARE, str(folder), str(wheels)],
-        check=True,
+        [python, "-c", _PREPARE, str(folder), str(wheels)],
+        check=False,
         capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
     return float(done.stdout)
 
 

@@ -618,6 +618,11 @@ def test_refused_plan_is_printed_and_nothing_starts(tmp_path: Path, run_cli) -> 
     assert "the launch is refused (1 reason)" in out
     assert "To access the notebook" not in out
     assert not (tmp_path / ".envspec_cache" / "envs").exists()  # nothing was created
+    from envspec.launch.server import descendants
+    from launch_helpers import cmdline
+
+    # the server started while planning was stopped with the launch
+    assert not [p for p in descendants(os.getpid()) if "jupyterlab" in cmdline(p)]
 
 
 def test_interrupted_while_creating(tmp_path: Path, run_cli, monkeypatch) -> None:

@@ -108,10 +108,17 @@ def start_launch(*args: str, env: dict[str, str] | None = None) -> Launch:
 def launches() -> Iterator[list[Launch]]:
     started: list[Launch] = []
     yield started
-    for launch in started:  # a failed test stops what it started
+    for launch in started:  # a failed test stops what it started, server included
         if launch.process.poll() is None:
-            launch.process.kill()
-            launch.process.wait()
+            left = descendants(launch.process.pid)
+            launch.process.send_signal(signal.SIGINT)
+            try:
+                launch.process.wait(30)
+            except subprocess.TimeoutExpired:
+                launch.process.kill()
+                launch.process.wait()
+            for pid in alive(left):
+                os.kill(pid, signal.SIGKILL)
         for stream in (launch.process.stdout, launch.process.stderr):
             if stream is not None:
                 stream.close()

@@ -28,6 +28,7 @@ from envspec.launch.targets import LaunchError, Target
 if TYPE_CHECKING:
     from envspec.launch.inputs import LaunchInput
     from envspec.launch.plan import Backend, LaunchPlan
+    from envspec.launch.server import RunningServer
     from envspec.models.v1_0 import Environment
 
 __all__ = [
@@ -189,24 +190,17 @@ def _plan(
 
 
 def prepare(
-    target: str,
+    target: str | Target,
     options: RunOptions,
     *,
     progress: Callable[[Any], None] | None = None,
     create: CreateFunction | None = None,
     planner: PlanFunction | None = None,
 ) -> Prepared:
-    """Resolve *target*, read and plan its environment, and create it (local backend)."""
-    from envspec.launch.targets import resolve_target
-
+    """Resolve *target* (unless it is resolved), read and plan its environment, and create
+    it (local backend)."""
     cache_dir = options.cache_dir or default_cache_dir()
-    resolved = resolve_target(
-        target,
-        notebook=options.notebook,
-        ref=options.ref,
-        cache_dir=cache_dir,
-        offline=options.offline,
-    )
+    resolved = target if isinstance(target, Target) else _resolve(target, options, cache_dir)
     read = load_target_environment(resolved)
     environment, kernelspec = read.environment, read.kernelspec
     try:
@@ -228,6 +222,18 @@ def prepare(
     return Prepared(resolved, environment, kernelspec, plan, created)
 
 
+def _resolve(target: str, options: RunOptions, cache_dir: Path) -> Target:
+    from envspec.launch.targets import resolve_target
+
+    return resolve_target(
+        target,
+        notebook=options.notebook,
+        ref=options.ref,
+        cache_dir=cache_dir,
+        offline=options.offline,
+    )
+
+
 def _default_create() -> CreateFunction:
     from envspec.environments import create_environment
 
@@ -240,6 +246,10 @@ def _kernel_names(prepared: Prepared) -> list[str]:
     if prepared.kernelspec and isinstance(prepared.kernelspec.get("name"), str):
         names.append(prepared.kernelspec["name"])
     names.append(prepared.plan.kernel.name)
+    if not names[:-1]:
+        # A notebook without a kernelspec opens with the server's default kernel,
+        # python3 unless told: in this server, that is the environment's kernel.
+        names.append("python3")
     return names
 
 
@@ -266,14 +276,61 @@ def launch(
     planner: PlanFunction | None = None,
 ) -> int:
     """Launch *target* and serve it until SIGINT or SIGTERM; the exit status (0 when stopped
-    by a signal, 1 when the server ended on its own with an error)."""
+    by a signal, 1 when the server ended on its own with an error).
+
+    For the local backend, JupyterLab starts as soon as the folder is known, while the
+    environment is read, planned and created (a warm launch is then ready about when a
+    bare server is); its kernel is registered before the URL is given.  A launch that
+    stops on the way stops that server too.
+    """
+    from envspec.launch import kernelspecs
+    from envspec.launch.server import check_port, free_port, new_token
+
     options = options or RunOptions()
     # The port first: a port in use is found before minutes of building.
-    from envspec.launch.server import check_port, free_port
-
     port = check_port(options.port) if options.port is not None else free_port()
-    prepared = prepare(target, options, progress=progress, create=create, planner=planner)
-    return serve(prepared, options, port=port, on_ready=on_ready)
+    resolved = _resolve(target, options, options.cache_dir or default_cache_dir())
+    token = new_token()
+    data_dir = kernelspecs.private_data_dir()
+    try:
+        early = None
+        if options.backend in (None, "local"):
+            early = _start_lab(resolved, port, token, data_dir)
+        try:
+            prepared = prepare(resolved, options, progress=progress, create=create, planner=planner)
+        except BaseException:
+            if early is not None:
+                early.stop(options.stop_timeout)
+            raise
+        if early is not None and prepared.plan.backend != "local":
+            early.stop(options.stop_timeout)  # the plan chose Guix or a container
+            early = None
+        return _serve(prepared, options, port, token, data_dir, on_ready, early)
+    finally:
+        kernelspecs.remove_data_dir(data_dir)
+
+
+def _start_lab(target: Target, port: int, token: str, data_dir: Path) -> RunningServer:
+    from envspec.launch.server import lab_command, server_environment, start_server
+
+    env = server_environment(token, data_dir, os.environ)
+    # The kernel new notebooks get: the one this notebook expects (registered under that
+    # name later); without one, Jupyter's python3, which is then registered too.
+    command = lab_command(target.folder, port, default_kernel=_expected_kernel(target))
+    return start_server(command, port=port, token=token, env=env, cwd=target.folder)
+
+
+def _expected_kernel(target: Target) -> str | None:
+    """``metadata.kernelspec.name`` of the target's notebook, if it has a valid one."""
+    import json
+
+    try:
+        with open(target.notebook_path, "rb") as handle:
+            spec = json.load(handle)["metadata"]["kernelspec"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def serve(
@@ -285,40 +342,57 @@ def serve(
 ) -> int:
     """Run the server of a prepared launch until SIGINT or SIGTERM."""
     from envspec.launch import kernelspecs
-    from envspec.launch.server import new_token, notebook_url, start_server
+    from envspec.launch.server import new_token
 
-    token = new_token()
     data_dir = kernelspecs.private_data_dir()
     try:
-        spec = server_command(prepared, options, port, token, data_dir)
-        url = notebook_url(port, prepared.target.notebook, token)
-        server = start_server(
-            spec.command, port=port, token=token, env=spec.env, cwd=prepared.target.folder
-        )
-        previous = _install_handlers()
-        try:
-            server.wait_ready(options.ready_timeout)
-            if on_ready is not None:
-                on_ready(Ready(url, port, prepared.target, spec.kernel, spec.python))
-            if options.open_browser:
-                _open_browser(url)
-            code = server.process.wait()
-        except _Stop:
-            code = 0
-        else:
-            if code != 0:
-                raise LaunchError(f"the Jupyter server stopped with status {code}")
-        finally:
-            _ignore_signals()
-            try:
-                server.stop(options.stop_timeout)
-                if spec.cleanup:
-                    _cleanup(spec.cleanup)
-            finally:
-                _restore_handlers(previous)
-        return code
+        return _serve(prepared, options, port, new_token(), data_dir, on_ready, None)
     finally:
         kernelspecs.remove_data_dir(data_dir)
+
+
+def _serve(
+    prepared: Prepared,
+    options: RunOptions,
+    port: int,
+    token: str,
+    data_dir: Path,
+    on_ready: Callable[[Ready], None] | None,
+    server: RunningServer | None,
+) -> int:
+    """Serve until SIGINT or SIGTERM: *server* when it runs already (its kernelspecs are
+    written now, before anyone has the URL), else the backend's server."""
+    from envspec.launch.server import notebook_url, start_server
+
+    previous = _install_handlers()
+    spec: ServerCommand | None = None
+    try:
+        spec = server_command(prepared, options, port, token, data_dir)
+        if server is None:
+            server = start_server(
+                spec.command, port=port, token=token, env=spec.env, cwd=prepared.target.folder
+            )
+        url = notebook_url(port, prepared.target.notebook, token)
+        server.wait_ready(options.ready_timeout)
+        if on_ready is not None:
+            on_ready(Ready(url, port, prepared.target, spec.kernel, spec.python))
+        if options.open_browser:
+            _open_browser(url)
+        code = server.process.wait()
+        if code != 0:
+            raise LaunchError(f"the Jupyter server stopped with status {code}")
+        return code
+    except _Stop:
+        return 0
+    finally:
+        _ignore_signals()
+        try:
+            if server is not None:
+                server.stop(options.stop_timeout)
+            if spec is not None and spec.cleanup:
+                _cleanup(spec.cleanup)
+        finally:
+            _restore_handlers(previous)
 
 
 @dataclass(frozen=True, slots=True)
