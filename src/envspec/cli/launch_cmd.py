@@ -225,12 +225,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return EXIT_FAIL
     options = options_from(args, variables)
-    if not options.trusted and target.notebook is not None:
+    plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
+    untrusted = any(r.code == "launch-untrusted" for r in plan.refusals)
+    if untrusted and target.notebook is not None:
+        # Jupyter's signature costs seconds to check (nbformat): only when trust matters.
         from envspec.launch.signature import is_signed
 
         if is_signed(target.notebook):
             options = options.model_copy(update={"trusted": True})
-    plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
+            plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
     if args.format == "json":
         write_json(target, plan, out)
     else:
