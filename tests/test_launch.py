@@ -653,3 +653,32 @@ def test_build_error_is_reported(tmp_path: Path, run_cli, monkeypatch) -> None:
     assert "envspec launch: error: uv could not resolve envspec_probe" in err
     assert "hint: check the name" in err
     assert out == ""
+
+
+def test_a_signed_notebook_is_trusted_when_launching(tmp_path: Path, run_cli, monkeypatch) -> None:
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    from envspec.launch import run
+
+    planned = []
+
+    def stop_after_planning(plan, files, **kwargs):
+        planned.append(plan)
+        raise KeyboardInterrupt  # nothing is built: the plan is what this test is about
+
+    monkeypatch.setattr(run, "_default_create", lambda: stop_after_planning)
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    marker = tmp_path / "ran"
+    environment = {"env_ver": "1.0", "files": {"postBuild": f"#!/bin/sh\ntouch {marker}\n"}}
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(notebook_bytes(environment))
+    code, out, _ = run_cli("launch", path, "--no-browser")
+    assert code == 1
+    assert "launch-untrusted" in out
+    assert "--trust" in out
+    NotebookNotary().sign(nbformat.read(path, as_version=4))
+    code, _, _ = run_cli("launch", path, "--no-browser")
+    assert code == 130
+    assert [s.kind for s in planned[0].steps if s.kind == "post-build"] == ["post-build"]
+    assert not marker.exists()
