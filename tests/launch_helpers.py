@@ -1,5 +1,5 @@
-"""Helpers of the launch tests: tiny wheels, git repositories, a kernel environment made with
-uv, and a small client of a running Jupyter server (REST and the kernel websocket)."""
+"""Helpers of the launch tests: tiny wheels, git repositories, notebooks, and a small client
+of a running Jupyter server (REST and the kernel websocket)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -49,26 +48,6 @@ def build_wheel(
         for path, text in files.items():
             archive.writestr(path, text)
     return wheel
-
-
-def uv_bin() -> str:
-    from uv import find_uv_bin
-
-    return str(find_uv_bin())
-
-
-def make_kernel_env(prefix: Path, wheels: Path) -> Path:
-    """A virtual environment with ipykernel (from the index) and the probe wheel; its Python."""
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-    subprocess.run([uv_bin(), "venv", "-q", "-p", sys.executable, str(prefix)], check=True, env=env)
-    python = prefix / "bin" / "python"
-    subprocess.run(
-        [uv_bin(), "pip", "install", "-q", "-p", str(python), "--find-links", str(wheels),
-         "ipykernel", PROBE],
-        check=True,
-        env=env,
-    )  # fmt: skip
-    return python
 
 
 def git(*args: str, cwd: Path) -> str:
