@@ -11,6 +11,7 @@ import pytest
 
 from envspec.launch.inputs import environment_from_folder, read_target
 from envspec.launch.interpreters import discover_interpreters
+from envspec.launch.signature import notebook_digest
 from envspec.loader import LoadError
 
 REQUIREMENTS = {"env_ver": "1.0", "files": {"requirements.txt": "numpy\n"}}
@@ -202,6 +203,21 @@ def test_a_notebook_signed_with_jupyter_trust_is_trusted(
     notary = NotebookNotary()
     notebook = nbformat.read(path, as_version=4)
     notary.sign(notebook)
+    database = tmp_path / "jupyter-data" / "nbsignatures.db"
+    before = database.read_bytes()
     code, out, _ = run_cli("launch", path, "--dry-run")
     assert code == 0, out
     assert "post-build: postBuild" in out
+    assert database.read_bytes() == before  # read, never written
+    # The digest is Jupyter's own, whatever the notebook holds.
+    notebook.cells.append(nbformat.v4.new_code_cell("x = 1.5 ** 2", execution_count=3))
+    notebook.metadata["signature"] = "sha256:old"
+    secret = notary.secret
+    assert notebook_digest(json.loads(nbformat.writes(notebook)), secret) == (
+        notary.compute_signature(notebook)
+    )
+    # A changed notebook is no longer signed.
+    changed = json.loads(path.read_text())
+    changed["metadata"]["title"] = "changed after signing"
+    path.write_text(json.dumps(changed))
+    assert run_cli("launch", path, "--dry-run").code == 1

@@ -228,7 +228,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
     untrusted = any(r.code == "launch-untrusted" for r in plan.refusals)
     if untrusted and target.notebook is not None:
-        # Jupyter's signature costs seconds to check (nbformat): only when trust matters.
+        # Jupyter's signature check imports nbformat (slow): only when it changes the plan.
         from envspec.launch.signature import is_signed
 
         if is_signed(target.notebook):
