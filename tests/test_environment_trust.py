@@ -22,6 +22,8 @@ def test_a_notebook_signed_by_jupyter_is_trusted_and_an_edited_one_is_not(tmp_pa
     assert not is_trusted(path, data_dir=str(data))
     assert not data.exists()  # checking created nothing
     data.mkdir()
+    assert not is_trusted(path, data_dir=str(data))
+    assert list(data.iterdir()) == []
     notary = NotebookNotary(data_dir=str(data))
     notary.sign(notebook)
     notary.store.close()

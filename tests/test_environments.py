@@ -25,11 +25,10 @@ from envspec.environments.cache import (
     remove_environment,
 )
 from envspec.launch.plan import KernelChoice, LaunchPlan, Refusal, Step
-from packages import SITE, conda_package, fake_python_package, index_channel, pylock, wheel
+from packages import pylock, wheel
 
 INTERPRETER = os.path.realpath(sys.executable)
 VERSION = ".".join(str(n) for n in sys.version_info[:3])
-PIN = f"{sys.version_info[0]}.{sys.version_info[1]}"
 KERNEL = KernelChoice(name="python3", source="default")
 
 
@@ -411,98 +410,6 @@ def test_apt_packages_are_checked_and_missing_ones_reported_not_installed(tmp_pa
     assert create_environment(plan, files, cache_dir=tmp_path, index=local).notes == (note,)
 
 
-# ---------------------------------------------------------------------------- conda
-
-
-@pytest.fixture(scope="module")
-def channel(tmp_path_factory: pytest.TempPathFactory) -> str:
-    import rattler
-
-    folder = tmp_path_factory.mktemp("channel")
-    subdir = str(rattler.Subdir.current())
-    fake_python_package(folder, subdir)
-    conda_package(
-        folder,
-        "conda-demo",
-        "1.0",
-        files={
-            f"{SITE}/conda_demo.py": b"VALUE = 42\n",
-            "bin/conda-demo": b"#!/bin/sh\necho conda demo runs\n",
-        },
-        depends=["python"],
-    )
-    return index_channel(folder)
-
-
-def conda_plan(pin: str | None = None) -> LaunchPlan:
-    detail = {"source": "conda", **({"python": pin} if pin else {})}
-    return plan_of(
-        Step(kind="interpreter", detail=detail), Step(kind="conda", file="environment.yml")
-    )
-
-
-def test_conda_environment_from_a_local_channel_with_its_pip_part(tmp_path, channel, local):
-    yml = (
-        "name: demo\n"
-        f"channels:\n  - {channel}\n  - nodefaults\n"
-        "dependencies:\n  - conda-demo >=1\n  - pip:\n      - demo-pkg<2\n"
-    )
-    events: list[ProgressEvent] = []
-    env = create_environment(
-        conda_plan(PIN),
-        {"environment.yml": yml},
-        cache_dir=tmp_path,
-        index=local,
-        progress=events.append,
-    )
-    assert run_in(env.python, "import conda_demo; print(conda_demo.VALUE)") == "42"
-    assert run_in(env.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
-    assert run_in(env.python, "import sys; print(sys.prefix)") == str(env.prefix)
-    ran = subprocess.run(
-        [str(env.prefix / "bin" / "conda-demo")], capture_output=True, text=True, check=True
-    )
-    assert ran.stdout == "conda demo runs\n"
-    assert (env.prefix / "conda-meta").is_dir()
-    solved = next(e for e in events if e.kind == "resolved" and e.step == "conda")
-    assert solved.total == 2
-
-
-def test_conda_channels_are_replaced_from_the_command_line(tmp_path, channel):
-    yml = "channels:\n  - file:///nowhere/channel\ndependencies:\n  - conda-demo\n"
-    env = create_environment(
-        conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path, channels=[channel]
-    )
-    assert run_in(env.python, "import conda_demo; print(conda_demo.VALUE)") == "42"
-
-
-def test_conda_spec_that_does_not_solve_is_a_clear_error(tmp_path, channel):
-    yml = f"channels: [{channel}]\ndependencies:\n  - conda-demo >=9\n"
-    with pytest.raises(BuildError) as caught:
-        create_environment(conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path)
-    assert caught.value.message.startswith("the conda specs of environment.yml do not solve")
-    assert "conda-demo >=9" in caught.value.message
-    assert cache_state(tmp_path) == {"envs": [], "tmp": []}
-    assert caught.value.log is not None
-    assert caught.value.log.exists()
-
-
-def test_conda_python_pin_that_the_channel_cannot_meet(tmp_path, channel):
-    yml = f"channels: [{channel}]\ndependencies:\n  - conda-demo\n"
-    with pytest.raises(BuildError) as caught:
-        create_environment(conda_plan("3.99"), {"environment.yml": yml}, cache_dir=tmp_path)
-    assert "(with the pin python=3.99)" in caught.value.message
-
-
-def test_conda_environment_without_python_cannot_take_pip_packages(tmp_path, channel, local):
-    folder = Path(channel.removeprefix("file://"))
-    del folder
-    yml = f"channels: [{channel}]\ndependencies:\n  - pip:\n      - demo-dep\n"
-    with pytest.raises(BuildError) as caught:
-        create_environment(conda_plan(), {"environment.yml": yml}, cache_dir=tmp_path, index=local)
-    assert "installs none" in caught.value.message
-    assert caught.value.hint == "Add python to the dependencies of environment.yml."
-
-
 # ---------------------------------------------------------------------------- --prefix
 
 
@@ -636,3 +543,64 @@ def test_list_remove_and_gc(tmp_path, local):
     # The logs of environments that are gone go with the next gc.
     assert collect_garbage(tmp_path).logs == 1
     assert os.listdir(tmp_path / "logs") == []
+
+
+def test_an_interrupted_build_leaves_nothing_half_built(tmp_path, local):
+    def interrupt(event: ProgressEvent) -> None:
+        if event.kind == "step-started" and event.step == "pip":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        create_environment(
+            pip_plan(),
+            {"requirements.txt": "demo-pkg<2\n"},
+            cache_dir=tmp_path,
+            index=local,
+            progress=interrupt,
+        )
+    assert cache_state(tmp_path) == {"envs": [], "tmp": []}
+    assert len(os.listdir(tmp_path / "logs")) == 1
+
+
+def test_an_environment_damaged_since_is_built_again(tmp_path, local):
+    files = {"requirements.txt": "demo-pkg<2\n"}
+    env = create_environment(pip_plan(), files, cache_dir=tmp_path, index=local)
+    (env.prefix / "bin" / "python").unlink()
+    again = create_environment(pip_plan(), files, cache_dir=tmp_path, index=local)
+    assert not again.reused
+    assert run_in(again.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
+
+
+def test_apt_check_without_dpkg_query_lists_the_packages_to_check(tmp_path, monkeypatch):
+    from envspec.environments.apt import apt_packages, check_apt
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dpkg-query here
+    packages = apt_packages("# graphics\nlibgl1  # GL\n\nffmpeg\n")
+    assert packages == ("libgl1", "ffmpeg")
+    note = check_apt(packages).note()
+    assert note is not None
+    assert "no dpkg-query" in note
+    assert note.endswith("libgl1 ffmpeg")
+
+
+def test_a_cache_folder_that_cannot_be_written_is_a_clear_error(tmp_path, local):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(BuildError) as caught:
+        create_environment(
+            pip_plan(), {"requirements.txt": "demo-dep\n"}, cache_dir=blocked, index=local
+        )
+    assert caught.value.message.startswith(f"the environment cannot be created in {blocked}: ")
+    assert "ENVSPEC_CACHE_DIR" in caught.value.hint
+
+
+def test_a_damaged_environment_in_a_prefix_is_built_again(tmp_path, local):
+    files = {"requirements.txt": "demo-pkg<2\n"}
+    target = tmp_path / "env"
+    create_environment(pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target, index=local)
+    (target / "bin" / "python").unlink()
+    again = create_environment(
+        pip_plan(), files, cache_dir=tmp_path / "cache", prefix=target, index=local
+    )
+    assert not again.reused
+    assert run_in(again.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"

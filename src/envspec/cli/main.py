@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema_cmd.register(commands)
     conformance_cmd.register(commands)
     launch_cmd.register(commands)
+    from envspec.cli import env_cmd
+
+    env_cmd.register(commands)
     _mark_commands(parser)
     return parser
 

@@ -10,7 +10,9 @@ small JSON read.
 The modules, one concept each: :mod:`~envspec.environments.cache` (keys, the
 metadata file, locks, list/remove/gc), :mod:`~envspec.environments.build` (the
 steps), :mod:`~envspec.environments.uv` and :mod:`~envspec.environments.conda`
-(the tools), :mod:`~envspec.environments.apt` (``apt.txt`` checks),
+(the tools), :mod:`~envspec.environments.postbuild`,
+:mod:`~envspec.environments.log` (the build log),
+:mod:`~envspec.environments.apt` (``apt.txt`` checks),
 :mod:`~envspec.environments.trust` (Jupyter's notebook trust) and
 :mod:`~envspec.environments.progress` (events).  uv, rattler and nbformat are
 imported only when they run.

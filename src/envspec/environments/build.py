@@ -8,7 +8,8 @@ are built in place.  The steps, in the plan's order:
     conda, the solve provides Python and the pin is one more spec.
 ``conda``
     ``environment.yml`` solved and installed with rattler, then its ``pip:`` part
-    with uv and the prefix's Python.
+    with uv and the prefix's Python.  A conda lock (``pixi.lock``: the step's file,
+    or named by its ``lock`` detail) is installed as locked, without a solve.
 ``pylock`` / ``pip``
     ``uv pip install -r pylock.toml`` (exact) or ``-r requirements.txt``.
 ``apt-check``
@@ -29,13 +30,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from envspec.environments import BuildError, CreatedEnvironment, IndexOptions, ProgressEvent
 from envspec.environments.cache import (
@@ -50,52 +49,17 @@ from envspec.environments.cache import (
     touch_used,
     write_metadata,
 )
+from envspec.environments.log import BuildLog
 
 if TYPE_CHECKING:
     from envspec.environments.progress import EventKind
     from envspec.launch.plan import LaunchPlan, Step
 
-__all__ = ["BuildLog", "create"]
+__all__ = ["create"]
 
-#: Lines of the build log shown with an error.
-TAIL_LINES = 20
+#: The conda lock's file name (env_ver 1.1).
+LOCK_NAME = "pixi.lock"
 _BACKEND_STEPS = {"image", "dockerfile", "guix"}
-
-
-class BuildLog:
-    """The build log: every command and every line of output, credentials redacted."""
-
-    def __init__(self, path: Path, secrets_: Sequence[str] = ()) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: TextIO = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-        self._secrets = [s for s in secrets_ if s]
-
-    def _clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, redact(secret))
-        return text
-
-    def line(self, text: str) -> None:
-        with contextlib.suppress(OSError):  # a full disk must not hide the real error
-            self._file.write(self._clean(text) + "\n")
-            self._file.flush()
-
-    def command(self, argv: Sequence[str]) -> None:
-        self.line("$ " + shlex.join(argv))
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
-
-    def tail(self, count: int = TAIL_LINES) -> list[str]:
-        with contextlib.suppress(OSError):
-            self._file.flush()
-        try:
-            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-        return lines[-count:]
 
 
 def _python_of(prefix: Path) -> Path:
@@ -195,13 +159,20 @@ def create(
         return reused
     if prefix is not None:
         _check_prefix(target, key)
-    if is_locked(cache_dir, key):
-        emit(ProgressEvent("waiting", key, message="another process builds this environment"))
-    with key_lock(cache_dir, key):
-        reused = _reuse(target, key, plan, files, emit)  # built while we waited
-        if reused is not None:
-            return reused
-        return _build(plan, files, key, target, cache_dir, index, channels, emit, prefix)
+    try:
+        if is_locked(cache_dir, key):
+            emit(ProgressEvent("waiting", key, message="another process builds this environment"))
+        with key_lock(cache_dir, key):
+            reused = _reuse(target, key, plan, files, emit)  # built while we waited
+            if reused is not None:
+                return reused
+            return _build(plan, files, key, target, cache_dir, index, channels, emit, prefix)
+    except OSError as exc:  # the cache folder itself cannot be written
+        raise BuildError(
+            f"the environment cannot be created in {cache_dir}: {exc.strerror or exc}",
+            hint="Check the folder's permissions and free space, or choose another cache "
+            "folder with ENVSPEC_CACHE_DIR.",
+        ) from exc
 
 
 def _reuse(
@@ -215,6 +186,9 @@ def _reuse(
     if meta is None or meta.get("key") != key:
         return None
     python = target / str(meta.get("python") or "bin/python")
+    if not os.path.exists(python):
+        # Damaged since: its Python deleted, or the interpreter it links to is gone.
+        return None
     touch_used(target)
     emit(ProgressEvent("reused", key, message=str(target)))
     notes = _requirement_notes(plan, files) + _check_apt(plan, files)
@@ -229,6 +203,8 @@ def _check_prefix(target: Path, key: str) -> None:
         if (target / INCOMPLETE).read_text(encoding="utf-8").strip() == key:
             return  # our own build of these inputs, killed: built again
     meta = read_metadata(target)
+    if meta is not None and meta.get("key") == key:
+        return  # this environment, damaged since: built again
     what = (
         f"an environment envspec made for other inputs (key {meta.get('key')})"
         if meta is not None
@@ -252,7 +228,8 @@ def _build(
     prefix: Path | None,
 ) -> CreatedEnvironment:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    credentials = [u for u in (index.index_url, *index.extra_index_urls) if u and "@" in u]
+    urls = (index.index_url, *index.extra_index_urls, *index.find_links)
+    credentials = [u for u in urls if u and "@" in u and "://" in u]
     log = BuildLog(cache_dir / "logs" / f"{key}-{stamp}.log", credentials)
     work = cache_dir / "tmp" / f"{key}-{secrets.token_hex(4)}"
     created_target = not target.exists()
@@ -273,8 +250,8 @@ def _build(
             ),
         )
     except BaseException as exc:
-        log.line(f"envspec: the build failed: {exc}")
         tail = log.tail()
+        log.line(f"envspec: the build failed: {exc}")
         log.close()
         if created_target:
             with contextlib.suppress(OSError):
@@ -354,7 +331,7 @@ class _Builder:
             "index": {
                 "index_url": redact(self.index.index_url) if self.index.index_url else None,
                 "extra_index_urls": [redact(u) for u in self.index.extra_index_urls],
-                "find_links": list(self.index.find_links),
+                "find_links": [redact(u) for u in self.index.find_links],
                 "no_index": self.index.no_index,
             },
             "channels": list(self.channels) if self.channels is not None else None,
@@ -381,6 +358,11 @@ class _Builder:
             )
 
         return emit
+
+    def _named(self, name: str) -> str:
+        if name not in self.files:
+            raise BuildError(f"{name!r} is not embedded")
+        return self.files[name]
 
     def _text(self, step: Step) -> str:
         if step.file is None or step.file not in self.files:
@@ -463,17 +445,40 @@ class _Builder:
     def _conda(self, step: Step) -> None:
         from envspec.environments import conda
 
+        # A conda lock (``pixi.lock``, env_ver 1.1) is installed as it is, without a solve:
+        # as the step's file, or named by the step's ``lock`` detail beside environment.yml.
+        lock = step.file if step.file == LOCK_NAME else step.detail.get("lock")
+        yml = step.file if step.file != LOCK_NAME else None
+        yml = yml or next(
+            (n for n in ("environment.yml", "environment.yaml") if n in self.files), None
+        )
         try:
-            spec = conda.parse_environment_yml(self._text(step), step.file or "environment.yml")
-            self.installed["conda"] = conda.install(
-                spec,
-                self.target,
-                channels=self.channels,
-                python_pin=self.pin,
-                package_cache=self.cache_dir / "conda-pkgs",
-                log=self.log,
-                emit=self._counter(step),
+            spec = (
+                conda.parse_environment_yml(self.files[yml], yml)
+                if yml is not None and yml in self.files
+                else conda.CondaSpec((), (), ())
             )
+            if lock is not None:
+                self.installed["conda"] = conda.install_lock(
+                    self._text(step) if lock == step.file else self._named(lock),
+                    lock,
+                    self.target,
+                    folder=self.work,
+                    package_cache=self.cache_dir / "conda-pkgs",
+                    log=self.log,
+                    emit=self._counter(step),
+                )
+            else:
+                self._text(step)
+                self.installed["conda"] = conda.install(
+                    spec,
+                    self.target,
+                    channels=self.channels,
+                    python_pin=self.pin,
+                    package_cache=self.cache_dir / "conda-pkgs",
+                    log=self.log,
+                    emit=self._counter(step),
+                )
         except conda.CondaFailed as exc:
             raise BuildError(
                 str(exc),
@@ -481,30 +486,49 @@ class _Builder:
                 "(or replace its channels with --channel).",
             ) from exc
         if spec.pip:
-            self.emit(
-                ProgressEvent(
-                    "message",
-                    self.key,
-                    step="conda",
-                    file=step.file,
-                    message=f"{step.file}: pip part ({len(spec.pip)})",
-                )
-            )
-            self._uv(step, requirements=spec.pip)
+            # The pip: part, with uv and the prefix's Python, reported as a pip step.
+            from envspec.environments.uv import sanitize_requirements
+            from envspec.launch.plan import Step as PlanStep
+
+            part = PlanStep(kind="pip", file=yml)
+            self.emit(ProgressEvent("step-started", self.key, step="pip", file=yml))
+            # Written as a requirements file: an entry is never a command-line option of
+            # uv, and index options in it are left out as in requirements.txt.
+            text, notes = sanitize_requirements("\n".join(spec.pip) + "\n", f"{yml} (pip:)")
+            for note in notes:
+                self._note(part, note)
+            copy = self._requirements_folder() / ".envspec-conda-pip.txt"
+            copy.write_text(text, encoding="utf-8", errors="surrogateescape")
+            self._uv(part, files=[copy])
+            self.emit(ProgressEvent("step-finished", self.key, step="pip", file=yml))
+
+    def _requirements_folder(self) -> Path:
+        """Copies of the embedded ``*.txt`` files without index options, which uv reads
+        (an ``-r other.txt`` inside one of them reads the copy beside it)."""
+        from envspec.environments.uv import sanitize_requirements
+
+        folder = self.work / "pip"
+        if folder.is_dir():
+            return folder
+        folder.mkdir(parents=True)
+        for name, text in self.files.items():
+            if name.endswith(".txt"):
+                clean, _ = sanitize_requirements(text, name)
+                (folder / name).write_text(clean, encoding="utf-8", errors="surrogateescape")
+        return folder
+
+    def _note(self, step: Step, note: str) -> None:
+        self.notes.append(note)
+        self.log.line(f"envspec: {note}")
+        self.emit(ProgressEvent("message", self.key, step=step.kind, file=step.file, message=note))
 
     def _pip(self, step: Step) -> None:
         from envspec.environments.uv import sanitize_requirements
 
         name = step.file or "requirements.txt"
-        text, notes = sanitize_requirements(self._text(step), name)
-        for note in notes:
-            self.notes.append(note)
-            self.log.line(f"envspec: {note}")
-            self.emit(ProgressEvent("message", self.key, step="pip", file=name, message=note))
-        copy = self.work / "pip" / name
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_text(text, encoding="utf-8", errors="surrogateescape")
-        self._uv(step, files=[copy])
+        for note in sanitize_requirements(self._text(step), name)[1]:
+            self._note(step, note)
+        self._uv(step, files=[self._requirements_folder() / name])
 
     def _pylock(self, step: Step) -> None:
         self._text(step)
@@ -512,54 +536,19 @@ class _Builder:
 
     def _apt_check(self, step: Step) -> None:
         for note in _check_apt(self.plan.model_copy(update={"steps": (step,)}), self.files):
-            self.notes.append(note)
-            self.log.line(f"envspec: {note}")
-            self.emit(
-                ProgressEvent("message", self.key, step=step.kind, file=step.file, message=note)
-            )
+            self._note(step, note)
 
     def _post_build(self, step: Step) -> None:
-        self._text(step)
-        script = self.folder / (step.file or "postBuild")
-        environ = dict(os.environ)
-        environ["PATH"] = os.pathsep.join([str(_bin_of(self.target)), environ.get("PATH", "")])
-        environ.pop("PYTHONHOME", None)
-        if self.plan_conda_file():
-            environ["CONDA_PREFIX"] = str(self.target)
-            environ.pop("VIRTUAL_ENV", None)
-        else:
-            environ["VIRTUAL_ENV"] = str(self.target)
-            environ.pop("CONDA_PREFIX", None)
-        command = [str(script)]
-        with open(script, "rb") as handle:
-            if handle.read(2) != b"#!":
-                command = ["/bin/sh", str(script)]  # repo2docker runs it as a shell script
-        self.log.command(command)
-        with subprocess.Popen(
-            command,
-            cwd=self.folder,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        ) as process:
-            stdout = process.stdout
-            if stdout is None:  # pragma: no cover - stdout=PIPE
-                raise RuntimeError("no output pipe")
-            for line in stdout:
-                self.log.line(line.rstrip("\n"))
-            status = process.wait()
-        if status != 0:
-            from envspec.environments.uv import exit_reason
+        from envspec.environments.postbuild import run_post_build
 
-            raise BuildError(
-                f"{exit_reason(step.file or 'postBuild', status)}".replace(
-                    " exited with", " failed with exit"
-                )
-            )
+        self._text(step)
+        run_post_build(
+            self.folder / (step.file or "postBuild"),
+            prefix=self.target,
+            bin_folder=_bin_of(self.target),
+            conda=self.plan_conda_file() is not None,
+            log=self.log,
+        )
 
     def _kernel(self, step: Step) -> None:
         self._uv(step, requirements=["ipykernel"])

@@ -71,6 +71,7 @@ KEY_VERSION = 1
 KEY_LENGTH = 20
 #: Steps that make the environment what it is.  ``apt-check`` only looks at the
 #: machine (it runs again on every reuse) and ``start`` runs at each kernel start.
+_CONDA_FILES = ("environment.yml", "environment.yaml", "pixi.lock")
 BUILD_KINDS = frozenset({"interpreter", "conda", "pylock", "pip", "post-build", "kernel"})
 
 
@@ -110,7 +111,14 @@ def environment_key(
         if step.kind not in BUILD_KINDS:
             continue
         text = files.get(step.file) if step.file else None
-        steps.append([step.kind, step.file, text, dict(sorted(step.detail.items()))])
+        # Files a step reads besides its own: those its detail names (a conda lock), and
+        # for conda the other conda file (a lock's environment.yml holds the pip: part).
+        named = {v for v in step.detail.values() if v in files}
+        if step.kind == "conda":
+            named |= {n for n in _CONDA_FILES if n in files}
+        named.discard(step.file or "")
+        extra = {name: files[name] for name in sorted(named)}
+        steps.append([step.kind, step.file, text, dict(sorted(step.detail.items())), extra])
     data = {
         "version": KEY_VERSION,
         "steps": steps,

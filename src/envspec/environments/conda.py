@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envspec.environments.build import BuildLog
+    from envspec.environments.log import BuildLog
     from envspec.environments.progress import EventKind
 
-__all__ = ["CondaFailed", "CondaSpec", "install", "parse_environment_yml"]
+__all__ = ["CondaFailed", "CondaSpec", "install", "install_lock", "parse_environment_yml"]
 
 
 class CondaFailed(Exception):
@@ -129,6 +129,56 @@ def install(
         raise CondaFailed(f"the conda specs of environment.yml do not solve{pin}: {exc}") from exc
     except Exception as exc:  # channel errors: GatewayError, FetchRepoDataError...
         raise CondaFailed(f"the conda channels could not be read: {exc}") from exc
+    return _install_records(records, prefix, package_cache=package_cache, log=log, emit=emit)
+
+
+def install_lock(
+    text: str,
+    name: str,
+    prefix: Path,
+    *,
+    folder: Path,
+    package_cache: Path,
+    log: BuildLog,
+    emit: Callable[[EventKind, int | None, int | None], None],
+) -> list[str]:
+    """Install exactly the packages a ``pixi.lock`` (rattler's lock format) holds for
+    this machine's platform, in its ``default`` environment; no solve."""
+    import rattler
+
+    path = folder / name
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    try:
+        lock = rattler.LockFile.from_path(path)
+        environment = lock.environment("default") or lock.default_environment()
+    except Exception as exc:  # rattler raises its own error classes
+        raise CondaFailed(f"{name} cannot be read: {exc}") from exc
+    if environment is None:
+        raise CondaFailed(f"{name} has no 'default' environment")
+    here = str(_subdir_type().current())
+    platforms = list(environment.platforms())
+    chosen = next((p for p in platforms if p.name == here), None)
+    if chosen is None:
+        have = ", ".join(sorted(p.name for p in platforms)) or "none"
+        raise CondaFailed(
+            f"{name} has no packages for this machine's platform {here} (it has: {have}); "
+            f"lock again for {here}"
+        )
+    records = list(environment.conda_repodata_records_for_platform(chosen) or [])
+    log.line(f"installing {len(records)} locked packages for {here} from {name}")
+    return _install_records(records, prefix, package_cache=package_cache, log=log, emit=emit)
+
+
+def _install_records(
+    records: list[Any],
+    prefix: Path,
+    *,
+    package_cache: Path,
+    log: BuildLog,
+    emit: Callable[[EventKind, int | None, int | None], None],
+) -> list[str]:
+    import rattler
+
     names = [f"{r.name.normalized}=={r.version}" for r in records]
     for name in names:
         log.line(f"  {name}")

@@ -26,6 +26,15 @@ def is_trusted(notebook_path: str | os.PathLike[str], *, data_dir: str | None = 
     path = Path(notebook_path)
     if path.suffix != ".ipynb" or not path.is_file():
         return False
+    if data_dir is None:
+        from jupyter_core.paths import jupyter_data_dir
+
+        data_dir = jupyter_data_dir()
+    # Checking must create nothing: the notary opens (so creates) its database and
+    # secret when it is made.  Without them nothing is signed.
+    folder = Path(data_dir)
+    if not (folder / "nbsignatures.db").is_file() or not (folder / "notebook_secret").is_file():
+        return False
     import nbformat
     from nbformat.sign import NotebookNotary
 
@@ -33,18 +42,11 @@ def is_trusted(notebook_path: str | os.PathLike[str], *, data_dir: str | None = 
         notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     except Exception:  # any notebook nbformat cannot read is untrusted  # noqa: BLE001
         return False
-    notary = (
-        NotebookNotary(data_dir=data_dir)  # type: ignore[no-untyped-call]
-        if data_dir
-        else NotebookNotary()  # type: ignore[no-untyped-call]
-    )
-    # Checking must not create Jupyter's secret or database: without them nothing is signed.
-    if notary.db_file != ":memory:" and not os.path.exists(notary.db_file):
-        return False
-    if not os.path.exists(notary.secret_file):
-        return False
+    notary = NotebookNotary(data_dir=data_dir)  # type: ignore[no-untyped-call]
     try:
         return bool(notary.check_signature(notebook))  # type: ignore[no-untyped-call]
+    except Exception:  # a damaged database: nothing is signed  # noqa: BLE001
+        return False
     finally:
         store = getattr(notary, "store", None)
         close = getattr(store, "close", None)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from envspec.environments import IndexOptions
-    from envspec.environments.build import BuildLog
+    from envspec.environments.log import BuildLog
     from envspec.environments.progress import EventKind
 
 __all__ = [
