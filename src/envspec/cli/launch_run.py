@@ -33,34 +33,6 @@ def index_options(args: argparse.Namespace) -> Any:
     )
 
 
-class _Progress:
-    """Progress of creating the environment, one line per step (``-q``: nothing)."""
-
-    def __init__(self, err: TextIO, quiet: bool) -> None:
-        self.err = err
-        self.quiet = quiet
-
-    def __call__(self, event: Any) -> None:
-        if self.quiet:
-            return
-        key = str(getattr(event, "key", ""))[:12]
-        kind = getattr(event, "kind", "")
-        what = getattr(event, "file", None) or getattr(event, "step", None) or ""
-        line = {
-            "begin": f"creating environment {key} ({event.message})" if event.message else "",
-            "reused": f"reusing environment {key}",
-            "waiting": f"waiting for another envspec building environment {key}",
-            "step-started": f"  {event.step}" + (f" {what}" if what != event.step else "") + "...",
-            "message": f"  {event.message}",
-            "end": f"environment {key} ready",
-        }.get(kind, "")
-        if kind == "installed" and event.done is not None and event.done == event.total:
-            line = f"  installed {event.done} package{'s' if event.done != 1 else ''}"
-        if line:
-            self.err.write(line + "\n")
-            self.err.flush()
-
-
 def run(args: argparse.Namespace, variables: dict[str, str], out: TextIO, err: TextIO) -> int:
     from envspec.cli.main import EXIT_FAIL
     from envspec.cli.render import write_diagnostics
@@ -81,14 +53,25 @@ def run(args: argparse.Namespace, variables: dict[str, str], out: TextIO, err: T
         offline=args.offline,
     )
 
+    progress = None
+    if not args.quiet:
+        from envspec.cli.env_cmd import ProgressPrinter
+
+        isatty = getattr(err, "isatty", None)
+        progress = ProgressPrinter(err, tty=bool(isatty and isatty()))
+
     def ready(event: Ready) -> None:
+        if progress is not None:
+            progress.close()
         out.write(f"To access the notebook, open this URL in a browser:\n    {event.url}\n")
         out.write("Press Ctrl-C to stop the server and its kernels.\n")
         out.flush()
 
     try:
-        return launch(args.target, options, on_ready=ready, progress=_Progress(err, args.quiet))
+        return launch(args.target, options, on_ready=ready, progress=progress)
     except LaunchError as exc:
+        if progress is not None:
+            progress.close()
         if exc.plan is not None and exc.input is not None:
             from envspec.cli.launch_cmd import write_text
 
@@ -109,5 +92,7 @@ def run(args: argparse.Namespace, variables: dict[str, str], out: TextIO, err: T
             err.write(f"  {exc.hint}\n")
         return EXIT_FAIL
     except KeyboardInterrupt:
+        if progress is not None:
+            progress.close()
         err.write("envspec launch: interrupted\n")
         return EXIT_INTERRUPTED
