@@ -225,3 +225,41 @@ def test_browser_and_sigterm(tmp_path: Path, wheels: Path, launches: list[Launch
     assert alive(processes) == []
     assert (folder / "analysis.ipynb").read_bytes() == original
     assert not json.dumps(launch.err).count("token=" + Client.from_url(url).token)
+
+
+def test_sigterm_while_creating_stops_everything(
+    tmp_path: Path, wheels: Path, launches: list[Launch]
+) -> None:
+    # GIVEN a trusted environment whose postBuild takes long (a marker says it started)
+    started = tmp_path / "post-build-started"
+    environment = {
+        "env_ver": "1.0",
+        "files": {
+            "requirements.txt": f"{PROBE}\n",
+            "postBuild": f"#!/bin/sh\ntouch {started}\nsleep 120\n",
+        },
+    }
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "analysis.ipynb").write_bytes(notebook_bytes(environment))
+    launch = start_launch(str(folder), "--no-browser", "--trust", "--find-links", str(wheels))
+    launches.append(launch)
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert launch.process.poll() is None, launch.process.stderr.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    processes = descendants(launch.process.pid)
+    assert any("jupyterlab" in cmdline(p) for p in processes)  # the server starts meanwhile
+    assert any("sleep" in cmdline(p) for p in processes)
+
+    # WHEN the launch gets SIGTERM while the environment is being created
+    code = launch.stop(signal.SIGTERM)
+
+    # THEN it says it was interrupted, and leaves no process and no half-built environment
+    assert code == 130, launch.err
+    assert "interrupted" in launch.err
+    assert alive(processes) == []
+    assert "To access the notebook" not in "".join(launch.out)
+    envs = Path(os.environ["ENVSPEC_CACHE_DIR"]) / "envs"
+    assert not envs.exists() or not [p for p in envs.iterdir() if not p.name.startswith(".")]

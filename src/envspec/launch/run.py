@@ -13,6 +13,7 @@ are parameters, so that other front ends (a service) can reuse the rest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -258,8 +259,9 @@ def _kernel_env(prepared: Prepared, options: RunOptions) -> dict[str, str]:
     return {**declared, **options.env}
 
 
-class _Stop(Exception):
-    """SIGINT or SIGTERM arrived: stop the server."""
+class _Stop(BaseException):
+    """SIGINT or SIGTERM arrived: stop the server.  Not an ``Exception``: code that
+    catches errors (creating the environment) lets it through, as KeyboardInterrupt."""
 
 
 def _raise_stop(signum: int, frame: types.FrameType | None) -> None:
@@ -292,21 +294,27 @@ def launch(
     resolved = _resolve(target, options, options.cache_dir or default_cache_dir())
     token = new_token()
     data_dir = kernelspecs.private_data_dir()
+    # From here a server may run: SIGTERM, as Ctrl-C, stops it before envspec ends.
+    early: RunningServer | None = None
+    previous = _install_handlers(lambda: _stop_helpers(lambda: early))
     try:
-        early = None
         if options.backend in (None, "local"):
             early = _start_lab(resolved, port, token, data_dir)
         try:
             prepared = prepare(resolved, options, progress=progress, create=create, planner=planner)
         except BaseException:
             if early is not None:
+                _ignore_signals()
                 early.stop(options.stop_timeout)
             raise
         if early is not None and prepared.plan.backend != "local":
             early.stop(options.stop_timeout)  # the plan chose Guix or a container
             early = None
         return _serve(prepared, options, port, token, data_dir, on_ready, early)
+    except _Stop:
+        raise KeyboardInterrupt from None  # stopped before the server was ready
     finally:
+        _restore_handlers(previous)
         kernelspecs.remove_data_dir(data_dir)
 
 
@@ -513,13 +521,39 @@ def _open_browser(url: str) -> None:
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _install_handlers() -> dict[signal.Signals, Any] | None:
+def _install_handlers(
+    before: Callable[[], None] | None = None,
+) -> dict[signal.Signals, Any] | None:
+    """SIGINT and SIGTERM raise :class:`_Stop` (after *before*, when given)."""
     if threading.current_thread() is not threading.main_thread():
         return None
     previous = {s: signal.getsignal(s) for s in _SIGNALS}
+
+    def handler(signum: int, frame: types.FrameType | None) -> None:
+        if before is not None:
+            before()
+        raise _Stop(signum)
+
     for s in _SIGNALS:
-        signal.signal(s, _raise_stop)
+        signal.signal(s, handler if before is not None else _raise_stop)
     return previous
+
+
+def _stop_helpers(keep: Callable[[], RunningServer | None]) -> None:
+    """Terminate the processes this launch started (uv, a postBuild script and what it
+    started), except the server *keep* returns, which is stopped in order afterwards.
+
+    A build step waits for its process to end, even when interrupted: ending them
+    lets the interruption through at once (a terminal's Ctrl-C reaches them itself;
+    SIGTERM sent to envspec alone does not)."""
+    from envspec.launch.server import descendants
+
+    server = keep()
+    spared = set() if server is None else {server.process.pid, *descendants(server.process.pid)}
+    for pid in descendants(os.getpid()):
+        if pid not in spared:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
 
 
 def _ignore_signals() -> None:
