@@ -142,15 +142,6 @@ def test_env_name_alone_takes_the_value_envspec_runs_with(write_notebook, run_cl
     assert "from-here" not in out
 
 
-def test_launching_without_dry_run_is_not_in_this_build(write_notebook, run_cli):
-    # The launch itself (envspec.launch.run) is built separately; until then the
-    # command says so instead of failing obscurely.
-    path = write_notebook("analysis.ipynb", REQUIREMENTS)
-    code, out, err = run_cli("launch", path)
-    assert (code, out) == (2, "")
-    assert "not available in this build" in err
-
-
 # ---------------------------------------------------------------------------------- inputs
 
 

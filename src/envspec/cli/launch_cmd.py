@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -14,30 +15,55 @@ HELP = "open a notebook in the environment it declares (--dry-run prints the pla
 DESCRIPTION = """\
 Realize the environment of a notebook (its embedded metadata.environment or,
 when it has none, the environment files of its folder, binder/ folder
-included) and open the notebook in it, with the kernel it expects.
+included) and open the notebook in it, in JupyterLab, with the kernel it
+expects.
 
-TARGET is a notebook, a standalone environment file (*.envspec.yaml), or a
-folder (with --notebook, the notebook to open in it).
+TARGET is a notebook, a folder (the notebook is --notebook, else the only
+*.ipynb, else index.ipynb), a git URL of any forge (https://, ssh://,
+git@host:path, file:// for a local repository) with an optional @REF (a
+branch, tag or commit; or --ref), or, with --dry-run, a standalone
+environment file (*.envspec.yaml).  Repositories are cloned into the cache
+(ENVSPEC_CACHE_DIR, else ~/.cache/envspec) and fetched again for a ref that
+may have moved.
 
 --dry-run prints the plan and does nothing: the backend, the ordered steps
 (which embedded file each one applies), the kernel the notebook opens with,
 the variables still required, the files not applied and why, and what
 stops the launch, each with its diagnostic code and what to do about it.
 
+Without --dry-run the environment is created (uv for pip inputs, rattler
+for conda inputs) or reused from the cache, and JupyterLab from envspec's
+own installation serves the notebook's folder on 127.0.0.1 only, with a
+random token.  The environment's kernel is registered for this server only,
+under the name the notebook expects, so the notebook opens with it and its
+file is not rewritten.  The URL is printed and opened in the browser
+(BROWSER chooses it).  Ctrl-C (or SIGTERM) stops the server and its kernels.
+Index options come from the command line or uv's own configuration, never
+from the notebook.
+
 Code from the notebook's author (postBuild, start, a Dockerfile, Guix files)
 never runs unless you pass --trust.  Variables the environment declares
 null are supplied with --env NAME=VALUE (values are never printed or written
-back into the notebook)."""
+back into the notebook).  --backend guix runs JupyterLab in
+'guix shell -m manifest.scm' (through 'guix time-machine -C channels.scm'
+when channels are pinned); --backend docker runs the environment's image,
+pulled by digest.  Both need their tool installed."""
 
 EPILOG = """\
 examples:
+  envspec launch analysis.ipynb
+  envspec launch . --notebook notebooks/model.ipynb --port 8890
+  envspec launch https://git.example.org/lab/analysis.git@v1.2
+  envspec launch file:///srv/git/analysis --ref main --no-browser
+  envspec launch analysis.ipynb --env API_TOKEN        # the value of $API_TOKEN
+  envspec launch analysis.ipynb --find-links ./wheels --no-index
   envspec launch analysis.ipynb --dry-run
   envspec launch analysis.ipynb --dry-run --format json
-  envspec launch . --notebook analysis.ipynb --dry-run --env WANDB_API_KEY=... --trust
 
-exit status: 0 the plan can go on (dry run) or the server ran and stopped,
-1 the launch is refused (the reasons are printed, each with a code) or the
-input cannot be read, 2 usage error."""
+exit status: 0 the plan can go on (dry run) or the server ran and was stopped
+(Ctrl-C, SIGTERM), 1 the launch is refused (the reasons are printed, each with
+a code), the input cannot be read, the environment cannot be created or the
+server failed, 2 usage error, 130 interrupted before the server started."""
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -50,7 +76,11 @@ def register(commands: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("target", metavar="TARGET", help="a notebook, an envspec file or a folder")
+    parser.add_argument(
+        "target",
+        metavar="TARGET",
+        help="a notebook, a folder, a git URL[@REF], or (--dry-run) an envspec file",
+    )
     parser.add_argument(
         "--notebook", metavar="PATH", help="the notebook to open, relative to TARGET's folder"
     )
@@ -90,7 +120,44 @@ def register(commands: Any) -> None:
         action="store_true",
         help="go on on a machine smaller than the environment's hardware",
     )
+    _add_launch_options(parser)
     parser.set_defaults(run=run)
+
+
+def _add_launch_options(parser: argparse.ArgumentParser) -> None:
+    """The options of running the launch (the server, the clone, the package index)."""
+    parser.add_argument("--ref", metavar="REF", help="branch, tag or commit of a git TARGET")
+    parser.add_argument(
+        "--port",
+        type=int,
+        metavar="N",
+        help="port on 127.0.0.1 (default: a free one); a port in use is an error",
+    )
+    parser.add_argument(
+        "--no-browser",
+        dest="open_browser",
+        action="store_false",
+        help="do not open a browser (the URL is printed; BROWSER chooses the browser)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress, only the URL and errors"
+    )
+    index = parser.add_argument_group("package index (never taken from the notebook)")
+    index.add_argument("--index-url", metavar="URL", help="the package index (uv's default)")
+    index.add_argument(
+        "--extra-index-url", action="append", default=[], metavar="URL", help="another index"
+    )
+    index.add_argument(
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR|URL",
+        help="a folder or page of wheels to use (repeatable)",
+    )
+    index.add_argument("--no-index", action="store_true", help="use only --find-links")
+    index.add_argument(
+        "--offline", action="store_true", help="no network: caches and --find-links only"
+    )
 
 
 def parse_variables(items: list[str], environ: dict[str, str]) -> dict[str, str]:
@@ -133,8 +200,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
     from envspec.cli.render import write_diagnostics
-    from envspec.launch.inputs import read_target
     from envspec.launch.plan import plan_launch
+    from envspec.launch.targets import LaunchError
     from envspec.loader import LoadError
 
     try:
@@ -142,11 +209,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValueError as exc:
         err.write(f"envspec launch: error: {exc}\n")
         return EXIT_USAGE
+    if not args.dry_run:
+        from envspec.cli import launch_run
+
+        return launch_run.run(args, variables, out, err)
     try:
-        target = read_target(args.target, args.notebook)
+        target = _read(args)
     except LoadError as exc:
         write_diagnostics(exc.diagnostics, out)
         out.write("the launch is refused: its environment cannot be read\n")
+        return EXIT_FAIL
+    except LaunchError as exc:  # a repository that cannot be cloned
+        err.write(
+            f"envspec launch: error: {exc.message}\n" + (f"  {exc.hint}\n" if exc.hint else "")
+        )
         return EXIT_FAIL
     options = options_from(args, variables)
     plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
@@ -158,25 +234,37 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if is_signed(target.notebook):
             options = options.model_copy(update={"trusted": True})
             plan = plan_launch(target.environment, kernelspec=target.kernelspec, options=options)
-    if args.dry_run:
-        if args.format == "json":
-            write_json(target, plan, out)
-        else:
-            write_text(target, plan, out)
-        return EXIT_OK if plan.ok else EXIT_FAIL
-    if not plan.ok:
+    if args.format == "json":
+        write_json(target, plan, out)
+    else:
         write_text(target, plan, out)
-        return EXIT_FAIL
-    try:
-        from envspec.launch.run import launch  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        err.write(
-            "envspec launch: error: launching is not available in this build; "
-            "--dry-run shows the plan\n"
-        )
-        return EXIT_USAGE
-    status: int = launch(target=target, plan=plan, variables=variables, args=args, out=out, err=err)
-    return status
+    return EXIT_OK if plan.ok else EXIT_FAIL
+
+
+def _read(args: argparse.Namespace) -> LaunchInput:
+    """The inputs of a dry run: those of the notebook a launch would open (a git URL is
+    cloned into the cache to read them); a folder without a notebook, its files."""
+    import os
+
+    from envspec.launch.inputs import read_target
+    from envspec.launch.run import default_cache_dir
+    from envspec.launch.targets import LaunchError, choose_notebook, is_git_url, resolve_target
+
+    if not is_git_url(args.target):
+        if args.notebook is None and os.path.isdir(args.target):
+            try:
+                return read_target(args.target, choose_notebook(Path(args.target)))
+            except LaunchError:
+                pass  # no notebook, or several: the folder's files
+        return read_target(args.target, args.notebook)
+    resolved = resolve_target(
+        args.target,
+        notebook=args.notebook,
+        ref=args.ref,
+        cache_dir=default_cache_dir(),
+        offline=args.offline,
+    )
+    return read_target(resolved.notebook_path)
 
 
 # ---------------------------------------------------------------------------------- output
