@@ -604,3 +604,94 @@ def test_a_damaged_environment_in_a_prefix_is_built_again(tmp_path, local):
     )
     assert not again.reused
     assert run_in(again.python, "import demo_pkg; print(demo_pkg.__version__)") == "1.0"
+
+
+SLEEPING_POST_BUILD = """#!/bin/sh
+sleep 300 &
+echo $! > "$MARKER.tmp"
+echo $$ >> "$MARKER.tmp"
+mv "$MARKER.tmp" "$MARKER"
+wait
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2 :].split()[0] not in (b"Z", b"X")
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_post_build_stops_the_script_and_what_it_started(tmp_path, wheels):
+    import signal
+    import time
+
+    marker = tmp_path / "marker"
+    cache = tmp_path / "cache"
+    script = f"""
+from pathlib import Path
+from envspec.environments import IndexOptions, create_environment
+from envspec.launch.plan import KernelChoice, LaunchPlan, Step
+plan = LaunchPlan(
+    backend="local",
+    kernel=KernelChoice(name="python3", source="default"),
+    steps=(
+        Step(kind="interpreter", detail={{"version": {VERSION!r}, "path": {INTERPRETER!r}}}),
+        Step(kind="pip", file="requirements.txt"),
+        Step(kind="post-build", file="postBuild"),
+    ),
+)
+create_environment(
+    plan,
+    {{"requirements.txt": "demo-dep\\n", "postBuild": {SLEEPING_POST_BUILD!r}}},
+    cache_dir=Path({str(cache)!r}),
+    index=IndexOptions(find_links=({str(wheels)!r},), no_index=True),
+)
+"""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "MARKER": str(marker)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "postBuild never started"
+            time.sleep(0.05)
+        sleeper, shell = (int(line) for line in marker.read_text().split())
+        assert _alive(sleeper)
+        assert _alive(shell)
+        child.send_signal(signal.SIGINT)
+        _out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode != 0
+    assert b"KeyboardInterrupt" in err
+    deadline = time.monotonic() + 10
+    while (_alive(sleeper) or _alive(shell)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(sleeper), "the process postBuild started outlived the build"
+    assert not _alive(shell), "postBuild outlived the build"
+    assert cache_state(cache) == {"envs": [], "tmp": []}
+
+
+def test_one_interpreter_reached_two_ways_is_one_environment(tmp_path, local):
+    link = tmp_path / "bin" / "python-link"
+    link.parent.mkdir()
+    link.symlink_to(INTERPRETER)
+    files = {"requirements.txt": "demo-dep\n"}
+    first = create_environment(pip_plan(), files, cache_dir=tmp_path / "cache", index=local)
+    other = plan_of(
+        Step(kind="interpreter", detail={"version": VERSION, "path": str(link)}),
+        Step(kind="pip", file="requirements.txt"),
+    )
+    second = create_environment(other, files, cache_dir=tmp_path / "cache", index=local)
+    assert second.reused
+    assert second.key == first.key

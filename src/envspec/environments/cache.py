@@ -118,7 +118,11 @@ def environment_key(
             named |= {n for n in _CONDA_FILES if n in files}
         named.discard(step.file or "")
         extra = {name: files[name] for name in sorted(named)}
-        steps.append([step.kind, step.file, text, dict(sorted(step.detail.items())), extra])
+        detail = dict(step.detail)
+        if step.kind == "interpreter" and "path" in detail:
+            # One interpreter, however it was reached (a venv's python, python3, a link).
+            detail["path"] = os.path.realpath(detail["path"])
+        steps.append([step.kind, step.file, text, dict(sorted(detail.items())), extra])
     data = {
         "version": KEY_VERSION,
         "steps": steps,

@@ -7,7 +7,9 @@ without a ``#!`` line runs with ``/bin/sh``.  Its output goes to the build log.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -48,13 +50,34 @@ def run_post_build(
         text=True,
         encoding="utf-8",
         errors="replace",
+        # Its own process group: an interrupted build stops the script and what it started.
+        start_new_session=True,
     ) as process:
         stdout = process.stdout
         if stdout is None:  # pragma: no cover - stdout=PIPE
             raise RuntimeError("no output pipe")
-        for line in stdout:
-            log.line(line.rstrip("\n"))
-        status = process.wait()
+        try:
+            for line in stdout:
+                log.line(line.rstrip("\n"))
+            status = process.wait()
+        except BaseException:
+            _stop(process)
+            raise
     if status != 0:
         reason = exit_reason(script.name, status).replace(" exited with", " failed with exit")
         raise BuildError(reason)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Stop an interrupted script and its process group: SIGTERM, then SIGKILL after 5 s."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        # The script ended; what it left in its group is stopped with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return

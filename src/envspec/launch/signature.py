@@ -63,13 +63,17 @@ def _data_dir() -> Path | None:
     return Path(jupyter_data_dir())
 
 
-def is_signed(notebook: str | os.PathLike[str]) -> bool:
-    """Whether this user's Jupyter has signed *notebook* as trusted."""
-    folder = _data_dir()
+def is_signed(notebook: str | os.PathLike[str], *, data_dir: str | None = None) -> bool:
+    """Whether this user's Jupyter has signed *notebook* as trusted (the notary database
+    of *data_dir*, by default Jupyter's data folder).  Anything that is not a readable
+    notebook is not signed."""
+    folder = Path(data_dir) if data_dir is not None else _data_dir()
     if folder is None:
         return False
     database, secret_file = folder / "nbsignatures.db", folder / "notebook_secret"
     if not database.is_file() or not secret_file.is_file():
+        return False
+    if Path(notebook).suffix != ".ipynb":
         return False
     try:
         document = json.loads(Path(notebook).read_bytes())
