@@ -249,9 +249,13 @@ def test_sigterm_while_creating_stops_everything(
         assert launch.process.poll() is None, launch.process.stderr.read()  # type: ignore[union-attr]
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    # (the marker is written just before the script starts sleep: wait for sleep too)
     processes = descendants(launch.process.pid)
+    while not any("sleep" in cmdline(p) for p in processes):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        processes = descendants(launch.process.pid)
     assert any("jupyterlab" in cmdline(p) for p in processes)  # the server starts meanwhile
-    assert any("sleep" in cmdline(p) for p in processes)
 
     # WHEN the launch gets SIGTERM while the environment is being created
     code = launch.stop(signal.SIGTERM)
