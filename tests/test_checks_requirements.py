@@ -83,6 +83,8 @@ def test_valid_files_have_no_diagnostics(text):
     ("text", "expected", "fragment"),
     [
         ("numpy=2.1\n", [("requirement-invalid", 1, 1)], "'numpy=2.1' is not a valid requirement"),
+        # pip expands only ${NAME} in capitals, digits and _: a lower-case name stays as written.
+        ("numpy==${numpy_version}\n", [("requirement-invalid", 1, 1)], "'numpy==${numpy_version}'"),
         ("numpy==\n", [("requirement-invalid", 1, 1)], "'numpy==' is not a valid requirement"),
         ("\n\n# c\nnum py\n", [("requirement-invalid", 4, 1)], "'num py'"),
         ("numpy\r\nscipy=1\r\n", [("requirement-invalid", 2, 1)], "'scipy=1'"),

@@ -372,8 +372,9 @@ def _pep508_error(requirement: str) -> str | None:
     from packaging.requirements import InvalidRequirement, Requirement
 
     # pip expands ${VAR} before parsing; a placeholder keeps the syntax check meaningful.
-    # "0" fits where a name or a version is expected ("numpy==${VERSION}").
-    candidate = re.sub(r"\$\{[A-Za-z0-9_]+\}", "0", requirement)
+    # "0" fits where a name or a version is expected ("numpy==${VERSION}").  pip expands
+    # only names of capitals, digits and "_" (its ENV_VAR_RE): "${version}" stays as written.
+    candidate = re.sub(r"\$\{[A-Z0-9_]+\}", "0", requirement)
     try:
         Requirement(candidate)
     except InvalidRequirement as exc:
