@@ -326,6 +326,18 @@ BEHAVIOUR_FAULTS = [
         lambda c: "handler_url" in _source(c),
     ),
     Fault(
+        "pip_expands_lower_case",
+        VALIDATOR,
+        ("validator.pip.lower-case-variable-not-expanded",),
+        lambda c: "${" in _source(c),
+    ),
+    Fault(
+        "downgrade_restores_stale_version",
+        MIGRATOR,
+        ("migrator.downgrade.changed-cloud-version-wins",),
+        lambda c: "cloud_ver" in json.dumps(c.model_dump()),
+    ),
+    Fault(
         "round_trip_loses_spelling",
         MIGRATOR,
         ("migrator.preservation.round-trip-restores-spellings-and-kept-members",),
