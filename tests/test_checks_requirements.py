@@ -141,6 +141,9 @@ def test_valid_files_have_no_diagnostics(text):
             "No closing quotation",
         ),
         ("--pre numpy\n", [("requirement-invalid", 1, 1)], "ignored trailing argument(s): numpy"),
+        # pip splits option lines with shlex: an unclosed quote makes it refuse the file.
+        ('--index-url "https://pypi.org/simple\n', [("requirement-invalid", 1, 1)], "No closing"),
+        ('numpy\n-e "./pkg\n', [("requirement-invalid", 2, 1)], "pip cannot split this line"),
         (
             "numpy\rscipy=1\rpandas\r",
             [("requirement-invalid", 2, 1)],

@@ -312,8 +312,11 @@ def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterato
     if "'" in line or '"' in line or "\\" in line:
         try:
             tokens = shlex.split(line, posix=True)
-        except ValueError:
-            tokens = line.split()
+        except ValueError as exc:
+            # pip splits an option line with shlex too, and refuses a line it cannot split.
+            message = f"{line!r}: pip cannot split this line ({exc})"
+            yield Finding("requirement-invalid", message, path, number, 1)
+            return
     else:
         tokens = line.split()  # what shlex gives without quotes or escapes, much faster
     if not tokens:
