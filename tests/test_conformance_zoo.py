@@ -317,7 +317,7 @@ BEHAVIOUR_FAULTS = [
         "image_ref_off_by_one",
         VALIDATOR,
         ("validator.image.ref-255-characters",),
-        lambda c: re.search(r"(ref|container): \S{250}", _source(c)) is not None,
+        lambda c: re.search(r'(ref|container)"?: "?\S{250}', _source(c)) is not None,
     ),
     Fault(
         "handler_url_accepts_scp",
