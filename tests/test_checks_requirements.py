@@ -83,6 +83,8 @@ def test_valid_files_have_no_diagnostics(text):
     ("text", "expected", "fragment"),
     [
         ("numpy=2.1\n", [("requirement-invalid", 1, 1)], "'numpy=2.1' is not a valid requirement"),
+        # pip expands only ${NAME} in capitals, digits and _: a lower-case name stays as written.
+        ("numpy==${numpy_version}\n", [("requirement-invalid", 1, 1)], "'numpy==${numpy_version}'"),
         ("numpy==\n", [("requirement-invalid", 1, 1)], "'numpy==' is not a valid requirement"),
         ("\n\n# c\nnum py\n", [("requirement-invalid", 4, 1)], "'num py'"),
         ("numpy\r\nscipy=1\r\n", [("requirement-invalid", 2, 1)], "'scipy=1'"),
@@ -139,6 +141,9 @@ def test_valid_files_have_no_diagnostics(text):
             "No closing quotation",
         ),
         ("--pre numpy\n", [("requirement-invalid", 1, 1)], "ignored trailing argument(s): numpy"),
+        # pip splits option lines with shlex: an unclosed quote makes it refuse the file.
+        ('--index-url "https://pypi.org/simple\n', [("requirement-invalid", 1, 1)], "No closing"),
+        ('numpy\n-e "./pkg\n', [("requirement-invalid", 2, 1)], "pip cannot split this line"),
         (
             "numpy\rscipy=1\rpandas\r",
             [("requirement-invalid", 2, 1)],

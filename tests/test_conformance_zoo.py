@@ -381,13 +381,25 @@ BEHAVIOUR_FAULTS = [
         "image_ref_off_by_one",
         VALIDATOR,
         ("validator.image.ref-255-characters",),
-        lambda c: re.search(r"(ref|container): \S{250}", _source(c)) is not None,
+        lambda c: re.search(r'(ref|container)"?: "?\S{250}', _source(c)) is not None,
     ),
     Fault(
         "handler_url_accepts_scp",
         VALIDATOR,
         ("validator.urls.handler-url-not-absolute-forms", "validator.versions.legacy-field-rules"),
         lambda c: "handler_url" in _source(c),
+    ),
+    Fault(
+        "pip_expands_lower_case",
+        VALIDATOR,
+        ("validator.pip.lower-case-variable-not-expanded",),
+        lambda c: "${" in _source(c),
+    ),
+    Fault(
+        "downgrade_restores_stale_version",
+        MIGRATOR,
+        ("migrator.downgrade.changed-cloud-version-wins",),
+        lambda c: "cloud_ver" in json.dumps(c.model_dump()),
     ),
     Fault(
         "round_trip_loses_spelling",

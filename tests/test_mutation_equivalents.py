@@ -11,6 +11,7 @@ this test says which.  No mutation run happens here.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,10 +33,16 @@ def module_file(module: str) -> Path:
     return package if package.is_file() else SRC / relative.with_suffix(".py")
 
 
+@functools.cache
+def _parsed(path: Path) -> tuple[str, list[ast.stmt]]:
+    source = path.read_text("utf-8")
+    return source, ast.parse(source).body
+
+
+@functools.cache
 def function_source(path: Path, function: str) -> str | None:
     """The source of *function* (``name`` or ``Class.method``) in *path*, or None."""
-    source = path.read_text("utf-8")
-    body: list[ast.stmt] = ast.parse(source).body
+    source, body = _parsed(path)
     *classes, name = function.split(".")
     for cls in classes:
         found = [n for n in body if isinstance(n, ast.ClassDef) and n.name == cls]

@@ -312,8 +312,11 @@ def _option_line(number: int, line: str, path: tuple[str | int, ...]) -> Iterato
     if "'" in line or '"' in line or "\\" in line:
         try:
             tokens = shlex.split(line, posix=True)
-        except ValueError:
-            tokens = line.split()
+        except ValueError as exc:
+            # pip splits an option line with shlex too, and refuses a line it cannot split.
+            message = f"{line!r}: pip cannot split this line ({exc})"
+            yield Finding("requirement-invalid", message, path, number, 1)
+            return
     else:
         tokens = line.split()  # what shlex gives without quotes or escapes, much faster
     if not tokens:
@@ -372,8 +375,9 @@ def _pep508_error(requirement: str) -> str | None:
     from packaging.requirements import InvalidRequirement, Requirement
 
     # pip expands ${VAR} before parsing; a placeholder keeps the syntax check meaningful.
-    # "0" fits where a name or a version is expected ("numpy==${VERSION}").
-    candidate = re.sub(r"\$\{[A-Za-z0-9_]+\}", "0", requirement)
+    # "0" fits where a name or a version is expected ("numpy==${VERSION}").  pip expands
+    # only names of capitals, digits and "_" (its ENV_VAR_RE): "${version}" stays as written.
+    candidate = re.sub(r"\$\{[A-Z0-9_]+\}", "0", requirement)
     try:
         Requirement(candidate)
     except InvalidRequirement as exc:
