@@ -194,6 +194,8 @@ def _build_files(document: dict[str, Any], folder: str) -> Iterator[Finding]:
     if isinstance(script, dict):
         where, run = script.get("folder"), script.get("run")
         if isinstance(where, str) and isinstance(run, str) and not escape_reason(where):
+            if escape_reason(run):
+                return  # reported by the model
             named.append((inside(where, run), ("build", "script", "run")))
     for path, at in named:
         if escape_reason(path):
