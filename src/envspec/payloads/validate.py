@@ -114,6 +114,7 @@ def _check(document: object, folder: str | None) -> Iterator[Finding]:
             ("payload_ver",),
         )
     yield from _validate_model(document, newer=newer)
+    yield from _build_inputs(document)
     if folder is not None and document_kind(document) == "deployment":
         yield from _references(document, folder)
     elif folder is not None:
@@ -145,6 +146,34 @@ def _validate_model(document: dict[str, Any], *, newer: bool) -> Iterator[Findin
             if key not in seen:
                 seen.add(key)
                 yield finding
+
+
+def _build_inputs(document: dict[str, Any]) -> Iterator[Finding]:
+    """The environment's rules for each inline build file (syntax, secrets, Binder rules), at
+    ``/build/files/NAME``: the same file is checked the same way in both documents."""
+    from envspec.checks import check_environment
+    from envspec.vocabulary import FILES
+
+    build = document.get("build")
+    files = build.get("files") if isinstance(build, dict) else None
+    if not isinstance(files, dict) or not files:
+        return
+    known = {k: v for k, v in files.items() if k in FILES and isinstance(v, str)}
+    if not known:
+        return
+    for finding in check_environment({"env_ver": "1.0", "files": known}):
+        if finding.path[:1] != ("files",) or len(finding.path) < 2:
+            continue  # rules about the whole environment (consistency) do not apply
+        if finding.code == "ignored-by-binder":
+            continue  # a payload build is not Binder's: which files it reads is its own
+        yield Finding(
+            finding.code,
+            finding.message,
+            ("build", *finding.path),
+            finding.line,
+            finding.column,
+            finding.hint,
+        )
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
