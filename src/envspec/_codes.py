@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from envspec.diagnostics import CodeInfo
+from envspec.payloads._codes import PAYLOAD_ENTRIES
 
 _NB_HEAD = '{\n "cells": [],\n "metadata": {\n'
 _NB_TAIL = '\n },\n "nbformat": 4,\n "nbformat_minor": 5\n}\n'
@@ -925,6 +926,7 @@ _ENTRIES += (
 )
 
 _ENTRIES += ()
+_ENTRIES += PAYLOAD_ENTRIES
 
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
@@ -933,4 +935,5 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 #: fails), not about a document: the conformance suite has no case for them.
 TOOL_CODES: Final = frozenset(
     {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
+    | {"payload-ref-missing"}  # about files beside the payload file, which cases do not have
 )

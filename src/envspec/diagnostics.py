@@ -119,6 +119,20 @@ Code = Literal[
     "lock-no-inputs",
     "lock-failed",
     "lock-outdated",
+    # payload files (envspec payload validate)
+    "payload-not-object",
+    "payload-version-unknown",
+    "payload-version-newer",
+    "payload-regex-invalid",
+    "payload-regex-backtracking",
+    "payload-rule-category",
+    "payload-rule-group",
+    "payload-duplicate-name",
+    "payload-limit-below-request",
+    "payload-secret-value",
+    "payload-path-escapes",
+    "payload-build-empty",
+    "payload-ref-missing",
 ]
 
 
