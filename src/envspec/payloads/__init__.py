@@ -1,0 +1,1 @@
+"""Payloads: what a spawner offers (the payload standard), tag policies, menus."""
