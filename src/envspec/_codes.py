@@ -926,6 +926,93 @@ _ENTRIES += (
 
 _ENTRIES += ()
 
+# ------------------------------------------------------- payload tags, menus, compatibility
+_TAGS_PAYLOAD = "payload.yaml"
+_ENTRIES += (
+    CodeInfo(
+        "tag-list-invalid",
+        "error",
+        "A line of the tag list is not a tag (and an optional digest)",
+        "A tag list has one image a line: its tag, then optionally its digest "
+        "(`sha256:` and 64 hex digits). A line that is neither is skipped, so the image it "
+        "meant is missing from the menu; only the first lines are shown one by one.",
+        "Fix or remove the line: `TAG` or `TAG sha256:<64 hex>`, `#` starts a comment.",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-tags", "tags=not a tag!"),
+    ),
+    CodeInfo(
+        "tag-cycle-as-extra",
+        "warning",
+        "A cycle suffix is not where the RSP grammar reads it",
+        "The RSP grammar reads a cycle only as `_cNNNN.NNN` right after the version and before "
+        "`_rspNN`; written after the RSP build (or without `.NNN`), it becomes extra text: the "
+        "cycle restriction no longer sees it and the display name shows it in brackets.",
+        "Rename the tag with the cycle first (`w_2024_10_c0020.001_rsp19`).",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-tags", "tags=w_2024_10_rsp19_c0020.001"),
+    ),
+    CodeInfo(
+        "tag-arch-unknown",
+        "warning",
+        "A trailing `-word` is read as an architecture, and is not one",
+        "The RSP grammar takes any `-[a-z0-9]+` at the end of a tag as its architecture: "
+        "`exp_tickets_DM-12345` is the image `exp_tickets_DM` for the architecture `12345`, "
+        "left out of the menu as an architecture variant.",
+        "Use `_` inside tag names, and `-` only before an architecture (`-amd64`, `-arm64`).",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-tags", "tags=exp_tickets_DM-12345"),
+    ),
+    CodeInfo(
+        "tag-alias-by-configuration",
+        "warning",
+        "A tag is an alias only because the configuration names it",
+        "Whether a tag is an alias cannot be read from its text: `recommended` is an alias "
+        "because the menu configuration says so. When no other tag of the list has its "
+        "digest, the spawner cannot tell users which image the alias shows.",
+        "Give the tag list digests (`TAG sha256:...`), or pin the tag the alias points at.",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-menu", "tags=recommended"),
+    ),
+    CodeInfo(
+        "menu-tag-missing",
+        "warning",
+        "The recommended tag or a pinned tag is not in the tag list",
+        "The menu configuration names a tag the registry does not have (or not of the cycle "
+        "asked for): it is neither prepulled nor shown, and the default falls to another image.",
+        "Correct the tag in the menu configuration, or push the image.",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-menu", "tags=w_2024_10"),
+    ),
+    CodeInfo(
+        "lab-interface-too-new",
+        "error",
+        "The image implements a lab interface newer than the spawner supports",
+        "The spawner would start the image with a start command, variables and mounts of an "
+        "older interface: the lab fails to start, late and with no clear reason.",
+        "Launch a rebuild of the image for a supported interface, or upgrade the spawner.",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-tags", "tags=r23_0_0", "interface=1.0..1.9"),
+    ),
+    CodeInfo(
+        "lab-interface-too-old",
+        "error",
+        "The image implements a lab interface older than the spawner supports",
+        "The image predates what the spawner still starts, and no rebuild of it implements a "
+        "supported interface.",
+        "Rebuild the image (a maintenance rebuild names the tag it rebuilds), or keep a "
+        "spawner that supports its interface.",
+        _TAGS_PAYLOAD,
+        "",
+        ("payload-tags", "tags=r21_0_0", "interface=2.0..3.0"),
+    ),
+)
+
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 

@@ -119,6 +119,14 @@ Code = Literal[
     "lock-no-inputs",
     "lock-failed",
     "lock-outdated",
+    # payload tags, menus, compatibility
+    "tag-list-invalid",
+    "tag-cycle-as-extra",
+    "tag-arch-unknown",
+    "tag-alias-by-configuration",
+    "menu-tag-missing",
+    "lab-interface-too-new",
+    "lab-interface-too-old",
 ]
 
 
