@@ -1013,6 +1013,74 @@ _ENTRIES += (
     ),
 )
 
+# ------------------------------------------------------- payload exports (spawner configuration)
+_EXPORT_PAYLOAD = "payload.yaml"
+
+
+def _payload(body: str) -> str:
+    return (
+        'payload_ver: "1.0"\nname: astro\n'
+        "image: {type: docker, registry: ghcr.io, repository: example/astro}\n" + body
+    )
+
+
+_ENTRIES += (
+    CodeInfo(
+        "export-lossy",
+        "warning",
+        "A part of the payload the spawner cannot express is left out of its configuration",
+        "Each spawner has its own vocabulary: KubeSpawner writes no files into the lab, Nublado "
+        "has no GPU sizes.  The configuration is still written, without that part: the "
+        "message names it so that it can be added by hand.",
+        "Add the part by hand to the spawner's configuration, or export to a spawner that "
+        "expresses it.",
+        _EXPORT_PAYLOAD,
+        _payload("tags: {policy: rsp}\nlab:\n  files:\n    - {path: /etc/astro.cfg, content: 'x = 1'}\n"),
+        ("export", "to=kubespawner"),
+    ),
+    CodeInfo(
+        "export-approximate",
+        "warning",
+        "A part of the payload is exported as the nearest thing the spawner has",
+        "The configuration does what the payload asks only approximately (a GPU without a vendor "
+        "becomes nvidia.com/gpu; a filtered dropdown becomes a free-text image field).",
+        "Check the exported value, or say more in the payload (gpu.vendor, ...).",
+        _EXPORT_PAYLOAD,
+        _payload(
+            "tags: {policy: rsp}\nlab:\n  sizes:\n"
+            "    - {name: gpu, cpu: {limit: '4'}, memory: {limit: 16Gi}, gpu: {count: 1}}\n"
+        ),
+        ("export", "to=kubespawner"),
+    ),
+    CodeInfo(
+        "export-unsupported",
+        "error",
+        "The payload cannot be exported to this spawner",
+        "The spawner cannot offer what the payload is (Nublado reads only Rubin-style tags and "
+        "one image repository); a configuration written anyway would mislead.  Nothing is "
+        "written.",
+        "Change the payload as the hint says, or export to another spawner (kubespawner).",
+        _EXPORT_PAYLOAD,
+        _payload("tags: {policy: semver}\n"),
+        ("export", "to=nublado"),
+    ),
+    CodeInfo(
+        "export-size-name",
+        "error",
+        "A size's name is not one Nublado knows",
+        "Nublado's sizes are named fine, diminutive, tiny, small, medium, large, huge, "
+        "gargantuan and colossal; it refuses any other name.  Nothing is written.",
+        "Rename the size to one of Nublado's names (its title is not shown by Nublado).",
+        _EXPORT_PAYLOAD,
+        _payload(
+            "tags: {policy: rsp}\nlab:\n  sizes:\n"
+            "    - {name: xl, cpu: {request: '4', limit: '8'}, "
+            "memory: {request: 16Gi, limit: 32Gi}}\n"
+        ),
+        ("export", "to=nublado"),
+    ),
+)
+
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 

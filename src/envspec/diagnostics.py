@@ -127,6 +127,11 @@ Code = Literal[
     "menu-tag-missing",
     "lab-interface-too-new",
     "lab-interface-too-old",
+    # payload exports (spawner configuration)
+    "export-lossy",
+    "export-approximate",
+    "export-unsupported",
+    "export-size-name",
 ]
 
 

@@ -1,0 +1,176 @@
+"""Reading what is exported: a payload or deployment file, and a tag list for the menus."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import TYPE_CHECKING, Any
+
+from envspec.diagnostics import Diagnostic, diagnostic
+
+if TYPE_CHECKING:
+    from envspec.payloads.exports import ImageMenu, Offer
+    from envspec.payloads.models import Payload
+
+__all__ = ["load_offer", "menus_from_tags"]
+
+
+def _read(path: str) -> tuple[Any, list[Diagnostic]]:
+    from envspec._yaml import load_yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        return None, [diagnostic("not-utf8", "the file is not UTF-8", path)]
+    except OSError as exc:
+        return None, [diagnostic("file-unreadable", exc.strerror or str(exc), path)]
+    data, problem = load_yaml(text, strict=True)
+    if problem is not None:
+        code: Any = problem.code
+        return None, [diagnostic(code, problem.message, path, line=problem.line)]
+    return data, []
+
+
+def _validation(path: str, error: Any, base: str = "") -> list[Diagnostic]:
+    from envspec._codes import CODES
+    from envspec.diagnostics import join_pointer
+
+    out = []
+    for item in error.errors():
+        code = item["type"] if item["type"] in CODES else "invalid-value"
+        where = tuple(p for p in item["loc"] if not (isinstance(p, str) and p in {"payload", "ref"}))
+        message = item["msg"].removeprefix("Value error, ")
+        out.append(diagnostic(code, message, path, join_pointer(base, where)))
+    return out
+
+
+def load_offer(
+    path: str, *, only: str | None = None
+) -> tuple[Offer | None, list[Diagnostic]]:
+    """The payloads of *path* (a payload or a deployment, whose referenced payload files are
+    read too), or ``None`` and why not.  *only* keeps the payload of that name."""
+    from pydantic import ValidationError
+
+    from envspec.payloads.exports import Offer
+    from envspec.payloads.models import Deployment, Payload
+
+    data, problems = _read(path)
+    if problems:
+        return None, problems
+    payloads: list[Payload] = []
+    pointers: dict[str, str] = {}
+    default = None
+    try:
+        if isinstance(data, dict) and "payloads" in data:
+            deployment = Deployment.model_validate(data)
+            default = deployment.default
+            for index, item in enumerate(deployment.payloads):
+                if isinstance(item, Payload):
+                    payloads.append(item)
+                    pointers[item.name] = f"/payloads/{index}"
+                    continue
+                ref = os.path.join(os.path.dirname(path), item.path)
+                sub, problems = _read(ref)
+                if problems:
+                    return None, problems
+                try:
+                    payload = Payload.model_validate(sub)
+                except ValidationError as exc:
+                    return None, _validation(ref, exc)
+                payloads.append(payload)
+                pointers[payload.name] = f"/payloads/{index}"
+        else:
+            payload = Payload.model_validate(data)
+            payloads.append(payload)
+            pointers[payload.name] = ""
+    except ValidationError as exc:
+        return None, _validation(path, exc)
+    if only is not None:
+        chosen = [p for p in payloads if p.name == only]
+        if not chosen:
+            names = ", ".join(p.name for p in payloads)
+            return None, [
+                diagnostic(
+                    "export-unsupported",
+                    f"no payload named {only!r} (the file has: {names})",
+                    path,
+                    hint="Give --payload one of the names listed.",
+                )
+            ]
+        payloads, default = chosen, only
+    return Offer(tuple(payloads), default, {}, pointers), []
+
+
+def menus_from_tags(
+    offer: Offer, text: str, file: str, *, today: datetime.date | None = None
+) -> tuple[dict[str, ImageMenu], list[Diagnostic]]:
+    """The image menu of each payload of *offer* from one tag list (``TAG [DIGEST]`` a line)."""
+    from envspec.payloads.exports import ImageChoice, ImageMenu
+    from envspec.payloads.exports._common import repository_reference
+    from envspec.payloads.menu import build_menu
+    from envspec.payloads.tags import read_tag_list
+
+    tag_list = read_tag_list(text, file)
+    diagnostics = list(tag_list.diagnostics)
+    menus: dict[str, ImageMenu] = {}
+    for payload in offer.payloads:
+        built = build_menu(
+            _menu_payload(payload, repository_reference(payload)),
+            tag_list,
+            today=today or datetime.date.today(),
+            file=file,
+        )
+        diagnostics += built.diagnostics
+        menus[payload.name] = ImageMenu(
+            tuple(
+                ImageChoice(e.tag, e.display, e.reference or e.tag, e.tag == built.default)
+                for e in built.menu
+            )
+        )
+    return menus, diagnostics
+
+
+def _menu_payload(payload: Payload, image: str) -> Any:
+    from envspec.payloads.menu import CategoryFilter, MenuConfig, MenuPayload
+    from envspec.payloads.tags import PolicyConfig, TagRule
+
+    policy = payload.tags
+    if policy.policy == "rules":
+        config = PolicyConfig(
+            "rules",
+            tuple(
+                TagRule(
+                    r.pattern,
+                    r.category,
+                    tuple(k.group for k in r.sort or ()),
+                    r.display or "{tag}",
+                    r.name,
+                )
+                for r in policy.rules
+            ),
+            tuple(policy.categories or ()),
+        )
+    else:
+        config = PolicyConfig(policy.policy)
+    menu = payload.menu
+    if menu is None:
+        return MenuPayload(payload.name, config, MenuConfig(), image, payload.title)
+    dropdown = {
+        category: CategoryFilter(
+            f.number,
+            f.age,
+            f.cutoff_version,
+            datetime.date.fromisoformat(f.cutoff_date) if f.cutoff_date else None,
+        )
+        for category, f in (menu.dropdown or {}).items()
+    }
+    menu_config = MenuConfig(
+        recommended=menu.recommended,
+        aliases=tuple(menu.aliases or ()),
+        prepull=dict(menu.prepull) if menu.prepull is not None else MenuConfig().prepull,
+        pins=tuple(p.tag for p in menu.pins or ()),
+        cycle=menu.cycle,
+        dropdown=dropdown,
+    )
+    return MenuPayload(payload.name, config, menu_config, image, payload.title)
