@@ -143,7 +143,9 @@ def _spawner(profile_list: object, **options: str) -> tuple[object, _Form]:
         form.feed(spawner.options_form)
         if options:
             formdata = {"profile": [options.pop("profile")]}
-            formdata |= {f"profile-option-{formdata['profile'][0]}--{k}": [v] for k, v in options.items()}
+            formdata |= {
+                f"profile-option-{formdata['profile'][0]}--{k}": [v] for k, v in options.items()
+            }
             spawner.user_options = spawner.options_from_form(formdata)
         await spawner.load_user_options()
         return spawner, form
@@ -171,7 +173,11 @@ def test_the_profile_list_renders_in_kubespawner_with_the_menu_in_order(payload)
         ("unlisted-choice", "Other image...", False),
     ]
     sizes = form.selects["profile-option-astro--size"]
-    assert [(v, sel) for v, _, sel in sizes] == [("small", False), ("medium", True), ("large", False)]
+    assert [(v, sel) for v, _, sel in sizes] == [
+        ("small", False),
+        ("medium", True),
+        ("large", False),
+    ]
     assert "Large (4 CPU, 16Gi RAM, 1 GPU)" in [str(label).strip() for _, label, _ in sizes]
     # Nothing chosen: the defaults (recommended image by digest, medium size) are applied.
     assert spawner.image == f"ghcr.io/example/astro:recommended@{A}"
@@ -183,7 +189,9 @@ def test_the_profile_list_renders_in_kubespawner_with_the_menu_in_order(payload)
 
 @pytest.mark.usefixtures("offline_kubeconfig")
 def test_a_chosen_image_and_gpu_size_land_in_the_spawner(payload):
-    status, out, _ = run("payload", "export", str(payload), "--to", "kubespawner", "--format", "json")
+    status, out, _ = run(
+        "payload", "export", str(payload), "--to", "kubespawner", "--format", "json"
+    )
     assert status == 0
     spawner, form = _spawner(json.loads(out), profile="astro", image="w_2024_10", size="large")
     # Without a tag list: the recommended tag, then the pins.
@@ -205,7 +213,9 @@ def test_a_deployment_is_one_profile_per_payload_and_the_python_snippet_runs(tmp
         'payload_ver: "1.0"\nname: platform\ndefault: ml\n'
         "payloads: [{path: astro.payload.yaml}, {path: ml.payload.yaml}]\n"
     )
-    status, out, _ = run("payload", "export", str(deployment), "--to", "kubespawner", "--format", "python")
+    status, out, _ = run(
+        "payload", "export", str(deployment), "--to", "kubespawner", "--format", "python"
+    )
     assert status == 0
     from traitlets.config import Config
 
@@ -239,7 +249,11 @@ def test_the_nublado_fragment_matches_the_schema_from_nublado_docs(payload):
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.Draft202012Validator(schema()).validate(value)
     images = value["controller"]["config"]["images"]
-    assert images["source"] == {"type": "docker", "registry": "ghcr.io", "repository": "example/astro"}
+    assert images["source"] == {
+        "type": "docker",
+        "registry": "ghcr.io",
+        "repository": "example/astro",
+    }
     assert (images["numReleases"], images["numWeeklies"], images["numDailies"]) == (1, 2, 1)
     assert images["pin"] == ["w_2024_10"]
     lab = value["controller"]["config"]["lab"]
@@ -275,7 +289,7 @@ def test_an_unsupported_payload_writes_nothing(tmp_path):
     path = tmp_path / "ml.payload.yaml"
     path.write_text(ML)
     output = tmp_path / "values.yaml"
-    status, out, err = run("payload", "export", str(path), "--to", "nublado", "-o", str(output))
+    status, _out, err = run("payload", "export", str(path), "--to", "nublado", "-o", str(output))
     assert status == 1
     assert not output.exists()
     assert "ml.payload.yaml#/tags/policy: error[export-unsupported]" in err
@@ -292,7 +306,9 @@ def test_a_deployment_of_several_payloads_needs_payload_for_nublado(tmp_path, pa
     status, _, err = run("payload", "export", str(deployment), "--to", "nublado")
     assert status == 1
     assert "--payload NAME" in err
-    status, out, _ = run("payload", "export", str(deployment), "--to", "nublado", "--payload", "astro")
+    status, out, _ = run(
+        "payload", "export", str(deployment), "--to", "nublado", "--payload", "astro"
+    )
     assert status == 0
     assert "example/astro" in out
 

@@ -1035,7 +1035,9 @@ _ENTRIES += (
         "Add the part by hand to the spawner's configuration, or export to a spawner that "
         "expresses it.",
         _EXPORT_PAYLOAD,
-        _payload("tags: {policy: rsp}\nlab:\n  files:\n    - {path: /etc/astro.cfg, content: 'x = 1'}\n"),
+        _payload(
+            "tags: {policy: rsp}\nlab:\n  files:\n    - {path: /etc/astro.cfg, content: 'x = 1'}\n"
+        ),
         ("export", "to=kubespawner"),
     ),
     CodeInfo(

@@ -70,7 +70,9 @@ def repository_reference(payload: Payload) -> str:
     source = payload.image
     if source.type == "docker":
         return f"{source.registry}/{source.repository}"
-    return f"{source.location}-docker.pkg.dev/{source.project_id}/{source.repository}/{source.image}"
+    return (
+        f"{source.location}-docker.pkg.dev/{source.project_id}/{source.repository}/{source.image}"
+    )
 
 
 def static_choices(payload: Payload) -> list[ImageChoice]:

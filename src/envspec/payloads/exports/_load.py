@@ -38,16 +38,16 @@ def _validation(path: str, error: Any, base: str = "") -> list[Diagnostic]:
 
     out = []
     for item in error.errors():
-        code = item["type"] if item["type"] in CODES else "invalid-value"
-        where = tuple(p for p in item["loc"] if not (isinstance(p, str) and p in {"payload", "ref"}))
+        code: Any = item["type"] if item["type"] in CODES else "invalid-value"
+        where = tuple(
+            p for p in item["loc"] if not (isinstance(p, str) and p in {"payload", "ref"})
+        )
         message = item["msg"].removeprefix("Value error, ")
         out.append(diagnostic(code, message, path, join_pointer(base, where)))
     return out
 
 
-def load_offer(
-    path: str, *, only: str | None = None
-) -> tuple[Offer | None, list[Diagnostic]]:
+def load_offer(path: str, *, only: str | None = None) -> tuple[Offer | None, list[Diagnostic]]:
     """The payloads of *path* (a payload or a deployment, whose referenced payload files are
     read too), or ``None`` and why not.  *only* keeps the payload of that name."""
     from pydantic import ValidationError

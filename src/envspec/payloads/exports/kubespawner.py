@@ -243,8 +243,7 @@ def _lab(lab: Lab, override: dict[str, Any], found: list[Finding]) -> None:
             found.append(
                 lossy(
                     path,
-                    f"{name} is required and has no value: KubeSpawner cannot require a "
-                    "variable",
+                    f"{name} is required and has no value: KubeSpawner cannot require a variable",
                     "Set it in c.KubeSpawner.environment.",
                 )
             )

@@ -217,7 +217,7 @@ def _dropdown(menu: Menu, found: list[Finding]) -> dict[str, Any]:
             version = rule.cutoff_version
             parts = version.split(".")
             if category in {"release", "candidate"} and all(p.isdigit() for p in parts):
-                entry["cutoffVersion"] = ".".join((parts + ["0", "0"])[:3])
+                entry["cutoffVersion"] = ".".join(([*parts, "0", "0"])[:3])
             else:
                 found.append(
                     lossy(
