@@ -80,17 +80,22 @@ def static_choices(payload: Payload) -> list[ImageChoice]:
     pins (by digest when pinned)."""
     from envspec.payloads.exports import ImageChoice
 
+    from envspec.payloads.exports._load import menu_payload
+    from envspec.payloads.tags import make_policy
+
     base = repository_reference(payload)
+    policy = make_policy(menu_payload(payload, base).policy)
     menu = payload.menu
     choices: list[ImageChoice] = []
     if menu is not None and menu.recommended:
         tag = menu.recommended
-        choices.append(ImageChoice(tag, tag.replace("_", " ").title(), f"{base}:{tag}", True))
+        display = policy.alias(tag).display
+        choices.append(ImageChoice(tag, display, f"{base}:{tag}", True))
     for pin in (menu.pins if menu is not None else None) or ():
         if any(c.tag == pin.tag for c in choices):
             continue
         reference = f"{base}:{pin.tag}" + (f"@{pin.digest}" if pin.digest else "")
-        choices.append(ImageChoice(pin.tag, pin.tag, reference))
+        choices.append(ImageChoice(pin.tag, policy.parse(pin.tag).display, reference))
     return choices
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from envspec.payloads.exports import ImageMenu, Offer
     from envspec.payloads.models import Payload
 
-__all__ = ["load_offer", "menus_from_tags"]
+__all__ = ["load_offer", "menu_payload", "menus_from_tags"]
 
 
 def _read(path: str) -> tuple[Any, list[Diagnostic]]:
@@ -116,7 +116,7 @@ def menus_from_tags(
     menus: dict[str, ImageMenu] = {}
     for payload in offer.payloads:
         built = build_menu(
-            _menu_payload(payload, repository_reference(payload)),
+            menu_payload(payload, repository_reference(payload)),
             tag_list,
             today=today or datetime.date.today(),
             file=file,
@@ -131,7 +131,8 @@ def menus_from_tags(
     return menus, diagnostics
 
 
-def _menu_payload(payload: Payload, image: str) -> Any:
+def menu_payload(payload: Payload, image: str) -> Any:
+    """What :func:`envspec.payloads.menu.build_menu` needs of *payload*."""
     from envspec.payloads.menu import CategoryFilter, MenuConfig, MenuPayload
     from envspec.payloads.tags import PolicyConfig, TagRule
 
