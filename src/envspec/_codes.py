@@ -1090,4 +1090,6 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 #: fails), not about a document: the conformance suite has no case for them.
 TOOL_CODES: Final = frozenset(
     {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
+    # payload exports: what a spawner's configuration can say, not whether a document is valid
+    | {"export-lossy", "export-approximate", "export-unsupported", "export-size-name"}
 )
