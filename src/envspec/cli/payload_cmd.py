@@ -18,7 +18,9 @@ def register(commands: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="payload_command", metavar="SUBCOMMAND")
+    sub = parser.add_subparsers(
+        dest="payload_command", metavar="SUBCOMMAND", help="validate, tags, menu or export"
+    )
     parser.set_defaults(run=_usage(parser))
     from envspec.cli import payload_export_cmd
 
