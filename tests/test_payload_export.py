@@ -326,3 +326,49 @@ def test_python_format_is_only_for_kubespawner(payload):
     status, _, err = run("payload", "export", str(payload), "--to", "nublado", "--format", "python")
     assert status == 2
     assert "writes yaml, json" in err
+
+
+def test_the_tag_list_can_come_from_stdin_and_bad_lines_stop_the_export(payload, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(TAGS))
+    status, out, _ = run(
+        "payload", "export", str(payload), "--to", "kubespawner", "--tags", "-", "--format", "json"
+    )  # fmt: skip
+    assert status == 0
+    choices = json.loads(out)[0]["profile_options"]["image"]["choices"]
+    assert next(iter(choices)) == "recommended"
+    monkeypatch.setattr("sys.stdin", io.StringIO("w_2024_12 not-a-digest\n"))
+    status, out, err = run("payload", "export", str(payload), "--to", "kubespawner", "--tags", "-")
+    assert status == 1
+    assert out == ""
+    assert "<stdin>:1: error[tag-list-invalid]" in err
+
+
+def test_google_artifact_registry_and_the_dropdown_filters(tmp_path):
+    path = tmp_path / "gar.payload.yaml"
+    path.write_text(
+        'payload_ver: "1.0"\nname: lab\n'
+        "image: {type: google, location: us-central1, project_id: rubin-shared, "
+        "repository: sciplat, image: sciplat-lab}\n"
+        "tags: {policy: rsp}\n"
+        "menu:\n  recommended: recommended\n"
+        "  dropdown: {release: {cutoff_version: '27.0'}, weekly: {number: 78}, "
+        "experimental: {age: 3w}}\n"
+    )
+    status, out, err = run("payload", "export", str(path), "--to", "nublado", "--format", "json")
+    assert status == 0, err
+    config = json.loads(out)["controller"]["config"]
+    assert config["images"]["source"] == {
+        "type": "google", "location": "us-central1", "projectId": "rubin-shared",
+        "repository": "sciplat", "image": "sciplat-lab",
+    }  # fmt: skip
+    assert config["dropdownMenu"] == {
+        "release": {"cutoffVersion": "27.0.0"},
+        "weekly": {"number": 78},
+        "experimental": {"age": "3w"},
+    }
+    status, out, err = run("payload", "export", str(path), "--to", "kubespawner")
+    image = yaml.safe_load(out)[0]["profile_options"]["image"]
+    assert image["choices"]["recommended"]["kubespawner_override"]["image"] == (
+        "us-central1-docker.pkg.dev/rubin-shared/sciplat/sciplat-lab:recommended"
+    )
+    assert "#/menu/dropdown: warning[export-approximate]" in err

@@ -79,7 +79,6 @@ def static_choices(payload: Payload) -> list[ImageChoice]:
     """The images a payload's menu names without a tag list: the recommended tag, then the
     pins (by digest when pinned)."""
     from envspec.payloads.exports import ImageChoice
-
     from envspec.payloads.exports._load import menu_payload
     from envspec.payloads.tags import make_policy
 
