@@ -117,6 +117,7 @@ _EXAMPLE_FLAGS = frozenset(
     | {"lock", "check", "no-index"}
     | {"plan", "no-tools"}
     | {"export"}
+    | {"payload"}
 )
 _EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"})
 _UNPACK_DIR = "env"
@@ -312,6 +313,8 @@ class _Example:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
         if "export" in self.flags:
             return ["payload", "export", "--to", *self.values("to"), name]
+        if "payload" in self.flags:
+            return ["payload", "validate", name]
         if "plan" in self.flags:
             backend = [a for b in self.values("backend") for a in ("--backend", b)]
             return ["launch", "--dry-run", *backend, name]

@@ -26,7 +26,7 @@ from envspec.cli.main import main
 from envspec.diagnostics import Code, CodeInfo
 from envspec.validate import validate_paths
 
-_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "export"}
+_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "payload", "export"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
 
@@ -76,6 +76,7 @@ def test_example_options_are_known():
     known |= {"plan", "no-tools"}
     known |= {"lock", "check", "no-index"}
     known |= {"export"}
+    known |= {"payload"}
     for info in CODES.values():
         for option in info.example_options:
             assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
@@ -174,6 +175,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
         argv = ["launch", "--dry-run", *args, str(path)]
     if command == "export":
         argv = ["payload", "export", *args, str(path)]
+    if command == "payload":
+        argv = ["payload", "validate", *args, str(path)]
     if "fsize-limit" in info.example_options:
         original = path.read_bytes()
         # In a subprocess whose writes fail as on a full disk (Python ignores SIGXFSZ).

@@ -132,6 +132,20 @@ Code = Literal[
     "export-approximate",
     "export-unsupported",
     "export-size-name",
+    # payload files (envspec payload validate)
+    "payload-not-object",
+    "payload-version-unknown",
+    "payload-version-newer",
+    "payload-regex-invalid",
+    "payload-regex-backtracking",
+    "payload-rule-category",
+    "payload-rule-group",
+    "payload-duplicate-name",
+    "payload-limit-below-request",
+    "payload-secret-value",
+    "payload-path-escapes",
+    "payload-build-empty",
+    "payload-ref-missing",
 ]
 
 

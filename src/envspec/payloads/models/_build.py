@@ -81,6 +81,7 @@ class Build(Model):
             raise _error(
                 "payload-duplicate-name",
                 f"{both[0]!r} is both in files and in file_paths: give it once",
+                ("file_paths", both[0]),
             )
         return self
 

@@ -44,9 +44,10 @@ RelPath = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Count = Annotated[int, Field(ge=0)]
 
 
-def _error(code: str, message: str) -> PydanticCustomError:
-    # The type of the error is its diagnostic code; the message is final text.
-    return PydanticCustomError(code, message)
+def _error(code: str, message: str, at: tuple[str | int, ...] = ()) -> PydanticCustomError:
+    # The type of the error is its diagnostic code; the message is final text; *at* is
+    # where below the validated value the problem is (the validator's pointer adds it).
+    return PydanticCustomError(code, message, {"at": list(at)} if at else None)
 
 
 def _relative(value: str) -> str:
@@ -62,10 +63,13 @@ Relative = Annotated[RelPath, AfterValidator(_relative)]
 def _unique(values: list[Any], key: str, what: str) -> None:
     seen: set[str] = set()
     for index, item in enumerate(values):
-        name = getattr(item, key) if not isinstance(item, str) else item
+        name = item if isinstance(item, str) else getattr(item, key, None)
+        if name is None:
+            continue
         if name in seen:
             raise _error(
                 "payload-duplicate-name",
                 f"{what} {name!r} appears twice (again at index {index}): names must be unique",
+                (index,),
             )
         seen.add(name)

@@ -8,15 +8,16 @@ from pydantic import (
     Discriminator,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic import Tag as PydanticTag
+from pydantic_core import PydanticCustomError
 
 from envspec.models._base import Model
 from envspec.models.v1_0 import (
     EXTENSION_NAME,
-    _first_extra,
 )
 from envspec.payloads.models._build import Build, ImageSource
 from envspec.payloads.models._common import (
@@ -83,15 +84,43 @@ PayloadVer = Annotated[
 ]
 
 
+def unknown_fields(model: Model, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """The path of every member of *model* (at any depth) that its version does not define."""
+    found: list[tuple[str | int, ...]] = [(*path, name) for name in model.__pydantic_extra__ or {}]
+    for name, info in type(model).model_fields.items():
+        if name == "extensions":
+            continue
+        value = getattr(model, name)
+        key = info.alias or name
+        if isinstance(value, Model):
+            found += unknown_fields(value, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Model):
+                    found += unknown_fields(item, (*path, key, index))
+        elif isinstance(value, dict):
+            for item_key, item in value.items():
+                if isinstance(item, Model):
+                    found += unknown_fields(item, (*path, key, item_key))
+    return found
+
+
 class _Document(Model):
     @model_validator(mode="after")
-    def _exactly_known(self) -> Self:
+    def _exactly_known(self, info: ValidationInfo) -> Self:
         # A document of a minor this library knows may not carry unknown members (a
-        # reader of a newer minor keeps them instead).
+        # reader of a newer minor keeps them instead).  A validator that reports every
+        # unknown member itself passes the context ``{"unknown_fields": "keep"}``.
+        context = info.context if isinstance(info.context, dict) else {}
+        if context.get("unknown_fields") == "keep":
+            return self
         if getattr(self, "payload_ver", None) == "1.0":
-            extra = _first_extra(self)
+            extra = unknown_fields(self)
             if extra:
-                raise ValueError(f"{extra!r} is not a field of payload_ver 1.0")
+                where = ".".join(str(p) for p in extra[0])
+                raise PydanticCustomError(
+                    "unknown-field", f"{where!r} is not a field of payload_ver 1.0"
+                )
         return self
 
 
@@ -201,6 +230,6 @@ class Deployment(_Document):
     @field_validator("payloads")
     @classmethod
     def _names(cls, value: list[Payload | PayloadRef]) -> list[Payload | PayloadRef]:
-        _unique([p for p in value if isinstance(p, Payload)], "name", "payload")
-        _unique([p for p in value if isinstance(p, PayloadRef)], "path", "payload file")
+        _unique(value, "name", "payload")
+        _unique(value, "path", "payload file")
         return value

@@ -243,6 +243,7 @@ class Lab(Model):
                 raise _error(
                     "payload-secret-value",
                     f"{name} looks like a secret ({found}): give it as secret: {{store, key}}",
+                    (name, "value"),
                 )
         return value
 
@@ -263,7 +264,7 @@ class Lab(Model):
     @field_validator("files")
     @classmethod
     def _files(cls, value: list[LabFile] | None) -> list[LabFile] | None:
-        _unique([f.path for f in value or []], "", "file path")
+        _unique(value or [], "path", "file path")
         return value
 
     @model_validator(mode="after")

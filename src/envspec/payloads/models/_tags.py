@@ -83,20 +83,25 @@ class TagRule(Model):
     @model_validator(mode="after")
     def _groups(self) -> Self:
         groups = set(_regex.group_names(self.pattern))
-        used = [key.group for key in self.sort or ()]
+        used: list[tuple[str, tuple[str | int, ...]]] = [
+            (key.group, ("sort", index, "group")) for index, key in enumerate(self.sort or ())
+        ]
         if self.display:
             try:
-                used += [f for _, f, _, _ in string.Formatter().parse(self.display) if f]
+                fields = [f for _, f, _, _ in string.Formatter().parse(self.display) if f]
             except ValueError as exc:
                 raise _error(
                     "payload-rule-group",
                     f"display {self.display!r} is not a format: {exc}",
+                    ("display",),
                 ) from None
-        for group in used:
+            used += [(f, ("display",)) for f in fields]
+        for group, at in used:
             if group not in groups:
                 raise _error(
                     "payload-rule-group",
                     f"{group!r} is not a named group of pattern {self.pattern!r}",
+                    at,
                 )
         return self
 
@@ -123,7 +128,7 @@ class RulesPolicy(Model):
     @field_validator("rules")
     @classmethod
     def _rule_names(cls, value: list[TagRule]) -> list[TagRule]:
-        _unique([r for r in value if r.name], "name", "rule")
+        _unique(value, "name", "rule")
         return value
 
     @field_validator("categories")
