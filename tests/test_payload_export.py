@@ -208,7 +208,7 @@ def test_a_chosen_image_and_gpu_size_land_in_the_spawner(payload):
 @pytest.mark.usefixtures("offline_kubeconfig")
 def test_a_deployment_is_one_profile_per_payload_and_the_python_snippet_runs(tmp_path, payload):
     (tmp_path / "ml.payload.yaml").write_text(ML)
-    deployment = tmp_path / "deployment.yaml"
+    deployment = tmp_path / "platform.payload.yaml"
     deployment.write_text(
         'payload_ver: "1.0"\nname: platform\ndefault: ml\n'
         "payloads: [{path: astro.payload.yaml}, {path: ml.payload.yaml}]\n"
@@ -298,7 +298,7 @@ def test_an_unsupported_payload_writes_nothing(tmp_path):
 
 def test_a_deployment_of_several_payloads_needs_payload_for_nublado(tmp_path, payload):
     (tmp_path / "ml.payload.yaml").write_text(ML)
-    deployment = tmp_path / "deployment.yaml"
+    deployment = tmp_path / "platform.payload.yaml"
     deployment.write_text(
         'payload_ver: "1.0"\nname: platform\n'
         "payloads: [{path: astro.payload.yaml}, {path: ml.payload.yaml}]\n"

@@ -1016,7 +1016,7 @@ _ENTRIES += (
 )
 
 # ------------------------------------------------------- payload exports (spawner configuration)
-_EXPORT_PAYLOAD = "payload.yaml"
+_EXPORT_PAYLOAD = "astro.payload.yaml"
 
 
 def _payload(body: str) -> str:

@@ -128,6 +128,7 @@ def _menu_losses(payload: Payload, listed: bool, found: list[Finding]) -> None:
                 ("menu", "dropdown"),
                 "KubeSpawner has no filtered dropdown: any tag of the repository can be typed "
                 "in the 'Other image...' field",
+                "Narrow unlisted_choice.validation_regex by hand to the tags the filters allow.",
             )
         )
     if menu.cycle is not None and not listed:

@@ -177,7 +177,10 @@ def _images(payload: Payload, found: list[Finding]) -> dict[str, Any]:
         images["cycle"] = menu.cycle
     for name, bot in sorted((menu.bot_names or {}).items()):
         target = ("tag", bot.tag) if bot.tag else ("latest", bot.latest)
-        if _DEFAULT_BOTS.get(name) != target:
+        expected = _DEFAULT_BOTS.get(name)
+        if name == "recommended":
+            expected = ("tag", menu.recommended or "recommended")
+        if expected != target:
             found.append(
                 lossy(
                     ("menu", "bot_names", name),
@@ -356,8 +359,8 @@ def _sizes(lab: Lab, found: list[Finding]) -> list[dict[str, Any]]:
             found.append(
                 lossy(
                     (*path, "title"),
-                    "Nublado shows its own size label ('Small (1 CPU, 4 GiB RAM)'): "
-                    "the title is not exported",
+                    f"Nublado labels sizes itself (name, CPU and memory): the title of "
+                    f"{size.name!r} is not exported",
                 )
             )
     return sizes
