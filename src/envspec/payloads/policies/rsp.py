@@ -47,6 +47,8 @@ _DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX)
 _UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?")
 _UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?")
 _CYCLE_IN_EXTRA = re.compile(r"c\d+(?:\.\d+)?(?:_|$)")
+#: Parsed tags kept per policy (a tag's reading never changes).
+CACHE_SIZE: Final = 1 << 19
 _NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
 
 
@@ -95,8 +97,19 @@ class RspPolicy:
     name: Final = "rsp"
     categories: Final = CATEGORIES
 
+    def __init__(self) -> None:
+        self._cache: dict[str, ParsedTag] = {}
+
     def parse(self, tag: str) -> ParsedTag:
         """The tag's category, version, display name and sort key (never raises)."""
+        parsed = self._cache.get(tag)
+        if parsed is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            parsed = self._cache[tag] = self._parse(tag)
+        return parsed
+
+    def _parse(self, tag: str) -> ParsedTag:
         if not tag:
             tag = "latest"
         first = tag[0]
@@ -108,7 +121,7 @@ class RspPolicy:
         elif first == "d":
             parsed = self._daily(tag)
         elif first == "e" and tag.startswith("exp_") and len(tag) > 4:
-            sub = self.parse(tag[4:])
+            sub = self._parse(tag[4:])
             return sub._replace(
                 tag=tag,
                 category="experimental",
@@ -132,7 +145,7 @@ class RspPolicy:
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
                 None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
                 None if build is None else int(build), rest, arch, None,
-                (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
+                (0, *version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
                  arch or _NO_ARCH, tag),
                 _notes(tag, rest, arch) if rest or arch else (),
             )  # fmt: skip
@@ -152,7 +165,7 @@ class RspPolicy:
             tag, "release", f"Release r{text}{suffix}", version, text, "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, None,
-            (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
+            (0, *version, -1, "", _int(cycle), _int(cbuild), _int(build), rest or "",
              arch or _NO_ARCH, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
@@ -174,7 +187,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.0", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
+            (0, *version, -1, "", _int(cycle), _int(cbuild), _int(build), rest or "",
              arch or _NO_ARCH, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
@@ -196,7 +209,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.{version[2]}", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
+            (0, *version, -1, "", _int(cycle), _int(cbuild), _int(build), rest or "",
              arch or _NO_ARCH, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
@@ -215,7 +228,7 @@ class RspPolicy:
         return ParsedTag(
             tag, category, display, None, None, base,
             None if cycle is None else int(cycle), None, None, None, arch, None,
-            (1, (), base, _int(cycle), -1, -1, "", arch or _NO_ARCH, tag),
+            (1, -1, -1, -1, -1, base, _int(cycle), -1, -1, "", arch or _NO_ARCH, tag),
             _notes(tag, None, arch) if arch else (),
         )  # fmt: skip
 
