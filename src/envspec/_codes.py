@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from envspec.diagnostics import CodeInfo
+from envspec.payloads._codes import PAYLOAD_ENTRIES
 
 _NB_HEAD = '{\n "cells": [],\n "metadata": {\n'
 _NB_TAIL = '\n },\n "nbformat": 4,\n "nbformat_minor": 5\n}\n'
@@ -925,6 +926,7 @@ _ENTRIES += (
 )
 
 _ENTRIES += ()
+_ENTRIES += PAYLOAD_ENTRIES
 
 # ------------------------------------------------------- payload tags, menus, compatibility
 _TAGS_PAYLOAD = "payload.yaml"
