@@ -251,4 +251,4 @@ def sorted_groups(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> dict[str, l
     return result
 
 
-_key: Final = operator.itemgetter(13)  # ParsedTag.key
+_key: Final = operator.itemgetter(12)  # ParsedTag.key

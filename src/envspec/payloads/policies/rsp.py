@@ -87,8 +87,31 @@ def _notes(tag: str, rest: str | None, arch: str | None) -> tuple[TagNote, ...]:
     return notes
 
 
-def _int(text: str | None) -> int:
-    return -1 if text is None else int(text)
+def _num(n: int | str | None) -> str:
+    """An order-preserving text form of a whole number (None lowest): its length first."""
+    digits = "0" if n is None else str(int(n) + 1)
+    return chr(0x21 + len(digits)) + digits
+
+
+def _key(
+    flag: str,
+    version: tuple[int, ...],
+    base: str,
+    cycle: str | None,
+    cbuild: str | None,
+    build: str | None,
+    extra: str | None,
+    arch: str | None,
+    tag: str,
+) -> str:
+    """The sort key as one string (compared in C): numbers carry their length, texts end
+    with NUL, which no tag contains; the parts in the order the platform compares them."""
+    padded = (*version, -1, -1, -1, -1)[:4]
+    return (
+        flag + _num(padded[0]) + _num(padded[1]) + _num(padded[2]) + _num(padded[3])
+        + base + "\0" + _num(cycle) + _num(cbuild) + _num(build)
+        + (extra or "") + "\0" + (arch or _NO_ARCH) + "\0" + tag
+    )  # fmt: skip
 
 
 class RspPolicy:
@@ -126,7 +149,7 @@ class RspPolicy:
                 tag=tag,
                 category="experimental",
                 display="Experimental " + sub.display,
-                key=(*sub.key[:-1], tag),
+                key=sub.key[: -len(sub.tag)] + tag,
                 notes=tuple(
                     n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
                     for n in sub.notes
@@ -145,8 +168,7 @@ class RspPolicy:
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
                 None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
                 None if build is None else int(build), rest, arch, None,
-                (0, *version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-                 arch or _NO_ARCH, tag),
+                _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
                 _notes(tag, rest, arch) if rest or arch else (),
             )  # fmt: skip
         m = _RELEASE.fullmatch(tag)
@@ -165,8 +187,7 @@ class RspPolicy:
             tag, "release", f"Release r{text}{suffix}", version, text, "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, None,
-            (0, *version, -1, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-             arch or _NO_ARCH, tag),
+            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -187,8 +208,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.0", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            (0, *version, -1, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-             arch or _NO_ARCH, tag),
+            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -209,8 +229,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.{version[2]}", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            (0, *version, -1, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-             arch or _NO_ARCH, tag),
+            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -228,7 +247,7 @@ class RspPolicy:
         return ParsedTag(
             tag, category, display, None, None, base,
             None if cycle is None else int(cycle), None, None, None, arch, None,
-            (1, -1, -1, -1, -1, base, _int(cycle), -1, -1, "", arch or _NO_ARCH, tag),
+            _key("1", (), base, cycle, None, None, None, arch, tag),
             _notes(tag, None, arch) if arch else (),
         )  # fmt: skip
 
