@@ -93,6 +93,11 @@ class MenuConfig:
     pins: tuple[str, ...] = ()
     cycle: int | None = None
     dropdown: Mapping[str, CategoryFilter] = field(default_factory=dict)
+    #: Names bots ask for -> ``("latest", category)`` or ``("tag", tag)``; None: the
+    #: defaults (``recommended``, ``latest-<category>`` for the policy's bot categories).
+    bot_names: Mapping[str, tuple[str, str]] | None = None
+    #: Leave architecture variants (``-amd64``) out of the dropdown (never prepulled).
+    hide_architectures: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,24 +312,31 @@ def build_menu(
 
     # The dropdown: what passes each category's filter (never aliases or unknown tags).
     dropdown: list[str] = []
+    hide = config.hide_architectures
     for name, bucket in groups.items():
         f = config.dropdown.get(name)
         if f is None or name in ("alias", "unknown"):
-            dropdown += [p.tag for p in bucket if p.arch is None]
+            dropdown += [p.tag for p in bucket if p.arch is None or not hide]
             continue
         passes = _filter(f, name in semantic, today)
-        kept = [p.tag for p in bucket if p.arch is None and passes(p)]
+        kept = [p.tag for p in bucket if (p.arch is None or not hide) and passes(p)]
         dropdown += kept if f.number is None else kept[: f.number]
 
     # Names for bots: prepulled images only.
     bots: dict[str, str] = {}
-    if recommended and recommended in present:
-        bots["recommended"] = targets.get(recommended) or recommended
-    for category in policy.categories:
-        if category.bot:
-            first = next((p for p in prepull if p.category == category.name), None)
+    names = config.bot_names
+    if names is None:
+        names = {"recommended": ("tag", recommended)} if recommended else {}
+        names |= {f"latest-{c.name}": ("latest", c.name) for c in policy.categories if c.bot}
+    pulled = {p.tag for p in prepull}
+    for bot, (kind, value) in names.items():
+        if kind == "tag":
+            if value in pulled:
+                bots[bot] = targets.get(value) or value
+        else:
+            first = next((p for p in prepull if p.category == value and p.arch is None), None)
             if first is not None:
-                bots[f"latest-{category.name}"] = first.tag
+                bots[bot] = first.tag
 
     return Menu(
         payload=payload.name,

@@ -71,6 +71,8 @@ class PolicyConfig:
 
     name: str = "rsp"
     rules: tuple[TagRule, ...] = ()
+    #: ``semver``/``calver``: the text before the version (default: an optional ``v``).
+    prefix: str | None = None
     #: Category order for ``rules`` (categories not named follow in rule order).
     categories: tuple[str, ...] = ()
 
@@ -78,8 +80,12 @@ class PolicyConfig:
 def make_policy(config: PolicyConfig | None = None) -> TagPolicy:
     """The policy a payload's configuration names."""
     config = config or PolicyConfig()
-    if config.name in _BUILT_IN:
+    if config.name in _BUILT_IN and config.prefix is None:
         return _BUILT_IN[config.name]
+    if config.name == "semver":
+        return SemverPolicy(config.prefix)
+    if config.name == "calver":
+        return CalverPolicy(config.prefix)
     if config.name == "rules":
         return RulesPolicy(config.rules, config.categories)
     raise ValueError(f"unknown tag policy {config.name!r} (rsp, semver, calver or rules)")
