@@ -15,6 +15,10 @@ from typing import Any, Final
 
 from envspec.versions import SUPPORTED
 
+#: The ``payload_ver`` versions with a schema (``envspec.payloads.models.PAYLOAD_VERSIONS``,
+#: repeated here so that loading a schema imports no model).
+PAYLOAD_VERSIONS: Final = ("1.0",)
+
 __all__ = ["PROTOCOL_MESSAGES", "SCHEMA_IDS", "generate", "generate_all", "load", "schema_filename"]
 
 _BASE: Final = "https://envspec.dev/schemas/"
@@ -36,11 +40,12 @@ SCHEMA_IDS: Final = (
     | {"diagnostics": f"{_BASE}diagnostics-1.schema.json"}
     | {"conformance-case": f"{_BASE}conformance-case-1.schema.json"}
     | {f"protocol:{m}": f"{_BASE}protocol-1.{m}.schema.json" for m in PROTOCOL_MESSAGES}
+    | {f"payload:{v}": f"{_BASE}payload-{v}.schema.json" for v in PAYLOAD_VERSIONS}
 )
 
 
 def schema_filename(name: str) -> str:
-    """File name of the schema of an ``env_ver`` (or ``"diagnostics"``)."""
+    """File name of the schema of an ``env_ver`` (or ``"diagnostics"``, ``"payload:1.0"``)."""
     return SCHEMA_IDS[name].rsplit("/", 1)[1]
 
 
@@ -91,6 +96,12 @@ def generate(name: str) -> dict[str, Any]:
         title = f"envspec adapter protocol 1: {message.replace('-', ' ')}"
         description = body.pop("description", "")
         body.pop("title", None)
+    elif name.startswith("payload:"):
+        from envspec.payloads.schema import payload_schema
+
+        body = payload_schema(name.removeprefix("payload:"))
+        title = f"envspec payload, payload_ver {name.removeprefix('payload:')}"
+        description = body.pop("description", "")
     else:
         from envspec.models import MODELS
 

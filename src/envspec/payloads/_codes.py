@@ -163,11 +163,11 @@ PAYLOAD_ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         "payload-ref-missing",
         "error",
-        "A deployment refers to a payload file that is not there",
-        "A deployment lists payloads inline or by the path of their file, relative to the "
-        "deployment; a missing file (or one not named `*.payload.yaml`) drops a payload from "
-        "the menu.",
-        "Fix the path, or add the payload file beside the deployment.",
+        "A file the payload or deployment names is not there",
+        "Paths are relative to the payload file: a deployment's payload files (named "
+        "`*.payload.yaml`), a build's `file_paths` and its install script.  A missing one "
+        "drops a payload from the menu or breaks the image build.",
+        "Fix the path, or add the file beside the payload file.",
         "platform.payload.yaml",
         'payload_ver: "1.0"\nname: platform\npayloads:\n  - {path: missing.payload.yaml}\n',
         ("payload",),

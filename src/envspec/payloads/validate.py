@@ -116,6 +116,8 @@ def _check(document: object, folder: str | None) -> Iterator[Finding]:
     yield from _validate_model(document, newer=newer)
     if folder is not None and document_kind(document) == "deployment":
         yield from _references(document, folder)
+    elif folder is not None:
+        yield from _build_files(document, folder)
 
 
 def _validate_model(document: dict[str, Any], *, newer: bool) -> Iterator[Finding]:
@@ -175,6 +177,30 @@ def _references(document: dict[str, Any], folder: str) -> Iterator[Finding]:
                 "payload-ref-missing",
                 f"{item['path']!r} is not named *.payload.yaml, *.payload.yml or *.payload.json",
                 ("payloads", index, "path"),
+            )
+
+
+def _build_files(document: dict[str, Any], folder: str) -> Iterator[Finding]:
+    from envspec.payloads._paths import escape_reason, inside
+
+    build = document.get("build")
+    if not isinstance(build, dict):
+        return
+    named: list[tuple[str, tuple[str | int, ...]]] = []
+    paths = build.get("file_paths")
+    if isinstance(paths, dict):
+        named += [(p, ("build", "file_paths", k)) for k, p in paths.items() if isinstance(p, str)]
+    script = build.get("script")
+    if isinstance(script, dict):
+        where, run = script.get("folder"), script.get("run")
+        if isinstance(where, str) and isinstance(run, str) and not escape_reason(where):
+            named.append((inside(where, run), ("build", "script", "run")))
+    for path, at in named:
+        if escape_reason(path):
+            continue  # reported by the model
+        if not os.path.isfile(os.path.join(folder, path)):
+            yield Finding(
+                "payload-ref-missing", f"{path!r} is not a file beside the payload file", at
             )
 
 

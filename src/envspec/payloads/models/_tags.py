@@ -95,7 +95,6 @@ class TagRule(Model):
                     f"display {self.display!r} is not a format: {exc}",
                     ("display",),
                 ) from None
-            # "{date!s}" and "{n:>3}" give the name before "!" or ":"; "{a.b}" or "{a[0]}" none.
             used += [(f, ("display",)) for f in fields]
         for group, at in used:
             if group not in groups:
