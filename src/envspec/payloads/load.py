@@ -119,7 +119,7 @@ def policy_config(payload: Any) -> PolicyConfig:
         )
         for r in tags.rules
     )
-    return PolicyConfig("rules", rules, tuple(tags.categories or ()))
+    return PolicyConfig("rules", rules, categories=tuple(tags.categories or ()))
 
 
 def menu_payload(payload: Any) -> MenuPayload:
@@ -154,9 +154,7 @@ def menu_payload(payload: Any) -> MenuPayload:
             },
             hide_architectures=menu.hide_architectures is not False,
         )
-    return MenuPayload(
-        payload.name, policy, config, image=image_name(payload), title=payload.title
-    )
+    return MenuPayload(payload.name, policy, config, image=image_name(payload), title=payload.title)
 
 
 def image_name(payload: Any) -> str:
@@ -175,7 +173,5 @@ def compat_images(payload: Any) -> tuple[dict[str, ImageCompat], str | None]:
     compat = payload.compatibility
     if compat is None:
         return {}, None
-    images = {
-        i.tag: ImageCompat(i.tag, i.interface, i.rebuilds) for i in compat.images or ()
-    }
+    images = {i.tag: ImageCompat(i.tag, i.interface, i.rebuilds) for i in compat.images or ()}
     return images, compat.interface

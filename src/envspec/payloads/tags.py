@@ -119,7 +119,9 @@ def _show(text: str, limit: int = 60) -> str:
     return repr(shown)
 
 
-_TAGS: Final = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\n)*[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_TAGS: Final = re.compile(
+    r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\n)*[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+)
 
 
 def read_tag_list(text: str, file: str = "<tags>") -> TagList:
@@ -221,9 +223,7 @@ def categorize(
                 if p.category not in ("unknown", "alias") and digests.get(p.tag) in shared
             }
             parsed = [
-                make_alias(p.tag)
-                if p.category == "unknown" and digests.get(p.tag) in known
-                else p
+                make_alias(p.tag) if p.category == "unknown" and digests.get(p.tag) in known else p
                 for p in parsed
             ]
     return parsed

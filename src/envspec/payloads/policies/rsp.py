@@ -39,13 +39,14 @@ _SUFFIX = (
     r"(?:_(?P<rest>.+?))?"
     r"(?:-(?P<arch>[a-z0-9]+))?"
 )
-_CANDIDATE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)_rc(?P<d>\d+)" + _SUFFIX)
-_RELEASE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX)
+_FLAGS = re.DOTALL
+_CANDIDATE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)_rc(?P<d>\d+)" + _SUFFIX, _FLAGS)
+_RELEASE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
 _OLD_RELEASE = re.compile(r"r(?P<a>\d\d)(?P<b>\d)")
-_WEEKLY = re.compile(r"w_(?P<a>\d+)_(?P<b>\d+)" + _SUFFIX)
-_DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX)
-_UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?")
-_UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?")
+_WEEKLY = re.compile(r"w_(?P<a>\d+)_(?P<b>\d+)" + _SUFFIX, _FLAGS)
+_DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
+_UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
+_UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
 _CYCLE_IN_EXTRA = re.compile(r"c\d+(?:\.\d+)?(?:_|$)")
 #: Parsed tags kept per policy (a tag's reading never changes).
 CACHE_SIZE: Final = 1 << 19

@@ -105,8 +105,7 @@ class RulesPolicy:
         order.append("unknown")
         used = {r.category for r in rules}
         self.categories: tuple[Category, ...] = tuple(
-            Category(n, n.replace("_", " ").replace("-", " ").title(), bot=n in used)
-            for n in order
+            Category(n, n.replace("_", " ").replace("-", " ").title(), bot=n in used) for n in order
         )
 
     def parse(self, tag: str) -> ParsedTag:
