@@ -29,6 +29,9 @@ from envspec.validate import validate_paths
 _COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "payload", "export"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
+# Examples of `envspec payload tags` / `payload menu` run in tests/test_payload_cli.py.
+TAG_COMMANDS = {"payload-tags", "payload-menu"}
+_VALIDATE = [info for info in _VALIDATE if not TAG_COMMANDS & set(info.example_options)]
 
 
 def write_example(info: CodeInfo, folder: Path) -> Path:
@@ -77,6 +80,7 @@ def test_example_options_are_known():
     known |= {"lock", "check", "no-index"}
     known |= {"export"}
     known |= {"payload"}
+    known |= TAG_COMMANDS | {"tags", "interface"}
     for info in CODES.values():
         for option in info.example_options:
             assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (

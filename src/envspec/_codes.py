@@ -929,7 +929,12 @@ _ENTRIES += ()
 _ENTRIES += PAYLOAD_ENTRIES
 
 # ------------------------------------------------------- payload tags, menus, compatibility
-_TAGS_PAYLOAD = "payload.yaml"
+_TAGS_PAYLOAD = "lab.payload.yaml"
+_RSP = (
+    'payload_ver: "1.0"\nname: lab\n'
+    "image: {type: docker, registry: docker.io, repository: example/lab}\n"
+    "tags: {policy: rsp}\n"
+)
 _ENTRIES += (
     CodeInfo(
         "tag-list-invalid",
@@ -940,7 +945,7 @@ _ENTRIES += (
         "meant is missing from the menu; only the first lines are shown one by one.",
         "Fix or remove the line: `TAG` or `TAG sha256:<64 hex>`, `#` starts a comment.",
         _TAGS_PAYLOAD,
-        "",
+        _RSP,
         ("payload-tags", "tags=not a tag!"),
     ),
     CodeInfo(
@@ -952,7 +957,7 @@ _ENTRIES += (
         "cycle restriction no longer sees it and the display name shows it in brackets.",
         "Rename the tag with the cycle first (`w_2024_10_c0020.001_rsp19`).",
         _TAGS_PAYLOAD,
-        "",
+        _RSP,
         ("payload-tags", "tags=w_2024_10_rsp19_c0020.001"),
     ),
     CodeInfo(
@@ -964,7 +969,7 @@ _ENTRIES += (
         "left out of the menu as an architecture variant.",
         "Use `_` inside tag names, and `-` only before an architecture (`-amd64`, `-arm64`).",
         _TAGS_PAYLOAD,
-        "",
+        _RSP,
         ("payload-tags", "tags=exp_tickets_DM-12345"),
     ),
     CodeInfo(
@@ -976,7 +981,7 @@ _ENTRIES += (
         "digest, the spawner cannot tell users which image the alias shows.",
         "Give the tag list digests (`TAG sha256:...`), or pin the tag the alias points at.",
         _TAGS_PAYLOAD,
-        "",
+        _RSP + "menu: {recommended: recommended}\n",
         ("payload-menu", "tags=recommended"),
     ),
     CodeInfo(
@@ -987,7 +992,7 @@ _ENTRIES += (
         "asked for): it is neither prepulled nor shown, and the default falls to another image.",
         "Correct the tag in the menu configuration, or push the image.",
         _TAGS_PAYLOAD,
-        "",
+        _RSP + "menu:\n  pins: [{tag: r27_0_0}]\n",
         ("payload-menu", "tags=w_2024_10"),
     ),
     CodeInfo(
@@ -998,7 +1003,7 @@ _ENTRIES += (
         "older interface: the lab fails to start, late and with no clear reason.",
         "Launch a rebuild of the image for a supported interface, or upgrade the spawner.",
         _TAGS_PAYLOAD,
-        "",
+        _RSP + 'compatibility: {interface: "2.1"}\n',
         ("payload-tags", "tags=r23_0_0", "interface=1.0..1.9"),
     ),
     CodeInfo(
@@ -1010,7 +1015,9 @@ _ENTRIES += (
         "Rebuild the image (a maintenance rebuild names the tag it rebuilds), or keep a "
         "spawner that supports its interface.",
         _TAGS_PAYLOAD,
-        "",
+        _RSP
+        + 'compatibility:\n  interface: "2.1"\n  images:\n'
+        + '    - {tag: r21_0_0, interface: "1.0"}\n',
         ("payload-tags", "tags=r21_0_0", "interface=2.0..3.0"),
     ),
 )

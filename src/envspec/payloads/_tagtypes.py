@@ -11,7 +11,7 @@ orders categories by the policy's category order.
 from __future__ import annotations
 
 import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = ["ARCHITECTURES", "Category", "ParsedTag", "TagNote"]
 
@@ -62,7 +62,7 @@ class ParsedTag(NamedTuple):
     arch: str | None
     date: datetime.date | None
     #: Ascending sort key inside the category (the tag string last: a total order).
-    key: tuple[object, ...]
+    key: Any
     notes: tuple[TagNote, ...] = ()
 
     def to_dict(self) -> dict[str, object]:

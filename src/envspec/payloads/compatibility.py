@@ -96,9 +96,7 @@ class LaunchDecision:
             "requested": self.requested,
             "launch": self.launch,
             "rebuild": self.rebuild,
-            "considered": [
-                {"tag": t, "interface": i, "verdict": v} for t, i, v in self.considered
-            ],
+            "considered": [{"tag": t, "interface": i, "verdict": v} for t, i, v in self.considered],
         }
 
 

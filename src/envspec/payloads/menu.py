@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.payloads.tags import (
@@ -39,7 +39,7 @@ from envspec.payloads.tags import (
     TagPolicy,
     categorize,
     make_policy,
-    sort_tags,
+    sorted_groups,
 )
 
 __all__ = [
@@ -93,6 +93,11 @@ class MenuConfig:
     pins: tuple[str, ...] = ()
     cycle: int | None = None
     dropdown: Mapping[str, CategoryFilter] = field(default_factory=dict)
+    #: Names bots ask for -> ``("latest", category)`` or ``("tag", tag)``; None: the
+    #: defaults (``recommended``, ``latest-<category>`` for the policy's bot categories).
+    bot_names: Mapping[str, tuple[str, str]] | None = None
+    #: Leave architecture variants (``-amd64``) out of the dropdown (never prepulled).
+    hide_architectures: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +112,7 @@ class MenuPayload:
     title: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MenuEntry:
+class MenuEntry(NamedTuple):
     """One image offered."""
 
     tag: str
@@ -139,14 +143,27 @@ class Menu:
 
     payload: str
     title: str | None
+    #: The tag selected by default (the recommended one when it is listed).
     default: str | None
+    #: The radio list: prepulled images, recommended first.
     menu: list[MenuEntry]
+    #: The tags to prepull.
     prepull: list[str]
-    dropdown: list[MenuEntry]
+    #: The dropdown's tags, in order (:meth:`entry` gives each one's details).
+    dropdown: list[str]
+    #: ``recommended``, ``latest-release``... -> the tag bots get.
     bots: dict[str, str]
+    #: Each alias -> the tag it points at (None when unknown).
     aliases: dict[str, str | None]
+    #: The categories present, in menu order.
     categories: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _entry: Callable[[str], MenuEntry] | None = None
+
+    def entry(self, tag: str) -> MenuEntry:
+        """The details of one image of the menu or dropdown."""
+        assert self._entry is not None
+        return self._entry(tag)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form (``envspec payload menu``)."""
@@ -157,7 +174,7 @@ class Menu:
             "categories": self.categories,
             "menu": [e.to_dict() for e in self.menu],
             "prepull": self.prepull,
-            "dropdown": [e.to_dict() for e in self.dropdown],
+            "dropdown": [self.entry(t).to_dict() for t in self.dropdown],
             "bots": self.bots,
             "aliases": self.aliases,
         }
@@ -169,20 +186,26 @@ def _flatten(display: str) -> str:
     return display.replace(" (", ", ").replace(")", "")
 
 
-def _passes(
-    p: ParsedTag, f: CategoryFilter, semantic: bool, today: datetime.date | None
-) -> bool:
-    if f.cutoff_version is not None and semantic and p.version is not None:
-        if p.version < _version(f.cutoff_version):
-            return False
-    if f.cutoff_date is not None and p.date is not None and p.date < f.cutoff_date:
-        return False
-    if f.age is not None and p.date is not None:
+def _filter(
+    f: CategoryFilter, semantic: bool, today: datetime.date | None
+) -> Callable[[ParsedTag], bool]:
+    cutoff_version = _version(f.cutoff_version) if f.cutoff_version and semantic else None
+    oldest = f.cutoff_date
+    if f.age is not None:
         if today is None:
             raise ValueError("an age filter needs the reference date (today)")
-        if p.date < today - parse_age(f.age):
+        by_age = today - parse_age(f.age)
+        oldest = by_age if oldest is None else max(oldest, by_age)
+    build = f.cutoff_build
+
+    def passes(p: ParsedTag) -> bool:
+        if cutoff_version is not None and p.version is not None and p.version < cutoff_version:
             return False
-    return not (f.cutoff_build is not None and (p.build or 0) < f.cutoff_build)
+        if oldest is not None and p.date is not None and p.date < oldest:
+            return False
+        return not (build is not None and (p.build or 0) < build)
+
+    return passes
 
 
 def build_menu(
@@ -203,121 +226,131 @@ def build_menu(
     if config.cycle is not None:
         cycle = config.cycle
         parsed = [p for p in parsed if p.cycle == cycle or p.tag == recommended]
-    ordered = sort_tags(policy, parsed)
-    by_tag = {p.tag: p for p in ordered}
+    groups = sorted_groups(policy, parsed)
     semantic = {c.name for c in policy.categories if c.semantic}
     diagnostics: list[Diagnostic] = []
+    aliases = groups.get("alias", [])
 
     # Aliases -> the tag with the same digest (the first in order: generic before variants).
-    by_digest: dict[str, str] = {}
-    for p in ordered:
-        d = digests.get(p.tag)
-        if d is not None and p.category != "alias":
-            if d not in by_digest or (p.arch is None and by_tag[by_digest[d]].arch is not None):
-                by_digest[d] = p.tag
+    wanted = {digests[a.tag] for a in aliases if a.tag in digests}
+    by_digest: dict[str, ParsedTag] = {}
+    if wanted:
+        get = digests.get
+        for name, bucket in groups.items():
+            if name == "alias":
+                continue
+            for p in bucket:
+                d = get(p.tag)
+                if d in wanted:
+                    best = by_digest.get(d)  # type: ignore[arg-type]
+                    if best is None or (best.arch is not None and p.arch is None):
+                        by_digest[d] = p  # type: ignore[index]
     targets: dict[str, str | None] = {}
     display: dict[str, str] = {}
-    for p in ordered:
-        if p.category != "alias":
-            continue
-        target = by_digest.get(digests.get(p.tag, ""))
-        targets[p.tag] = target
-        if target is not None:
-            t = by_tag[target]
-            shown = t.display if t.arch is None or t.arch != p.arch else t.display[: -len(
-                f" [{t.arch}]"
-            )]
-            display[p.tag] = f"{p.display} ({_flatten(shown)})"
-        elif p.tag in config.aliases or p.tag == recommended:
+    for a in aliases:
+        t = by_digest.get(digests.get(a.tag, ""))
+        targets[a.tag] = None if t is None else t.tag
+        if t is not None:
+            shown = t.display
+            if t.arch is not None and t.arch == a.arch:
+                shown = shown[: -len(f" [{t.arch}]")]
+            display[a.tag] = f"{a.display} ({_flatten(shown)})"
+        else:
             diagnostics.append(
                 diagnostic(
                     "tag-alias-by-configuration",
-                    f"{p.tag!r} is an alias only because the configuration says so: no other "
+                    f"{a.tag!r} is an alias only because the configuration says so: no other "
                     "tag of the list has its digest, so the image it shows is not known",
                     file,
                 )
             )
 
-    def entry(p: ParsedTag) -> MenuEntry:
-        digest = digests.get(p.tag)
+    by_tag: dict[str, ParsedTag] | None = None
+
+    def entry(tag: str) -> MenuEntry:
+        nonlocal by_tag
+        if by_tag is None:
+            by_tag = {p.tag: p for bucket in groups.values() for p in bucket}
+        p = by_tag[tag]
+        digest = digests.get(tag)
         reference = None
         if payload.image:
-            reference = f"{payload.image}:{p.tag}" + (f"@{digest}" if digest else "")
+            reference = f"{payload.image}:{tag}" + (f"@{digest}" if digest else "")
         return MenuEntry(
-            p.tag, display.get(p.tag, p.display), p.category, digest, reference,
-            targets.get(p.tag),
-        )  # fmt: skip
+            tag, display.get(tag, p.display), p.category, digest, reference, targets.get(tag)
+        )
 
-    # The prepull set.
-    counts = dict(config.prepull)
-    taken: dict[str, int] = {}
+    # The prepull set: the recommended tag, the pins, the newest N of each category.
     include = {*config.pins, *([recommended] if recommended else [])}
-    for name in sorted(include):
-        if name not in by_tag:
-            diagnostics.append(
-                diagnostic(
-                    "menu-tag-missing",
-                    f"{name!r} is named by the menu configuration but is not in the tag list"
-                    + (" (or not of the cycle asked for)" if config.cycle is not None else ""),
-                    file,
-                )
+    present = {p.tag for bucket in groups.values() for p in bucket if p.tag in include}
+    for name in sorted(include - present):
+        diagnostics.append(
+            diagnostic(
+                "menu-tag-missing",
+                f"{name!r} is named by the menu configuration but is not in the tag list"
+                + (" (or not of the cycle asked for)" if config.cycle is not None else ""),
+                file,
             )
+        )
     prepull: list[ParsedTag] = []
-    for p in ordered:
-        if p.tag in include:
-            prepull.append(p)
-            continue
-        limit = counts.get(p.category, 0)
-        if p.arch is None and taken.get(p.category, 0) < limit:
-            taken[p.category] = taken.get(p.category, 0) + 1
-            prepull.append(p)
+    for name, bucket in groups.items():
+        limit = config.prepull.get(name, 0)
+        taken = 0
+        for p in bucket:
+            if p.tag in present:
+                prepull.append(p)
+            elif taken < limit and p.arch is None:
+                taken += 1
+                prepull.append(p)
+            elif taken >= limit and len(present) == 0:
+                break
 
     # The menu: prepulled, an image an alias shows left out, the recommended first.
-    shown_by_alias = {t for a, t in targets.items() if t is not None and a in include}
-    menu = [entry(p) for p in prepull if p.tag not in shown_by_alias or p.tag in include]
+    shown_by_alias = {t for a, t in targets.items() if t is not None and a in present}
+    menu = [entry(p.tag) for p in prepull if p.tag in present or p.tag not in shown_by_alias]
     menu.sort(key=lambda e: 0 if e.tag == recommended else 1)
-    default = menu[0].tag if menu else None
 
-    # The dropdown.
-    dropdown: list[MenuEntry] = []
-    numbers: dict[str, int] = {}
-    for p in ordered:
-        if p.arch is not None:
+    # The dropdown: what passes each category's filter (never aliases or unknown tags).
+    dropdown: list[str] = []
+    hide = config.hide_architectures
+    for name, bucket in groups.items():
+        f = config.dropdown.get(name)
+        if f is None or name in ("alias", "unknown"):
+            dropdown += [p.tag for p in bucket if p.arch is None or not hide]
             continue
-        f = config.dropdown.get(p.category)
-        if f is not None and p.category not in ("alias", "unknown"):
-            if not _passes(p, f, p.category in semantic, today):
-                continue
-            if f.number is not None:
-                numbers[p.category] = numbers.get(p.category, 0) + 1
-                if numbers[p.category] > f.number:
-                    continue
-        dropdown.append(entry(p))
+        passes = _filter(f, name in semantic, today)
+        kept = [p.tag for p in bucket if (p.arch is None or not hide) and passes(p)]
+        dropdown += kept if f.number is None else kept[: f.number]
 
     # Names for bots: prepulled images only.
     bots: dict[str, str] = {}
-    if recommended and recommended in by_tag:
-        bots["recommended"] = targets.get(recommended) or recommended
-    for category in policy.categories:
-        if category.bot:
-            first = next((p for p in prepull if p.category == category.name), None)
+    names = config.bot_names
+    if names is None:
+        names = {"recommended": ("tag", recommended)} if recommended else {}
+        names |= {f"latest-{c.name}": ("latest", c.name) for c in policy.categories if c.bot}
+    pulled = {p.tag for p in prepull}
+    for bot, (kind, value) in names.items():
+        if kind == "tag":
+            if value in pulled:
+                bots[bot] = targets.get(value) or value
+        else:
+            first = next((p for p in prepull if p.category == value and p.arch is None), None)
             if first is not None:
-                bots[f"latest-{category.name}"] = first.tag
+                bots[bot] = first.tag
 
     return Menu(
         payload=payload.name,
         title=payload.title,
-        default=default,
+        default=menu[0].tag if menu else None,
         menu=menu,
         prepull=[p.tag for p in prepull],
         dropdown=dropdown,
         bots=bots,
         aliases=targets,
-        categories=[c.name for c in policy.categories if any(
-            p.category == c.name for p in ordered
-        )],
+        categories=list(groups),
         diagnostics=diagnostics,
-    )  # fmt: skip
+        _entry=entry,
+    )
 
 
 def build_menus(

@@ -13,8 +13,10 @@ category, and the tag text as the last key.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -31,7 +33,6 @@ __all__ = [
     "Category",
     "ParsedTag",
     "PolicyConfig",
-    "TagEntry",
     "TagList",
     "TagNote",
     "TagPolicy",
@@ -40,6 +41,7 @@ __all__ = [
     "make_policy",
     "read_tag_list",
     "sort_tags",
+    "sorted_groups",
 ]
 
 #: Unreadable lines of a tag list reported one by one; the rest are counted.
@@ -69,6 +71,8 @@ class PolicyConfig:
 
     name: str = "rsp"
     rules: tuple[TagRule, ...] = ()
+    #: ``semver``/``calver``: the text before the version (default: an optional ``v``).
+    prefix: str | None = None
     #: Category order for ``rules`` (categories not named follow in rule order).
     categories: tuple[str, ...] = ()
 
@@ -76,41 +80,38 @@ class PolicyConfig:
 def make_policy(config: PolicyConfig | None = None) -> TagPolicy:
     """The policy a payload's configuration names."""
     config = config or PolicyConfig()
-    if config.name == "rsp":
-        return RspPolicy()
+    if config.name in _BUILT_IN and config.prefix is None:
+        return _BUILT_IN[config.name]
     if config.name == "semver":
-        return SemverPolicy()
+        return SemverPolicy(config.prefix)
     if config.name == "calver":
-        return CalverPolicy()
+        return CalverPolicy(config.prefix)
     if config.name == "rules":
         return RulesPolicy(config.rules, config.categories)
     raise ValueError(f"unknown tag policy {config.name!r} (rsp, semver, calver or rules)")
 
 
-@dataclass(frozen=True, slots=True)
-class TagEntry:
-    """One line of a tag list."""
-
-    tag: str
-    digest: str | None
-    line: int
+#: One instance each: their parse caches last as long as the process (a spawner
+#: refreshing a registry's tag list every few minutes parses only the new tags).
+_BUILT_IN: Final[dict[str, TagPolicy]] = {
+    "rsp": RspPolicy(),
+    "semver": SemverPolicy(),
+    "calver": CalverPolicy(),
+}
 
 
 @dataclass(slots=True)
 class TagList:
-    """A tag list as read: its entries (first occurrence of each tag) and problems."""
+    """A tag list as read: its tags (each once, in the order of the file), their digests
+    where given, and the problems found."""
 
-    entries: list[TagEntry] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    digest_of: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def tags(self) -> list[str]:
-        """The tags, in the order of the file."""
-        return [e.tag for e in self.entries]
 
     def digests(self) -> dict[str, str]:
         """Each tag's digest, where the list gives one."""
-        return {e.tag: e.digest for e in self.entries if e.digest}
+        return self.digest_of
 
 
 def _show(text: str, limit: int = 60) -> str:
@@ -118,12 +119,48 @@ def _show(text: str, limit: int = 60) -> str:
     return repr(shown)
 
 
+_TAGS: Final = re.compile(
+    r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\n)*[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+)
+
+
 def read_tag_list(text: str, file: str = "<tags>") -> TagList:
     """Read a tag list (``tag [digest]`` a line); bad lines become diagnostics, never errors."""
+    # The fast path: every line is 'TAG DIGEST', or every line is 'TAG' (a registry's
+    # listing), each tag once; anything else is read line by line.
+    tokens = text.split()
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if tokens and len(tokens) in (lines, 2 * lines):
+        tags = tokens[0::2] if len(tokens) == 2 * lines else tokens
+        if len(set(tags)) == len(tags) and _TAGS.fullmatch("\n".join(tags)) is not None:
+            if len(tokens) == lines:
+                return TagList(tags)
+            digests = tokens[1::2]
+            if _digests_ok(digests):
+                return TagList(tags, dict(zip(tags, digests)))
+    return _read_slowly(text, file)
+
+
+def _digests_ok(digests: list[str]) -> bool:
+    if set(map(len, digests)) != {71}:
+        return False
+    if not all(map(operator.methodcaller("startswith", "sha256:"), digests)):
+        return False
+    joined = "".join(digests)
+    hexes = joined.replace("sha256:", "")
+    if len(hexes) != 64 * len(digests) or hexes != hexes.lower():
+        return False
+    try:
+        bytes.fromhex(hexes)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_slowly(text: str, file: str) -> TagList:
     result = TagList()
     seen: set[str] = set()
     bad = 0
-    entries = result.entries
     tag_match = _TAG.fullmatch
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -148,7 +185,9 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
         if tag in seen:
             continue
         seen.add(tag)
-        entries.append(TagEntry(tag, parts[1].lower() if len(parts) == 2 else None, number))
+        result.tags.append(tag)
+        if len(parts) == 2:
+            result.digest_of[tag] = parts[1].lower()
     if bad > MAX_LINE_DIAGNOSTICS:
         result.diagnostics.append(
             diagnostic(
@@ -174,44 +213,48 @@ def categorize(
     parse, make_alias = policy.parse, policy.alias
     parsed = [make_alias(t) if t in alias_names else parse(t) for t in tags]
     if digests:
-        known = {
-            digests[p.tag]
-            for p in parsed
-            if p.category not in ("unknown", "alias") and p.tag in digests
-        }
-        parsed = [
-            make_alias(p.tag)
-            if p.category == "unknown" and digests.get(p.tag) in known
-            else p
-            for p in parsed
-        ]
+        counts = Counter(digests.values())
+        shared = {digests.get(p.tag) for p in parsed if p.category == "unknown"}
+        shared = {d for d in shared if d is not None and counts[d] > 1}
+        if shared:
+            known = {
+                digests[p.tag]
+                for p in parsed
+                if p.category not in ("unknown", "alias") and digests.get(p.tag) in shared
+            }
+            parsed = [
+                make_alias(p.tag) if p.category == "unknown" and digests.get(p.tag) in known else p
+                for p in parsed
+            ]
     return parsed
 
 
 def sort_tags(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> list[ParsedTag]:
     """Menu order: categories in the policy's order, newest first inside each, total."""
-    groups: dict[str, list[ParsedTag]] = {c.name: [] for c in policy.categories}
-    extra: dict[str, list[ParsedTag]] = {}
-    for p in parsed:
-        bucket = groups.get(p.category)
-        if bucket is None:
-            bucket = extra.setdefault(p.category, [])
-        bucket.append(p)
     result: list[ParsedTag] = []
-    for name in [*groups, *sorted(extra)]:
-        bucket = groups.get(name) or extra.get(name) or []
-        bucket.sort(key=_key, reverse=True)
+    for bucket in sorted_groups(policy, parsed).values():
         result += bucket
     return result
 
 
-def _key(p: ParsedTag) -> tuple[object, ...]:
-    return p.key
+def sorted_groups(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> dict[str, list[ParsedTag]]:
+    """The tags of each category, newest first, categories in the policy's order (then
+    any other category, by name)."""
+    groups: dict[str, list[ParsedTag]] = {c.name: [] for c in policy.categories}
+    for p in parsed:
+        bucket = groups.get(p.category)
+        if bucket is None:
+            bucket = groups[p.category] = []
+        bucket.append(p)
+    names = [c.name for c in policy.categories]
+    names += sorted(set(groups) - set(names))
+    result: dict[str, list[ParsedTag]] = {}
+    for name in names:
+        bucket = groups[name]
+        if bucket:
+            bucket.sort(key=_key, reverse=True)
+            result[name] = bucket
+    return result
 
 
-def group_by_category(ordered: Sequence[ParsedTag]) -> dict[str, list[ParsedTag]]:
-    """Tags of each category, keeping their order."""
-    groups: dict[str, list[ParsedTag]] = {}
-    for p in ordered:
-        groups.setdefault(p.category, []).append(p)
-    return groups
+_key: Final = operator.itemgetter(12)  # ParsedTag.key

@@ -8,7 +8,7 @@ from typing import Final
 from envspec.payloads._tagtypes import ARCHITECTURES, ParsedTag
 
 NO_ARCH: Final = "~"  # sorts after every architecture name: the generic image first
-_ARCH_SUFFIX: Final = re.compile(r"(?P<rest>.*?)-(?P<arch>[a-z0-9_]+)")
+_ARCH_SUFFIX: Final = re.compile(r"(?P<rest>.*?)-(?P<arch>[a-z0-9_]+)", re.DOTALL)
 
 
 def split_arch(tag: str) -> tuple[str, str | None]:
@@ -36,4 +36,3 @@ def alias(tag: str) -> ParsedTag:
     if parsed.arch is not None:
         display += f" [{parsed.arch}]"
     return parsed._replace(display=display)
-

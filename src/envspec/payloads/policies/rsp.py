@@ -39,14 +39,17 @@ _SUFFIX = (
     r"(?:_(?P<rest>.+?))?"
     r"(?:-(?P<arch>[a-z0-9]+))?"
 )
-_CANDIDATE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)_rc(?P<d>\d+)" + _SUFFIX)
-_RELEASE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX)
+_FLAGS = re.DOTALL
+_CANDIDATE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)_rc(?P<d>\d+)" + _SUFFIX, _FLAGS)
+_RELEASE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
 _OLD_RELEASE = re.compile(r"r(?P<a>\d\d)(?P<b>\d)")
-_WEEKLY = re.compile(r"w_(?P<a>\d+)_(?P<b>\d+)" + _SUFFIX)
-_DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX)
-_UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?")
-_UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?")
+_WEEKLY = re.compile(r"w_(?P<a>\d+)_(?P<b>\d+)" + _SUFFIX, _FLAGS)
+_DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
+_UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
+_UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
 _CYCLE_IN_EXTRA = re.compile(r"c\d+(?:\.\d+)?(?:_|$)")
+#: Parsed tags kept per policy (a tag's reading never changes).
+CACHE_SIZE: Final = 1 << 19
 _NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
 
 
@@ -85,8 +88,31 @@ def _notes(tag: str, rest: str | None, arch: str | None) -> tuple[TagNote, ...]:
     return notes
 
 
-def _int(text: str | None) -> int:
-    return -1 if text is None else int(text)
+def _num(n: int | str | None) -> str:
+    """An order-preserving text form of a whole number (None lowest): its length first."""
+    digits = "0" if n is None else str(int(n) + 1)
+    return chr(0x21 + len(digits)) + digits
+
+
+def _key(
+    flag: str,
+    version: tuple[int, ...],
+    base: str,
+    cycle: str | None,
+    cbuild: str | None,
+    build: str | None,
+    extra: str | None,
+    arch: str | None,
+    tag: str,
+) -> str:
+    """The sort key as one string (compared in C): numbers carry their length, texts end
+    with NUL, which no tag contains; the parts in the order the platform compares them."""
+    padded = (*version, -1, -1, -1, -1)[:4]
+    return (
+        flag + _num(padded[0]) + _num(padded[1]) + _num(padded[2]) + _num(padded[3])
+        + base + "\0" + _num(cycle) + _num(cbuild) + _num(build)
+        + (extra or "") + "\0" + (arch or _NO_ARCH) + "\0" + tag
+    )  # fmt: skip
 
 
 class RspPolicy:
@@ -95,8 +121,19 @@ class RspPolicy:
     name: Final = "rsp"
     categories: Final = CATEGORIES
 
+    def __init__(self) -> None:
+        self._cache: dict[str, ParsedTag] = {}
+
     def parse(self, tag: str) -> ParsedTag:
         """The tag's category, version, display name and sort key (never raises)."""
+        parsed = self._cache.get(tag)
+        if parsed is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            parsed = self._cache[tag] = self._parse(tag)
+        return parsed
+
+    def _parse(self, tag: str) -> ParsedTag:
         if not tag:
             tag = "latest"
         first = tag[0]
@@ -108,12 +145,12 @@ class RspPolicy:
         elif first == "d":
             parsed = self._daily(tag)
         elif first == "e" and tag.startswith("exp_") and len(tag) > 4:
-            sub = self.parse(tag[4:])
+            sub = self._parse(tag[4:])
             return sub._replace(
                 tag=tag,
                 category="experimental",
                 display="Experimental " + sub.display,
-                key=(*sub.key[:-1], tag),
+                key=sub.key[: -len(sub.tag)] + tag,
                 notes=tuple(
                     n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
                     for n in sub.notes
@@ -132,8 +169,7 @@ class RspPolicy:
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
                 None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
                 None if build is None else int(build), rest, arch, None,
-                (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-                 arch or _NO_ARCH, tag),
+                _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
                 _notes(tag, rest, arch) if rest or arch else (),
             )  # fmt: skip
         m = _RELEASE.fullmatch(tag)
@@ -152,8 +188,7 @@ class RspPolicy:
             tag, "release", f"Release r{text}{suffix}", version, text, "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, None,
-            (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-             arch or _NO_ARCH, tag),
+            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -174,8 +209,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.0", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-             arch or _NO_ARCH, tag),
+            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -196,8 +230,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.{version[2]}", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            (0, version, "", _int(cycle), _int(cbuild), _int(build), rest or "",
-             arch or _NO_ARCH, tag),
+            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -215,7 +248,7 @@ class RspPolicy:
         return ParsedTag(
             tag, category, display, None, None, base,
             None if cycle is None else int(cycle), None, None, None, arch, None,
-            (1, (), base, _int(cycle), -1, -1, "", arch or _NO_ARCH, tag),
+            _key("1", (), base, cycle, None, None, None, arch, tag),
             _notes(tag, None, arch) if arch else (),
         )  # fmt: skip
 

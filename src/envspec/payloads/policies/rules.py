@@ -1,12 +1,14 @@
 """User-defined tag policies: ordered regular-expression rules.
 
-Each rule has a pattern that must match the whole tag, a category, the named
-groups the tag sorts by (newest first; a group of digits compares as a number,
-other text as text, a missing group lowest) and a display format whose
-``{name}`` placeholders are named groups (or ``{tag}``).  The first rule that
-matches decides; a tag no rule matches is ``unknown``.  Named groups with a
-meaning: ``arch`` (the architecture), ``cycle``, ``year`` with ``month``/``day``
-or ``week`` (the date, a week's Thursday as for RSP weeklies).
+Each rule has a pattern that must match the whole tag, a category, sort keys
+(named groups read as ``int``, ``str``, ``version`` or ``date``, each newest
+first unless ``asc``; a missing group lowest) and a display format whose
+``{name}`` placeholders are named groups.  The first rule that matches decides;
+a tag no rule matches is ``unknown``.  Tags that tie on every key are ordered by
+their text.  Named groups with a meaning: ``arch`` (the architecture),
+``cycle``; the first ``date`` key (or groups ``year`` with ``month``/``day`` or
+``week``) dates the tag for age filters; ``int`` and ``version`` keys make its
+version for version cutoffs.
 """
 
 from __future__ import annotations
@@ -14,34 +16,67 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass
+from typing import Final, Literal
 
 from envspec.payloads._tagtypes import Category, ParsedTag
 from envspec.payloads.policies._common import NO_ARCH, alias, unknown
 
-__all__ = ["RulesPolicy", "TagRule"]
+__all__ = ["RulesPolicy", "SortSpec", "TagRule"]
 
-_PLACEHOLDER: Final = re.compile(r"\{(\w*)\}")
+_DATE: Final = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class SortSpec:
+    """One sort key: a named group, how it compares, and its direction."""
+
+    group: str
+    type: Literal["int", "str", "version", "date"] = "str"
+    order: Literal["desc", "asc"] = "desc"
 
 
 @dataclass(frozen=True, slots=True)
 class TagRule:
-    """One rule: a whole-tag pattern, its category, sort groups and display format."""
+    """One rule: a whole-tag pattern, its category, sort keys and display format."""
 
     pattern: str
     category: str
-    sort: tuple[str, ...] = ()
-    display: str = "{tag}"
-    label: str | None = None
+    sort: tuple[SortSpec, ...] = ()
+    display: str | None = None
 
 
-def _part(value: str | None) -> tuple[int, int, str]:
+def _invert(values: tuple[int, ...]) -> tuple[int, ...]:
+    # Reverses tuple order, prefixes included: (1, 2) > (1, 2, 1) once inverted.
+    return (*(-v for v in values), 1)
+
+
+def _read(
+    value: str | None, spec: SortSpec
+) -> tuple[tuple[int, ...], tuple[int, ...] | None, datetime.date | None]:
+    """The comparable form of one key, its version part and its date."""
     if value is None:
-        return (0, 0, "")
-    if value.isdigit():
-        return (1, int(value), "")
-    return (2, 0, value)
+        return (-1,), None, None
+    kind = spec.type
+    version: tuple[int, ...] | None = None
+    date = None
+    if kind == "int" and value.isdigit():
+        parts: tuple[int, ...] = (int(value),)
+        version = parts
+    elif kind == "version" and all(p.isdigit() for p in re.split(r"[._-]", value)):
+        parts = tuple(int(p) for p in re.split(r"[._-]", value))
+        version = parts
+    elif kind == "date" and (m := _DATE.fullmatch(value)):
+        try:
+            date = datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            date = None
+        parts = (int(m[1]), int(m[2]), int(m[3]))
+    else:
+        parts = tuple(ord(c) for c in value)
+    if spec.order == "asc":
+        return (0, *_invert(parts)), version, date
+    return (0, *parts), version, date
 
 
 def _date(groups: dict[str, str | None]) -> datetime.date | None:
@@ -56,58 +91,54 @@ def _date(groups: dict[str, str | None]) -> datetime.date | None:
     return None
 
 
-@dataclass(slots=True)
-class _Compiled:
-    regex: re.Pattern[str]
-    rule: TagRule
-    sort: tuple[str, ...] = field(default=())
-
-
 class RulesPolicy:
     """A policy made of ordered rules, categories in the order given (or first used)."""
 
     name: Final = "rules"
 
     def __init__(self, rules: Sequence[TagRule], categories: Sequence[str] = ()) -> None:
-        self._rules = [
-            _Compiled(
-                re.compile(r.pattern),
-                r,
-                r.sort or tuple(n for n in re.compile(r.pattern).groupindex if n != "arch"),
-            )
-            for r in rules
-        ]
+        self._rules = [(re.compile(r.pattern), r) for r in rules]
         order: list[str] = ["alias"]
-        labels = {r.category: r.label or r.category.replace("_", " ").title() for r in rules}
         for name in [*categories, *(r.category for r in rules)]:
             if name not in order and name != "unknown":
                 order.append(name)
         order.append("unknown")
+        used = {r.category for r in rules}
         self.categories: tuple[Category, ...] = tuple(
-            Category(n, labels.get(n, n.replace("_", " ").title()), bot=n in labels)
-            for n in order
+            Category(n, n.replace("_", " ").replace("-", " ").title(), bot=n in used) for n in order
         )
 
     def parse(self, tag: str) -> ParsedTag:
         """The first matching rule's reading of *tag* (never raises)."""
-        for compiled in self._rules:
-            m = compiled.regex.fullmatch(tag)
+        for regex, rule in self._rules:
+            m = regex.fullmatch(tag)
             if m is None:
                 continue
             groups = m.groupdict()
-            parts = tuple(_part(groups.get(n)) for n in compiled.sort)
-            numbers = tuple(p[1] for p in parts if p[0] == 1)
-            version = numbers if numbers and len(numbers) == len(parts) else None
+            keys: list[tuple[int, ...]] = []
+            numbers: list[int] = []
+            date = None
+            for spec in rule.sort:
+                key, version, day = _read(groups.get(spec.group), spec)
+                keys.append(key)
+                numbers += version or ()
+                date = date or day
+            version_parts = tuple(numbers) or None
             arch = groups.get("arch")
-            values = {k: ("" if v is None else v) for k, v in groups.items()}
-            values["tag"] = tag
-            display = _PLACEHOLDER.sub(lambda p: values.get(p[1], p[0]), compiled.rule.display)
+            display = tag
+            if rule.display:
+                values = {k: ("" if v is None else v) for k, v in groups.items()}
+                try:
+                    display = rule.display.format_map(values)
+                except (KeyError, ValueError, IndexError, AttributeError):
+                    display = tag
             cycle = groups.get("cycle")
             return ParsedTag(
-                tag, compiled.rule.category, display, version,
-                ".".join(map(str, version)) if version else None, "",
+                tag, rule.category, display, version_parts,
+                ".".join(map(str, version_parts)) if version_parts else None, "",
                 int(cycle) if cycle and cycle.isdigit() else None, None, None, None, arch,
-                _date(groups), (0, parts, "", -1, -1, -1, "", arch or NO_ARCH, tag),
+                date or _date(groups),
+                (0, tuple(keys), "", -1, -1, -1, "", arch or NO_ARCH, tag),
             )  # fmt: skip
         return unknown(tag)
 

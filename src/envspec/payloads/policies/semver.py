@@ -22,8 +22,8 @@ CATEGORIES: Final = (
     Category("unknown", "Unknown"),
 )
 
-_SEMVER = re.compile(
-    r"(?P<v>v?)(?P<a>0|[1-9]\d*)\.(?P<b>0|[1-9]\d*)\.(?P<c>0|[1-9]\d*)"
+_SEMVER_BODY = (
+    r"(?P<a>0|[1-9]\d*)\.(?P<b>0|[1-9]\d*)\.(?P<c>0|[1-9]\d*)"
     r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
     r"(?:_(?P<meta>[0-9A-Za-z.-]+))?"
 )
@@ -39,10 +39,16 @@ class SemverPolicy:
     name: Final = "semver"
     categories: Final = CATEGORIES
 
+    def __init__(self, prefix: str | None = None) -> None:
+        #: Text before the version; without one, an optional ``v``.
+        self.prefix = prefix
+        lead = "v?" if prefix is None else re.escape(prefix)
+        self._regex = re.compile(lead + _SEMVER_BODY)
+
     def parse(self, tag: str) -> ParsedTag:
         """The tag's category, version, display name and sort key (never raises)."""
         body, arch = split_arch(tag)
-        m = _SEMVER.fullmatch(body)
+        m = self._regex.fullmatch(body)
         if m is None:
             return unknown(tag)
         version = (int(m["a"]), int(m["b"]), int(m["c"]))
