@@ -372,3 +372,14 @@ def test_google_artifact_registry_and_the_dropdown_filters(tmp_path):
         "us-central1-docker.pkg.dev/rubin-shared/sciplat/sciplat-lab:recommended"
     )
     assert "#/menu/dropdown: warning[export-approximate]" in err
+
+
+@pytest.mark.usefixtures("offline_kubeconfig")
+def test_other_image_typed_in_the_form_is_checked_by_kubespawner(payload):
+    _, out, _ = run("payload", "export", str(payload), "--to", "kubespawner")
+    profiles = yaml.safe_load(out)
+    typed = "ghcr.io/example/astro:w_2020_01"
+    spawner, _ = _spawner(profiles, profile="astro", **{"image--unlisted-choice": typed})
+    assert spawner.image == typed
+    with pytest.raises(ValueError, match="failed validation regex"):
+        _spawner(profiles, profile="astro", **{"image--unlisted-choice": "docker.io/evil/x:1"})

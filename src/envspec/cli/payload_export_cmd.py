@@ -95,8 +95,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
     from envspec.cli.render import visible, write_diagnostics
     from envspec.diagnostics import Diagnostic, diagnostic, join_pointer
-    from envspec.payloads.exports import export, formats, render
-    from envspec.payloads.exports._load import load_offer, menus_from_tags
+    from envspec.payloads.exports import export, formats, load, render, with_tags
 
     prog = "envspec payload export"
     fmt = args.format or formats(args.to)[0]
@@ -110,7 +109,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ValueError:
             err.write(f"{prog}: error: --today {visible(args.today)!r} is not YYYY-MM-DD\n")
             return EXIT_USAGE
-    offer, problems = load_offer(args.file, only=args.payload)
+    offer, problems = load(args.file, payload=args.payload)
     diagnostics: list[Diagnostic] = list(problems)
     if offer is not None and args.tags is not None:
         name = "<stdin>" if args.tags == "-" else args.tags
@@ -123,9 +122,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             write_diagnostics([diagnostic("file-unreadable", str(exc), name)], err)
             return EXIT_FAIL
-        menus, tag_problems = menus_from_tags(offer, text, name, today=today)
+        offer, tag_problems = with_tags(offer, text, name, today=today)
         diagnostics += tag_problems
-        offer = type(offer)(offer.payloads, offer.default, menus, offer.pointers)
     if offer is None or any(d.severity == "error" for d in diagnostics):
         write_diagnostics(diagnostics, err)
         return EXIT_FAIL

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 if TYPE_CHECKING:
+    import datetime
     from collections.abc import Mapping, Sequence
 
-    from envspec.diagnostics import Finding
+    from envspec.diagnostics import Diagnostic, Finding
     from envspec.payloads.models import Payload
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
     "Offer",
     "Target",
     "export",
+    "load",
     "render",
+    "with_tags",
 ]
 
 Format = Literal["yaml", "json", "python"]
@@ -111,6 +114,26 @@ FORMATS: Final = ("yaml", "json", "python")
 def _target(name: str) -> Target:
     module: Any = importlib.import_module(TARGETS[name][0])
     return module  # type: ignore[no-any-return]
+
+
+def load(path: str, *, payload: str | None = None) -> tuple[Offer | None, list[Diagnostic]]:
+    """The payloads of a payload or deployment file, checked as ``envspec payload validate``
+    checks them (``None`` and the diagnostics when it has errors).  *payload* keeps the
+    payload of that name."""
+    from envspec.payloads.exports._load import load_offer
+
+    return load_offer(path, only=payload)
+
+
+def with_tags(
+    offer: Offer, text: str, file: str = "<tags>", *, today: datetime.date | None = None
+) -> tuple[Offer, list[Diagnostic]]:
+    """*offer* with the image menu of each payload built from a tag list (``TAG [DIGEST]`` a
+    line); *today* is the date age filters count from."""
+    from envspec.payloads.exports._load import menus_from_tags
+
+    menus, diagnostics = menus_from_tags(offer, text, file, today=today)
+    return Offer(offer.payloads, offer.default, menus, offer.pointers), diagnostics
 
 
 def export(offer: Offer, target: str) -> ExportResult:

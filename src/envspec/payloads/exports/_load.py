@@ -116,46 +116,10 @@ def menus_from_tags(
 
 
 def menu_payload(payload: Payload, image: str) -> Any:
-    """What :func:`envspec.payloads.menu.build_menu` needs of *payload*."""
-    from envspec.payloads.menu import CategoryFilter, MenuConfig, MenuPayload
-    from envspec.payloads.tags import PolicyConfig, TagRule
+    """What :func:`envspec.payloads.menu.build_menu` needs of *payload* (its images at
+    *image*)."""
+    import dataclasses
 
-    policy = payload.tags
-    if policy.policy == "rules":
-        config = PolicyConfig(
-            "rules",
-            tuple(
-                TagRule(
-                    r.pattern,
-                    r.category,
-                    tuple(k.group for k in r.sort or ()),
-                    r.display or "{tag}",
-                    r.name,
-                )
-                for r in policy.rules
-            ),
-            tuple(policy.categories or ()),
-        )
-    else:
-        config = PolicyConfig(policy.policy)
-    menu = payload.menu
-    if menu is None:
-        return MenuPayload(payload.name, config, MenuConfig(), image, payload.title)
-    dropdown = {
-        category: CategoryFilter(
-            f.number,
-            f.age,
-            f.cutoff_version,
-            datetime.date.fromisoformat(f.cutoff_date) if f.cutoff_date else None,
-        )
-        for category, f in (menu.dropdown or {}).items()
-    }
-    menu_config = MenuConfig(
-        recommended=menu.recommended,
-        aliases=tuple(menu.aliases or ()),
-        prepull=dict(menu.prepull) if menu.prepull is not None else MenuConfig().prepull,
-        pins=tuple(p.tag for p in menu.pins or ()),
-        cycle=menu.cycle,
-        dropdown=dropdown,
-    )
-    return MenuPayload(payload.name, config, menu_config, image, payload.title)
+    from envspec.payloads.load import menu_payload as of_model
+
+    return dataclasses.replace(of_model(payload), image=image)
