@@ -46,13 +46,18 @@ def generate(n: int, seed: int) -> str:
         elif kind < 0.45:
             tag = f"w_{rng.randrange(2015, 2080)}_{rng.randrange(1, 53):02d}"
         elif kind < 0.8:
-            tag = f"d_{rng.randrange(2015, 2080)}_{rng.randrange(1, 13):02d}_{rng.randrange(1, 29):02d}"
+            year, month, day = rng.randrange(2015, 2080), rng.randrange(1, 13), rng.randrange(1, 29)
+            tag = f"d_{year}_{month:02d}_{day:02d}"
         elif kind < 0.9:
-            tag = "exp_" + rng.choice(["w_2021_22", "random", "tickets_DM", "test"]) + str(
-                rng.randrange(10**6)
+            tag = (
+                "exp_"
+                + rng.choice(["w_2021_22", "random", "tickets_DM", "test"])
+                + str(rng.randrange(10**6))
             )
         else:
-            tag = rng.choice(["latest", "recommended", "stable", "custom"]) + str(rng.randrange(10**6))
+            tag = rng.choice(["latest", "recommended", "stable", "custom"]) + str(
+                rng.randrange(10**6)
+            )
             suffix = rng.choice(archs)
         tags.add(tag + suffix)
     ordered = sorted(tags)
@@ -105,7 +110,9 @@ def main() -> None:
     }
     print(f"{args.n} tags, median of {args.repeat}:")
     print(f"  parse + sort:                 {result['parse_and_sort_s']:.3f} s")
-    print(f"  read + parse + sort + menu:   {result['read_parse_sort_menu_s']:.3f} s (goal < 0.2 s)")
+    print(
+        f"  read + parse + sort + menu:   {result['read_parse_sort_menu_s']:.3f} s (goal < 0.2 s)"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 

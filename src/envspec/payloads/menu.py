@@ -162,7 +162,8 @@ class Menu:
 
     def entry(self, tag: str) -> MenuEntry:
         """The details of one image of the menu or dropdown."""
-        assert self._entry is not None
+        if self._entry is None:
+            raise KeyError(tag)
         return self._entry(tag)
 
     def to_dict(self) -> dict[str, object]:
@@ -241,10 +242,10 @@ def build_menu(
                 continue
             for p in bucket:
                 d = get(p.tag)
-                if d in wanted:
-                    best = by_digest.get(d)  # type: ignore[arg-type]
+                if d is not None and d in wanted:
+                    best = by_digest.get(d)
                     if best is None or (best.arch is not None and p.arch is None):
-                        by_digest[d] = p  # type: ignore[index]
+                        by_digest[d] = p
     targets: dict[str, str | None] = {}
     display: dict[str, str] = {}
     for a in aliases:

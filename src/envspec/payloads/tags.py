@@ -137,7 +137,7 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
                 return TagList(tags)
             digests = tokens[1::2]
             if _digests_ok(digests):
-                return TagList(tags, dict(zip(tags, digests)))
+                return TagList(tags, dict(zip(tags, digests, strict=True)))
     return _read_slowly(text, file)
 
 

@@ -160,6 +160,7 @@ class RspPolicy:
 
     def _release(self, tag: str) -> ParsedTag | None:
         m = _CANDIDATE.fullmatch(tag)
+        version: tuple[int, ...]
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]), int(m["d"]))
             text = f"{version[0]}.{version[1]}.{version[2]}-rc{m['d']}"
@@ -237,7 +238,8 @@ class RspPolicy:
     def unknown(self, tag: str, category: str = "unknown") -> ParsedTag:
         """A tag of no known form: its text before ``_cNNNN`` and ``-arch`` sorts it."""
         m = _UNKNOWN_CYCLE.fullmatch(tag) or _UNKNOWN.fullmatch(tag)
-        assert m is not None  # the second pattern matches any string
+        if m is None:  # pragma: no cover - the second pattern matches any text
+            raise AssertionError(tag)
         base, arch = m.group("base", "arch")
         cycle = m["cycle"] if "cycle" in m.re.groupindex else None
         display = base
