@@ -116,6 +116,7 @@ _EXAMPLE_FLAGS = frozenset(
     {"require", "unreadable", "migrate", "fsize-limit", "pack", "git-dirty", "unpack"}
     | {"lock", "check", "no-index"}
     | {"plan", "no-tools"}
+    | {"payload"}
 )
 _EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"})
 _UNPACK_DIR = "env"
@@ -309,6 +310,8 @@ class _Example:
             return ["unpack", name, "-o", _UNPACK_DIR]
         if "lock" in self.flags:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
+        if "payload" in self.flags:
+            return ["payload", "validate", name]
         if "plan" in self.flags:
             backend = [a for b in self.values("backend") for a in ("--backend", b)]
             return ["launch", "--dry-run", *backend, name]

@@ -26,7 +26,7 @@ from envspec.cli.main import main
 from envspec.diagnostics import Code, CodeInfo
 from envspec.validate import validate_paths
 
-_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock"}
+_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "payload"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
 # Examples of `envspec payload tags` / `payload menu` run in tests/test_payload_cli.py.
@@ -78,6 +78,7 @@ def test_example_options_are_known():
     known = {"require", "unreadable", "migrate", "pack", "unpack", "fsize-limit", "git-dirty"}
     known |= {"plan", "no-tools"}
     known |= {"lock", "check", "no-index"}
+    known |= {"payload"}
     known |= TAG_COMMANDS | {"tags", "interface"}
     for info in CODES.values():
         for option in info.example_options:
@@ -175,6 +176,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
     argv = [command, *args, str(path)]
     if command == "plan":
         argv = ["launch", "--dry-run", *args, str(path)]
+    if command == "payload":
+        argv = ["payload", "validate", *args, str(path)]
     if "fsize-limit" in info.example_options:
         original = path.read_bytes()
         # In a subprocess whose writes fail as on a full disk (Python ignores SIGXFSZ).

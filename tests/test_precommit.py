@@ -118,3 +118,41 @@ def test_hook_fails_on_a_broken_notebook_in_a_commit(git_repo, write_file, pre_c
     done = pre_commit("try-repo", str(REPO_ROOT), "envspec-validate", "--files", "conflict.ipynb")
     assert done.returncode == 1
     assert "conflict.ipynb:3:1: error[invalid-json]" in done.stdout
+
+
+def test_payload_hook_definition_matches_the_cli():
+    hooks = (REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert "- id: envspec-payload-validate" in hooks
+    assert "entry: envspec payload validate\n" in hooks
+    assert r"files: \.payload\.(ya?ml|json)$" in hooks
+
+
+def test_payload_hook_passes_a_good_payload_and_fails_a_bad_one(git_repo, write_file, pre_commit):
+    head = (
+        'payload_ver: "1.0"\nname: science\n'
+        "image: {type: docker, registry: ghcr.io, repository: example/science}\n"
+        "tags: {policy: semver}\n"
+    )
+    write_file("work/good.payload.yaml", head)
+    write_file(
+        "work/bad.payload.yaml",
+        head + "lab:\n  sizes:\n    - {name: s, cpu: {request: '2', limit: '1'}, memory: {}}\n",
+    )
+    write_file("work/environment.envspec.yaml", 'env_ver: "1.0"\n')
+    _add(git_repo, "good.payload.yaml", "bad.payload.yaml", "environment.envspec.yaml")
+
+    good = pre_commit(
+        "try-repo",
+        str(REPO_ROOT),
+        "envspec-payload-validate",
+        "--files",
+        "good.payload.yaml",
+        "environment.envspec.yaml",
+    )
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Passed" in good.stdout
+
+    bad = pre_commit("try-repo", str(REPO_ROOT), "envspec-payload-validate", "--all-files")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "bad.payload.yaml#/lab/sizes/0/cpu: error[payload-limit-below-request]" in bad.stdout
+    assert "good.payload.yaml#" not in bad.stdout

@@ -1029,4 +1029,5 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 #: fails), not about a document: the conformance suite has no case for them.
 TOOL_CODES: Final = frozenset(
     {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
+    | {"payload-ref-missing"}  # about files beside the payload file, which cases do not have
 )

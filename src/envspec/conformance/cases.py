@@ -80,7 +80,7 @@ class _Base(_Model):
         pattern=r"^\s*(>=|<=|==|>|<)\s*\d+\.\d+(\s*,\s*(>=|<=|==|>|<)\s*\d+\.\d+)*\s*$",
     )
     spec: str = Field(
-        pattern=r"^(index|0\.1|1\.0|1\.1|conformance)\.md#[a-z0-9-]+$",
+        pattern=r"^(index|0\.1|1\.0|1\.1|conformance|payload-1\.0)\.md#[a-z0-9-]+$",
         description="The spec section the case checks: <page>.md#<anchor>.",
     )
     requires: list[Annotated[str, Field(pattern=REQUIREMENT_ID)]] = Field(

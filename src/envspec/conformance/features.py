@@ -42,6 +42,7 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "secrets": "No secret values: tokens, keys, secret-named variables.",
         "consistency": "Agreement between kernel, kernelspec and Python pins.",
         "pixi-lock": "`env_ver` 1.1: the embedded `pixi.lock` and the closed set of 1.1.",
+        "payload": "Payload files for spawners (`*.payload.yaml`, `payload_ver` 1.0).",
     },
     "migrator": {
         "upgrade": "Legacy 0.1 documents migrated to 1.0, keeping their meaning.",

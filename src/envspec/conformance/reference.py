@@ -95,7 +95,12 @@ class Adapter:
             if file.get("base64") is not None
             else file["text"].encode("utf-8", "surrogatepass")
         )
-        report = validate_bytes(data, file["name"], require=bool(message.get("require")))
+        from envspec.payloads.validate import is_payload_file, validate_payload_bytes
+
+        if is_payload_file(file["name"]):
+            report = validate_payload_bytes(data, file["name"], check_files=False)
+        else:
+            report = validate_bytes(data, file["name"], require=bool(message.get("require")))
         diagnostics = _diagnostics(report.diagnostics)
         return {
             "valid": not any(d["severity"] == "error" for d in diagnostics),

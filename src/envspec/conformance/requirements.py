@@ -52,6 +52,7 @@ DOCS: dict[str, str] = {
     "1.1.md": "v11",
     "0.1.md": "v01",
     "conformance.md": "proto",
+    "payload-1.0.md": "payload",
 }
 #: The roles a marker may name.
 ROLES = ("validator", "migrator", "packer", "launcher", "adapter", "none")

@@ -194,6 +194,8 @@ def _build_files(document: dict[str, Any], folder: str) -> Iterator[Finding]:
     if isinstance(script, dict):
         where, run = script.get("folder"), script.get("run")
         if isinstance(where, str) and isinstance(run, str) and not escape_reason(where):
+            if escape_reason(run):
+                return  # reported by the model
             named.append((inside(where, run), ("build", "script", "run")))
     for path, at in named:
         if escape_reason(path):
@@ -283,8 +285,11 @@ def _kind(value: object) -> str:
 # ------------------------------------------------------------------------- files
 
 
-def validate_payload_bytes(data: bytes, name: str) -> FileReport:
-    """The verdict on the contents of one payload file (*name* gives its kind and folder)."""
+def validate_payload_bytes(data: bytes, name: str, *, check_files: bool = True) -> FileReport:
+    """The verdict on the contents of one payload file (*name* gives its kind and folder).
+
+    With *check_files*, the files the payload names are looked for beside *name*.
+    """
     from envspec.notebook import read_document
 
     lower = name.lower()
@@ -298,7 +303,8 @@ def validate_payload_bytes(data: bytes, name: str) -> FileReport:
     read = read_document(data, kind)
     diagnostics = [_diagnostic(f, name, "", False) for f in read.findings]
     if read.document is not None:
-        findings = check_payload(read.document, folder=os.path.dirname(name) or ".")
+        folder = (os.path.dirname(name) or ".") if check_files else None
+        findings = check_payload(read.document, folder=folder)
         diagnostics += [_diagnostic(f, name, "", True) for f in findings]
     return FileReport(name, tuple(diagnostics), read.document is not None)
 
