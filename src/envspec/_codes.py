@@ -1030,4 +1030,7 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 TOOL_CODES: Final = frozenset(
     {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
     | {"payload-ref-missing"}  # about files beside the payload file, which cases do not have
+    # Advice of `envspec payload tags` / `menu` about a tag list, not obligations of the spec.
+    | {"tag-list-invalid", "tag-cycle-as-extra", "tag-arch-unknown"}
+    | {"tag-alias-by-configuration", "menu-tag-missing"}
 )

@@ -158,6 +158,8 @@ class Menu:
     #: The categories present, in menu order.
     categories: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Every tag (after the cycle restriction), in menu order.
+    order: list[str] = field(default_factory=list)
     _entry: Callable[[str], MenuEntry] | None = None
 
     def entry(self, tag: str) -> MenuEntry:
@@ -350,6 +352,7 @@ def build_menu(
         aliases=targets,
         categories=list(groups),
         diagnostics=diagnostics,
+        order=[p.tag for bucket in groups.values() for p in bucket],
         _entry=entry,
     )
 
