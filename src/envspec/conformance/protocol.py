@@ -324,6 +324,9 @@ class MenuResult(_Message):
     aliases: dict[str, str | None] = Field(
         description="Each alias -> the tag it points at (null: not known)."
     )
+    diagnostics: list[AnswerDiagnostic] = Field(
+        description="Warnings about the tag list and the menu configuration."
+    )
 
 
 class LaunchRequest(_Message):

@@ -209,7 +209,6 @@ class Adapter:
         )
         return plan_answer(plan)
 
-
     def _menu(self, message: dict[str, Any]) -> dict[str, Any]:
         import datetime
 
@@ -228,7 +227,10 @@ class Adapter:
             today=datetime.date.fromisoformat(today) if today else None,
             policy=policy,
         )
-        return menu_answer(menu)
+        return {
+            **menu_answer(menu),
+            "diagnostics": _diagnostics([*tag_list.diagnostics, *menu.diagnostics]),
+        }
 
     def _launch(self, message: dict[str, Any]) -> dict[str, Any]:
         from envspec.payloads.compatibility import InterfaceRange, choose_image
