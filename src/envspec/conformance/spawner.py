@@ -48,19 +48,19 @@ def _menu(case: SpawnerCase, result: dict[str, Any]) -> list[str]:
     if expect.order is not None:
         details += _same("order", expect.order, [t.get("tag") for t in rows])
     if expect.categories is not None:
-        got = {t.get("tag"): t.get("category") for t in rows}
-        details += _named("category", expect.categories, got)
+        categories = {str(t.get("tag")): t.get("category") for t in rows}
+        details += _named("category", expect.categories, categories)
     if expect.display is not None:
-        got = {t.get("tag"): t.get("display_name") for t in rows}
-        details += _named("display name", expect.display, got)
+        names = {str(t.get("tag")): t.get("display_name") for t in rows}
+        details += _named("display name", expect.display, names)
     if expect.default is not None:
         details += _same("default", expect.default, result.get("default"))
     if expect.menu is not None:
         details += _same("menu", expect.menu, result.get("menu"))
     if expect.prepull is not None:
-        got = result.get("prepull")
-        if not isinstance(got, list) or sorted(map(str, got)) != sorted(expect.prepull):
-            details.append(f"prepull: expected {sorted(expect.prepull)}, got {got!r}")
+        prepull = result.get("prepull")
+        if not isinstance(prepull, list) or sorted(map(str, prepull)) != sorted(expect.prepull):
+            details.append(f"prepull: expected {sorted(expect.prepull)}, got {prepull!r}")
     if expect.dropdown is not None:
         details += _same("dropdown", expect.dropdown, result.get("dropdown"))
     if expect.bots is not None:

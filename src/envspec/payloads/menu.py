@@ -274,7 +274,10 @@ def build_menu(
         nonlocal by_tag
         if by_tag is None:
             by_tag = {p.tag: p for bucket in groups.values() for p in bucket}
-        p = by_tag[tag]
+        return entry_of(by_tag[tag])
+
+    def entry_of(p: ParsedTag) -> MenuEntry:
+        tag = p.tag
         digest = digests.get(tag)
         reference = None
         if payload.image:
@@ -285,7 +288,14 @@ def build_menu(
 
     # The prepull set: the recommended tag, the pins, the newest N of each category.
     include = {*config.pins, *([recommended] if recommended else [])}
-    present = {p.tag for bucket in groups.values() for p in bucket if p.tag in include}
+    present: set[str] = set()
+    if include:
+        listed = (
+            set(tag_list.tags)
+            if config.cycle is None
+            else {p.tag for bucket in groups.values() for p in bucket}
+        )
+        present = include & listed
     for name in sorted(include - present):
         diagnostics.append(
             diagnostic(
@@ -310,7 +320,7 @@ def build_menu(
 
     # The menu: prepulled, an image an alias shows left out, the recommended first.
     shown_by_alias = {t for a, t in targets.items() if t is not None and a in present}
-    menu = [entry(p.tag) for p in prepull if p.tag in present or p.tag not in shown_by_alias]
+    menu = [entry_of(p) for p in prepull if p.tag in present or p.tag not in shown_by_alias]
     menu.sort(key=lambda e: 0 if e.tag == recommended else 1)
 
     # The dropdown: what passes each category's filter (never aliases or unknown tags).

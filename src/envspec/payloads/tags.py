@@ -209,11 +209,21 @@ def categorize(
 ) -> list[ParsedTag]:
     """Parse each tag; configured aliases, and unknown tags sharing a digest with a
     known tag, are aliases."""
-    alias_names = set(aliases)
-    parse, make_alias = policy.parse, policy.alias
-    parsed = [make_alias(t) if t in alias_names else parse(t) for t in tags]
-    if digests:
-        counts = Counter(digests.values())
+    tags = tags if isinstance(tags, list) else list(tags)
+    parse_all = getattr(policy, "parse_all", None)
+    parsed: list[ParsedTag] = (
+        parse_all(tags) if parse_all is not None else list(map(policy.parse, tags))
+    )
+    make_alias = policy.alias
+    for name in set(aliases):
+        try:
+            index = tags.index(name)
+        except ValueError:
+            continue
+        parsed[index] = make_alias(name)
+    values = digests.values() if digests else ()
+    if digests and len(set(values)) < len(digests):  # some tags share a digest
+        counts = Counter(values)
         shared = {digests.get(p.tag) for p in parsed if p.category == "unknown"}
         shared = {d for d in shared if d is not None and counts[d] > 1}
         if shared:

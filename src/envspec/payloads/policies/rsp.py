@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from envspec.payloads._tagtypes import ARCHITECTURES, Category, ParsedTag, TagNote
@@ -122,16 +123,15 @@ class RspPolicy:
     categories: Final = CATEGORIES
 
     def __init__(self) -> None:
-        self._cache: dict[str, ParsedTag] = {}
+        self._cache = _Cache(self._parse)
 
     def parse(self, tag: str) -> ParsedTag:
         """The tag's category, version, display name and sort key (never raises)."""
-        parsed = self._cache.get(tag)
-        if parsed is None:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            parsed = self._cache[tag] = self._parse(tag)
-        return parsed
+        return self._cache[tag]
+
+    def parse_all(self, tags: Iterable[str]) -> list[ParsedTag]:
+        """:meth:`parse` of each tag (a tag seen before costs a dictionary look-up)."""
+        return list(map(self._cache.__getitem__, tags))
 
     def _parse(self, tag: str) -> ParsedTag:
         if not tag:
@@ -263,6 +263,20 @@ class RspPolicy:
         if parsed.arch is not None:
             display += f" [{parsed.arch}]"
         return parsed._replace(display=display, notes=())
+
+
+class _Cache(dict[str, ParsedTag]):
+    """Parsed tags by tag, parsed when first asked for (at most CACHE_SIZE kept)."""
+
+    def __init__(self, parse: Callable[[str], ParsedTag]) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def __missing__(self, tag: str) -> ParsedTag:
+        if len(self) >= CACHE_SIZE:
+            self.clear()
+        parsed = self[tag] = self._parse(tag)
+        return parsed
 
 
 def tag_cycle_digits(tag: str) -> str:
