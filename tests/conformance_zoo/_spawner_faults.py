@@ -23,7 +23,8 @@ class FaultyPolicy:
         return self._change(self._inner.parse(tag))
 
     def alias(self, tag: str) -> ParsedTag:
-        return self._inner.alias(tag)
+        parsed: ParsedTag = self._inner.alias(tag)
+        return parsed
 
 
 def faulty_menu(
