@@ -735,6 +735,7 @@ _SPEC_PAGES = {
     "1.1.md": "1.1",
     "0.1.md": "0.1",
     "conformance.md": "Conformance",
+    "payload-1.0.md": "Payloads 1.0",
 }
 #: The spec page of each requirement id prefix (``v1.absent-not-null`` -> ``1.0.md``).
 _REQUIREMENT_PAGES = {prefix: page for page, prefix in DOCS.items()}
