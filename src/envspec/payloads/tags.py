@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Final, Protocol
 
 from envspec.diagnostics import Diagnostic, diagnostic
@@ -250,6 +251,10 @@ def sort_tags(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> list[ParsedTag]
 def sorted_groups(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> dict[str, list[ParsedTag]]:
     """The tags of each category, newest first, categories in the policy's order (then
     any other category, by name)."""
+    if getattr(policy, "ranked_keys", False):
+        # One sort of the whole list (the keys start with the category's rank).
+        ordered = sorted(parsed, key=_key, reverse=True)
+        return {name: list(group) for name, group in groupby(ordered, _category)}
     groups: dict[str, list[ParsedTag]] = {c.name: [] for c in policy.categories}
     for p in parsed:
         bucket = groups.get(p.category)
@@ -267,4 +272,5 @@ def sorted_groups(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> dict[str, l
     return result
 
 
+_category: Final = operator.itemgetter(1)  # ParsedTag.category
 _key: Final = operator.itemgetter(12)  # ParsedTag.key

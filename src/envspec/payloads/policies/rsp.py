@@ -49,6 +49,9 @@ _DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
 _UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
 _UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
 _CYCLE_IN_EXTRA = re.compile(r"c\d+(?:\.\d+)?(?:_|$)")
+#: The first character of every sort key: the category's rank, so that sorting all tags
+#: by their keys, newest first, also puts the categories in menu order.
+_RANK: Final = {c.name: chr(ord("z") - i) for i, c in enumerate(CATEGORIES)}
 #: Parsed tags kept per policy (a tag's reading never changes).
 CACHE_SIZE: Final = 1 << 19
 _NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
@@ -121,6 +124,8 @@ class RspPolicy:
 
     name: Final = "rsp"
     categories: Final = CATEGORIES
+    #: Sort keys start with the category's rank (one sort orders a whole list).
+    ranked_keys: Final = True
 
     def __init__(self) -> None:
         self._cache = _Cache(self._parse)
@@ -150,7 +155,7 @@ class RspPolicy:
                 tag=tag,
                 category="experimental",
                 display="Experimental " + sub.display,
-                key=sub.key[: -len(sub.tag)] + tag,
+                key=_RANK["experimental"] + sub.key[1 : -len(sub.tag)] + tag,
                 notes=tuple(
                     n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
                     for n in sub.notes
@@ -170,7 +175,7 @@ class RspPolicy:
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
                 None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
                 None if build is None else int(build), rest, arch, None,
-                _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+                _key(_RANK["candidate"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
                 _notes(tag, rest, arch) if rest or arch else (),
             )  # fmt: skip
         m = _RELEASE.fullmatch(tag)
@@ -189,7 +194,7 @@ class RspPolicy:
             tag, "release", f"Release r{text}{suffix}", version, text, "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, None,
-            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _key(_RANK["release"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -210,7 +215,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.0", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _key(_RANK["weekly"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -231,7 +236,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.{version[2]}", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _key(_RANK["daily"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -250,7 +255,7 @@ class RspPolicy:
         return ParsedTag(
             tag, category, display, None, None, base,
             None if cycle is None else int(cycle), None, None, None, arch, None,
-            _key("1", (), base, cycle, None, None, None, arch, tag),
+            _key(_RANK[category] + "1", (), base, cycle, None, None, None, arch, tag),
             _notes(tag, None, arch) if arch else (),
         )  # fmt: skip
 
