@@ -46,13 +46,18 @@ def generate(n: int, seed: int) -> str:
         elif kind < 0.45:
             tag = f"w_{rng.randrange(2015, 2080)}_{rng.randrange(1, 53):02d}"
         elif kind < 0.8:
-            tag = f"d_{rng.randrange(2015, 2080)}_{rng.randrange(1, 13):02d}_{rng.randrange(1, 29):02d}"
+            year, month, day = rng.randrange(2015, 2080), rng.randrange(1, 13), rng.randrange(1, 29)
+            tag = f"d_{year}_{month:02d}_{day:02d}"
         elif kind < 0.9:
-            tag = "exp_" + rng.choice(["w_2021_22", "random", "tickets_DM", "test"]) + str(
-                rng.randrange(10**6)
+            tag = (
+                "exp_"
+                + rng.choice(["w_2021_22", "random", "tickets_DM", "test"])
+                + str(rng.randrange(10**6))
             )
         else:
-            tag = rng.choice(["latest", "recommended", "stable", "custom"]) + str(rng.randrange(10**6))
+            tag = rng.choice(["latest", "recommended", "stable", "custom"]) + str(
+                rng.randrange(10**6)
+            )
             suffix = rng.choice(archs)
         tags.add(tag + suffix)
     ordered = sorted(tags)
@@ -89,23 +94,30 @@ def main() -> None:
             },
         ),
     )
+    # Cold: a policy that has seen none of the tags (a spawner's first listing).
+    cold = run(text, payload)
+    # Warm: the same listing again (a refresh every few minutes: parses are cached).
+    warm = [run(text, payload) for _ in range(args.repeat)]
     policy = make_policy()
-    parse_times, total_times = [], []
+    parse_times = []
     for _ in range(args.repeat):
         tag_list = read_tag_list(text)
         start = time.perf_counter()
         sort_tags(policy, [policy.parse(t) for t in tag_list.tags])
         parse_times.append(time.perf_counter() - start)
-        total_times.append(run(text, payload))
     result = {
         "tags": args.n,
-        "parse_and_sort_s": statistics.median(parse_times),
-        "read_parse_sort_menu_s": statistics.median(total_times),
+        "cold_read_parse_sort_menu_s": cold,
+        "warm_read_parse_sort_menu_s": statistics.median(warm),
+        "warm_parse_and_sort_s": statistics.median(parse_times),
         "goal_s": 0.2,
     }
-    print(f"{args.n} tags, median of {args.repeat}:")
-    print(f"  parse + sort:                 {result['parse_and_sort_s']:.3f} s")
-    print(f"  read + parse + sort + menu:   {result['read_parse_sort_menu_s']:.3f} s (goal < 0.2 s)")
+    print(f"{args.n} tags (read, categorise, sort, menu):")
+    print(f"  first listing (nothing cached):  {cold:.3f} s")
+    refresh = result["warm_read_parse_sort_menu_s"]
+    print(f"  refresh (median of {args.repeat}):         {refresh:.3f} s")
+    print(f"  of which categorise + sort:      {result['warm_parse_and_sort_s']:.3f} s")
+    print("  goal: under 0.2 s")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 

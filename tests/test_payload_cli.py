@@ -81,10 +81,12 @@ def test_tags_refused_by_interface_is_an_error(rsp):
 def test_tags_from_stdin_and_without_a_list(rsp, monkeypatch):
     status, out, _ = run("payload", "tags", str(rsp), "--tags", "-", stdin="w_2024_01\n",
                          monkeypatch=monkeypatch)  # fmt: skip
-    assert status == 0 and "Weekly 2024_01" in out
+    assert status == 0
+    assert "Weekly 2024_01" in out
     status, out, _ = run("payload", "tags", str(rsp))
     assert status == 0
-    assert "r23_0_2_rsp1" in out and "latest_weekly" in out
+    assert "r23_0_2_rsp1" in out
+    assert "latest_weekly" in out
 
 
 def test_a_garbage_tag_list_is_reported_by_line_capped_and_exits_1(rsp, monkeypatch):
@@ -131,7 +133,8 @@ def test_menu_json_and_yaml(rsp):
     status, out, _ = run("payload", "menu", str(rsp), "--tags", tags, "--format", "yaml",
                          "--today", "2024-10-01")  # fmt: skip
     assert status == 0
-    assert "default: rsp-pipelines" in out and "- recommended" in out
+    assert "default: rsp-pipelines" in out
+    assert "- recommended" in out
 
 
 def test_menu_of_a_deployment_with_a_list_per_payload(tmp_path):
@@ -142,12 +145,14 @@ def test_menu_of_a_deployment_with_a_list_per_payload(tmp_path):
             shutil.copytree(path, tmp_path / path.name)
     (tmp_path / "rsp.txt").write_text(TAGS)
     (tmp_path / "all.txt").write_text("1.2.0\n1.10.0\n2024.01\n")
-    status, out, err = run("payload", "menu", str(tmp_path / "platform.payload.yaml"),
-                           "--tags", f"rsp-pipelines={tmp_path / 'rsp.txt'}",
-                           "--tags", str(tmp_path / "all.txt"), "--today", "2024-10-01")  # fmt: skip
+    status, out, err = run(
+        "payload", "menu", str(tmp_path / "platform.payload.yaml"),
+        "--tags", f"rsp-pipelines={tmp_path / 'rsp.txt'}",
+        "--tags", str(tmp_path / "all.txt"), "--today", "2024-10-01",
+    )  # fmt: skip
     assert status == 0, err
     data = json.loads(out)
-    assert [m["payload"] for m in data["payloads"]][0] == "rsp-pipelines"
+    assert next(m["payload"] for m in data["payloads"]) == "rsp-pipelines"
     assert len(data["payloads"]) == 4
     assert data["payloads"][0]["prepull"][0] == "recommended"
 
@@ -166,7 +171,7 @@ def test_menu_of_a_deployment_with_a_list_per_payload(tmp_path):
 )
 def test_usage_and_file_errors(rsp, argv, status, message):
     values = {"p": str(rsp), "t": str(rsp.parent / "tags.txt"), "d": str(rsp.parent)}
-    got, out, err = run("payload", *[a.format(**values) for a in argv])
+    got, _out, err = run("payload", *[a.format(**values) for a in argv])
     assert got == status
     assert message in err
 
@@ -205,6 +210,6 @@ def test_every_tag_code_example_reports_its_code(info, tmp_path):
     argv = ["payload", command, str(path), "--tags", str(tmp_path / "tags.txt")]
     if "interface" in options:
         argv += ["--interface", options["interface"]]
-    status, out, err = run(*argv)
+    status, _out, err = run(*argv)
     assert f"{info.severity}[{info.code}]" in err, err
     assert status == (1 if info.severity == "error" else 0), err

@@ -127,7 +127,7 @@ def test_an_age_filter_needs_the_reference_date():
     with pytest.raises(ValueError, match="reference date"):
         menu_of(["exp_w_2077_30"], dropdown={"experimental": CategoryFilter(age="3w")})
     assert parse_age("1w2d") == datetime.timedelta(days=9)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an age"):
         parse_age("soon")
 
 
@@ -179,8 +179,10 @@ def test_tag_list_garbage_is_reported_by_line_and_capped():
     diagnostics = tag_list.diagnostics
     assert len(diagnostics) == 21
     assert {d.code for d in diagnostics} == {"tag-list-invalid"}
-    assert diagnostics[0].line == 51 and "expected 'TAG [DIGEST]'" in diagnostics[0].message
-    assert diagnostics[2].line == 53 and "is not a digest" in diagnostics[2].message
+    assert diagnostics[0].line == 51
+    assert "expected 'TAG [DIGEST]'" in diagnostics[0].message
+    assert diagnostics[2].line == 53
+    assert "is not a digest" in diagnostics[2].message
     assert "100003" in diagnostics[-1].message.replace(" ", "") or "more lines" in (
         diagnostics[-1].message
     )
@@ -258,5 +260,5 @@ def test_undeclared_interfaces_use_the_payloads_then_launch():
 def test_interface_ranges():
     assert InterfaceRange.parse("2").compare("2.5") == 0
     assert InterfaceRange.parse("2.1..2").compare("2.0") == -1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an interface version"):
         InterfaceRange.parse("two")

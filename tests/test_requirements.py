@@ -50,13 +50,14 @@ def test_every_must_of_the_spec_has_a_core_case_for_each_role_it_binds():
 
 def test_each_page_has_requirements_and_ids_are_stable():
     docs = {r.doc for r in REQUIREMENTS.items}
-    assert docs == {"index.md", "1.0.md", "1.1.md", "0.1.md", "conformance.md"}
+    assert docs == {"index.md", "1.0.md", "1.1.md", "0.1.md", "conformance.md", "payload-1.0.md"}
     prefix = {
         "index.md": "core.",
         "1.0.md": "v1.",
         "1.1.md": "v11.",
         "0.1.md": "v01.",
         "conformance.md": "proto.",
+        "payload-1.0.md": "payload.",
     }
     assert all(r.id.startswith(prefix[r.doc]) for r in REQUIREMENTS.items)
     # Every id is published, in the order of the file, and each only once.
@@ -253,7 +254,7 @@ def test_what_is_not_normative_needs_no_marker(tmp_path):
     ("text", "wanted"),
     [
         ("It MUST be. [req core.a: validator]\nIt MUST go. [req core.a: migrator]\n", "duplicate"),
-        ("It MUST be. [req core.a: spawner]\n", "unknown roles ['spawner']"),
+        ("It MUST be. [req core.a: painter]\n", "unknown roles ['painter']"),
         ("It MUST be. [req core.a: none, validator]\n", "'none' cannot be combined"),
         ("It MUST be. [req v1.a: validator]\n", "whose ids start with 'core.'"),
         ("It MUST be. [req core.A: validator]\n", "malformed marker"),

@@ -1099,6 +1099,10 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 #: fails), not about a document: the conformance suite has no case for them.
 TOOL_CODES: Final = frozenset(
     {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
+    | {"payload-ref-missing"}  # about files beside the payload file, which cases do not have
+    # Advice of `envspec payload tags` / `menu` about a tag list, not obligations of the spec.
+    | {"tag-list-invalid", "tag-cycle-as-extra", "tag-arch-unknown"}
+    | {"tag-alias-by-configuration", "menu-tag-missing"}
     # payload exports: what a spawner's configuration can say, not whether a document is valid
     | {"export-lossy", "export-approximate", "export-unsupported", "export-size-name"}
 )

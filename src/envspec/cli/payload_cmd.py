@@ -53,7 +53,11 @@ def register(commands: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    subcommands = parser.add_subparsers(dest="payload_command", metavar="COMMAND")
+    subcommands = parser.add_subparsers(
+        dest="payload_command",
+        metavar="COMMAND",
+        help="validate, schema, and the commands that read payloads (tags, menu, export)",
+    )
     parser.set_defaults(run=_usage(parser))
     _register_validate(subcommands)
     _register_schema(subcommands)

@@ -136,7 +136,7 @@ def _capped(diagnostics: Iterable[Any]) -> list[Any]:
             d = first[code]
             result.append(
                 diagnostic(
-                    code,
+                    d.code,
                     f"{count - MAX_NOTES} more tags like these ({count} in all)",
                     d.file,
                     severity=d.severity,
@@ -226,13 +226,13 @@ def _run_tags(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     diagnostics = list(tag_list.diagnostics)
     for p in ordered:
         for note in p.notes:
-            diagnostics.append(diagnostic(note.code, note.message, tag_list_name(args)))  # type: ignore[arg-type]
+            diagnostics.append(diagnostic(note.code, note.message, tag_list_name(args)))
     menu = build_menu(spec, tag_list, today=datetime.date(1970, 1, 1), policy=policy,
                       file=args.file) if aliases and args.tag_file else None  # fmt: skip
     if menu is not None:
         diagnostics += [d for d in menu.diagnostics if d.code == "tag-alias-by-configuration"]
-        shown = {a: menu.entry(a).display for a, t in menu.aliases.items() if t is not None}
-        ordered = [p._replace(display=shown.get(p.tag, p.display)) for p in ordered]
+        resolved = {a: menu.entry(a).display for a, t in menu.aliases.items() if t is not None}
+        ordered = [p._replace(display=resolved.get(p.tag, p.display)) for p in ordered]
     launches: dict[str, Any] = {}
     if supported is not None:
         rank = {p.tag: i for i, p in enumerate(ordered)}
@@ -370,7 +370,7 @@ def _run_menu(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
         yaml.width = 1 << 16
-        yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         yaml.dump(document, out)
     write_diagnostics(_capped(diagnostics), err)
     return EXIT_FAIL if any(d.severity == "error" for d in diagnostics) else EXIT_OK

@@ -52,11 +52,12 @@ DOCS: dict[str, str] = {
     "1.1.md": "v11",
     "0.1.md": "v01",
     "conformance.md": "proto",
+    "payload-1.0.md": "payload",
 }
 #: The roles a marker may name.
-ROLES = ("validator", "migrator", "packer", "launcher", "adapter", "none")
+ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "adapter", "none")
 #: The roles whose requirements need a core case of that role.
-CASE_ROLES = ("validator", "migrator", "packer", "launcher")
+CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner")
 #: The file that lists every requirement id ever published (beside the spec pages).
 IDS_FILE = "requirements-ids.txt"
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, NamedTuple
 
+from envspec.diagnostics import Code
+
 __all__ = ["ARCHITECTURES", "Category", "ParsedTag", "TagNote"]
 
 #: Architecture names as used in image tags and OCI platforms (``-amd64``, ``-arm64``...).
@@ -27,7 +29,7 @@ ARCHITECTURES = frozenset(
 class TagNote(NamedTuple):
     """A warning about how a tag reads: a registered code and a message."""
 
-    code: str
+    code: Code
     message: str
 
 

@@ -68,7 +68,8 @@ def _read_model(path: str) -> tuple[Any, list[Diagnostic]]:
         return None, diagnostics
     kind = next(k for s, k in PAYLOAD_SUFFIXES.items() if path.lower().endswith(s))
     document = read_document(data, kind).document
-    assert isinstance(document, dict)
+    if not isinstance(document, dict):  # pragma: no cover - validated above
+        return None, diagnostics
     model_type = Deployment if document_kind(document) == "deployment" else Payload
     return model_type.model_validate(document, context={"unknown_fields": "keep"}), diagnostics
 

@@ -158,11 +158,14 @@ class Menu:
     #: The categories present, in menu order.
     categories: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Every tag (after the cycle restriction), in menu order.
+    order: list[str] = field(default_factory=list)
     _entry: Callable[[str], MenuEntry] | None = None
 
     def entry(self, tag: str) -> MenuEntry:
         """The details of one image of the menu or dropdown."""
-        assert self._entry is not None
+        if self._entry is None:
+            raise KeyError(tag)
         return self._entry(tag)
 
     def to_dict(self) -> dict[str, object]:
@@ -241,10 +244,10 @@ def build_menu(
                 continue
             for p in bucket:
                 d = get(p.tag)
-                if d in wanted:
-                    best = by_digest.get(d)  # type: ignore[arg-type]
+                if d is not None and d in wanted:
+                    best = by_digest.get(d)
                     if best is None or (best.arch is not None and p.arch is None):
-                        by_digest[d] = p  # type: ignore[index]
+                        by_digest[d] = p
     targets: dict[str, str | None] = {}
     display: dict[str, str] = {}
     for a in aliases:
@@ -271,7 +274,10 @@ def build_menu(
         nonlocal by_tag
         if by_tag is None:
             by_tag = {p.tag: p for bucket in groups.values() for p in bucket}
-        p = by_tag[tag]
+        return entry_of(by_tag[tag])
+
+    def entry_of(p: ParsedTag) -> MenuEntry:
+        tag = p.tag
         digest = digests.get(tag)
         reference = None
         if payload.image:
@@ -282,7 +288,14 @@ def build_menu(
 
     # The prepull set: the recommended tag, the pins, the newest N of each category.
     include = {*config.pins, *([recommended] if recommended else [])}
-    present = {p.tag for bucket in groups.values() for p in bucket if p.tag in include}
+    present: set[str] = set()
+    if include:
+        listed = (
+            set(tag_list.tags)
+            if config.cycle is None
+            else {p.tag for bucket in groups.values() for p in bucket}
+        )
+        present = include & listed
     for name in sorted(include - present):
         diagnostics.append(
             diagnostic(
@@ -307,7 +320,7 @@ def build_menu(
 
     # The menu: prepulled, an image an alias shows left out, the recommended first.
     shown_by_alias = {t for a, t in targets.items() if t is not None and a in present}
-    menu = [entry(p.tag) for p in prepull if p.tag in present or p.tag not in shown_by_alias]
+    menu = [entry_of(p) for p in prepull if p.tag in present or p.tag not in shown_by_alias]
     menu.sort(key=lambda e: 0 if e.tag == recommended else 1)
 
     # The dropdown: what passes each category's filter (never aliases or unknown tags).
@@ -349,6 +362,7 @@ def build_menu(
         aliases=targets,
         categories=list(groups),
         diagnostics=diagnostics,
+        order=[p.tag for bucket in groups.values() for p in bucket],
         _entry=entry,
     )
 

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Final, Protocol
 
 from envspec.diagnostics import Diagnostic, diagnostic
@@ -137,7 +138,7 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
                 return TagList(tags)
             digests = tokens[1::2]
             if _digests_ok(digests):
-                return TagList(tags, dict(zip(tags, digests)))
+                return TagList(tags, dict(zip(tags, digests, strict=True)))
     return _read_slowly(text, file)
 
 
@@ -209,11 +210,21 @@ def categorize(
 ) -> list[ParsedTag]:
     """Parse each tag; configured aliases, and unknown tags sharing a digest with a
     known tag, are aliases."""
-    alias_names = set(aliases)
-    parse, make_alias = policy.parse, policy.alias
-    parsed = [make_alias(t) if t in alias_names else parse(t) for t in tags]
-    if digests:
-        counts = Counter(digests.values())
+    tags = tags if isinstance(tags, list) else list(tags)
+    parse_all = getattr(policy, "parse_all", None)
+    parsed: list[ParsedTag] = (
+        parse_all(tags) if parse_all is not None else list(map(policy.parse, tags))
+    )
+    make_alias = policy.alias
+    for name in set(aliases):
+        try:
+            index = tags.index(name)
+        except ValueError:
+            continue
+        parsed[index] = make_alias(name)
+    values = digests.values() if digests else ()
+    if digests and len(set(values)) < len(digests):  # some tags share a digest
+        counts = Counter(values)
         shared = {digests.get(p.tag) for p in parsed if p.category == "unknown"}
         shared = {d for d in shared if d is not None and counts[d] > 1}
         if shared:
@@ -240,6 +251,10 @@ def sort_tags(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> list[ParsedTag]
 def sorted_groups(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> dict[str, list[ParsedTag]]:
     """The tags of each category, newest first, categories in the policy's order (then
     any other category, by name)."""
+    if getattr(policy, "ranked_keys", False):
+        # One sort of the whole list (the keys start with the category's rank).
+        ordered = sorted(parsed, key=_key, reverse=True)
+        return {name: list(group) for name, group in groupby(ordered, _category)}
     groups: dict[str, list[ParsedTag]] = {c.name: [] for c in policy.categories}
     for p in parsed:
         bucket = groups.get(p.category)
@@ -257,4 +272,5 @@ def sorted_groups(policy: TagPolicy, parsed: Iterable[ParsedTag]) -> dict[str, l
     return result
 
 
+_category: Final = operator.itemgetter(1)  # ParsedTag.category
 _key: Final = operator.itemgetter(12)  # ParsedTag.key

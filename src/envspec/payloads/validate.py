@@ -285,8 +285,11 @@ def _kind(value: object) -> str:
 # ------------------------------------------------------------------------- files
 
 
-def validate_payload_bytes(data: bytes, name: str) -> FileReport:
-    """The verdict on the contents of one payload file (*name* gives its kind and folder)."""
+def validate_payload_bytes(data: bytes, name: str, *, check_files: bool = True) -> FileReport:
+    """The verdict on the contents of one payload file (*name* gives its kind and folder).
+
+    With *check_files*, the files the payload names are looked for beside *name*.
+    """
     from envspec.notebook import read_document
 
     lower = name.lower()
@@ -300,7 +303,8 @@ def validate_payload_bytes(data: bytes, name: str) -> FileReport:
     read = read_document(data, kind)
     diagnostics = [_diagnostic(f, name, "", False) for f in read.findings]
     if read.document is not None:
-        findings = check_payload(read.document, folder=os.path.dirname(name) or ".")
+        folder = (os.path.dirname(name) or ".") if check_files else None
+        findings = check_payload(read.document, folder=folder)
         diagnostics += [_diagnostic(f, name, "", True) for f in findings]
     return FileReport(name, tuple(diagnostics), read.document is not None)
 

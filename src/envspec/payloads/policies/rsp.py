@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from envspec.payloads._tagtypes import ARCHITECTURES, Category, ParsedTag, TagNote
@@ -48,6 +49,9 @@ _DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
 _UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
 _UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
 _CYCLE_IN_EXTRA = re.compile(r"c\d+(?:\.\d+)?(?:_|$)")
+#: The first character of every sort key: the category's rank, so that sorting all tags
+#: by their keys, newest first, also puts the categories in menu order.
+_RANK: Final = {c.name: chr(ord("z") - i) for i, c in enumerate(CATEGORIES)}
 #: Parsed tags kept per policy (a tag's reading never changes).
 CACHE_SIZE: Final = 1 << 19
 _NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
@@ -120,18 +124,19 @@ class RspPolicy:
 
     name: Final = "rsp"
     categories: Final = CATEGORIES
+    #: Sort keys start with the category's rank (one sort orders a whole list).
+    ranked_keys: Final = True
 
     def __init__(self) -> None:
-        self._cache: dict[str, ParsedTag] = {}
+        self._cache = _Cache(self._parse)
 
     def parse(self, tag: str) -> ParsedTag:
         """The tag's category, version, display name and sort key (never raises)."""
-        parsed = self._cache.get(tag)
-        if parsed is None:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            parsed = self._cache[tag] = self._parse(tag)
-        return parsed
+        return self._cache[tag]
+
+    def parse_all(self, tags: Iterable[str]) -> list[ParsedTag]:
+        """:meth:`parse` of each tag (a tag seen before costs a dictionary look-up)."""
+        return list(map(self._cache.__getitem__, tags))
 
     def _parse(self, tag: str) -> ParsedTag:
         if not tag:
@@ -150,7 +155,7 @@ class RspPolicy:
                 tag=tag,
                 category="experimental",
                 display="Experimental " + sub.display,
-                key=sub.key[: -len(sub.tag)] + tag,
+                key=_RANK["experimental"] + sub.key[1 : -len(sub.tag)] + tag,
                 notes=tuple(
                     n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
                     for n in sub.notes
@@ -160,6 +165,7 @@ class RspPolicy:
 
     def _release(self, tag: str) -> ParsedTag | None:
         m = _CANDIDATE.fullmatch(tag)
+        version: tuple[int, ...]
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]), int(m["d"]))
             text = f"{version[0]}.{version[1]}.{version[2]}-rc{m['d']}"
@@ -169,7 +175,7 @@ class RspPolicy:
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
                 None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
                 None if build is None else int(build), rest, arch, None,
-                _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+                _key(_RANK["candidate"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
                 _notes(tag, rest, arch) if rest or arch else (),
             )  # fmt: skip
         m = _RELEASE.fullmatch(tag)
@@ -188,7 +194,7 @@ class RspPolicy:
             tag, "release", f"Release r{text}{suffix}", version, text, "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, None,
-            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _key(_RANK["release"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -209,7 +215,7 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.0", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _key(_RANK["weekly"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
@@ -230,14 +236,15 @@ class RspPolicy:
             f"{version[0]}.{version[1]}.{version[2]}", "",
             None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
             None if build is None else int(build), rest, arch, date,
-            _key("0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _key(_RANK["daily"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
             _notes(tag, rest, arch) if rest or arch else (),
         )  # fmt: skip
 
     def unknown(self, tag: str, category: str = "unknown") -> ParsedTag:
         """A tag of no known form: its text before ``_cNNNN`` and ``-arch`` sorts it."""
         m = _UNKNOWN_CYCLE.fullmatch(tag) or _UNKNOWN.fullmatch(tag)
-        assert m is not None  # the second pattern matches any string
+        if m is None:  # pragma: no cover - the second pattern matches any text
+            raise AssertionError(tag)
         base, arch = m.group("base", "arch")
         cycle = m["cycle"] if "cycle" in m.re.groupindex else None
         display = base
@@ -248,7 +255,7 @@ class RspPolicy:
         return ParsedTag(
             tag, category, display, None, None, base,
             None if cycle is None else int(cycle), None, None, None, arch, None,
-            _key("1", (), base, cycle, None, None, None, arch, tag),
+            _key(_RANK[category] + "1", (), base, cycle, None, None, None, arch, tag),
             _notes(tag, None, arch) if arch else (),
         )  # fmt: skip
 
@@ -261,6 +268,20 @@ class RspPolicy:
         if parsed.arch is not None:
             display += f" [{parsed.arch}]"
         return parsed._replace(display=display, notes=())
+
+
+class _Cache(dict[str, ParsedTag]):
+    """Parsed tags by tag, parsed when first asked for (at most CACHE_SIZE kept)."""
+
+    def __init__(self, parse: Callable[[str], ParsedTag]) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def __missing__(self, tag: str) -> ParsedTag:
+        if len(self) >= CACHE_SIZE:
+            self.clear()
+        parsed = self[tag] = self._parse(tag)
+        return parsed
 
 
 def tag_cycle_digits(tag: str) -> str:
