@@ -165,12 +165,14 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
     text = HEAD + (
         "tags: {policy: rules, rules: [{pattern: '(a+)+', category: r}, {pattern: 'b'}]}\n"
         "lab:\n  sizes:\n    - {name: s, cpu: {request: '2', limit: '1'}, memory: {}}\n"
+        "menu: {dropdown: {release: {numbr: 3}}}\n"
     )
-    codes = {d["code"] for d in check(tmp_path, text)}
-    assert codes == {
-        "payload-regex-backtracking",
-        "payload-rule-category",
-        "payload-limit-below-request",
+    found = {(d["code"], d["pointer"]) for d in check(tmp_path, text)}
+    assert found == {
+        ("payload-regex-backtracking", "/tags/rules/0/pattern"),
+        ("payload-rule-category", "/tags/rules/1"),
+        ("payload-limit-below-request", "/lab/sizes/0/cpu"),
+        ("unknown-field", "/menu/dropdown/release/numbr"),
     }
 
 
