@@ -116,9 +116,12 @@ _EXAMPLE_FLAGS = frozenset(
     {"require", "unreadable", "migrate", "fsize-limit", "pack", "git-dirty", "unpack"}
     | {"lock", "check", "no-index"}
     | {"plan", "no-tools"}
+    | {"export"}
     | {"payload"}
+    | {"payload-tags", "payload-menu"}
 )
-_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"})
+_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"} | {"tags", "interface"})
+_TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"
 # Writes fail as on a full disk: files may not grow past one byte.
@@ -310,8 +313,14 @@ class _Example:
             return ["unpack", name, "-o", _UNPACK_DIR]
         if "lock" in self.flags:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
+        if "export" in self.flags:
+            return ["payload", "export", "--to", *self.values("to"), name]
         if "payload" in self.flags:
             return ["payload", "validate", name]
+        if self.flags & {"payload-tags", "payload-menu"}:
+            command = "tags" if "payload-tags" in self.flags else "menu"
+            interface = [a for i in self.values("interface") for a in ("--interface", i)]
+            return ["payload", command, name, "--tags", _TAG_LIST, *interface]
         if "plan" in self.flags:
             backend = [a for b in self.values("backend") for a in ("--backend", b)]
             return ["launch", "--dry-run", *backend, name]
@@ -326,6 +335,8 @@ class _Example:
             path.write_bytes(self.info.example.encode("utf-8", "surrogateescape"))
         for name in self.values("mkdir"):
             (folder / name).mkdir()
+        for text in self.values("tags"):
+            (folder / _TAG_LIST).write_text(text + "\n", encoding="utf-8")
         if "unpack" in self.flags:
             (folder / _UNPACK_DIR).mkdir()
             for name in self.values("exists"):

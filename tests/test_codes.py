@@ -26,9 +26,12 @@ from envspec.cli.main import main
 from envspec.diagnostics import Code, CodeInfo
 from envspec.validate import validate_paths
 
-_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "payload"}
+_COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "payload", "export"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
+# Examples of `envspec payload tags` / `payload menu` run in tests/test_payload_cli.py.
+TAG_COMMANDS = {"payload-tags", "payload-menu"}
+_VALIDATE = [info for info in _VALIDATE if not TAG_COMMANDS & set(info.example_options)]
 
 
 def write_example(info: CodeInfo, folder: Path) -> Path:
@@ -75,7 +78,9 @@ def test_example_options_are_known():
     known = {"require", "unreadable", "migrate", "pack", "unpack", "fsize-limit", "git-dirty"}
     known |= {"plan", "no-tools"}
     known |= {"lock", "check", "no-index"}
+    known |= {"export"}
     known |= {"payload"}
+    known |= TAG_COMMANDS | {"tags", "interface"}
     for info in CODES.values():
         for option in info.example_options:
             assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
@@ -172,6 +177,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
     argv = [command, *args, str(path)]
     if command == "plan":
         argv = ["launch", "--dry-run", *args, str(path)]
+    if command == "export":
+        argv = ["payload", "export", *args, str(path)]
     if command == "payload":
         argv = ["payload", "validate", *args, str(path)]
     if "fsize-limit" in info.example_options:

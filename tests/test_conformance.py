@@ -23,6 +23,7 @@ from ruamel.yaml import YAML
 from envspec._codes import CODES, TOOL_CODES
 from envspec.conformance.cases import (
     LauncherCase,
+    SpawnerCase,
     MigratorCase,
     PackerCase,
     Selection,
@@ -82,6 +83,8 @@ def _negative(case: Any) -> bool:
         return case.expect.document is None or bool(case.expect.diagnostics)
     if isinstance(case, LauncherCase):
         return not case.expect.ok or bool(case.expect.diagnostics)
+    if isinstance(case, SpawnerCase):
+        return case.operation == "launch" and case.expect.launch is None
     assert isinstance(case, PackerCase)
     return bool(case.expect.diagnostics) or (
         case.operation == "pack" and case.expect.environment is None
@@ -96,6 +99,8 @@ def test_every_feature_has_valid_and_invalid_cases(role):
         # Unpacking's refusals are the unpack-safety feature; a kernelspec cannot be wrong
         # for a packer, and preservation is about what is kept.
         no_negative = {("packer", "kernel"), ("packer", "unpack"), ("migrator", "preservation")}
+        # A menu is never refused: its cases are all positive (launches are refused).
+        no_negative |= {("spawner", f) for f in FEATURES["spawner"] if f != "compatibility"}
         if (role, feature) not in no_negative:
             assert any(_negative(c) for c in cases), f"{role}/{feature}: no negative case"
 
@@ -119,7 +124,9 @@ def test_the_spec_lists_exactly_the_features_of_the_code():
     text = (REPO / "spec" / "conformance.md").read_text("utf-8")
     text = text.split("The features of each role", 1)[1].split("## Levels", 1)[0]
     rows = set(
-        re.findall(r"^\| `(validator|migrator|packer|launcher)` \| `([a-z0-9-]+)` \|", text, re.M)
+        re.findall(
+            r"^\| `(validator|migrator|packer|launcher|spawner)` \| `([a-z0-9-]+)` \|", text, re.M
+        )
     )
     assert rows == {(role, f) for role in ROLES for f in FEATURES[role]}
 
@@ -348,7 +355,10 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         one_per_feature.setdefault((case.role, case.features[0]), case)
     run(list(one_per_feature.values()), PythonTransport(_Recorder))
     ops = {op for op, _, _ in _Recorder.seen}
-    assert ops == {"hello", "validate", "migrate", "pack", "unpack", "plan", "bye", UNKNOWN_OP}
+    assert ops == {
+        "hello", "validate", "migrate", "pack", "unpack", "plan", "menu", "launch", "bye",
+        UNKNOWN_OP,
+    }  # fmt: skip
     answer_schema = jsonschema.Draft202012Validator(load("protocol:answer"))
     # The protocol checks break the request schemas on purpose (an unknown op, an unknown
     # member, a hello for protocol 2): the rest is what the cases send.
@@ -365,7 +375,7 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         jsonschema.validate(request, load(f"protocol:{op}-request"))
         answer_schema.validate(answer)
         jsonschema.validate(answer["result"], load(f"protocol:{op}-result"))
-    assert len(PROTOCOL_MESSAGES) == 15
+    assert len(PROTOCOL_MESSAGES) == 19
 
 
 # --------------------------------------------------------------------------- reports

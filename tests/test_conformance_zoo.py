@@ -56,9 +56,12 @@ PACK = Selection(
     exclude_ids=("packer.git-source.*", "packer.pack.git-*"),
 )
 LAUNCHER = Selection(roles=("launcher",))
+SPAWNER = Selection(roles=("spawner",))
 #: Everything the zoo runs.
 EVERYTHING = [
-    c for c in CASES if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c) or PACK(c) or LAUNCHER(c)
+    c
+    for c in CASES
+    if VALIDATOR(c) or MIGRATOR(c) or UNPACK(c) or PACK(c) or LAUNCHER(c) or SPAWNER(c)
 ]
 
 
@@ -369,6 +372,39 @@ BEHAVIOUR_FAULTS = [
             and c.input.kernelspec.get("name") != c.input.environment["kernel"]["name"]
         ),
         exact=True,
+    ),
+    # Spawners (the list: each one a way to offer or launch the wrong image).
+    Fault(
+        "sorts_weeklies_as_strings",
+        SPAWNER,
+        ("spawner.order.weeklies-as-numbers",),
+        lambda c: c.role == "spawner" and any(t.startswith("w_") for t in c.input.tags),
+    ),
+    Fault(
+        "treats_candidate_as_release",
+        SPAWNER,
+        ("spawner.categories.candidate-not-release",),
+        lambda c: c.role == "spawner" and any("_rc" in t for t in c.input.tags),
+    ),
+    Fault(
+        "forgets_architecture_variants",
+        SPAWNER,
+        ("spawner.prepull.arch-variants",),
+        lambda c: (
+            c.role == "spawner" and any(re.search(r"-[a-z0-9]+( |$)", t) for t in c.input.tags)
+        ),
+    ),
+    Fault(
+        "prepulls_one_too_many",
+        SPAWNER,
+        ("spawner.prepull.exact-counts", "spawner.prepull.*"),
+        lambda c: c.role == "spawner" and c.operation == "menu",
+    ),
+    Fault(
+        "launches_too_new_interface",
+        SPAWNER,
+        ("spawner.compatibility.too-new-refused",),
+        lambda c: c.role == "spawner" and c.operation == "launch",
     ),
     # Kinds of faults that the mutation run (benchmarks/mutation.py) found the suite missed.
     Fault(

@@ -256,7 +256,7 @@ def test_what_is_not_normative_needs_no_marker(tmp_path):
     ("text", "wanted"),
     [
         ("It MUST be. [req core.a: validator]\nIt MUST go. [req core.a: migrator]\n", "duplicate"),
-        ("It MUST be. [req core.a: spawner]\n", "unknown roles ['spawner']"),
+        ("It MUST be. [req core.a: painter]\n", "unknown roles ['painter']"),
         ("It MUST be. [req core.a: none, validator]\n", "'none' cannot be combined"),
         ("It MUST be. [req v1.a: validator]\n", "whose ids start with 'core.'"),
         ("It MUST be. [req core.A: validator]\n", "malformed marker"),

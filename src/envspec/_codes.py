@@ -928,6 +928,170 @@ _ENTRIES += (
 _ENTRIES += ()
 _ENTRIES += PAYLOAD_ENTRIES
 
+# ------------------------------------------------------- payload tags, menus, compatibility
+_TAGS_PAYLOAD = "lab.payload.yaml"
+_RSP = (
+    'payload_ver: "1.0"\nname: lab\n'
+    "image: {type: docker, registry: docker.io, repository: example/lab}\n"
+    "tags: {policy: rsp}\n"
+)
+_ENTRIES += (
+    CodeInfo(
+        "tag-list-invalid",
+        "error",
+        "A line of the tag list is not a tag (and an optional digest)",
+        "A tag list has one image a line: its tag, then optionally its digest "
+        "(`sha256:` and 64 hex digits). A line that is neither is skipped, so the image it "
+        "meant is missing from the menu; only the first lines are shown one by one.",
+        "Fix or remove the line: `TAG` or `TAG sha256:<64 hex>`, `#` starts a comment.",
+        _TAGS_PAYLOAD,
+        _RSP,
+        ("payload-tags", "tags=not a tag!"),
+    ),
+    CodeInfo(
+        "tag-cycle-as-extra",
+        "warning",
+        "A cycle suffix is not where the RSP grammar reads it",
+        "The RSP grammar reads a cycle only as `_cNNNN.NNN` right after the version and before "
+        "`_rspNN`; written after the RSP build (or without `.NNN`), it becomes extra text: the "
+        "cycle restriction no longer sees it and the display name shows it in brackets.",
+        "Rename the tag with the cycle first (`w_2024_10_c0020.001_rsp19`).",
+        _TAGS_PAYLOAD,
+        _RSP,
+        ("payload-tags", "tags=w_2024_10_rsp19_c0020.001"),
+    ),
+    CodeInfo(
+        "tag-arch-unknown",
+        "warning",
+        "A trailing `-word` is read as an architecture, and is not one",
+        "The RSP grammar takes any `-[a-z0-9]+` at the end of a tag as its architecture: "
+        "`exp_tickets_DM-12345` is the image `exp_tickets_DM` for the architecture `12345`, "
+        "left out of the menu as an architecture variant.",
+        "Use `_` inside tag names, and `-` only before an architecture (`-amd64`, `-arm64`).",
+        _TAGS_PAYLOAD,
+        _RSP,
+        ("payload-tags", "tags=exp_tickets_DM-12345"),
+    ),
+    CodeInfo(
+        "tag-alias-by-configuration",
+        "warning",
+        "A tag is an alias only because the configuration names it",
+        "Whether a tag is an alias cannot be read from its text: `recommended` is an alias "
+        "because the menu configuration says so. When no other tag of the list has its "
+        "digest, the spawner cannot tell users which image the alias shows.",
+        "Give the tag list digests (`TAG sha256:...`), or pin the tag the alias points at.",
+        _TAGS_PAYLOAD,
+        _RSP + "menu: {recommended: recommended}\n",
+        ("payload-menu", "tags=recommended"),
+    ),
+    CodeInfo(
+        "menu-tag-missing",
+        "warning",
+        "The recommended tag or a pinned tag is not in the tag list",
+        "The menu configuration names a tag the registry does not have (or not of the cycle "
+        "asked for): it is neither prepulled nor shown, and the default falls to another image.",
+        "Correct the tag in the menu configuration, or push the image.",
+        _TAGS_PAYLOAD,
+        _RSP + "menu:\n  pins: [{tag: r27_0_0}]\n",
+        ("payload-menu", "tags=w_2024_10"),
+    ),
+    CodeInfo(
+        "lab-interface-too-new",
+        "error",
+        "The image implements a lab interface newer than the spawner supports",
+        "The spawner would start the image with a start command, variables and mounts of an "
+        "older interface: the lab fails to start, late and with no clear reason.",
+        "Launch a rebuild of the image for a supported interface, or upgrade the spawner.",
+        _TAGS_PAYLOAD,
+        _RSP + 'compatibility: {interface: "2.1"}\n',
+        ("payload-tags", "tags=r23_0_0", "interface=1.0..1.9"),
+    ),
+    CodeInfo(
+        "lab-interface-too-old",
+        "error",
+        "The image implements a lab interface older than the spawner supports",
+        "The image predates what the spawner still starts, and no rebuild of it implements a "
+        "supported interface.",
+        "Rebuild the image (a maintenance rebuild names the tag it rebuilds), or keep a "
+        "spawner that supports its interface.",
+        _TAGS_PAYLOAD,
+        _RSP
+        + 'compatibility:\n  interface: "2.1"\n  images:\n'
+        + '    - {tag: r21_0_0, interface: "1.0"}\n',
+        ("payload-tags", "tags=r21_0_0", "interface=2.0..3.0"),
+    ),
+)
+
+# ------------------------------------------------------- payload exports (spawner configuration)
+_EXPORT_PAYLOAD = "astro.payload.yaml"
+
+
+def _payload(body: str) -> str:
+    return (
+        'payload_ver: "1.0"\nname: astro\n'
+        "image: {type: docker, registry: ghcr.io, repository: example/astro}\n" + body
+    )
+
+
+_ENTRIES += (
+    CodeInfo(
+        "export-lossy",
+        "warning",
+        "A part of the payload the spawner cannot express is left out of its configuration",
+        "Each spawner has its own vocabulary: KubeSpawner writes no files into the lab, Nublado "
+        "has no GPU sizes.  The configuration is still written, without that part: the "
+        "message names it so that it can be added by hand.",
+        "Add the part by hand to the spawner's configuration, or export to a spawner that "
+        "expresses it.",
+        _EXPORT_PAYLOAD,
+        _payload(
+            "tags: {policy: rsp}\nlab:\n  files:\n    - {path: /etc/astro.cfg, content: 'x = 1'}\n"
+        ),
+        ("export", "to=kubespawner"),
+    ),
+    CodeInfo(
+        "export-approximate",
+        "warning",
+        "A part of the payload is exported as the nearest thing the spawner has",
+        "The configuration does what the payload asks only approximately (a GPU without a vendor "
+        "becomes nvidia.com/gpu; a filtered dropdown becomes a free-text image field).",
+        "Check the exported value, or say more in the payload (gpu.vendor, ...).",
+        _EXPORT_PAYLOAD,
+        _payload(
+            "tags: {policy: rsp}\nlab:\n  sizes:\n"
+            "    - {name: gpu, cpu: {limit: '4'}, memory: {limit: 16Gi}, gpu: {count: 1}}\n"
+        ),
+        ("export", "to=kubespawner"),
+    ),
+    CodeInfo(
+        "export-unsupported",
+        "error",
+        "The payload cannot be exported to this spawner",
+        "The spawner cannot offer what the payload is (Nublado reads only Rubin-style tags and "
+        "one image repository); a configuration written anyway would mislead.  Nothing is "
+        "written.",
+        "Change the payload as the hint says, or export to another spawner (kubespawner).",
+        _EXPORT_PAYLOAD,
+        _payload("tags: {policy: semver}\n"),
+        ("export", "to=nublado"),
+    ),
+    CodeInfo(
+        "export-size-name",
+        "error",
+        "A size's name is not one Nublado knows",
+        "Nublado's sizes are named fine, diminutive, tiny, small, medium, large, huge, "
+        "gargantuan and colossal; it refuses any other name.  Nothing is written.",
+        "Rename the size to one of Nublado's names (its title is not shown by Nublado).",
+        _EXPORT_PAYLOAD,
+        _payload(
+            "tags: {policy: rsp}\nlab:\n  sizes:\n"
+            "    - {name: xl, cpu: {request: '4', limit: '8'}, "
+            "memory: {request: 16Gi, limit: 32Gi}}\n"
+        ),
+        ("export", "to=nublado"),
+    ),
+)
+
 #: Every code, by name.
 CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 
@@ -936,4 +1100,9 @@ CODES: Final = MappingProxyType({info.code: info for info in _ENTRIES})
 TOOL_CODES: Final = frozenset(
     {"file-unreadable", "write-failed", "lock-no-inputs", "lock-failed", "lock-outdated"}
     | {"payload-ref-missing"}  # about files beside the payload file, which cases do not have
+    # Advice of `envspec payload tags` / `menu` about a tag list, not obligations of the spec.
+    | {"tag-list-invalid", "tag-cycle-as-extra", "tag-arch-unknown"}
+    | {"tag-alias-by-configuration", "menu-tag-missing"}
+    # payload exports: what a spawner's configuration can say, not whether a document is valid
+    | {"export-lossy", "export-approximate", "export-unsupported", "export-size-name"}
 )

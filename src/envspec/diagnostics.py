@@ -133,6 +133,19 @@ Code = Literal[
     "payload-path-escapes",
     "payload-build-empty",
     "payload-ref-missing",
+    # payload tags, menus, compatibility
+    "tag-list-invalid",
+    "tag-cycle-as-extra",
+    "tag-arch-unknown",
+    "tag-alias-by-configuration",
+    "menu-tag-missing",
+    "lab-interface-too-new",
+    "lab-interface-too-old",
+    # payload exports (spawner configuration)
+    "export-lossy",
+    "export-approximate",
+    "export-unsupported",
+    "export-size-name",
 ]
 
 

@@ -292,8 +292,68 @@ class LauncherCase(_Base):
     expect: LauncherExpect
 
 
+# -------------------------------------------------------------------------------- spawner
+
+
+class SpawnerInput(_Model):
+    payload: dict[str, Any] = Field(description="The payload (payload_ver 1.0, valid).")
+    tags: list[str] = Field(
+        default=[], description="The tag list, one line each: the tag, optionally its digest."
+    )
+    today: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Age filters count from it."
+    )
+    tag: str | None = Field(default=None, description="launch: the tag asked for.")
+    interface: str | None = Field(
+        default=None, description="launch: the interface range the spawner supports (MIN..MAX)."
+    )
+
+
+class SpawnerExpect(_Model):
+    order: list[str] | None = Field(
+        default=None, description="menu: every tag, in menu order (compared when given)."
+    )
+    categories: dict[str, str] | None = Field(
+        default=None, description="menu: tag -> category (the tags named are compared)."
+    )
+    display: dict[str, str] | None = Field(
+        default=None, description="menu: tag -> display name (the tags named are compared)."
+    )
+    default: str | None = Field(default=None, description="menu: the default tag.")
+    menu: list[str] | None = Field(default=None, description="menu: the radio list, in order.")
+    prepull: list[str] | None = Field(
+        default=None, description="menu: the prepull set, in any order."
+    )
+    dropdown: list[str] | None = Field(default=None, description="menu: the dropdown, in order.")
+    bots: dict[str, str] | None = Field(default=None, description="menu: bot name -> tag.")
+    aliases: dict[str, str | None] | None = Field(
+        default=None, description="menu: alias -> target (the aliases named are compared)."
+    )
+    launch: str | None = Field(
+        default=None, description="launch: the tag launched (null: refused, with an error)."
+    )
+    rebuild: bool | None = Field(default=None, description="launch: whether it is a rebuild.")
+    diagnostics: list[ExpectedDiagnostic] = Field(
+        default=[], description="launch: the refusal that must be reported."
+    )
+
+
+class SpawnerCase(_Base):
+    role: Literal["spawner"]
+    operation: Literal["menu", "launch"]
+    input: SpawnerInput
+    expect: SpawnerExpect
+
+    @model_validator(mode="after")
+    def _operation_inputs(self) -> SpawnerCase:
+        if self.operation == "launch" and (self.input.tag is None or not self.input.interface):
+            raise ValueError("a launch case needs input.tag and input.interface")
+        return self
+
+
 Case = Annotated[
-    ValidatorCase | MigratorCase | PackerCase | LauncherCase, Field(discriminator="role")
+    ValidatorCase | MigratorCase | PackerCase | LauncherCase | SpawnerCase,
+    Field(discriminator="role"),
 ]
 
 
@@ -344,7 +404,7 @@ class CaseFileError(ValueError):
         self.problems = tuple(problems)
 
 
-AnyCase = ValidatorCase | MigratorCase | PackerCase | LauncherCase
+AnyCase = ValidatorCase | MigratorCase | PackerCase | LauncherCase | SpawnerCase
 
 
 def cases_root() -> Path:

@@ -39,6 +39,7 @@ from envspec.conformance.cases import (
     MigratorCase,
     PackerCase,
     PackerExpect,
+    SpawnerCase,
     ValidatorCase,
 )
 from envspec.conformance.matching import is_any, match_diagnostics, match_value
@@ -98,6 +99,10 @@ def run_case(case: AnyCase, send: Send, version: str, workdir: Path) -> Outcome:
         from envspec.conformance.launcher import run_plan
 
         outcome = run_plan(case, tracked)
+    elif isinstance(case, SpawnerCase):
+        from envspec.conformance.spawner import run_spawner
+
+        outcome = run_spawner(case, tracked)
     elif case.operation == "pack":
         outcome = _pack(case, tracked, version, workdir)
     else:

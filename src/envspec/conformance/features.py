@@ -11,10 +11,10 @@ from typing import Final, Literal
 
 __all__ = ["FEATURES", "OPERATIONS", "ROLES", "Role"]
 
-Role = Literal["validator", "migrator", "packer", "launcher"]
+Role = Literal["validator", "migrator", "packer", "launcher", "spawner"]
 
 #: Roles of this suite version, in report order.
-ROLES: Final[tuple[Role, ...]] = ("validator", "migrator", "packer", "launcher")
+ROLES: Final[tuple[Role, ...]] = ("validator", "migrator", "packer", "launcher", "spawner")
 
 #: The operations (protocol requests) each role answers.
 OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
@@ -22,6 +22,7 @@ OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
     "migrator": ("migrate",),
     "packer": ("pack", "unpack"),
     "launcher": ("plan",),
+    "spawner": ("menu", "launch"),
 }
 
 FEATURES: Final[dict[Role, dict[str, str]]] = {
@@ -67,5 +68,13 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "image": "Images run by digest; the container and Guix ways of realizing.",
         "hardware": "A machine smaller than `hardware` is refused unless accepted.",
         "lock": "A conda lock (`pixi.lock`, 1.1) is installed as locked, not solved again.",
+    },
+    "spawner": {
+        "categories": "Tags read by the payload's policy: category and display name.",
+        "order": "Menu order: categories in the policy's order, newest first, total.",
+        "prepull": "The prepull set: the N newest of each category, the recommended tag, pins.",
+        "aliases": "Aliases resolved by digest; the recommended image first and the default.",
+        "filters": "The cycle restriction, the dropdown's filters, the names bots ask for.",
+        "compatibility": "Which image launches: interface ranges and maintenance rebuilds.",
     },
 }

@@ -63,6 +63,8 @@ _RESULT_SHAPE: dict[str, tuple[tuple[str, type | tuple[type, ...]], ...]] = {
     "migrate": (("document", (dict, type(None))),),
     "pack": (("environment", (dict, type(None))),),
     "unpack": (),
+    "menu": (("tags", list), ("menu", list), ("prepull", list), ("dropdown", list)),
+    "launch": (("launch", (str, type(None))), ("rebuild", bool)),
     "hello": (("implementation", dict), ("roles", dict)),
     "bye": (),
 }

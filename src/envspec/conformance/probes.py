@@ -197,6 +197,14 @@ class Prober:
                 return {"op": "migrate", "document": {"env_ver": version}, "to": version}
             if role == "launcher":
                 return {"op": "plan", "environment": {"env_ver": version}}
+            if role == "spawner":
+                payload = {
+                    "payload_ver": version,
+                    "name": "probe",
+                    "image": {"type": "docker", "registry": "docker.io", "repository": "a/b"},
+                    "tags": {"policy": "semver"},
+                }
+                return {"op": "menu", "payload": payload, "tags": "1.0.0\n"}
             self._folders += 1
             folder = self.scratch / f"probe-{self._folders}"
             folder.mkdir(parents=True)

@@ -30,6 +30,10 @@ __all__ = [
     "MigrateResult",
     "PackRequest",
     "PackResult",
+    "LaunchRequest",
+    "LaunchResult",
+    "MenuRequest",
+    "MenuResult",
     "PlanRequest",
     "PlanResult",
     "RoleSupport",
@@ -218,8 +222,8 @@ class HelloResult(_Open):
     protocol: Literal[1]
     implementation: Implementation
     roles: dict[str, RoleSupport] = Field(
-        description="Roles by name (validator, migrator, packer, launcher; unknown roles are "
-        "ignored)."
+        description="Roles by name (validator, migrator, packer, launcher, spawner; unknown "
+        "roles are ignored)."
     )
 
 
@@ -284,6 +288,68 @@ class PlanResult(_Message):
     )
 
 
+class MenuRequest(_Message):
+    """Spawner role: the menu of a payload for a tag list."""
+
+    op: Literal["menu"]
+    seq: Seq
+    payload: dict[str, Any] = Field(description="The payload (payload_ver 1.0, valid).")
+    tags: str = Field(
+        description="The tag list: one image a line, its tag and optionally its digest."
+    )
+    today: str | None = Field(
+        default=None, description="The date age filters count from (YYYY-MM-DD)."
+    )
+
+
+class MenuTag(_Open):
+    """One tag as the payload's policy reads it."""
+
+    tag: Name
+    category: Name
+    display_name: str
+
+
+class MenuResult(_Message):
+    """The menu of a payload."""
+
+    tags: list[MenuTag] = Field(
+        description="Every tag of the list (after the cycle restriction), in menu order."
+    )
+    default: str | None = Field(description="The tag selected by default.")
+    menu: list[str] = Field(description="The radio list's tags, in order.")
+    prepull: list[str] = Field(description="The tags to prepull.")
+    dropdown: list[str] = Field(description="The dropdown's tags, in order.")
+    bots: dict[str, str] = Field(description="Bot names -> the tag each one gets.")
+    aliases: dict[str, str | None] = Field(
+        description="Each alias -> the tag it points at (null: not known)."
+    )
+    diagnostics: list[AnswerDiagnostic] = Field(
+        description="Warnings about the tag list and the menu configuration."
+    )
+
+
+class LaunchRequest(_Message):
+    """Spawner role: which image launches for a requested tag."""
+
+    op: Literal["launch"]
+    seq: Seq
+    payload: dict[str, Any] = Field(description="The payload (payload_ver 1.0, valid).")
+    tag: Name = Field(description="The tag asked for.")
+    interface: str = Field(
+        description="The lab interface versions the spawner supports: MIN..MAX, both ends "
+        "included; an end with fewer parts covers what it prefixes."
+    )
+
+
+class LaunchResult(_Message):
+    """The image that launches, or null and the refusal in ``diagnostics``."""
+
+    launch: str | None
+    rebuild: bool = Field(description="True when the image launched is a rebuild of the tag.")
+    diagnostics: list[AnswerDiagnostic]
+
+
 class ByeResult(_Message):
     """Nothing: the adapter is about to exit."""
 
@@ -328,6 +394,8 @@ MESSAGES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "pack": (PackRequest, PackResult),
     "unpack": (UnpackRequest, UnpackResult),
     "plan": (PlanRequest, PlanResult),
+    "menu": (MenuRequest, MenuResult),
+    "launch": (LaunchRequest, LaunchResult),
     "bye": (ByeRequest, ByeResult),
 }
 

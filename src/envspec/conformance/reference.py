@@ -80,6 +80,7 @@ class Adapter:
                 "migrator": {"versions": list(SUPPORTED), "features": list(FEATURES["migrator"])},
                 "packer": {"versions": ["1.0"], "features": list(FEATURES["packer"])},
                 "launcher": {"versions": ["1.0", "1.1"], "features": list(FEATURES["launcher"])},
+                "spawner": {"versions": ["1.0"], "features": list(FEATURES["spawner"])},
             },
         }
 
@@ -207,6 +208,72 @@ class Adapter:
             ),
         )
         return plan_answer(plan)
+
+    def _menu(self, message: dict[str, Any]) -> dict[str, Any]:
+        import datetime
+
+        from envspec.payloads.load import menu_payload
+        from envspec.payloads.menu import build_menu
+        from envspec.payloads.models import Payload
+        from envspec.payloads.tags import make_policy, read_tag_list
+
+        payload = menu_payload(Payload.model_validate(message["payload"]))
+        tag_list = read_tag_list(message["tags"])
+        today = message.get("today")
+        policy = make_policy(payload.policy)
+        menu = build_menu(
+            payload,
+            tag_list,
+            today=datetime.date.fromisoformat(today) if today else None,
+            policy=policy,
+        )
+        return {
+            **menu_answer(menu),
+            "diagnostics": _diagnostics([*tag_list.diagnostics, *menu.diagnostics]),
+        }
+
+    def _launch(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.payloads.compatibility import InterfaceRange, choose_image
+        from envspec.payloads.load import compat_images, menu_payload
+        from envspec.payloads.models import Payload
+        from envspec.payloads.tags import make_policy, sort_tags
+
+        payload = Payload.model_validate(message["payload"])
+        images, interface = compat_images(payload)
+        policy = make_policy(menu_payload(payload).policy)
+
+        def newest_first(tags: list[str]) -> list[str]:
+            return [p.tag for p in sort_tags(policy, [policy.parse(t) for t in tags])]
+
+        decision = choose_image(
+            message["tag"],
+            images,
+            InterfaceRange.parse(message["interface"]),
+            default_interface=interface,
+            newest_first=newest_first,
+        )
+        return {
+            "launch": decision.launch,
+            "rebuild": decision.rebuild,
+            "diagnostics": _diagnostics(decision.diagnostics),
+        }
+
+
+def menu_answer(menu: Any) -> dict[str, Any]:
+    """The ``menu`` result of the protocol for a :class:`~envspec.payloads.menu.Menu`."""
+    return {
+        "tags": [
+            {"tag": t, "category": e.category, "display_name": e.display}
+            for t in menu.order
+            for e in (menu.entry(t),)
+        ],
+        "default": menu.default,
+        "menu": [e.tag for e in menu.menu],
+        "prepull": menu.prepull,
+        "dropdown": menu.dropdown,
+        "bots": menu.bots,
+        "aliases": menu.aliases,
+    }
 
 
 def plan_answer(plan: Any) -> dict[str, Any]:

@@ -55,9 +55,9 @@ DOCS: dict[str, str] = {
     "payload-1.0.md": "payload",
 }
 #: The roles a marker may name.
-ROLES = ("validator", "migrator", "packer", "launcher", "adapter", "none")
+ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "adapter", "none")
 #: The roles whose requirements need a core case of that role.
-CASE_ROLES = ("validator", "migrator", "packer", "launcher")
+CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner")
 #: The file that lists every requirement id ever published (beside the spec pages).
 IDS_FILE = "requirements-ids.txt"
 

@@ -18,7 +18,8 @@ PAYLOAD_VERSIONS = ("1.0",)
 
 #: The built-in tag policies and the categories each one sorts tags into, in menu order.
 BUILTIN_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "rsp": ("alias", "release", "candidate", "weekly", "daily", "experimental", "unknown"),
+    # Nublado's menu order: release candidates after dailies.
+    "rsp": ("alias", "release", "weekly", "daily", "candidate", "experimental", "unknown"),
     "semver": ("alias", "release", "prerelease", "unknown"),
     "calver": ("alias", "release", "prerelease", "unknown"),
 }

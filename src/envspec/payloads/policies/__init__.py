@@ -1,0 +1,1 @@
+"""Built-in tag policies (``rsp``, ``semver``, ``calver``) and user-defined regex rules."""

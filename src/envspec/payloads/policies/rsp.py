@@ -1,0 +1,290 @@
+"""The RSP tag policy: the grammar of the Rubin Science Platform's image tags.
+
+Categories, in menu order: alias, release (``r22_0_1``), weekly (``w_2021_13``),
+daily (``d_2021_05_13``), candidate (``r23_0_0_rc1``), experimental (``exp_...``)
+and unknown.  After the version come, in this order only, an optional cycle
+``_c0020.001``, an RSP build ``_rsp19``, any extra text ``_...`` and an
+architecture ``-amd64``.  Display names follow the platform's own: ``Release
+r22.0.1``, ``Weekly 2021_13 (SAL Cycle 0020, Build 001) (RSP Build 19)``, digits of
+weeks, days and cycles as written.
+
+Where the grammar is a trap the parse carries a note (a registered warning code):
+a cycle written after the RSP build is read as extra text, and any trailing
+``-word`` is read as an architecture.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from typing import Final
+
+from envspec.payloads._tagtypes import ARCHITECTURES, Category, ParsedTag, TagNote
+
+__all__ = ["CATEGORIES", "RspPolicy"]
+
+CATEGORIES: Final = (
+    Category("alias", "Alias"),
+    Category("release", "Release", semantic=True, bot=True),
+    Category("weekly", "Weekly", bot=True),
+    Category("daily", "Daily", bot=True),
+    Category("candidate", "Release Candidate", semantic=True),
+    Category("experimental", "Experimental"),
+    Category("unknown", "Unknown"),
+)
+
+_SUFFIX = (
+    r"(?:_c(?P<cycle>\d+)\.(?P<cbuild>\d+))?"
+    r"(?:_rsp(?P<build>\d+))?"
+    r"(?:_(?P<rest>.+?))?"
+    r"(?:-(?P<arch>[a-z0-9]+))?"
+)
+_FLAGS = re.DOTALL
+_CANDIDATE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)_rc(?P<d>\d+)" + _SUFFIX, _FLAGS)
+_RELEASE = re.compile(r"r(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
+_OLD_RELEASE = re.compile(r"r(?P<a>\d\d)(?P<b>\d)")
+_WEEKLY = re.compile(r"w_(?P<a>\d+)_(?P<b>\d+)" + _SUFFIX, _FLAGS)
+_DAILY = re.compile(r"d_(?P<a>\d+)_(?P<b>\d+)_(?P<c>\d+)" + _SUFFIX, _FLAGS)
+_UNKNOWN_CYCLE = re.compile(r"(?P<base>.*?)_c(?P<cycle>\d+)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
+_UNKNOWN = re.compile(r"(?P<base>.*?)(?:-(?P<arch>[a-z0-9]+))?", re.DOTALL)
+_CYCLE_IN_EXTRA = re.compile(r"c\d+(?:\.\d+)?(?:_|$)")
+#: The first character of every sort key: the category's rank, so that sorting all tags
+#: by their keys, newest first, also puts the categories in menu order.
+_RANK: Final = {c.name: chr(ord("z") - i) for i, c in enumerate(CATEGORIES)}
+#: Parsed tags kept per policy (a tag's reading never changes).
+CACHE_SIZE: Final = 1 << 19
+_NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
+
+
+def _suffix(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, str | None]:
+    cycle, cbuild, build, rest, arch = m.group("cycle", "cbuild", "build", "rest", "arch")
+    text = ""
+    if cycle is not None:
+        text = f" (SAL Cycle {cycle}, Build {cbuild})"
+    if build is not None:
+        text += f" (RSP Build {build})"
+    if rest is not None:
+        text += f" [{rest}]"
+    if arch is not None:
+        text += f" [{arch}]"
+    return text, cycle, cbuild, build, rest
+
+
+def _notes(tag: str, rest: str | None, arch: str | None) -> tuple[TagNote, ...]:
+    notes: tuple[TagNote, ...] = ()
+    if rest is not None and _CYCLE_IN_EXTRA.match(rest):
+        notes += (
+            TagNote(
+                "tag-cycle-as-extra",
+                f"{tag!r}: '_{rest.split('_')[0]}' looks like a cycle, but a cycle is read only "
+                "as '_cNNNN.NNN' right after the version (before '_rspNN'): here it is extra text",
+            ),
+        )
+    if arch is not None and arch not in ARCHITECTURES:
+        notes += (
+            TagNote(
+                "tag-arch-unknown",
+                f"{tag!r}: the trailing '-{arch}' is read as an architecture, and {arch!r} is "
+                "not one",
+            ),
+        )
+    return notes
+
+
+def _num(n: int | str | None) -> str:
+    """An order-preserving text form of a whole number (None lowest): its length first."""
+    digits = "0" if n is None else str(int(n) + 1)
+    return chr(0x21 + len(digits)) + digits
+
+
+def _key(
+    flag: str,
+    version: tuple[int, ...],
+    base: str,
+    cycle: str | None,
+    cbuild: str | None,
+    build: str | None,
+    extra: str | None,
+    arch: str | None,
+    tag: str,
+) -> str:
+    """The sort key as one string (compared in C): numbers carry their length, texts end
+    with NUL, which no tag contains; the parts in the order the platform compares them."""
+    padded = (*version, -1, -1, -1, -1)[:4]
+    return (
+        flag + _num(padded[0]) + _num(padded[1]) + _num(padded[2]) + _num(padded[3])
+        + base + "\0" + _num(cycle) + _num(cbuild) + _num(build)
+        + (extra or "") + "\0" + (arch or _NO_ARCH) + "\0" + tag
+    )  # fmt: skip
+
+
+class RspPolicy:
+    """Parse and order RSP tags."""
+
+    name: Final = "rsp"
+    categories: Final = CATEGORIES
+    #: Sort keys start with the category's rank (one sort orders a whole list).
+    ranked_keys: Final = True
+
+    def __init__(self) -> None:
+        self._cache = _Cache(self._parse)
+
+    def parse(self, tag: str) -> ParsedTag:
+        """The tag's category, version, display name and sort key (never raises)."""
+        return self._cache[tag]
+
+    def parse_all(self, tags: Iterable[str]) -> list[ParsedTag]:
+        """:meth:`parse` of each tag (a tag seen before costs a dictionary look-up)."""
+        return list(map(self._cache.__getitem__, tags))
+
+    def _parse(self, tag: str) -> ParsedTag:
+        if not tag:
+            tag = "latest"
+        first = tag[0]
+        parsed: ParsedTag | None = None
+        if first == "r":
+            parsed = self._release(tag)
+        elif first == "w":
+            parsed = self._weekly(tag)
+        elif first == "d":
+            parsed = self._daily(tag)
+        elif first == "e" and tag.startswith("exp_") and len(tag) > 4:
+            sub = self._parse(tag[4:])
+            return sub._replace(
+                tag=tag,
+                category="experimental",
+                display="Experimental " + sub.display,
+                key=_RANK["experimental"] + sub.key[1 : -len(sub.tag)] + tag,
+                notes=tuple(
+                    n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
+                    for n in sub.notes
+                ),
+            )
+        return parsed or self.unknown(tag)
+
+    def _release(self, tag: str) -> ParsedTag | None:
+        m = _CANDIDATE.fullmatch(tag)
+        version: tuple[int, ...]
+        if m is not None:
+            version = (int(m["a"]), int(m["b"]), int(m["c"]), int(m["d"]))
+            text = f"{version[0]}.{version[1]}.{version[2]}-rc{m['d']}"
+            suffix, cycle, cbuild, build, rest = _suffix(m)
+            arch = m["arch"]
+            return ParsedTag(
+                tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
+                None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
+                None if build is None else int(build), rest, arch, None,
+                _key(_RANK["candidate"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
+                _notes(tag, rest, arch) if rest or arch else (),
+            )  # fmt: skip
+        m = _RELEASE.fullmatch(tag)
+        if m is not None:
+            version = (int(m["a"]), int(m["b"]), int(m["c"]))
+            suffix, cycle, cbuild, build, rest = _suffix(m)
+            arch = m["arch"]
+        else:
+            m = _OLD_RELEASE.fullmatch(tag)
+            if m is None:
+                return None
+            version = (int(m["a"]), int(m["b"]), 0)
+            suffix, cycle, cbuild, build, rest, arch = "", None, None, None, None, None
+        text = f"{version[0]}.{version[1]}.{version[2]}"
+        return ParsedTag(
+            tag, "release", f"Release r{text}{suffix}", version, text, "",
+            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
+            None if build is None else int(build), rest, arch, None,
+            _key(_RANK["release"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _notes(tag, rest, arch) if rest or arch else (),
+        )  # fmt: skip
+
+    def _weekly(self, tag: str) -> ParsedTag | None:
+        m = _WEEKLY.fullmatch(tag)
+        if m is None:
+            return None
+        year, week = m.group("a", "b")
+        try:
+            date = datetime.date.fromisocalendar(int(year), int(week), 4)
+        except ValueError:
+            return None  # no such week: the tag is unknown
+        version = (int(year), int(week), 0)
+        suffix, cycle, cbuild, build, rest = _suffix(m)
+        arch = m["arch"]
+        return ParsedTag(
+            tag, "weekly", f"Weekly {year}_{week}{suffix}", version,
+            f"{version[0]}.{version[1]}.0", "",
+            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
+            None if build is None else int(build), rest, arch, date,
+            _key(_RANK["weekly"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _notes(tag, rest, arch) if rest or arch else (),
+        )  # fmt: skip
+
+    def _daily(self, tag: str) -> ParsedTag | None:
+        m = _DAILY.fullmatch(tag)
+        if m is None:
+            return None
+        year, month, day = m.group("a", "b", "c")
+        try:
+            date = datetime.date(int(year), int(month), int(day))
+        except (ValueError, OverflowError):
+            return None
+        version = (date.year, date.month, date.day)
+        suffix, cycle, cbuild, build, rest = _suffix(m)
+        arch = m["arch"]
+        return ParsedTag(
+            tag, "daily", f"Daily {year}_{month}_{day}{suffix}", version,
+            f"{version[0]}.{version[1]}.{version[2]}", "",
+            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
+            None if build is None else int(build), rest, arch, date,
+            _key(_RANK["daily"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
+            _notes(tag, rest, arch) if rest or arch else (),
+        )  # fmt: skip
+
+    def unknown(self, tag: str, category: str = "unknown") -> ParsedTag:
+        """A tag of no known form: its text before ``_cNNNN`` and ``-arch`` sorts it."""
+        m = _UNKNOWN_CYCLE.fullmatch(tag) or _UNKNOWN.fullmatch(tag)
+        if m is None:  # pragma: no cover - the second pattern matches any text
+            raise AssertionError(tag)
+        base, arch = m.group("base", "arch")
+        cycle = m["cycle"] if "cycle" in m.re.groupindex else None
+        display = base
+        if cycle is not None:
+            display += f" (SAL Cycle {cycle})"
+        if arch is not None:
+            display += f" [{arch}]"
+        return ParsedTag(
+            tag, category, display, None, None, base,
+            None if cycle is None else int(cycle), None, None, None, arch, None,
+            _key(_RANK[category] + "1", (), base, cycle, None, None, None, arch, tag),
+            _notes(tag, None, arch) if arch else (),
+        )  # fmt: skip
+
+    def alias(self, tag: str) -> ParsedTag:
+        """A tag that names another image (``recommended``, ``latest_weekly_c0046``)."""
+        parsed = self.unknown(tag, "alias")
+        display = parsed.base.replace("_", " ").title()
+        if parsed.cycle is not None:
+            display += f" (SAL Cycle {tag_cycle_digits(tag)})"
+        if parsed.arch is not None:
+            display += f" [{parsed.arch}]"
+        return parsed._replace(display=display, notes=())
+
+
+class _Cache(dict[str, ParsedTag]):
+    """Parsed tags by tag, parsed when first asked for (at most CACHE_SIZE kept)."""
+
+    def __init__(self, parse: Callable[[str], ParsedTag]) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def __missing__(self, tag: str) -> ParsedTag:
+        if len(self) >= CACHE_SIZE:
+            self.clear()
+        parsed = self[tag] = self._parse(tag)
+        return parsed
+
+
+def tag_cycle_digits(tag: str) -> str:
+    """The cycle's digits as written in *tag* (they stay zero-padded in display names)."""
+    m = _UNKNOWN_CYCLE.fullmatch(tag)
+    return m["cycle"] if m else ""
