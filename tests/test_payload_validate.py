@@ -150,6 +150,22 @@ def test_bad_input_is_reported_with_its_code_and_pointer(tmp_path, text, code, p
     assert not found[0]["message"].endswith(".")
 
 
+def test_inline_build_files_get_the_rules_of_the_environment(tmp_path):
+    text = SEMVER + (
+        "build:\n  files:\n    requirements.txt: |\n      numpy==2.1\n"
+        "      --index-url https://user:s3cr3t-pass@pypi.example.org/simple\n"
+        "      pandas>>2\n    Dockerfile: |\n      RUN echo hi\n"
+    )
+    reported = check(tmp_path, text)
+    found = [(d["code"], d["pointer"], d["line"]) for d in reported]
+    assert sorted(found) == [
+        ("dockerfile-no-from", "/build/files/Dockerfile", 1),
+        ("requirement-invalid", "/build/files/requirements.txt", 3),
+        ("url-credentials", "/build/files/requirements.txt", 2),
+    ]
+    assert "s3cr3t" not in json.dumps(reported)
+
+
 def test_a_secret_never_appears_in_the_output(tmp_path):
     token = "ghp_" + "Z" * 36
     path = tmp_path / "science.payload.yaml"
@@ -165,12 +181,14 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
     text = HEAD + (
         "tags: {policy: rules, rules: [{pattern: '(a+)+', category: r}, {pattern: 'b'}]}\n"
         "lab:\n  sizes:\n    - {name: s, cpu: {request: '2', limit: '1'}, memory: {}}\n"
+        "menu: {dropdown: {release: {numbr: 3}}}\n"
     )
-    codes = {d["code"] for d in check(tmp_path, text)}
-    assert codes == {
-        "payload-regex-backtracking",
-        "payload-rule-category",
-        "payload-limit-below-request",
+    found = {(d["code"], d["pointer"]) for d in check(tmp_path, text)}
+    assert found == {
+        ("payload-regex-backtracking", "/tags/rules/0/pattern"),
+        ("payload-rule-category", "/tags/rules/1"),
+        ("payload-limit-below-request", "/lab/sizes/0/cpu"),
+        ("unknown-field", "/menu/dropdown/release/numbr"),
     }
 
 

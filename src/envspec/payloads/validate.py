@@ -114,6 +114,7 @@ def _check(document: object, folder: str | None) -> Iterator[Finding]:
             ("payload_ver",),
         )
     yield from _validate_model(document, newer=newer)
+    yield from _build_inputs(document)
     if folder is not None and document_kind(document) == "deployment":
         yield from _references(document, folder)
     elif folder is not None:
@@ -124,36 +125,107 @@ def _validate_model(document: dict[str, Any], *, newer: bool) -> Iterator[Findin
     from pydantic import ValidationError
 
     from envspec.payloads.models import Deployment, Payload
-    from envspec.payloads.models._documents import unknown_fields
 
     model = Deployment if document_kind(document) == "deployment" else Payload
+    seen: set[tuple[str, str]] = set()
+    if not newer:
+        # Unknown members come from the schema, so that they are reported together with
+        # every other problem (the model reports them only once all else is valid).
+        from envspec.schema import load
+
+        schema = load("payload:1.0")
+        for path in _unknown_members(document, schema, schema, ()):
+            seen.add(("unknown-field", "/".join(map(str, path))))
+            yield Finding("unknown-field", f"{path[-1]!r} is not a field of payload_ver 1.0", path)
     try:
-        parsed = model.model_validate(document, context={"unknown_fields": "keep"})
+        model.model_validate(document, context={"unknown_fields": "keep"})
     except ValidationError as exc:
-        seen: set[tuple[str, str]] = set()
         for error in exc.errors():
             finding = _finding(error, document)
             key = (finding.code, "/".join(map(str, finding.path)))
             if key not in seen:
                 seen.add(key)
                 yield finding
-        parsed = None
-    if not newer:
-        yield from _unknown(document, parsed, unknown_fields)
 
 
-def _unknown(document: dict[str, Any], parsed: Any, unknown_fields: Any) -> Iterator[Finding]:
-    # Unknown members are found on the validated model when there is one; otherwise by
-    # validating each payload of a deployment on its own is not worth it: they are
-    # reported once the other errors are fixed.
-    if parsed is None:
+def _build_inputs(document: dict[str, Any]) -> Iterator[Finding]:
+    """The environment's rules for each inline build file (syntax, secrets, Binder rules), at
+    ``/build/files/NAME``: the same file is checked the same way in both documents."""
+    from envspec.checks import check_environment
+    from envspec.vocabulary import FILES
+
+    build = document.get("build")
+    files = build.get("files") if isinstance(build, dict) else None
+    if not isinstance(files, dict) or not files:
         return
-    for path in unknown_fields(parsed):
+    known = {k: v for k, v in files.items() if k in FILES and isinstance(v, str)}
+    if not known:
+        return
+    for finding in check_environment({"env_ver": "1.0", "files": known}):
+        if finding.path[:1] != ("files",) or len(finding.path) < 2:
+            continue  # rules about the whole environment (consistency) do not apply
+        if finding.code == "ignored-by-binder":
+            continue  # a payload build is not Binder's: which files it reads is its own
         yield Finding(
-            "unknown-field",
-            f"{path[-1]!r} is not a field of payload_ver 1.0",
-            tuple(path),
+            finding.code,
+            finding.message,
+            ("build", *finding.path),
+            finding.line,
+            finding.column,
+            finding.hint,
         )
+
+
+def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _branch(data: dict[str, Any], branches: list[Any], root: dict[str, Any]) -> dict[str, Any]:
+    """The branch of a union that *data* is meant for: the one whose tag member (a
+    ``const`` or ``enum``) it matches, else the one with most of its members."""
+    resolved = [_resolve(b, root) for b in branches]
+    matched = [b for b in resolved if _tagged(data, b)]
+    pool = matched or resolved
+    return max(pool, key=lambda b: len(set(b.get("properties", {})) & set(data)))
+
+
+def _tagged(data: dict[str, Any], branch: dict[str, Any]) -> bool:
+    for key in branch.get("required", ()):
+        prop = branch.get("properties", {}).get(key, {})
+        allowed = [prop["const"]] if "const" in prop else prop.get("enum")
+        if allowed and key in data and data[key] in allowed:
+            return True
+    return False
+
+
+def _unknown_members(
+    data: object, schema: dict[str, Any], root: dict[str, Any], path: tuple[str | int, ...]
+) -> Iterator[tuple[str | int, ...]]:
+    schema = _resolve(schema, root)
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches and isinstance(data, dict):
+        objects = [b for b in branches if _resolve(b, root).get("type") in ("object", None)]
+        if objects:
+            schema = _branch(data, objects, root)
+    if isinstance(data, dict):
+        properties = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
+        extra = schema.get("additionalProperties")
+        for key, value in data.items():
+            if key in properties:
+                yield from _unknown_members(value, properties[key], root, (*path, key))
+            elif patterns:
+                for sub in patterns.values():
+                    yield from _unknown_members(value, sub, root, (*path, key))
+            elif isinstance(extra, dict):
+                yield from _unknown_members(value, extra, root, (*path, key))
+            elif extra is False and properties:
+                yield (*path, key)
+    elif isinstance(data, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(data):
+            yield from _unknown_members(item, schema["items"], root, (*path, index))
 
 
 def _references(document: dict[str, Any], folder: str) -> Iterator[Finding]:
