@@ -23,10 +23,10 @@ from ruamel.yaml import YAML
 from envspec._codes import CODES, TOOL_CODES
 from envspec.conformance.cases import (
     LauncherCase,
-    SpawnerCase,
     MigratorCase,
     PackerCase,
     Selection,
+    SpawnerCase,
     ValidatorCase,
     VersionRange,
     cases_root,

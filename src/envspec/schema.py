@@ -28,7 +28,10 @@ DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 PROTOCOL_MESSAGES: Final = (
     *(
         f"{op}-{part}"
-        for op in ("hello", "validate", "migrate", "pack", "unpack", "plan", "menu", "launch", "bye")
+        for op in (
+            *("hello", "validate", "migrate", "pack", "unpack", "plan"),
+            *("menu", "launch", "bye"),
+        )
         for part in ("request", "result")
     ),
     "answer",

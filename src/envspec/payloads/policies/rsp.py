@@ -92,10 +92,17 @@ def _notes(tag: str, rest: str | None, arch: str | None) -> tuple[TagNote, ...]:
     return notes
 
 
-def _num(n: int | str | None) -> str:
-    """An order-preserving text form of a whole number (None lowest): its length first."""
-    digits = "0" if n is None else str(int(n) + 1)
-    return chr(0x21 + len(digits)) + digits
+class _Numbers(dict[object, str]):
+    """An order-preserving text form of whole numbers (None lowest): the length of the
+    digits first, then the digits.  Memoized: tags repeat the same few numbers."""
+
+    def __missing__(self, n: object) -> str:
+        digits = "0" if n is None else str(int(n) + 1)  # type: ignore[call-overload]
+        text = self[n] = chr(0x21 + len(digits)) + digits
+        return text
+
+
+_num: Final = _Numbers().__getitem__
 
 
 def _key(
@@ -111,12 +118,12 @@ def _key(
 ) -> str:
     """The sort key as one string (compared in C): numbers carry their length, texts end
     with NUL, which no tag contains; the parts in the order the platform compares them."""
-    padded = (*version, -1, -1, -1, -1)[:4]
+    padded = (*version, -1, -1, -1, -1)
     return (
-        flag + _num(padded[0]) + _num(padded[1]) + _num(padded[2]) + _num(padded[3])
-        + base + "\0" + _num(cycle) + _num(cbuild) + _num(build)
-        + (extra or "") + "\0" + (arch or _NO_ARCH) + "\0" + tag
-    )  # fmt: skip
+        f"{flag}{_num(padded[0])}{_num(padded[1])}{_num(padded[2])}{_num(padded[3])}"
+        f"{base}\0{_num(cycle)}{_num(cbuild)}{_num(build)}{extra or ''}\0"
+        f"{arch or _NO_ARCH}\0{tag}"
+    )
 
 
 class RspPolicy:
