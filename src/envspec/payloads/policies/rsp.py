@@ -103,6 +103,12 @@ class _Numbers(dict[object, str]):
 
 
 _num: Final = _Numbers().__getitem__
+#: The end of the sort key of a tag with no cycle, build, extra text or architecture.
+_PLAIN_TAIL: Final = f"\0{_num(None)}{_num(None)}{_num(None)}\0{_NO_ARCH}\0"
+_NONE: Final = _num(-1)  # a version part the tag does not have
+_ZERO_NONE: Final = _num(0) + _NONE
+_WEEKLY_FLAG: Final = _RANK["weekly"] + "0"
+_DAILY_FLAG: Final = _RANK["daily"] + "0"
 
 
 def _key(
@@ -215,6 +221,12 @@ class RspPolicy:
         except ValueError:
             return None  # no such week: the tag is unknown
         version = (int(year), int(week), 0)
+        if m.lastindex == 2:  # the common shape: no cycle, build, extra text or architecture
+            return ParsedTag(
+                tag, "weekly", f"Weekly {year}_{week}", version, f"{version[0]}.{version[1]}.0",
+                "", None, None, None, None, None, date,
+                f"{_WEEKLY_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{_PLAIN_TAIL}{tag}",
+            )  # fmt: skip
         suffix, cycle, cbuild, build, rest = _suffix(m)
         arch = m["arch"]
         return ParsedTag(
@@ -236,6 +248,13 @@ class RspPolicy:
         except (ValueError, OverflowError):
             return None
         version = (date.year, date.month, date.day)
+        if m.lastindex == 3:  # the common shape: no cycle, build, extra text or architecture
+            return ParsedTag(
+                tag, "daily", f"Daily {year}_{month}_{day}", version,
+                f"{version[0]}.{version[1]}.{version[2]}", "", None, None, None, None, None, date,
+                f"{_DAILY_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
+                f"{_PLAIN_TAIL}{tag}",
+            )  # fmt: skip
         suffix, cycle, cbuild, build, rest = _suffix(m)
         arch = m["arch"]
         return ParsedTag(
