@@ -16,6 +16,7 @@ a cycle written after the RSP build is read as extra text, and any trailing
 from __future__ import annotations
 
 import datetime
+import gc
 import re
 from collections.abc import Callable, Iterable
 from typing import Final
@@ -109,6 +110,9 @@ _NONE: Final = _num(-1)  # a version part the tag does not have
 _ZERO_NONE: Final = _num(0) + _NONE
 _WEEKLY_FLAG: Final = _RANK["weekly"] + "0"
 _DAILY_FLAG: Final = _RANK["daily"] + "0"
+_RELEASE_FLAG: Final = _RANK["release"] + "0"
+#: Builds a ParsedTag from all its fields without the keyword handling of its __new__.
+_new: Final = tuple.__new__
 
 
 def _key(
@@ -149,7 +153,17 @@ class RspPolicy:
 
     def parse_all(self, tags: Iterable[str]) -> list[ParsedTag]:
         """:meth:`parse` of each tag (a tag seen before costs a dictionary look-up)."""
-        return list(map(self._cache.__getitem__, tags))
+        # The parses are tuples of strings, numbers and dates, which hold no cycles: the
+        # cyclic garbage collector, run again and again over 10^5 new tuples, only costs
+        # time (a quarter of a first listing), so it waits until the list is parsed.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            return list(map(self._cache.__getitem__, tags))
+        finally:
+            if collecting:
+                gc.enable()
 
     def _parse(self, tag: str) -> ParsedTag:
         if not tag:
@@ -177,7 +191,7 @@ class RspPolicy:
         return parsed or self.unknown(tag)
 
     def _release(self, tag: str) -> ParsedTag | None:
-        m = _CANDIDATE.fullmatch(tag)
+        m = _CANDIDATE.fullmatch(tag) if "_rc" in tag else None
         version: tuple[int, ...]
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]), int(m["d"]))
@@ -194,10 +208,19 @@ class RspPolicy:
         m = _RELEASE.fullmatch(tag)
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]))
+            if m.lastindex == 3:  # the common shape: no cycle, build, extra text or architecture
+                text = f"{version[0]}.{version[1]}.{version[2]}"
+                return _new(ParsedTag, (
+                    tag, "release", f"Release r{text}", version, text, "", None, None, None,
+                    None, None, None,
+                    f"{_RELEASE_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}"
+                    f"{_NONE}{_PLAIN_TAIL}{tag}",
+                    (),
+                ))  # fmt: skip
             suffix, cycle, cbuild, build, rest = _suffix(m)
             arch = m["arch"]
         else:
-            m = _OLD_RELEASE.fullmatch(tag)
+            m = _OLD_RELEASE.fullmatch(tag) if len(tag) == 4 else None
             if m is None:
                 return None
             version = (int(m["a"]), int(m["b"]), 0)
@@ -222,11 +245,12 @@ class RspPolicy:
             return None  # no such week: the tag is unknown
         version = (int(year), int(week), 0)
         if m.lastindex == 2:  # the common shape: no cycle, build, extra text or architecture
-            return ParsedTag(
+            return _new(ParsedTag, (
                 tag, "weekly", f"Weekly {year}_{week}", version, f"{version[0]}.{version[1]}.0",
                 "", None, None, None, None, None, date,
                 f"{_WEEKLY_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{_PLAIN_TAIL}{tag}",
-            )  # fmt: skip
+                (),
+            ))  # fmt: skip
         suffix, cycle, cbuild, build, rest = _suffix(m)
         arch = m["arch"]
         return ParsedTag(
@@ -249,12 +273,13 @@ class RspPolicy:
             return None
         version = (date.year, date.month, date.day)
         if m.lastindex == 3:  # the common shape: no cycle, build, extra text or architecture
-            return ParsedTag(
+            return _new(ParsedTag, (
                 tag, "daily", f"Daily {year}_{month}_{day}", version,
                 f"{version[0]}.{version[1]}.{version[2]}", "", None, None, None, None, None, date,
                 f"{_DAILY_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
                 f"{_PLAIN_TAIL}{tag}",
-            )  # fmt: skip
+                (),
+            ))  # fmt: skip
         suffix, cycle, cbuild, build, rest = _suffix(m)
         arch = m["arch"]
         return ParsedTag(
