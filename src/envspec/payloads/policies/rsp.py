@@ -58,18 +58,46 @@ CACHE_SIZE: Final = 1 << 19
 _NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
 
 
-def _suffix(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, str | None]:
-    cycle, cbuild, build, rest, arch = m.group("cycle", "cbuild", "build", "rest", "arch")
-    text = ""
-    if cycle is not None:
-        text = f" (SAL Cycle {cycle}, Build {cbuild})"
-    if build is not None:
-        text += f" (RSP Build {build})"
-    if rest is not None:
-        text += f" [{rest}]"
-    if arch is not None:
-        text += f" [{arch}]"
-    return text, cycle, cbuild, build, rest
+#: A suffix as read: its display text, cycle, cycle build and RSP build as numbers, extra
+#: text, architecture, the sort key's part from the cycle to the tag (exclusive) and
+#: whether the tag needs notes.
+_Tail = tuple[str, int | None, int | None, int | None, str | None, str | None, str, bool]
+_SUFFIX_GROUPS: Final = ("cycle", "cbuild", "build", "rest", "arch")
+
+
+class _Tails(dict[tuple[str | None, ...], _Tail]):
+    """Suffixes by their groups, read once: tags share few suffixes.  At most 2^14 kept."""
+
+    def __missing__(self, groups: tuple[str | None, ...]) -> _Tail:
+        if len(self) >= 1 << 14:
+            self.clear()
+        cycle, cbuild, build, rest, arch = groups
+        text = ""
+        if cycle is not None:
+            text = f" (SAL Cycle {cycle}, Build {cbuild})"
+        if build is not None:
+            text += f" (RSP Build {build})"
+        if rest is not None:
+            text += f" [{rest}]"
+        if arch is not None:
+            text += f" [{arch}]"
+        noted = (rest is not None and _CYCLE_IN_EXTRA.match(rest) is not None) or (
+            arch is not None and arch not in ARCHITECTURES
+        )
+        tail = self[groups] = (
+            text,
+            None if cycle is None else int(cycle),
+            None if cbuild is None else int(cbuild),
+            None if build is None else int(build),
+            rest,
+            arch,
+            f"\0{_num(cycle)}{_num(cbuild)}{_num(build)}{rest or ''}\0{arch or _NO_ARCH}\0",
+            noted,
+        )
+        return tail
+
+
+_tails: Final = _Tails()
 
 
 def _notes(tag: str, rest: str | None, arch: str | None) -> tuple[TagNote, ...]:
@@ -111,6 +139,7 @@ _ZERO_NONE: Final = _num(0) + _NONE
 _WEEKLY_FLAG: Final = _RANK["weekly"] + "0"
 _DAILY_FLAG: Final = _RANK["daily"] + "0"
 _RELEASE_FLAG: Final = _RANK["release"] + "0"
+_CANDIDATE_FLAG: Final = _RANK["candidate"] + "0"
 #: Builds a ParsedTag from all its fields without the keyword handling of its __new__.
 _new: Final = tuple.__new__
 
@@ -196,15 +225,14 @@ class RspPolicy:
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]), int(m["d"]))
             text = f"{version[0]}.{version[1]}.{version[2]}-rc{m['d']}"
-            suffix, cycle, cbuild, build, rest = _suffix(m)
-            arch = m["arch"]
-            return ParsedTag(
+            suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+            return _new(ParsedTag, (
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
-                None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-                None if build is None else int(build), rest, arch, None,
-                _key(_RANK["candidate"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-                _notes(tag, rest, arch) if rest or arch else (),
-            )  # fmt: skip
+                cycle, cbuild, build, rest, arch, None,
+                f"{_CANDIDATE_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}"
+                f"{_num(version[3])}{tail}{tag}",
+                _notes(tag, rest, arch) if noted else (),
+            ))  # fmt: skip
         m = _RELEASE.fullmatch(tag)
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]))
@@ -217,22 +245,26 @@ class RspPolicy:
                     f"{_NONE}{_PLAIN_TAIL}{tag}",
                     (),
                 ))  # fmt: skip
-            suffix, cycle, cbuild, build, rest = _suffix(m)
-            arch = m["arch"]
-        else:
-            m = _OLD_RELEASE.fullmatch(tag) if len(tag) == 4 else None
-            if m is None:
-                return None
-            version = (int(m["a"]), int(m["b"]), 0)
-            suffix, cycle, cbuild, build, rest, arch = "", None, None, None, None, None
-        text = f"{version[0]}.{version[1]}.{version[2]}"
-        return ParsedTag(
-            tag, "release", f"Release r{text}{suffix}", version, text, "",
-            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-            None if build is None else int(build), rest, arch, None,
-            _key(_RANK["release"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-            _notes(tag, rest, arch) if rest or arch else (),
-        )  # fmt: skip
+            suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+            text = f"{version[0]}.{version[1]}.{version[2]}"
+            return _new(ParsedTag, (
+                tag, "release", f"Release r{text}{suffix}", version, text, "",
+                cycle, cbuild, build, rest, arch, None,
+                f"{_RELEASE_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
+                f"{tail}{tag}",
+                _notes(tag, rest, arch) if noted else (),
+            ))  # fmt: skip
+        m = _OLD_RELEASE.fullmatch(tag) if len(tag) == 4 else None
+        if m is None:
+            return None
+        version = (int(m["a"]), int(m["b"]), 0)  # r230: 23.0.0, no suffix
+        text = f"{version[0]}.{version[1]}.0"
+        return _new(ParsedTag, (
+            tag, "release", f"Release r{text}", version, text, "", None, None, None, None, None,
+            None,
+            f"{_RELEASE_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{_PLAIN_TAIL}{tag}",
+            (),
+        ))  # fmt: skip
 
     def _weekly(self, tag: str) -> ParsedTag | None:
         m = _WEEKLY.fullmatch(tag)
@@ -251,16 +283,13 @@ class RspPolicy:
                 f"{_WEEKLY_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{_PLAIN_TAIL}{tag}",
                 (),
             ))  # fmt: skip
-        suffix, cycle, cbuild, build, rest = _suffix(m)
-        arch = m["arch"]
-        return ParsedTag(
+        suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+        return _new(ParsedTag, (
             tag, "weekly", f"Weekly {year}_{week}{suffix}", version,
-            f"{version[0]}.{version[1]}.0", "",
-            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-            None if build is None else int(build), rest, arch, date,
-            _key(_RANK["weekly"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-            _notes(tag, rest, arch) if rest or arch else (),
-        )  # fmt: skip
+            f"{version[0]}.{version[1]}.0", "", cycle, cbuild, build, rest, arch, date,
+            f"{_WEEKLY_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{tail}{tag}",
+            _notes(tag, rest, arch) if noted else (),
+        ))  # fmt: skip
 
     def _daily(self, tag: str) -> ParsedTag | None:
         m = _DAILY.fullmatch(tag)
@@ -280,16 +309,14 @@ class RspPolicy:
                 f"{_PLAIN_TAIL}{tag}",
                 (),
             ))  # fmt: skip
-        suffix, cycle, cbuild, build, rest = _suffix(m)
-        arch = m["arch"]
-        return ParsedTag(
+        suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+        return _new(ParsedTag, (
             tag, "daily", f"Daily {year}_{month}_{day}{suffix}", version,
-            f"{version[0]}.{version[1]}.{version[2]}", "",
-            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-            None if build is None else int(build), rest, arch, date,
-            _key(_RANK["daily"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-            _notes(tag, rest, arch) if rest or arch else (),
-        )  # fmt: skip
+            f"{version[0]}.{version[1]}.{version[2]}", "", cycle, cbuild, build, rest, arch, date,
+            f"{_DAILY_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
+            f"{tail}{tag}",
+            _notes(tag, rest, arch) if noted else (),
+        ))  # fmt: skip
 
     def unknown(self, tag: str, category: str = "unknown") -> ParsedTag:
         """A tag of no known form: its text before ``_cNNNN`` and ``-arch`` sorts it."""
