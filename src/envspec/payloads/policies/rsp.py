@@ -140,6 +140,7 @@ _WEEKLY_FLAG: Final = _RANK["weekly"] + "0"
 _DAILY_FLAG: Final = _RANK["daily"] + "0"
 _RELEASE_FLAG: Final = _RANK["release"] + "0"
 _CANDIDATE_FLAG: Final = _RANK["candidate"] + "0"
+_EXPERIMENTAL_RANK: Final = _RANK["experimental"]
 #: Builds a ParsedTag from all its fields without the keyword handling of its __new__.
 _new: Final = tuple.__new__
 
@@ -207,16 +208,17 @@ class RspPolicy:
             parsed = self._daily(tag)
         elif first == "e" and tag.startswith("exp_") and len(tag) > 4:
             sub = self._parse(tag[4:])
-            return sub._replace(
-                tag=tag,
-                category="experimental",
-                display="Experimental " + sub.display,
-                key=_RANK["experimental"] + sub.key[1 : -len(sub.tag)] + tag,
-                notes=tuple(
+            notes = sub.notes
+            if notes:
+                notes = tuple(
                     n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
-                    for n in sub.notes
-                ),
-            )
+                    for n in notes
+                )
+            # The sub-tag's fields from its version to its date (ParsedTag's order).
+            return _new(ParsedTag, (
+                tag, "experimental", "Experimental " + sub.display, *sub[3:12],
+                _EXPERIMENTAL_RANK + sub.key[1 : -len(sub.tag)] + tag, notes,
+            ))  # fmt: skip
         return parsed or self.unknown(tag)
 
     def _release(self, tag: str) -> ParsedTag | None:
