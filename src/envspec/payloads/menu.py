@@ -26,9 +26,11 @@ The reference date of age filters is an argument, never the clock.
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Final, NamedTuple
 
 from envspec.diagnostics import Diagnostic, diagnostic
@@ -183,6 +185,9 @@ class Menu:
         }
 
 
+_tag: Final = operator.itemgetter(0)  # ParsedTag.tag
+
+
 def _flatten(display: str) -> str:
     """``Weekly 2077_43 (SAL Cycle 0050, Build 002)`` -> ``Weekly 2077_43, SAL Cycle 0050,
     Build 002``: an alias's display puts its target's in parentheses."""
@@ -332,8 +337,13 @@ def build_menu(
             dropdown += [p.tag for p in bucket if p.arch is None or not hide]
             continue
         passes = _filter(f, name in semantic, today)
-        kept = [p.tag for p in bucket if (p.arch is None or not hide) and passes(p)]
-        dropdown += kept if f.number is None else kept[: f.number]
+        kept = (p.tag for p in bucket if (p.arch is None or not hide) and passes(p))
+        if f.number is None:
+            dropdown += kept
+        elif f.number >= 0:  # only the newest images passing are looked at
+            dropdown += islice(kept, f.number)
+        else:
+            dropdown += list(kept)[: f.number]
 
     # Names for bots: prepulled images only.
     bots: dict[str, str] = {}
@@ -362,7 +372,7 @@ def build_menu(
         aliases=targets,
         categories=list(groups),
         diagnostics=diagnostics,
-        order=[p.tag for bucket in groups.values() for p in bucket],
+        order=[tag for bucket in groups.values() for tag in map(_tag, bucket)],
         _entry=entry,
     )
 

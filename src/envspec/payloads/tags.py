@@ -132,30 +132,40 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
     tokens = text.split()
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if tokens and len(tokens) in (lines, 2 * lines):
-        tags = tokens[0::2] if len(tokens) == 2 * lines else tokens
-        if len(set(tags)) == len(tags) and _TAGS.fullmatch("\n".join(tags)) is not None:
-            if len(tokens) == lines:
-                return TagList(tags)
+        if len(tokens) == lines:
+            if len(set(tokens)) == len(tokens) and _TAGS.fullmatch("\n".join(tokens)):
+                return TagList(tokens)
+        else:
+            tags = tokens[0::2]
             digests = tokens[1::2]
-            if _digests_ok(digests):
-                return TagList(tags, dict(zip(tags, digests, strict=True)))
+            digest_of = dict(zip(tags, digests, strict=True))
+            if (
+                len(digest_of) == len(tags)
+                and _TAGS.fullmatch("\n".join(tags)) is not None
+                and _digests_ok(digests)
+            ):
+                return TagList(tags, digest_of)
     return _read_slowly(text, file)
 
 
+#: The hexadecimal digits of a digest as written in a tag list (lower case).
+_HEX: Final = b"0123456789abcdef"
+_PREFIX: Final = "sha256:"
+
+
 def _digests_ok(digests: list[str]) -> bool:
+    """Whether every digest is ``sha256:`` and 64 lower-case hexadecimal digits."""
     if set(map(len, digests)) != {71}:
         return False
-    if not all(map(operator.methodcaller("startswith", "sha256:"), digests)):
-        return False
     joined = "".join(digests)
-    hexes = joined.replace("sha256:", "")
-    if len(hexes) != 64 * len(digests) or hexes != hexes.lower():
+    if not joined.isascii():
         return False
-    try:
-        bytes.fromhex(hexes)
-    except ValueError:
+    n = len(digests)
+    # Every digest starts with 'sha256:' (the characters at each offset of the 71)...
+    if any(joined[i::71] != c * n for i, c in enumerate(_PREFIX)):
         return False
-    return True
+    # ... and the rest is hex digits: deleting them leaves 'sh:' (of 'sha256:') each.
+    return joined.encode("ascii").translate(None, _HEX) == b"sh:" * n
 
 
 def _read_slowly(text: str, file: str) -> TagList:

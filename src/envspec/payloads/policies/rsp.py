@@ -16,6 +16,7 @@ a cycle written after the RSP build is read as extra text, and any trailing
 from __future__ import annotations
 
 import datetime
+import gc
 import re
 from collections.abc import Callable, Iterable
 from typing import Final
@@ -57,18 +58,46 @@ CACHE_SIZE: Final = 1 << 19
 _NO_ARCH = "~"  # sorts after every architecture name: the generic image first, newest first
 
 
-def _suffix(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, str | None]:
-    cycle, cbuild, build, rest, arch = m.group("cycle", "cbuild", "build", "rest", "arch")
-    text = ""
-    if cycle is not None:
-        text = f" (SAL Cycle {cycle}, Build {cbuild})"
-    if build is not None:
-        text += f" (RSP Build {build})"
-    if rest is not None:
-        text += f" [{rest}]"
-    if arch is not None:
-        text += f" [{arch}]"
-    return text, cycle, cbuild, build, rest
+#: A suffix as read: its display text, cycle, cycle build and RSP build as numbers, extra
+#: text, architecture, the sort key's part from the cycle to the tag (exclusive) and
+#: whether the tag needs notes.
+_Tail = tuple[str, int | None, int | None, int | None, str | None, str | None, str, bool]
+_SUFFIX_GROUPS: Final = ("cycle", "cbuild", "build", "rest", "arch")
+
+
+class _Tails(dict[tuple[str | None, ...], _Tail]):
+    """Suffixes by their groups, read once: tags share few suffixes.  At most 2^14 kept."""
+
+    def __missing__(self, groups: tuple[str | None, ...]) -> _Tail:
+        if len(self) >= 1 << 14:
+            self.clear()
+        cycle, cbuild, build, rest, arch = groups
+        text = ""
+        if cycle is not None:
+            text = f" (SAL Cycle {cycle}, Build {cbuild})"
+        if build is not None:
+            text += f" (RSP Build {build})"
+        if rest is not None:
+            text += f" [{rest}]"
+        if arch is not None:
+            text += f" [{arch}]"
+        noted = (rest is not None and _CYCLE_IN_EXTRA.match(rest) is not None) or (
+            arch is not None and arch not in ARCHITECTURES
+        )
+        tail = self[groups] = (
+            text,
+            None if cycle is None else int(cycle),
+            None if cbuild is None else int(cbuild),
+            None if build is None else int(build),
+            rest,
+            arch,
+            f"\0{_num(cycle)}{_num(cbuild)}{_num(build)}{rest or ''}\0{arch or _NO_ARCH}\0",
+            noted,
+        )
+        return tail
+
+
+_tails: Final = _Tails()
 
 
 def _notes(tag: str, rest: str | None, arch: str | None) -> tuple[TagNote, ...]:
@@ -103,6 +132,17 @@ class _Numbers(dict[object, str]):
 
 
 _num: Final = _Numbers().__getitem__
+#: The end of the sort key of a tag with no cycle, build, extra text or architecture.
+_PLAIN_TAIL: Final = f"\0{_num(None)}{_num(None)}{_num(None)}\0{_NO_ARCH}\0"
+_NONE: Final = _num(-1)  # a version part the tag does not have
+_ZERO_NONE: Final = _num(0) + _NONE
+_WEEKLY_FLAG: Final = _RANK["weekly"] + "0"
+_DAILY_FLAG: Final = _RANK["daily"] + "0"
+_RELEASE_FLAG: Final = _RANK["release"] + "0"
+_CANDIDATE_FLAG: Final = _RANK["candidate"] + "0"
+_EXPERIMENTAL_RANK: Final = _RANK["experimental"]
+#: Builds a ParsedTag from all its fields without the keyword handling of its __new__.
+_new: Final = tuple.__new__
 
 
 def _key(
@@ -143,7 +183,17 @@ class RspPolicy:
 
     def parse_all(self, tags: Iterable[str]) -> list[ParsedTag]:
         """:meth:`parse` of each tag (a tag seen before costs a dictionary look-up)."""
-        return list(map(self._cache.__getitem__, tags))
+        # The parses are tuples of strings, numbers and dates, which hold no cycles: the
+        # cyclic garbage collector, run again and again over 10^5 new tuples, only costs
+        # time (a quarter of a first listing), so it waits until the list is parsed.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            return list(map(self._cache.__getitem__, tags))
+        finally:
+            if collecting:
+                gc.enable()
 
     def _parse(self, tag: str) -> ParsedTag:
         if not tag:
@@ -158,52 +208,65 @@ class RspPolicy:
             parsed = self._daily(tag)
         elif first == "e" and tag.startswith("exp_") and len(tag) > 4:
             sub = self._parse(tag[4:])
-            return sub._replace(
-                tag=tag,
-                category="experimental",
-                display="Experimental " + sub.display,
-                key=_RANK["experimental"] + sub.key[1 : -len(sub.tag)] + tag,
-                notes=tuple(
+            notes = sub.notes
+            if notes:
+                notes = tuple(
                     n._replace(message=n.message.replace(repr(sub.tag), repr(tag), 1))
-                    for n in sub.notes
-                ),
-            )
+                    for n in notes
+                )
+            # The sub-tag's fields from its version to its date (ParsedTag's order).
+            return _new(ParsedTag, (
+                tag, "experimental", "Experimental " + sub.display, *sub[3:12],
+                _EXPERIMENTAL_RANK + sub.key[1 : -len(sub.tag)] + tag, notes,
+            ))  # fmt: skip
         return parsed or self.unknown(tag)
 
     def _release(self, tag: str) -> ParsedTag | None:
-        m = _CANDIDATE.fullmatch(tag)
+        m = _CANDIDATE.fullmatch(tag) if "_rc" in tag else None
         version: tuple[int, ...]
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]), int(m["d"]))
             text = f"{version[0]}.{version[1]}.{version[2]}-rc{m['d']}"
-            suffix, cycle, cbuild, build, rest = _suffix(m)
-            arch = m["arch"]
-            return ParsedTag(
+            suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+            return _new(ParsedTag, (
                 tag, "candidate", f"Release Candidate r{text}{suffix}", version, text, "",
-                None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-                None if build is None else int(build), rest, arch, None,
-                _key(_RANK["candidate"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-                _notes(tag, rest, arch) if rest or arch else (),
-            )  # fmt: skip
+                cycle, cbuild, build, rest, arch, None,
+                f"{_CANDIDATE_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}"
+                f"{_num(version[3])}{tail}{tag}",
+                _notes(tag, rest, arch) if noted else (),
+            ))  # fmt: skip
         m = _RELEASE.fullmatch(tag)
         if m is not None:
             version = (int(m["a"]), int(m["b"]), int(m["c"]))
-            suffix, cycle, cbuild, build, rest = _suffix(m)
-            arch = m["arch"]
-        else:
-            m = _OLD_RELEASE.fullmatch(tag)
-            if m is None:
-                return None
-            version = (int(m["a"]), int(m["b"]), 0)
-            suffix, cycle, cbuild, build, rest, arch = "", None, None, None, None, None
-        text = f"{version[0]}.{version[1]}.{version[2]}"
-        return ParsedTag(
-            tag, "release", f"Release r{text}{suffix}", version, text, "",
-            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-            None if build is None else int(build), rest, arch, None,
-            _key(_RANK["release"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-            _notes(tag, rest, arch) if rest or arch else (),
-        )  # fmt: skip
+            if m.lastindex == 3:  # the common shape: no cycle, build, extra text or architecture
+                text = f"{version[0]}.{version[1]}.{version[2]}"
+                return _new(ParsedTag, (
+                    tag, "release", f"Release r{text}", version, text, "", None, None, None,
+                    None, None, None,
+                    f"{_RELEASE_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}"
+                    f"{_NONE}{_PLAIN_TAIL}{tag}",
+                    (),
+                ))  # fmt: skip
+            suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+            text = f"{version[0]}.{version[1]}.{version[2]}"
+            return _new(ParsedTag, (
+                tag, "release", f"Release r{text}{suffix}", version, text, "",
+                cycle, cbuild, build, rest, arch, None,
+                f"{_RELEASE_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
+                f"{tail}{tag}",
+                _notes(tag, rest, arch) if noted else (),
+            ))  # fmt: skip
+        m = _OLD_RELEASE.fullmatch(tag) if len(tag) == 4 else None
+        if m is None:
+            return None
+        version = (int(m["a"]), int(m["b"]), 0)  # r230: 23.0.0, no suffix
+        text = f"{version[0]}.{version[1]}.0"
+        return _new(ParsedTag, (
+            tag, "release", f"Release r{text}", version, text, "", None, None, None, None, None,
+            None,
+            f"{_RELEASE_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{_PLAIN_TAIL}{tag}",
+            (),
+        ))  # fmt: skip
 
     def _weekly(self, tag: str) -> ParsedTag | None:
         m = _WEEKLY.fullmatch(tag)
@@ -215,16 +278,20 @@ class RspPolicy:
         except ValueError:
             return None  # no such week: the tag is unknown
         version = (int(year), int(week), 0)
-        suffix, cycle, cbuild, build, rest = _suffix(m)
-        arch = m["arch"]
-        return ParsedTag(
+        if m.lastindex == 2:  # the common shape: no cycle, build, extra text or architecture
+            return _new(ParsedTag, (
+                tag, "weekly", f"Weekly {year}_{week}", version, f"{version[0]}.{version[1]}.0",
+                "", None, None, None, None, None, date,
+                f"{_WEEKLY_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{_PLAIN_TAIL}{tag}",
+                (),
+            ))  # fmt: skip
+        suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+        return _new(ParsedTag, (
             tag, "weekly", f"Weekly {year}_{week}{suffix}", version,
-            f"{version[0]}.{version[1]}.0", "",
-            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-            None if build is None else int(build), rest, arch, date,
-            _key(_RANK["weekly"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-            _notes(tag, rest, arch) if rest or arch else (),
-        )  # fmt: skip
+            f"{version[0]}.{version[1]}.0", "", cycle, cbuild, build, rest, arch, date,
+            f"{_WEEKLY_FLAG}{_num(version[0])}{_num(version[1])}{_ZERO_NONE}{tail}{tag}",
+            _notes(tag, rest, arch) if noted else (),
+        ))  # fmt: skip
 
     def _daily(self, tag: str) -> ParsedTag | None:
         m = _DAILY.fullmatch(tag)
@@ -236,16 +303,22 @@ class RspPolicy:
         except (ValueError, OverflowError):
             return None
         version = (date.year, date.month, date.day)
-        suffix, cycle, cbuild, build, rest = _suffix(m)
-        arch = m["arch"]
-        return ParsedTag(
+        if m.lastindex == 3:  # the common shape: no cycle, build, extra text or architecture
+            return _new(ParsedTag, (
+                tag, "daily", f"Daily {year}_{month}_{day}", version,
+                f"{version[0]}.{version[1]}.{version[2]}", "", None, None, None, None, None, date,
+                f"{_DAILY_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
+                f"{_PLAIN_TAIL}{tag}",
+                (),
+            ))  # fmt: skip
+        suffix, cycle, cbuild, build, rest, arch, tail, noted = _tails[m.group(*_SUFFIX_GROUPS)]
+        return _new(ParsedTag, (
             tag, "daily", f"Daily {year}_{month}_{day}{suffix}", version,
-            f"{version[0]}.{version[1]}.{version[2]}", "",
-            None if cycle is None else int(cycle), None if cbuild is None else int(cbuild),
-            None if build is None else int(build), rest, arch, date,
-            _key(_RANK["daily"] + "0", version, "", cycle, cbuild, build, rest, arch, tag),
-            _notes(tag, rest, arch) if rest or arch else (),
-        )  # fmt: skip
+            f"{version[0]}.{version[1]}.{version[2]}", "", cycle, cbuild, build, rest, arch, date,
+            f"{_DAILY_FLAG}{_num(version[0])}{_num(version[1])}{_num(version[2])}{_NONE}"
+            f"{tail}{tag}",
+            _notes(tag, rest, arch) if noted else (),
+        ))  # fmt: skip
 
     def unknown(self, tag: str, category: str = "unknown") -> ParsedTag:
         """A tag of no known form: its text before ``_cNNNN`` and ``-arch`` sorts it."""
