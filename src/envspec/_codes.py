@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from envspec.diagnostics import CodeInfo
+from envspec.formats._codes import FORMAT_ENTRIES
 from envspec.payloads._codes import PAYLOAD_ENTRIES
 
 _NB_HEAD = '{\n "cells": [],\n "metadata": {\n'
@@ -927,6 +928,7 @@ _ENTRIES += (
 
 _ENTRIES += ()
 _ENTRIES += PAYLOAD_ENTRIES
+_ENTRIES += FORMAT_ENTRIES
 
 # ------------------------------------------------------- payload tags, menus, compatibility
 _TAGS_PAYLOAD = "lab.payload.yaml"

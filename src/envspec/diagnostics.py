@@ -146,6 +146,11 @@ Code = Literal[
     "export-approximate",
     "export-unsupported",
     "export-size-name",
+    # import and export of other formats (envspec import / export)
+    "format-unknown",
+    "format-source-invalid",
+    "format-output-exists",
+    # --- each format appends its own codes below, in registry order
 ]
 
 
