@@ -1107,4 +1107,6 @@ TOOL_CODES: Final = frozenset(
     | {"tag-alias-by-configuration", "menu-tag-missing"}
     # payload exports: what a spawner's configuration can say, not whether a document is valid
     | {"export-lossy", "export-approximate", "export-unsupported", "export-size-name"}
+    # conversions to and from other formats: what another format can hold, not the standard
+    | {info.code for info in FORMAT_ENTRIES}
 )
