@@ -119,8 +119,11 @@ _EXAMPLE_FLAGS = frozenset(
     | {"export"}
     | {"payload"}
     | {"payload-tags", "payload-menu"}
+    | {"import", "format-export"}
 )
-_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"} | {"tags", "interface"})
+_EXAMPLE_SETTINGS = frozenset(
+    {"to", "mkdir", "exists", "backend"} | {"tags", "interface"} | {"from"}
+)
 _TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"
@@ -315,6 +318,10 @@ class _Example:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
         if "export" in self.flags:
             return ["payload", "export", "--to", *self.values("to"), name]
+        if "import" in self.flags:
+            return ["import", "--from", *self.values("from"), name]
+        if "format-export" in self.flags:
+            return ["export", "--to", *self.values("to"), name, "-o", _UNPACK_DIR + "/"]
         if "payload" in self.flags:
             return ["payload", "validate", name]
         if self.flags & {"payload-tags", "payload-menu"}:
@@ -337,7 +344,7 @@ class _Example:
             (folder / name).mkdir()
         for text in self.values("tags"):
             (folder / _TAG_LIST).write_text(text + "\n", encoding="utf-8")
-        if "unpack" in self.flags:
+        if self.flags & {"unpack", "format-export"}:
             (folder / _UNPACK_DIR).mkdir()
             for name in self.values("exists"):
                 (folder / _UNPACK_DIR / name).write_text("# already here\n", encoding="utf-8")
