@@ -151,6 +151,16 @@ Code = Literal[
     "format-source-invalid",
     "format-output-exists",
     # --- each format appends its own codes below, in registry order
+    # binder
+    "binder-no-inputs",
+    "binder-not-carried",
+    # devcontainer
+    "devcontainer-jsonc-invalid",
+    "devcontainer-command-not-carried",
+    "devcontainer-feature-not-carried",
+    "devcontainer-not-carried",
+    # dockerfile
+    "dockerfile-not-carried",
 ]
 
 

@@ -21,6 +21,18 @@ __all__ = ["FORMATS", "UnknownFormat", "format_help", "format_names", "get_forma
 FORMATS: Final = MappingProxyType(
     {
         # --- one line per format (keep the names sorted within each group)
+        "binder": (
+            "binder:BinderFormat",
+            "a repository folder with repo2docker's files (binder/ or .binder/)",
+        ),
+        "devcontainer": (
+            "devcontainer:DevcontainerFormat",
+            ".devcontainer/devcontainer.json (JSONC) and the files it uses",
+        ),
+        "dockerfile": (
+            "dockerfile:DockerfileFormat",
+            "a Dockerfile (and the files it copies) that builds the environment",
+        ),
         "envspec": (
             "envspec_file:EnvspecFile",
             "a standalone *.envspec.yaml/.json file, or a notebook's environment",

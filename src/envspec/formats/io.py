@@ -226,6 +226,15 @@ def output_paths(files: Mapping[str, bytes], output: str, fmt: Format) -> dict[s
     return {os.path.join(output, *name.split("/")): data for name, data in files.items()}
 
 
+def _mode(path: str) -> int | None:
+    """The executable scripts of the vocabulary (``postBuild``, ``start``) are written with
+    the executable bit, as ``envspec unpack`` writes them; other files keep their mode."""
+    from envspec.vocabulary import FILES
+
+    spec = FILES.get(os.path.basename(path))
+    return 0o755 if spec is not None and spec.executable else None
+
+
 def write_files(
     files: Mapping[str, bytes], output: str, fmt: Format, *, force: bool = False
 ) -> WriteOutcome:
@@ -254,7 +263,7 @@ def write_files(
     for path, data in changed.items():
         try:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            write_atomic(path, data)
+            write_atomic(path, data, mode=_mode(path))
         except OSError as exc:
             why = f"cannot write the file: {exc.strerror or exc}"
             return WriteOutcome(
