@@ -76,7 +76,8 @@ def python_pin(environment: Mapping[str, Any]) -> str | None:
         return pin
     files = environment.get("files") or {}
     runtime = files.get("runtime.txt") if isinstance(files, Mapping) else None
-    return runtime_python(runtime) if isinstance(runtime, str) else None
+    found = runtime_python(runtime) if isinstance(runtime, str) else None
+    return found if found and re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", found) else None
 
 
 def image_reference(environment: Mapping[str, Any]) -> str | None:

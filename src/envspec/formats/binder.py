@@ -13,6 +13,7 @@ becomes ``runtime.txt``.  Nothing is run.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic, escape_pointer
@@ -97,7 +98,7 @@ class BinderFormat(Format):
             return Converted(diagnostics=tuple(notes))
         environment: dict[str, Any] = {"env_ver": "1.0", "files": files}
         python = runtime_python(files["runtime.txt"]) if "runtime.txt" in files else None
-        if python:
+        if python and re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", python):
             environment["python"] = python
         return Converted(environment=environment, diagnostics=tuple(notes))
 
