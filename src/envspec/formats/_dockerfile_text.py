@@ -7,7 +7,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-__all__ = ["Instruction", "arguments", "instructions", "substitute"]
+__all__ = ["Instruction", "arguments", "instructions", "pairs", "substitute"]
 
 _DIRECTIVE = re.compile(r"^#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
@@ -109,3 +109,49 @@ def arguments(value: str) -> list[str]:
         return shlex.split(text, comments=False, posix=True)
     except ValueError:
         return text.split()
+
+
+def _words(value: str) -> list[str]:
+    """Words as Docker splits ``ENV`` and ``LABEL`` arguments: quotes group, a backslash
+    escapes the next character (inside double quotes too); single quotes are literal."""
+    words: list[str] = []
+    current: list[str] = []
+    quote = ""
+    started = False
+    i = 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\" and quote != "'" and i + 1 < len(value):
+            current.append(value[i + 1])
+            started = True
+            i += 2
+            continue
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                current.append(char)
+        elif char in "\"'":
+            quote = char
+            started = True
+        elif char.isspace():
+            if started:
+                words.append("".join(current))
+                current, started = [], False
+        else:
+            current.append(char)
+            started = True
+        i += 1
+    if started:
+        words.append("".join(current))
+    return words
+
+
+def pairs(value: str) -> dict[str, str]:
+    """``ENV`` / ``LABEL`` pairs: ``k=v k2="v 2"``, or the legacy ``k v`` (one pair)."""
+    words = _words(value)
+    if words and "=" not in words[0]:
+        rest = value.strip().split(None, 1)
+        return {words[0]: rest[1].strip() if len(rest) > 1 else ""}
+    found = dict(w.split("=", 1) for w in words if "=" in w)
+    return {k: v for k, v in found.items() if k}

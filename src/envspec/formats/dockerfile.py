@@ -192,7 +192,7 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
     """The environment of the Dockerfile *name* of *source*; the files it copies are looked up
     relative to *prefix* (the build context) in the source's files."""
     from envspec.formats import _container as c
-    from envspec.formats._dockerfile_text import arguments, instructions, substitute
+    from envspec.formats._dockerfile_text import arguments, instructions, pairs, substitute
     from envspec.vocabulary import FILES
 
     where = source.file(name)
@@ -253,9 +253,9 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
         if keyword in _QUIET:
             continue
         if keyword == "ENV":
-            variables.update(_env(value))
+            variables.update(pairs(value))
         elif keyword == "LABEL":
-            labels = _env(value)
+            labels = pairs(value)
             pin = labels.pop(c.PYTHON_LABEL, None)
             if pin:
                 python = pin
@@ -335,18 +335,6 @@ def _base(reference: str) -> tuple[str | None, dict[str, str] | None]:
     if ref == c.MICROMAMBA_IMAGE and "digest" not in image:
         return None, None
     return None, image
-
-
-def _env(value: str) -> dict[str, str]:
-    """``ENV`` / ``LABEL`` pairs: ``k=v k2="v 2"`` or the legacy ``k v``."""
-    try:
-        words = shlex.split(value, posix=True)
-    except ValueError:
-        words = value.split()
-    if words and "=" not in words[0]:
-        return {words[0]: value.split(None, 1)[1].strip() if len(words) > 1 else ""}
-    pairs = dict(w.split("=", 1) for w in words if "=" in w)
-    return {k: v for k, v in pairs.items() if k}
 
 
 def _run(
