@@ -42,6 +42,7 @@ def blank(text: str) -> str:
     out = list(text)
     i, n = 0, len(text)
     comma: int | None = None  # offset of a comma that may turn out to be trailing
+    last = ""  # the last character that is not white space or a comment
     while i < n:
         char = text[i]
         if char == '"':
@@ -50,6 +51,7 @@ def blank(text: str) -> str:
             while i < n and text[i] != '"':
                 i += 2 if text[i] == "\\" else 1
             i += 1
+            last = '"'
         elif char == "/" and text.startswith("//", i):
             end = text.find("\n", i)
             end = n if end == -1 else end
@@ -62,18 +64,14 @@ def blank(text: str) -> str:
             end += 2
             out[i:end] = ["\n" if c == "\n" else " " for c in text[i:end]]
             i = end
-        elif char == ",":
-            comma = i
-            i += 1
-        elif char in "}]":
-            if comma is not None:
-                out[comma] = " "
-            comma = None
-            i += 1
         elif char in " \t\r\n":
             i += 1
         else:
-            comma = None
+            if char in "}]" and comma is not None:
+                out[comma] = " "
+            # Only a comma after a value may be trailing ("[,]" and ",," stay errors).
+            comma = i if char == "," and last not in {"", "[", "{", ",", ":"} else None
+            last = char
             i += 1
     return "".join(out)
 
