@@ -122,9 +122,7 @@ def test_a_single_configuration_file_is_a_source_too(run_cli, tmp_path):
 def test_what_a_folder_cannot_hold_is_reported_on_export(run_cli, tmp_path):
     source = tmp_path / "env.envspec.yaml"
     source.write_text(
-        ENV
-        + "image:\n  ref: quay.io/jupyter/base-notebook\n"
-        + "env:\n  MPLBACKEND: Agg\n"
+        ENV + "image:\n  ref: quay.io/jupyter/base-notebook\n" + "env:\n  MPLBACKEND: Agg\n"
     )
     code, out, _ = run_cli("export", "--to", "binder", source, "-o", tmp_path / "o")
     assert code == 0
@@ -151,6 +149,7 @@ def test_nothing_from_the_folder_runs(tmp_path):
 
 
 # ------------------------------------------------------------- repo2docker's own detection
+
 
 @pytest.fixture(scope="module")
 def detect() -> Callable[[Path], type]:
@@ -204,7 +203,9 @@ def test_repo2docker_builds_the_exported_folder_with_the_same_build_pack(
         else:
             unexplained.append(f"{name}: {before.__name__} -> {after.__name__}")
         # The files repo2docker reads come back byte for byte.
-        binder = next((original / d for d in ("binder", ".binder") if (original / d).is_dir()), None)
+        binder = next(
+            (original / d for d in ("binder", ".binder") if (original / d).is_dir()), None
+        )
         read_from = binder or original
         for file in FILES:
             if (read_from / file).is_file() and (exported / file).exists():

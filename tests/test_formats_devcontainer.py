@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from envspec.formats._jsonc import JsoncError, loads
-
 from conftest import download_dir
+from envspec.formats._jsonc import JsoncError, loads
 
 DIGEST = "sha256:" + "cd" * 32
 CLI_VERSION = "0.89.0"
@@ -45,9 +44,7 @@ def export(run_cli, tmp_path: Path, case: str) -> tuple[Path, str]:
     source = tmp_path / f"{case}.envspec.yaml"
     source.write_text(ENVS[case])
     workspace = tmp_path / f"ws-{case}"
-    result = run_cli(
-        "export", "--to", "devcontainer", source, "-o", workspace / ".devcontainer"
-    )
+    result = run_cli("export", "--to", "devcontainer", source, "-o", workspace / ".devcontainer")
     assert result.code == 0, result.out
     return workspace, result.out
 
@@ -68,7 +65,10 @@ def imported(run_cli, source: Path, tmp_path: Path) -> tuple[dict, str]:
     [
         ('{"a": 1}', {"a": 1}),
         ('// c\n{"a": [1, 2,],}\n', {"a": [1, 2]}),
-        ('{"a": "// not a comment", "b": "/* nor this */"}', {"a": "// not a comment", "b": "/* nor this */"}),
+        (
+            '{"a": "// not a comment", "b": "/* nor this */"}',
+            {"a": "// not a comment", "b": "/* nor this */"},
+        ),
         ('{"a": "x\\"// y", /* block\n comment */ "b": 2}', {"a": 'x"// y', "b": 2}),
         ('{"a": 1, // after a comma\n}', {"a": 1}),
         ('{"a": {"b": [],},\n}', {"a": {"b": []}}),
@@ -152,7 +152,10 @@ def test_what_does_not_map_is_reported(run_cli, tmp_path):
     env, out = imported(run_cli, config, tmp_path)
     assert env["image"] == {"ref": "mcr.microsoft.com/devcontainers/python:3.12"}
     assert env["env"] == {"MODE": "fast", "GITHUB_TOKEN": None}
-    assert "warning[devcontainer-feature-not-carried] the feature 'ghcr.io/devcontainers/features/node:1'" in out
+    assert (
+        "warning[devcontainer-feature-not-carried] the feature "
+        "'ghcr.io/devcontainers/features/node:1'" in out
+    )
     assert "warning[devcontainer-command-not-carried] postCreateCommand is not carried" in out
     assert "warning[devcontainer-not-carried] forwardPorts is not carried" in out
     assert "customizations.vscode is not carried" in out
@@ -207,7 +210,9 @@ def devcontainer_cli(pytestconfig, tmp_path_factory) -> list[str]:
             capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         if done.returncode != 0:
-            pytest.fail(f"cannot fetch @devcontainers/cli (needed once, then cached):\n{done.stderr}")
+            pytest.fail(
+                f"cannot fetch @devcontainers/cli (needed once, then cached):\n{done.stderr}"
+            )
         with tarfile.open(cache / f"devcontainers-cli-{CLI_VERSION}.tgz") as archive:
             archive.extractall(cache, filter="data")
     return [node, str(script)]
@@ -244,7 +249,8 @@ def test_the_official_cli_reads_the_export(run_cli, tmp_path, devcontainer_cli, 
 def test_the_official_cli_reads_jsonc_as_envspec_does(tmp_path, devcontainer_cli):
     samples = [
         '// comment\n{"image": "python:3.12", "name": "a // b",}\n',
-        '{\n  /* block */ "image": "x",\n  "forwardPorts": [8888, 8889,],\n  "containerEnv": {"A": "/*"},\n}\n',
+        '{\n  /* block */ "image": "x",\n  "forwardPorts": [8888, 8889,],\n'
+        '  "containerEnv": {"A": "/*"},\n}\n',
         '\ufeff{"image": "y", "runArgs": ["--init",], /* end */}',
     ]
     for index, text in enumerate(samples):

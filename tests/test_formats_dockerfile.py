@@ -25,7 +25,7 @@ ENVS = {
         '  apt.txt: "# tools\\ncurl\\ngit\\n"\n'
         '  postBuild: "#!/bin/sh\\necho built\\n"\n'
         '  start: "#!/bin/sh\\nexport A=1\\nexec \\"$@\\"\\n"\n'
-        "env:\n  MPLBACKEND: Agg\n  PRICE: \"$5\"\n  TOKEN: null\n"
+        'env:\n  MPLBACKEND: Agg\n  PRICE: "$5"\n  TOKEN: null\n'
     ),
     "conda": (
         'env_ver: "1.0"\npython: "3.11"\nfiles:\n'
@@ -34,7 +34,8 @@ ENVS = {
         '  requirements.txt: "rich\\n"\n'
     ),
     "image": (
-        f'env_ver: "1.0"\npython: "3.12"\nimage:\n  ref: quay.io/jupyter/scipy-notebook:2024-12-02\n'
+        'env_ver: "1.0"\npython: "3.12"\n'
+        "image:\n  ref: quay.io/jupyter/scipy-notebook:2024-12-02\n"
         f'  digest: "{DIGEST}"\nfiles:\n  requirements.txt: "rich\\n"\n'
     ),
 }
@@ -75,7 +76,10 @@ def test_round_trip_keeps_dependencies_python_image_and_variables(run_cli, tmp_p
         assert set(env["files"]) == {"environment.yml", "apt.txt", "requirements.txt"}
         assert "image" not in env
     if case == "image":
-        assert env["image"] == {"ref": "quay.io/jupyter/scipy-notebook:2024-12-02", "digest": DIGEST}
+        assert env["image"] == {
+            "ref": "quay.io/jupyter/scipy-notebook:2024-12-02",
+            "digest": DIGEST,
+        }
 
 
 @pytest.mark.parametrize("case", sorted(ENVS))
@@ -118,7 +122,7 @@ def test_a_foreign_dockerfile_maps_what_it_can_and_reports_the_rest(run_cli, tmp
         "    # a comment inside the continuation\n"
         "    && apt-get install -y --no-install-recommends graphviz libgl1 \\\n"
         "    && rm -rf /var/lib/apt/lists/*\n"
-        "ENV MODE=fast OTHER=\"two words\"\n"
+        'ENV MODE=fast OTHER="two words"\n'
         "COPY requirements.txt /app/requirements.txt\n"
         "RUN pip install --no-cache-dir -r /app/requirements.txt\n"
         "RUN python -m pip install rich 'typer>=0.12'\n"

@@ -49,7 +49,9 @@ class BinderFormat(Format):
         notes: list[Diagnostic] = []
         present = [d for d in _BINDER_DIRS if any(n.startswith(f"{d}/") for n in source.files)]
         if len(present) == 2:
-            found = diagnostic("binder-dir-conflict", "both 'binder/' and '.binder/' exist", source.path)
+            found = diagnostic(
+                "binder-dir-conflict", "both 'binder/' and '.binder/' exist", source.path
+            )
             return Converted(diagnostics=(found,))
         prefix = f"{present[0]}/" if present else ""
         if prefix:
@@ -107,9 +109,7 @@ class BinderFormat(Format):
         from envspec.vocabulary import FILES
 
         environment = document.environment
-        files = {
-            n: t for n, t in (environment.get("files") or {}).items() if isinstance(t, str)
-        }
+        files = {n: t for n, t in (environment.get("files") or {}).items() if isinstance(t, str)}
         notes: list[Diagnostic] = []
         pin = environment.get("python")
         if (

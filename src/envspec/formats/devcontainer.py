@@ -128,11 +128,7 @@ class DevcontainerFormat(Format):
             folder = ""
         else:
             name = next(
-                (
-                    n
-                    for n in (f"{FOLDER}/{CONFIG}", f"{FOLDER}.json", CONFIG)
-                    if n in source.files
-                ),
+                (n for n in (f"{FOLDER}/{CONFIG}", f"{FOLDER}.json", CONFIG) if n in source.files),
                 "",
             )
             folder = FOLDER if name.startswith(f"{FOLDER}/") else ""
@@ -184,7 +180,7 @@ def _read(source: Source, name: str, folder: str) -> Converted:
     record = record if isinstance(record, dict) else {}
     if isinstance(record.get("python"), str):
         python = record["python"]
-    listed = record.get("files") if isinstance(record.get("files"), list) else []
+    listed: list[Any] = record["files"] if isinstance(record.get("files"), list) else []
     for entry in listed:
         path = posixpath.join(folder, entry) if isinstance(entry, str) else ""
         if not isinstance(entry, str) or entry not in FILES or path not in source.files:
@@ -267,7 +263,7 @@ def _read(source: Source, name: str, folder: str) -> Converted:
         environment["python"] = python
     if variables:
         environment["env"] = variables
-    ordered = {k: environment[k] for k in MEMBERS if k in environment}
+    ordered: dict[str, Any] = {k: environment[k] for k in MEMBERS if k in environment}
     return Converted(environment=ordered, diagnostics=tuple(notes))
 
 

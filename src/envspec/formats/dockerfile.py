@@ -32,6 +32,13 @@ _PIP_VALUE_OPTIONS = frozenset(
     {"-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
      "-t", "--target", "--prefix", "--root", "--python", "--platform", "--cache-dir"}
 )  # fmt: skip
+_PIP_COMMANDS = (
+    ["pip", "install"],
+    ["pip3", "install"],
+    ["uv", "pip", "install"],
+    ["python", "-m", "pip", "install"],
+    ["python3", "-m", "pip", "install"],
+)
 _HOUSEKEEPING = re.compile(
     r"^(apt-get (update|clean)|apt update|rm -rf /var/lib/apt/lists/?\*?|"
     r"(micromamba|conda|mamba) clean.*|pip cache purge|true)$"
@@ -225,9 +232,9 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
     aliases: dict[str, str] = {}
     for index in stages:
         words = [w for w in steps[index].value.split() if not w.startswith("--")]
-        image, _ = substitute(words[0] if words else "", global_args)
+        stage_base, _ = substitute(words[0] if words else "", global_args)
         if len(words) >= 3 and words[1].lower() == "as":
-            aliases[words[2].lower()] = aliases.get(image.lower(), image)
+            aliases[words[2].lower()] = aliases.get(stage_base.lower(), stage_base)
     final = steps[stages[-1]]
     words = [w for w in final.value.split() if not w.startswith("--")]
     base, missing = substitute(words[0] if words else "", global_args)
@@ -275,8 +282,8 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
                     note(step.line, f"{keyword} {item} is not carried (not an environment input)")
                     continue
                 path = posixpath.normpath(posixpath.join(prefix, item)).lstrip("/")
-                data = source.files.get(path) if source.is_folder else None
-                if data is None:
+                content = source.files.get(path) if source.is_folder else None
+                if content is None:
                     note(
                         step.line,
                         f"{keyword} {item}: the file is not in the source; import the folder "
@@ -284,27 +291,25 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
                     )
                     continue
                 try:
-                    files[entry] = data.decode("utf-8")
+                    files[entry] = content.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    notes.append(_not_utf8(source.file(path), data, exc))
+                    notes.append(_not_utf8(source.file(path), content, exc))
                     continue
                 inside = target + entry if target.endswith("/") else target
                 copied[inside] = entry
         elif keyword == "RUN":
             _run(step.line, value, copied, inline, note)
-        elif keyword == "ENTRYPOINT" and any(
-            copied.get(w) == "start" for w in arguments(value)
-        ):
+        elif keyword == "ENTRYPOINT" and any(copied.get(w) == "start" for w in arguments(value)):
             continue
         else:
             note(step.line, f"{keyword} is not carried")
-    for name, lines in inline.items():
+    for input_name, lines in inline.items():
         if not lines:
             continue
-        if name in files:
-            note(final.line, f"packages installed inline are not carried ({name} is copied)")
+        if input_name in files:
+            note(final.line, f"packages installed inline are not carried ({input_name} is copied)")
         else:
-            files[name] = "".join(f"{line}\n" for line in lines)
+            files[input_name] = "".join(f"{line}\n" for line in lines)
     if files:
         environment["files"] = {n: files[n] for n in FILES if n in files}
     if python:
@@ -313,7 +318,7 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
         environment["env"] = variables
     from envspec.vocabulary import MEMBERS
 
-    ordered = {k: environment[k] for k in MEMBERS if k in environment}
+    ordered: dict[str, Any] = {k: environment[k] for k in MEMBERS if k in environment}
     return Converted(environment=ordered, diagnostics=tuple(notes))
 
 
@@ -382,10 +387,9 @@ def _installs(words: list[str]) -> tuple[str, list[str]] | None:
     if words[:2] in (["apt-get", "install"], ["apt", "install"]):
         rest, name = words[2:], "apt.txt"
     else:
-        for prefix in (["pip", "install"], ["pip3", "install"], ["uv", "pip", "install"],
-                       ["python", "-m", "pip", "install"], ["python3", "-m", "pip", "install"]):  # fmt: skip
-            if words[: len(prefix)] == prefix:
-                rest, name = words[len(prefix) :], "requirements.txt"
+        for command in _PIP_COMMANDS:
+            if words[: len(command)] == command:
+                rest, name = words[len(command) :], "requirements.txt"
                 break
         else:
             return None
