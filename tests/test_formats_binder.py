@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO_ROOT
 from envspec.formats import Document, Options, get_format
 from envspec.formats.io import import_path
 from envspec.vocabulary import FILES
@@ -226,3 +227,15 @@ def test_export_needs_a_file(run_cli, tmp_path):
     assert result.code == 1
     assert "error[binder-no-inputs]" in result.out
     assert not (tmp_path / "o").exists()
+
+
+def test_the_sample_repository_imports_and_exports_back(run_cli, tmp_path):
+    sample = REPO_ROOT / "examples" / "formats" / "binder"
+    env, out = imported(run_cli, sample, tmp_path)
+    assert "warning" not in out
+    assert env["python"] == "3.12"
+    notebook = tmp_path / "imported.envspec.json"
+    result = run_cli("export", "--to", "binder", notebook, "-o", tmp_path / "binder")
+    assert result.code == 0, result.out
+    for path in (sample / "binder").iterdir():
+        assert (tmp_path / "binder" / path.name).read_bytes() == path.read_bytes()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import download_dir
+from conftest import REPO_ROOT, download_dir
 from envspec.formats._jsonc import JsoncError, loads
 
 DIGEST = "sha256:" + "cd" * 32
@@ -258,3 +258,15 @@ def test_the_official_cli_reads_jsonc_as_envspec_does(tmp_path, devcontainer_cli
         (workspace / ".devcontainer").mkdir(parents=True)
         (workspace / ".devcontainer" / "devcontainer.json").write_text(text, encoding="utf-8")
         assert read_configuration(devcontainer_cli, workspace) == loads(text.lstrip("\ufeff"))
+
+
+def test_the_sample_imports_with_what_does_not_map_reported(run_cli, tmp_path):
+    sample = REPO_ROOT / "examples" / "formats" / "devcontainer"
+    env, out = imported(run_cli, sample, tmp_path)
+    assert env["image"]["ref"] == "quay.io/jupyter/minimal-notebook"
+    assert env["env"] == {"MPLBACKEND": "Agg", "GITHUB_TOKEN": None}
+    for code in ("feature-not-carried", "command-not-carried", "not-carried"):
+        assert f"warning[devcontainer-{code}]" in out
+    result = run_cli("export", "--to", "devcontainer", tmp_path / "imported.envspec.json",
+                     "-o", tmp_path / ".devcontainer")  # fmt: skip
+    assert result.code == 0, result.out

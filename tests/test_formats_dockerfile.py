@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
+from conftest import REPO_ROOT
 from envspec.formats._dockerfile_text import instructions
 
 DIGEST = "sha256:" + "ab" * 32
@@ -234,3 +235,17 @@ def test_the_export_builds_where_a_container_engine_answers(run_cli, tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_sample_dockerfile_imports_and_exports_back(run_cli, tmp_path):
+    sample = REPO_ROOT / "examples" / "formats" / "dockerfile"
+    env, out = imported(run_cli, sample, tmp_path)
+    assert env["files"]["requirements.txt"] == (sample / "requirements.txt").read_text()
+    assert env["files"]["apt.txt"] == "graphviz\n"
+    assert out.count("warning[dockerfile-not-carried]") == 2  # EXPOSE and CMD
+    result = run_cli("export", "--to", "dockerfile", tmp_path / "imported.envspec.json",
+                     "-o", tmp_path / "again")  # fmt: skip
+    assert result.code == 0, result.out
+    assert DockerfileParser(path=str(tmp_path / "again" / "Dockerfile")).baseimage == (
+        "python:3.12-slim"
+    )

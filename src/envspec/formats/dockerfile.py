@@ -32,6 +32,10 @@ _PIP_VALUE_OPTIONS = frozenset(
     {"-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
      "-t", "--target", "--prefix", "--root", "--python", "--platform", "--cache-dir"}
 )  # fmt: skip
+_RUNTIME_HINT = (
+    "Ports, commands, labels and other settings of how the image runs are not part of an "
+    "environment; set them where the notebook is launched."
+)
 _PIP_COMMANDS = (
     ["pip", "install"],
     ["pip3", "install"],
@@ -211,8 +215,8 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
     steps = instructions(text)
     notes: list[Diagnostic] = []
 
-    def note(line: int, message: str) -> None:
-        notes.append(diagnostic("dockerfile-not-carried", message, where, line=line))
+    def note(line: int, message: str, hint: str | None = None) -> None:
+        notes.append(diagnostic("dockerfile-not-carried", message, where, line=line, hint=hint))
 
     stages = [i for i, s in enumerate(steps) if s.keyword == "FROM"]
     if not stages:
@@ -269,7 +273,7 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
             for variable in labels.pop(c.LAUNCH_ENV_LABEL, "").split():
                 variables.setdefault(variable, None)
             if labels:
-                note(step.line, f"LABEL {' '.join(labels)} is not carried")
+                note(step.line, f"LABEL {' '.join(labels)} is not carried", _RUNTIME_HINT)
         elif keyword in {"COPY", "ADD"}:
             words = [w for w in arguments(value) if not w.startswith("--")]
             if len(words) < 2:
@@ -302,7 +306,7 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
         elif keyword == "ENTRYPOINT" and any(copied.get(w) == "start" for w in arguments(value)):
             continue
         else:
-            note(step.line, f"{keyword} is not carried")
+            note(step.line, f"{keyword} is not carried", _RUNTIME_HINT)
     for input_name, lines in inline.items():
         if not lines:
             continue
