@@ -270,3 +270,12 @@ def test_the_sample_imports_with_what_does_not_map_reported(run_cli, tmp_path):
     result = run_cli("export", "--to", "devcontainer", tmp_path / "imported.envspec.json",
                      "-o", tmp_path / ".devcontainer")  # fmt: skip
     assert result.code == 0, result.out
+
+
+def test_the_post_create_command_is_valid_shell(run_cli, tmp_path):
+    workspace, _ = export(run_cli, tmp_path, "image")
+    config = json.loads((workspace / ".devcontainer" / "devcontainer.json").read_text())
+    done = subprocess.run(
+        ["sh", "-n", "-c", config["postCreateCommand"]], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -102,9 +102,10 @@ def split_image(reference: str) -> dict[str, str] | None:
 def apt_command(path: str, *, sudo: bool = False) -> str:
     """Install the packages of the apt.txt at *path* (comments and blank lines skipped, as
     repo2docker reads it); the names go to apt-get as arguments, never through a shell."""
-    root = '$([ "$(id -u)" = 0 ] || echo sudo) ' if sudo else ""
+    root = "$S " if sudo else ""
     return (
-        f"{root}apt-get update"
+        ("S=$([ \"$(id -u)\" = 0 ] || echo sudo) && " if sudo else "")
+        + f"{root}apt-get update"
         f" && sed -e 's/#.*//' {shlex.quote(path)}"
         f" | {root}xargs --no-run-if-empty apt-get install --yes --no-install-recommends"
         f" && {root}rm -rf /var/lib/apt/lists/*"
