@@ -104,8 +104,7 @@ def apt_command(path: str, *, sudo: bool = False) -> str:
     repo2docker reads it); the names go to apt-get as arguments, never through a shell."""
     root = "$S " if sudo else ""
     return (
-        ("S=$([ \"$(id -u)\" = 0 ] || echo sudo) && " if sudo else "")
-        + f"{root}apt-get update"
+        ('S=$([ "$(id -u)" = 0 ] || echo sudo) && ' if sudo else "") + f"{root}apt-get update"
         f" && sed -e 's/#.*//' {shlex.quote(path)}"
         f" | {root}xargs --no-run-if-empty apt-get install --yes --no-install-recommends"
         f" && {root}rm -rf /var/lib/apt/lists/*"
