@@ -279,3 +279,20 @@ def test_the_post_create_command_is_valid_shell(run_cli, tmp_path):
         ["sh", "-n", "-c", config["postCreateCommand"]], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_hardware_maps_to_host_requirements_and_back(run_cli, tmp_path):
+    source = tmp_path / "hw.envspec.yaml"
+    source.write_text(
+        'env_ver: "1.0"\nimage:\n  ref: python\n'
+        "hardware:\n  cpu: 1.5\n  memory: 8Gi\n  gpu:\n    count: 2\n    memory: 16Gi\n"
+    )
+    result = run_cli("export", "--to", "devcontainer", source, "-o", tmp_path / "hw")
+    assert result.code == 0, result.out
+    assert "hardware.cpu 1.5 is rounded up to 2 CPUs" in result.out
+    assert "hardware.gpu.count 2 is not carried" in result.out
+    config = json.loads((tmp_path / "hw" / "devcontainer.json").read_text())
+    assert config["hostRequirements"] == {"cpus": 2, "memory": "8gb", "gpu": {"memory": "16gb"}}
+    env, out = imported(run_cli, tmp_path / "hw", tmp_path)
+    assert env["hardware"] == {"cpu": 2, "memory": "8Gi", "gpu": {"count": 1, "memory": "16Gi"}}
+    assert "not-carried" not in out

@@ -102,6 +102,15 @@ class DevcontainerFormat(Format):
             config["containerEnv"] = dict(plan.env)
         if plan.env_at_launch:
             config["remoteEnv"] = {n: f"${{localEnv:{n}}}" for n in plan.env_at_launch}
+        lost: list[tuple[str, str]] = []
+        hardware = environment.get("hardware")
+        if isinstance(hardware, Mapping) and hardware:
+            from envspec.formats._hostreq import to_host
+
+            host, notes = to_host(hardware)
+            if host:
+                config["hostRequirements"] = host
+            lost += [("hardware", note) for note in notes]
         record: dict[str, Any] = {}
         if plan.python:
             record["python"] = plan.python
@@ -119,6 +128,10 @@ class DevcontainerFormat(Format):
                 f"/files/{escape_pointer(name)}" if name in files else f"/{name}",
             )
             for name, reason in plan.dropped
+            if name != "hardware"
+        ) + tuple(
+            diagnostic("devcontainer-not-carried", message, document.path, "/hardware")
+            for _, message in lost
         )
         return Converted(files=out, diagnostics=diagnostics)
 
@@ -243,7 +256,17 @@ def _read(source: Source, name: str, folder: str) -> Converted:
         if key == "postCreateCommand" and record and config[key] == expected:
             continue  # the command this format writes: it installs the files carried
         note("devcontainer-command-not-carried", f"{key} is not carried (it is not run)", f"/{key}")
+    host = config.get("hostRequirements")
+    if isinstance(host, dict):
+        from envspec.formats._hostreq import from_host
+
+        hardware, lost = from_host(host)
+        if hardware:
+            environment["hardware"] = hardware
+        for item in lost:
+            note("devcontainer-not-carried", item, "/hostRequirements")
     known = {"name", "$schema", "image", "build", "containerEnv", "remoteEnv", "features"}
+    known.add("hostRequirements")
     for key in config:
         if key in known or key in _LIFECYCLE:
             continue
