@@ -249,3 +249,32 @@ def test_the_sample_dockerfile_imports_and_exports_back(run_cli, tmp_path):
     assert DockerfileParser(path=str(tmp_path / "again" / "Dockerfile")).baseimage == (
         "python:3.12-slim"
     )
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "expected", "message"),
+    [
+        ("FROM python:latest\n", {}, "the base image 'python:latest' names no Python version"),
+        (
+            "FROM python:3.12 AS build\nRUN pip wheel .\nFROM build\n",
+            {"python": "3.12"},
+            "an earlier build stage is not carried",
+        ),
+        (
+            "FROM ${BASE}\n",
+            {},
+            "the base image '${BASE}' names unset build arguments",
+        ),
+        (
+            "FROM ubuntu:24.04\nCOPY --from=build /requirements.txt /r.txt\n",
+            {"image": {"ref": "ubuntu:24.04"}},
+            "COPY from another stage or image is not carried",
+        ),
+    ],
+)
+def test_bases_and_stages(run_cli, tmp_path, dockerfile, expected, message):
+    path = tmp_path / "Dockerfile"
+    path.write_text(dockerfile)
+    env, out = imported(run_cli, path, tmp_path)
+    assert {k: v for k, v in env.items() if k != "env_ver"} == expected
+    assert message in out

@@ -253,7 +253,7 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
     else:
         python, image = _base(base)
         if image is None and python is None and base not in {"scratch", c.MICROMAMBA_IMAGE}:
-            note(final.line, f"the base image {base!r} is not an image reference: not carried")
+            note(final.line, f"the base image {base!r} names no Python version: not carried")
         if image is not None:
             environment["image"] = image
     variables: dict[str, str | None] = {}
@@ -276,6 +276,9 @@ def read_dockerfile(source: Source, name: str, prefix: str = "") -> Converted:
                 note(step.line, f"LABEL {' '.join(labels)} is not carried", _RUNTIME_HINT)
         elif keyword in {"COPY", "ADD"}:
             words = [w for w in arguments(value) if not w.startswith("--")]
+            if any(w.startswith("--from") for w in arguments(value)):
+                note(step.line, f"{keyword} from another stage or image is not carried")
+                continue
             if len(words) < 2:
                 note(step.line, f"{keyword} {value!r} is not carried")
                 continue
@@ -341,6 +344,8 @@ def _base(reference: str) -> tuple[str | None, dict[str, str] | None]:
     match = _PYTHON_TAG.match(tag)
     if repository == "python" and match:
         return match.group(1), image if "digest" in image else None
+    if repository == "python" and "digest" not in image:
+        return None, None  # python:3-slim, python:latest: no pin to carry
     if ref == c.MICROMAMBA_IMAGE and "digest" not in image:
         return None, None
     return None, image
