@@ -15,6 +15,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO_ROOT, download_dir
 from envspec.formats._jsonc import JsoncError, loads
@@ -75,6 +77,40 @@ def imported(run_cli, source: Path, tmp_path: Path) -> tuple[dict, str]:
     ],
 )
 def test_jsonc_comments_and_trailing_commas(text, value):
+    assert loads(text) == value
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab/*,"\\ \n'),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_NOISE = st.sampled_from(["", " ", "\n", "// c,]}\n", "/* ,} */", "/*\n*/"])
+
+
+def _jsonc(value: object, draw) -> str:
+    """*value* as JSONC: comments between tokens, and a trailing comma now and then."""
+    if isinstance(value, list):
+        items = [draw(_NOISE) + _jsonc(v, draw) + draw(_NOISE) for v in value]
+        trailing = "," if items and draw(st.booleans()) else ""
+        return "[" + ",".join(items) + trailing + draw(_NOISE) + "]"
+    if isinstance(value, dict):
+        items = [
+            draw(_NOISE) + json.dumps(k) + draw(_NOISE) + ":" + _jsonc(v, draw)
+            for k, v in value.items()
+        ]
+        trailing = "," if items and draw(st.booleans()) else ""
+        return "{" + ",".join(items) + trailing + draw(_NOISE) + "}"
+    return draw(_NOISE) + json.dumps(value) + draw(_NOISE)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_jsonc_reads_any_value_written_with_comments_and_trailing_commas(data):
+    value = data.draw(_JSON)
+    text = _jsonc(value, data.draw)
     assert loads(text) == value
 
 
