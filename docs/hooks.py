@@ -123,6 +123,8 @@ _EXAMPLE_FLAGS = frozenset(
 )
 _EXAMPLE_SETTINGS = frozenset(
     {"to", "mkdir", "exists", "backend"} | {"tags", "interface"} | {"from"}
+    # import / export: --guix-commit and --option KEY=VALUE
+    | {"guix-commit", "option"}
 )
 _TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
@@ -318,10 +320,14 @@ class _Example:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
         if "export" in self.flags:
             return ["payload", "export", "--to", *self.values("to"), name]
+        conversion = [a for c in self.values("guix-commit") for a in ("--guix-commit", c)]
+        conversion += [a for o in self.values("option") for a in ("--option", o)]
         if "import" in self.flags:
-            return ["import", "--from", *self.values("from"), name]
+            return ["import", "--from", *self.values("from"), *conversion, name]
         if "format-export" in self.flags:
-            return ["export", "--to", *self.values("to"), name, "-o", _UNPACK_DIR + "/"]
+            return [
+                "export", "--to", *self.values("to"), *conversion, name, "-o", _UNPACK_DIR + "/"
+            ]  # fmt: skip
         if "payload" in self.flags:
             return ["payload", "validate", name]
         if self.flags & {"payload-tags", "payload-menu"}:

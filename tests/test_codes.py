@@ -85,7 +85,9 @@ def test_example_options_are_known():
     known |= TAG_COMMANDS | {"tags", "interface"}
     for info in CODES.values():
         for option in info.example_options:
-            assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
+            assert option.partition("=")[0] in known | {
+                "to", "mkdir", "exists", "backend", "guix-commit", "option"
+            }, (  # fmt: skip
                 info.code,
                 option,
             )
@@ -158,6 +160,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
             args += ["--from", value]
         elif key == "backend":
             args += ["--backend", value]
+        elif key in {"guix-commit", "option"}:
+            args += [f"--{key}", value]
         elif key == "no-tools":
             # No guix, docker or podman: an empty PATH (the running Python is still found).
             (tmp_path / "empty-path").mkdir()
