@@ -33,6 +33,10 @@ _MANIFEST_CALLS = {"specifications->manifest", "packages->manifest"}
 _SPEC_CALLS = {"specification->package", "specification->package+output"}
 _SPEC = re.compile(r"(?P<name>[^@:\s]+)(?:@(?P<version>[^:\s]+))?(?::(?P<output>[^@:\s]+))?")
 _PIN = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+)?")
+_READ_HINT = (
+    "Fix the text at the position shown so that Guile can read it: strings take the "
+    "escapes \\\\ \\\" \\n \\t \\xHH \\uHHHH, parentheses must balance."
+)
 
 
 class ManifestSpec:
@@ -55,11 +59,15 @@ class _Problems:
         self.path = path
         self.items: list[Diagnostic] = []
 
-    def add(self, code: Code, message: str, offset: int | None = None) -> None:
+    def add(
+        self, code: Code, message: str, offset: int | None = None, hint: str | None = None
+    ) -> None:
         from envspec.checks._text import line_col
 
         line, column = line_col(self.text, offset) if offset is not None else (None, None)
-        self.items.append(diagnostic(code, message, self.path, line=line, column=column))
+        self.items.append(
+            diagnostic(code, message, self.path, line=line, column=column, hint=hint)
+        )
 
 
 def specifications(text: str, path: str) -> tuple[list[ManifestSpec], list[Diagnostic]]:
@@ -79,7 +87,7 @@ def specifications(text: str, path: str) -> tuple[list[ManifestSpec], list[Diagn
     try:
         data = read_data(text)
     except SchemeReadError as exc:
-        problems.add("scheme-syntax", exc.message, exc.offset)
+        problems.add("scheme-syntax", exc.message, exc.offset, _READ_HINT)
         return [], problems.items
     calls = [call for datum in data for call in _manifest_calls(datum)]
     if not calls:
@@ -246,7 +254,7 @@ def _channels_problems(text: str, path: str) -> list[Diagnostic]:
         try:
             read_data(text)
         except SchemeReadError as exc:
-            problems.add("scheme-syntax", exc.message, exc.offset)
+            problems.add("scheme-syntax", exc.message, exc.offset, _READ_HINT)
     return problems.items
 
 

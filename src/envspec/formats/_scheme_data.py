@@ -245,16 +245,24 @@ class _Reader:
             self.i += 1
             vector = self._list(depth)
             return Atom(text[start : self.i], vector.offset - 1)
-        if following == ":" or following.isalpha():
-            atom = self._atom()
-            word = atom.text
-            if word in {"#t", "#f", "#true", "#false"} or word.startswith("#:"):
-                return Atom(word, start)
-            if word[:2] in {"#x", "#b", "#o", "#d", "#e", "#i"}:
-                return Atom(word, start)
-        raise SchemeReadError(
-            f"unknown '#' syntax {text[start : start + 2]!r} (Guile cannot read it)", start
-        )
+        if following == "{":
+            end = text.find("}#", start + 2)
+            if end < 0:
+                raise SchemeReadError("the symbol '#{' is never closed with '}#'", start)
+            self.i = end + 2
+            return Symbol(text[start + 2 : end], start)
+        if following == ":" or following == "*" or following.isalnum():
+            # #t, #false, #:keyword, #x1F, #*101, and #u8(...)-style vectors.
+            j = start + 1
+            while j < len(text) and text[j] not in _DELIMITERS:
+                j += 1
+            self.i = j
+            if j < len(text) and text[j] == "(" and following.isalpha():
+                self._list(depth)
+            return Atom(text[start : self.i], start)
+        if following == "<":
+            raise SchemeReadError("'#<' is how Guile prints an object; it cannot be read", start)
+        raise SchemeReadError(f"the '#' syntax {text[start : start + 2]!r} is not read here", start)
 
     def _atom(self) -> Datum:
         text, start = self.text, self.i
