@@ -123,9 +123,7 @@ _EXAMPLE_FLAGS = frozenset(
 )
 _EXAMPLE_SETTINGS = frozenset(
     {"to", "mkdir", "exists", "backend"} | {"tags", "interface"} | {"from"}
-    # import / export: --guix-commit and --option KEY=VALUE
-    | {"guix-commit", "option"}
-)
+) | {"guix-commit", "option"}  # import / export: --guix-commit, --option KEY=VALUE
 _TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"

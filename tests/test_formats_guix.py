@@ -256,9 +256,7 @@ def test_round_trip_envspec_guix_envspec_keeps_the_package_names(tmp_path):
 
 
 def test_the_example_imports_and_every_package_of_it_is_derived():
-    status, text = run(
-        "import", "--from", "guix", str(EXAMPLE), "--option", "requirements=yes"
-    )
+    status, text = run("import", "--from", "guix", str(EXAMPLE), "--option", "requirements=yes")
     assert status == 0, text
     assert "numpy\npandas\nmatplotlib\nscikit-learn\nipykernel\njupyterlab\n" in text.replace(
         "    ", ""
@@ -271,10 +269,10 @@ def test_packages_to_manifest_with_specification_calls_is_read(tmp_path):
         "(use-modules (gnu packages python-xyz))\n"
         "(define %manifest\n"
         "  (packages->manifest\n"
-        "   (append (list (specification->package \"python\")\n"
-        "                 (specification->package+output \"python-numpy:doc\")\n"
+        '   (append (list (specification->package "python")\n'
+        '                 (specification->package+output "python-numpy:doc")\n'
         "                 python-pandas)\n"
-        "           (map specification->package '(\"python-scipy\" \"gcc-toolchain@13\")))))\n"
+        '           (map specification->package \'("python-scipy" "gcc-toolchain@13")))))\n'
         "%manifest\n"
     )
     assert guile_run(_READ_ALL, path).returncode == 0

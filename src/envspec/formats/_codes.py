@@ -179,8 +179,10 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "file (other channels included) is not written.",
         "Leave out --guix-commit to export the embedded channels.scm as it is.",
         "analysis.envspec.yaml",
-        'env_ver: "1.0"\nfiles:\n  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n'
-        '  channels.scm: "(list (channel (name \'guix) (url \\"https://example.org/guix.git\\")))\\n"\n',
+        'env_ver: "1.0"\nfiles:\n'
+        '  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n'
+        '  channels.scm: "(list (channel (name \'guix)\\n'
+        '    (url \\"https://example.org/guix.git\\")))\\n"\n',
         ("format-export", "to=guix", "guix-commit=" + "0123456789abcdef" * 2 + "01234567"),
     ),
     CodeInfo(
@@ -189,7 +191,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "A manifest entry is known only by running the manifest",
         "Import reads the manifest as data and never runs it: a variable such as "
         "`python-numpy` or a computed list names packages only when Guix evaluates the file.",
-        "Write the entry as a specification string (\"python-numpy\") to carry it over.",
+        'Write the entry as a specification string ("python-numpy") to carry it over.',
         "manifest.scm",
         "(use-modules (gnu packages python-xyz))\n"
         '(packages->manifest (list (specification->package "python") python-numpy))\n',

@@ -35,7 +35,7 @@ _SPEC = re.compile(r"(?P<name>[^@:\s]+)(?:@(?P<version>[^:\s]+))?(?::(?P<output>
 _PIN = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+)?")
 _READ_HINT = (
     "Fix the text at the position shown so that Guile can read it: strings take the "
-    "escapes \\\\ \\\" \\n \\t \\xHH \\uHHHH, parentheses must balance."
+    'escapes \\\\ \\" \\n \\t \\xHH \\uHHHH, parentheses must balance.'
 )
 
 
@@ -65,9 +65,7 @@ class _Problems:
         from envspec.checks._text import line_col
 
         line, column = line_col(self.text, offset) if offset is not None else (None, None)
-        self.items.append(
-            diagnostic(code, message, self.path, line=line, column=column, hint=hint)
-        )
+        self.items.append(diagnostic(code, message, self.path, line=line, column=column, hint=hint))
 
 
 def specifications(text: str, path: str) -> tuple[list[ManifestSpec], list[Diagnostic]]:
@@ -258,9 +256,7 @@ def _channels_problems(text: str, path: str) -> list[Diagnostic]:
     return problems.items
 
 
-def _requirements(
-    specs: list[ManifestSpec], path: str, text: str
-) -> tuple[str, list[Diagnostic]]:
+def _requirements(specs: list[ManifestSpec], path: str, text: str) -> tuple[str, list[Diagnostic]]:
     from envspec.formats._guix_names import python_name
 
     problems = _Problems(text, path)

@@ -251,7 +251,7 @@ class _Reader:
                 raise SchemeReadError("the symbol '#{' is never closed with '}#'", start)
             self.i = end + 2
             return Symbol(text[start + 2 : end], start)
-        if following == ":" or following == "*" or following.isalnum():
+        if following in {":", "*"} or following.isalnum():
             # #t, #false, #:keyword, #x1F, #*101, and #u8(...)-style vectors.
             j = start + 1
             while j < len(text) and text[j] not in _DELIMITERS:

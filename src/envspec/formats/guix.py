@@ -116,7 +116,9 @@ def manifest_text(packages: Iterable[str], extra: Iterable[str] = (), sources: s
     items = [f"       {scheme_string(p)}" for p in packages]
     extra = list(extra)
     if extra:
-        items.append("       ;; JupyterLab and the kernel: guix shell -m manifest.scm -- jupyter lab")
+        items.append(
+            "       ;; JupyterLab and the kernel: guix shell -m manifest.scm -- jupyter lab"
+        )
         items += [f"       {scheme_string(p)}" for p in extra]
     if not items:
         return "\n".join([*lines, " (list))", ""])
@@ -154,7 +156,9 @@ class _Exporter:
         self.packages: dict[str, None] = {"python": None}
         self.diagnostics: list[Diagnostic] = []
 
-    def warn(self, code: Code, message: str, name: str | None = None, line: int | None = None):
+    def warn(
+        self, code: Code, message: str, name: str | None = None, line: int | None = None
+    ) -> None:
         pointer = f"/files/{name}" if name else ""
         self.diagnostics.append(diagnostic(code, message, self.path, pointer, line=line))
 
@@ -162,8 +166,11 @@ class _Exporter:
         out: dict[str, bytes] = {}
         if isinstance(self.files.get("manifest.scm"), str):
             out["manifest.scm"] = self.files["manifest.scm"].encode("utf-8")
-            others = [n for n in ("requirements.txt", "environment.yml", "environment.yaml")]
-            merged = [n for n in others if n in self.files]
+            merged = [
+                n
+                for n in ("requirements.txt", "environment.yml", "environment.yaml")
+                if n in self.files
+            ]
             if merged:
                 self.warn(
                     "guix-manifest-kept",
@@ -217,7 +224,9 @@ class _Exporter:
                 else:
                     self.warn("guix-not-carried", "runtime.txt names no Python version", name)
             elif name in _NOT_CARRIED:
-                self.warn("guix-not-carried", f"{name} is not carried over: {_NOT_CARRIED[name]}", name)
+                self.warn(
+                    "guix-not-carried", f"{name} is not carried over: {_NOT_CARRIED[name]}", name
+                )
         extra: list[str] = []
         kernel = self.environment.get("kernel")
         language = kernel.get("language", "python") if isinstance(kernel, Mapping) else "python"
@@ -271,7 +280,9 @@ class _Exporter:
                 )
             if requirement.extras:
                 extras = ",".join(sorted(requirement.extras))
-                self.warn("guix-extras-dropped", f"{said}: the extras [{extras}] are dropped", name, at)
+                self.warn(
+                    "guix-extras-dropped", f"{said}: the extras [{extras}] are dropped", name, at
+                )
             if requirement.marker is not None:
                 self.warn(
                     "guix-marker-dropped",
@@ -283,8 +294,7 @@ class _Exporter:
             if requirement.url:
                 self.warn(
                     "guix-url-dropped",
-                    f"{said}: the direct reference (URL) is dropped; Guix builds its own "
-                    "package",
+                    f"{said}: the direct reference (URL) is dropped; Guix builds its own package",
                     name,
                     at,
                 )
