@@ -181,7 +181,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "analysis.envspec.yaml",
         'env_ver: "1.0"\nfiles:\n'
         '  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n'
-        '  channels.scm: "(list (channel (name \'guix)\\n'
+        "  channels.scm: \"(list (channel (name 'guix)\\n"
         '    (url \\"https://example.org/guix.git\\")))\\n"\n',
         ("format-export", "to=guix", "guix-commit=" + "0123456789abcdef" * 2 + "01234567"),
     ),
