@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -400,3 +401,77 @@ def test_every_table_entry_maps_both_ways_and_names_its_source():
     for package, entry in table["conda"].items():
         assert entry["source"]
         assert conda_guix_name(package) == entry["guix"]
+
+
+# ------------------------------------------------------------------------------- more
+
+
+def test_import_with_a_commit_pins_it_in_an_embedded_channels_file(tmp_path):
+    out = tmp_path / "env.envspec.yaml"
+    argv = ["import", "--from", "guix", str(EXAMPLE / "manifest.scm"), "--guix-commit", COMMIT]
+    status, text = run(*argv, "-o", str(out))
+    assert status == 0, text
+    from envspec._yaml import load_yaml
+
+    environment, _ = load_yaml(out.read_text())
+    channels = tmp_path / "channels.scm"
+    channels.write_text(environment["files"]["channels.scm"])
+    done = guile_run(_READ_ALL, channels)
+    assert done.returncode == 0, done.stderr
+    assert f'(commit "{COMMIT}")' in done.stdout
+    # The folder's own channels.scm is replaced, and that is said.
+    status, text = run("import", "--from", "guix", str(EXAMPLE), "--guix-commit", COMMIT)
+    assert status == 0, text
+    assert "warning[guix-channels-replaced] the folder's channels.scm is replaced" in text
+    status, text = run("import", "--from", "guix", str(EXAMPLE), "--guix-commit", "abc")
+    assert status == 1
+    assert "error[guix-commit-invalid]" in text
+
+
+def test_conda_channel_prefixes_and_an_embedded_manifest_are_reported(tmp_path):
+    env = (
+        'env_ver: "1.0"\nfiles:\n  environment.yml: |\n    dependencies:\n'
+        "      - conda-forge::numpy\n"
+    )
+    status, text, out = export(tmp_path, env)
+    assert status == 0, text
+    assert "the conda channel conda-forge of numpy is not carried over" in text
+    assert "python-numpy" in guile_packages(out / "manifest.scm")
+    env = (
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "numpy\\n"\n'
+        '  manifest.scm: "(specifications->manifest (list \\"python\\" \\"r\\"))\\n"\n'
+    )
+    status, text, out = export(tmp_path, env, "--force")
+    assert status == 0, text
+    assert "warning[guix-manifest-kept]" in text
+    assert guile_packages(out / "manifest.scm") == ["python", "r"]
+
+
+def test_an_r_kernel_gets_no_python_kernel(tmp_path):
+    env = (
+        'env_ver: "1.0"\nkernel:\n  name: ir\n  language: R\n'
+        "files:\n  environment.yml: |\n    dependencies:\n      - r-irkernel\n"
+    )
+    status, text, out = export(tmp_path, env)
+    assert status == 0, text
+    assert guile_packages(out / "manifest.scm") == ["python", "r-irkernel"]
+
+
+def test_the_conversions_import_no_heavy_parser(tmp_path):
+    (tmp_path / "a.envspec.yaml").write_text('env_ver: "1.0"\nfiles:\n  requirements.txt: "x\\n"\n')
+    code = (
+        "import sys\n"
+        "from envspec.formats import get_format\n"
+        "from envspec.formats.io import export_path, import_path\n"
+        f"converted = import_path(get_format('guix'), {str(EXAMPLE)!r})\n"
+        "assert converted.ok, converted.diagnostics\n"
+        f"path = {str(tmp_path / 'a.envspec.yaml')!r}\n"
+        "assert export_path(get_format('guix'), path).ok\n"
+        "heavy = {'rattler', 'pip_requirements_parser', 'pydantic', 'jupyter_client', 'uv'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -73,7 +73,25 @@ class Guix(Format):
         settings = _settings(options, "import", source.path)
         if isinstance(settings, Diagnostic):
             return Converted(diagnostics=(settings,))
-        return read_manifest(source, derive_requirements=settings.get("requirements", False))
+        commit = options.guix_commit
+        if commit is not None and not _COMMIT.fullmatch(commit):
+            return Converted(diagnostics=(_bad_commit(commit, source.path),))
+        converted = read_manifest(source, derive_requirements=settings.get("requirements", False))
+        if commit is None or converted.environment is None:
+            return converted
+        # --guix-commit on import: the environment pins that commit in channels.scm.
+        files = converted.environment["files"]
+        extra: tuple[Diagnostic, ...] = ()
+        if "channels.scm" in files:
+            why = (
+                f"the folder's channels.scm is replaced by one pinning the guix channel to "
+                f"{commit.lower()} (--guix-commit)"
+            )
+            extra = (diagnostic("guix-channels-replaced", why, source.file("channels.scm")),)
+        files["channels.scm"] = channels_text(commit)
+        return Converted(
+            environment=converted.environment, diagnostics=(*converted.diagnostics, *extra)
+        )
 
     def write(self, document: Document, options: Options) -> Converted:
         settings = _settings(options, "export", document.path)
@@ -81,9 +99,13 @@ class Guix(Format):
             return Converted(diagnostics=(settings,))
         commit = options.guix_commit
         if commit is not None and not _COMMIT.fullmatch(commit):
-            why = f"--guix-commit {commit!r} is not a full commit (40 hexadecimal digits)"
-            return Converted(diagnostics=(diagnostic("guix-commit-invalid", why, document.path),))
+            return Converted(diagnostics=(_bad_commit(commit, document.path),))
         return _Exporter(document, commit, jupyter=settings.get("jupyter", True)).run()
+
+
+def _bad_commit(commit: str, path: str) -> Diagnostic:
+    why = f"--guix-commit {commit!r} is not a full commit (40 hexadecimal digits)"
+    return diagnostic("guix-commit-invalid", why, path)
 
 
 def _settings(options: Options, direction: str, path: str) -> dict[str, bool] | Diagnostic:
@@ -331,6 +353,13 @@ class _Exporter:
                 )
                 continue
             package_name, rest = spec["name"], spec["rest"]
+            if spec["channel"]:
+                self.warn(
+                    "guix-not-carried",
+                    f"dependencies[{index}]: the conda channel {spec['channel']} of "
+                    f"{package_name} is not carried over: Guix packages come from Guix channels",
+                    name,
+                )
             if package_name.lower() == "python":
                 if rest:
                     self.warn(
