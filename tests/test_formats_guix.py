@@ -475,3 +475,59 @@ def test_the_conversions_import_no_heavy_parser(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# Guile's reader, one verdict per file ("ok" or "err"), for the differential test below.
+_VERDICTS = """
+(define (verdict file)
+  (catch #t
+    (lambda ()
+      (call-with-input-file file
+        (lambda (port)
+          (let loop ((form (read port)))
+            (unless (eof-object? form) (loop (read port))))))
+      "ok")
+    (lambda _ "err")))
+(for-each (lambda (file) (display (verdict file)) (newline)) (cdr (command-line)))
+"""
+_FUZZ_ALPHABET = list("()[]\"\\ ;#|ax1'\nnu4,@`:tf{}$+Ue0.8b*v")
+
+
+def test_the_reader_accepts_exactly_what_guile_accepts(tmp_path):
+    """Random short texts over Scheme's special characters: our reader refuses a text
+    exactly when Guile's does (G-expression prefixes aside: Guix, not Guile, reads them)."""
+    import random
+
+    generator = random.Random(20261203)  # noqa: S311 - test data, not secrets
+    texts = [
+        "".join(generator.choice(_FUZZ_ALPHABET) for _ in range(generator.randint(1, 16)))
+        for _ in range(1500)
+    ]
+    texts = [t for t in texts if "#$" not in t and "#+" not in t]
+    paths = []
+    for index, text in enumerate(texts):
+        path = tmp_path / f"{index:04d}.scm"
+        path.write_text(text)
+        paths.append(str(path))
+    done = subprocess.run(
+        [guile(), "--no-auto-compile", "-c", _VERDICTS, *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts = done.stdout.split()
+    assert len(verdicts) == len(texts)
+    differ = []
+    for text, verdict in zip(texts, verdicts, strict=True):
+        try:
+            read_data(text)
+        except SchemeReadError:
+            ours = "err"
+        else:
+            ours = "ok"
+        if ours != verdict:
+            differ.append((text, verdict))
+    assert not differ, differ[:10]
+    assert 100 < verdicts.count("err") < len(texts) - 100  # both kinds are exercised

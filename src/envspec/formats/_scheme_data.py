@@ -10,6 +10,7 @@ refuse to read is a :class:`SchemeReadError` with the offset where Guile stops.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = ["Atom", "Datum", "SList", "SString", "SchemeReadError", "Symbol", "read_data"]
@@ -34,8 +35,28 @@ _SIMPLE_ESCAPES = {
 }
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 6}
 _CLOSE = {"(": ")", "[": "]"}
+# Guile's character names (``#\\space``), the ASCII control names included.
+_CHARACTER_NAMES = frozenset(
+    {
+        *("alarm", "backspace", "delete", "del", "esc", "escape", "linefeed", "newline", "nl"),
+        *("nul", "null", "page", "return", "space", "sp", "tab", "vtab", "soh", "stx", "etx"),
+        *("eot", "enq", "ack", "bel", "bs", "ht", "lf", "vt", "ff", "cr", "so", "si", "dle"),
+        *("dc1", "dc2", "dc3", "dc4", "nak", "syn", "etb", "can", "em", "sub", "fs", "gs"),
+        *("rs", "us"),
+    }
+)
+_UNIFORM_VECTOR = re.compile(r"#(?:vu8|[us](?:8|16|32|64)|f(?:32|64)|c(?:32|64))")
+_RADIX_NUMBER = re.compile(r"(?P<prefixes>(?:#[xXbBoOdDeEiI]){1,2})(?P<digits>.*)")
+_HASH_PREFIX = re.compile(r"#(?:true|false|t|f|nil|\*[01]*)")
+_DIGITS = {"x": "0-9a-fA-F", "b": "01", "o": "0-7", "d": "0-9"}
 _PREFIXES = {"'": "quote", "`": "quasiquote", ",@": "unquote-splicing", ",": "unquote"}
 _GEXP_PREFIXES = {"#~": "gexp", "#$@": "ungexp-splicing", "#$": "ungexp", "#+": "ungexp-native"}
+_SYNTAX_PREFIXES = {
+    "#'": "syntax",
+    "#`": "quasisyntax",
+    "#,@": "unsyntax-splicing",
+    "#,": "unsyntax",
+}
 
 
 class SchemeReadError(ValueError):
@@ -161,7 +182,11 @@ class _Reader:
             raise SchemeReadError(f"{ch!r} closes nothing", start)
         if ch == '"':
             return self._string()
-        for prefix, name in (*_PREFIXES.items(), *_GEXP_PREFIXES.items()):
+        for prefix, name in (
+            *_PREFIXES.items(),
+            *_GEXP_PREFIXES.items(),
+            *_SYNTAX_PREFIXES.items(),
+        ):
             if text.startswith(prefix, start):
                 self.i += len(prefix)
                 self._skip()
@@ -233,14 +258,7 @@ class _Reader:
         text, start = self.text, self.i
         following = text[start + 1 : start + 2]
         if following == "\\":
-            # A character: #\a, #\(, #\space, #\x41.
-            j = start + 3
-            while j < len(text) and text[j] not in _DELIMITERS:
-                j += 1
-            if start + 2 >= len(text):
-                raise SchemeReadError("'#\\' names no character", start)
-            self.i = max(j, start + 3)
-            return Atom(text[start : self.i], start)
+            return self._character()
         if following == "(":
             self.i += 1
             vector = self._list(depth)
@@ -251,18 +269,44 @@ class _Reader:
                 raise SchemeReadError("the symbol '#{' is never closed with '}#'", start)
             self.i = end + 2
             return Symbol(text[start + 2 : end], start)
-        if following in {":", "*"} or following.isalnum():
-            # #t, #false, #:keyword, #x1F, #*101, and #u8(...)-style vectors.
-            j = start + 1
-            while j < len(text) and text[j] not in _DELIMITERS:
-                j += 1
+        j = start + 1
+        while j < len(text) and text[j] not in _DELIMITERS:
+            j += 1
+        word = text[start:j]
+        if following == ":" and word[2:3] and word[2] not in "'`,#":  # a keyword
             self.i = j
-            if j < len(text) and text[j] == "(" and following.isalpha():
-                self._list(depth)
+            return Atom(word, start)
+        uniform = _UNIFORM_VECTOR.match(word)
+        if uniform and text[start + uniform.end() :].startswith("("):
+            self.i = start + uniform.end()
+            self._list(depth)
             return Atom(text[start : self.i], start)
+        if number := _RADIX_NUMBER.fullmatch(word):
+            if _is_radix_number(number):
+                self.i = j
+                return Atom(word, start)
+        elif prefix := _HASH_PREFIX.match(word):
+            # As Guile: "#true", "#t", "#*101" and "#nil" end where their syntax ends.
+            self.i = start + prefix.end()
+            return Atom(prefix.group(), start)
         if following == "<":
             raise SchemeReadError("'#<' is how Guile prints an object; it cannot be read", start)
-        raise SchemeReadError(f"the '#' syntax {text[start : start + 2]!r} is not read here", start)
+        raise SchemeReadError(f"unknown '#' object {word[:12]!r} (Guile cannot read it)", start)
+
+    def _character(self) -> Atom:
+        text, start = self.text, self.i
+        if start + 2 >= len(text):
+            raise SchemeReadError("'#\\' names no character", start)
+        j = start + 3  # the first character is taken even when it is a delimiter: #\(
+        while j < len(text) and text[start + 2] not in _DELIMITERS and text[j] not in _DELIMITERS:
+            j += 1
+        name = text[start + 2 : j]
+        if len(name) > 1 and not (
+            name.lower() in _CHARACTER_NAMES or re.fullmatch(r"x[0-9a-fA-F]+|[0-7]+", name)
+        ):
+            raise SchemeReadError(f"unknown character name {name!r}", start)
+        self.i = j
+        return Atom(text[start:j], start)
 
     def _atom(self) -> Datum:
         text, start = self.text, self.i
@@ -274,6 +318,18 @@ class _Reader:
         if _is_number(word):
             return Atom(word, start)
         return Symbol(word, start)
+
+
+def _is_radix_number(match: re.Match[str]) -> bool:
+    """Whether ``#x1F``-style text is a number Guile reads (digits of its radix)."""
+    radixes = [p for p in match["prefixes"].lower().split("#") if p in _DIGITS]
+    if len(radixes) > 1:
+        return False
+    digits = _DIGITS[radixes[0] if radixes else "d"]
+    body = rf"[{digits}]+(?:/[{digits}]+)?"
+    if not radixes or radixes[0] == "d":
+        body = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?:/[0-9]+)?"
+    return re.fullmatch(rf"[+-]?{body}", match["digits"]) is not None
 
 
 def _next_special(text: str, i: int) -> int:
