@@ -531,3 +531,27 @@ def test_the_reader_accepts_exactly_what_guile_accepts(tmp_path):
             differ.append((text, verdict))
     assert not differ, differ[:10]
     assert 100 < verdicts.count("err") < len(texts) - 100  # both kinds are exercised
+
+
+def test_a_manifest_from_guix_export_manifest_is_read(tmp_path):
+    # As `guix shell --export-manifest` writes one, with a package transformation.
+    path = tmp_path / "manifest.scm"
+    path.write_text(
+        ";; This \"manifest\" file can be passed to 'guix package -m' to reproduce\n"
+        ";; the content of your profile.\n\n"
+        "(use-modules (guix transformations))\n\n"
+        "(define transform1\n"
+        "  (options->transformation\n"
+        '    \'((with-latest . "python-numpy"))))\n\n'
+        "(packages->manifest\n"
+        '  (list (transform1 (specification->package "python-numpy"))\n'
+        '        (specification->package "python")))\n'
+    )
+    assert guile_run(_READ_ALL, path).returncode == 0
+    status, text = run("import", "--from", "guix", str(path), "--option", "requirements=yes")
+    assert status == 0, text
+    assert "manifest.scm:11:9: warning[guix-expression-skipped] the expression (transform1" in text
+    assert "requirements.txt: ''" in text or 'requirements.txt: ""' in text, text
+    status, text = run("import", "--from", "guix", str(path), "--option", "requirements=maybe")
+    assert status == 1
+    assert "error[guix-option-invalid] --option requirements=maybe" in text
