@@ -161,6 +161,21 @@ Code = Literal[
     "devcontainer-not-carried",
     # dockerfile
     "dockerfile-not-carried",
+    # guix
+    "guix-commit-invalid",
+    "guix-option-invalid",
+    "guix-not-a-manifest",
+    "guix-version-dropped",
+    "guix-python-pin-dropped",
+    "guix-extras-dropped",
+    "guix-marker-dropped",
+    "guix-url-dropped",
+    "guix-requirement-skipped",
+    "guix-not-carried",
+    "guix-manifest-kept",
+    "guix-channels-replaced",
+    "guix-expression-skipped",
+    "guix-package-not-python",
 ]
 
 

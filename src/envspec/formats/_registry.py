@@ -37,6 +37,10 @@ FORMATS: Final = MappingProxyType(
             "envspec_file:EnvspecFile",
             "a standalone *.envspec.yaml/.json file, or a notebook's environment",
         ),
+        "guix": (
+            "guix:Guix",
+            "a Guix manifest.scm (+ channels.scm pinned with --guix-commit)",
+        ),
     }
 )
 
