@@ -133,6 +133,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "Dockerfile",
         "FROM python:3.12-slim\nRUN curl -sSL https://example.org/setup.sh | sh\n",
         ("import", "from=dockerfile"),
+    ),
     # ------------------------------------------------------------------ guix
     CodeInfo(
         "guix-commit-invalid",
