@@ -7,7 +7,10 @@ cycles, RSP builds and unknown tags, each with a digest).  Measured in-process:
 reading the tag list text, parsing every tag, the total order, and the menu
 (prepull set, aliases by digest, dropdown filters, bot names).
 
-    python benchmarks/tags.py [-n 100000] [--repeat 5] [--seed 13] [--json OUT]
+    python benchmarks/tags.py [-n 100000] [--repeat 5] [--seed 13] [--clock cpu] [--json OUT]
+
+``--clock cpu`` measures the process's CPU time instead of the wall clock: on a machine
+others are loading, it leaves out the time spent waiting for a core.
 """
 
 from __future__ import annotations
@@ -68,11 +71,14 @@ def generate(n: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+clock = time.perf_counter
+
+
 def run(text: str, payload: MenuPayload) -> float:
-    start = time.perf_counter()
+    start = clock()
     tag_list = read_tag_list(text)
     build_menu(payload, tag_list, today=datetime.date(2077, 11, 1))
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def main() -> None:
@@ -80,8 +86,11 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    global clock  # noqa: PLW0603 - the one setting of the run
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     text = generate(args.n, args.seed)
     payload = MenuPayload(
         "bench",
@@ -111,15 +120,15 @@ def main() -> None:
     tag_list = read_tag_list(text)
     parse_times = []
     for _ in range(args.repeat):
-        start = time.perf_counter()
+        start = clock()
         rsp_listing(RspPolicy(), tag_list.tags, digests=tag_list.digests())
-        parse_times.append(time.perf_counter() - start)
+        parse_times.append(clock() - start)
     one_by_one = []
     for _ in range(min(args.repeat, 3)):
         fresh = RspPolicy()
-        start = time.perf_counter()
+        start = clock()
         sort_tags(policy, [fresh.parse(t) for t in tag_list.tags])
-        one_by_one.append(time.perf_counter() - start)
+        one_by_one.append(clock() - start)
     result = {
         "tags": args.n,
         "cold_read_parse_sort_menu_s": cold,
@@ -127,6 +136,7 @@ def main() -> None:
         "changed_read_parse_sort_menu_s": statistics.median(changed),
         "bulk_categorise_and_sort_s": statistics.median(parse_times),
         "one_by_one_parse_and_sort_s": statistics.median(one_by_one),
+        "clock": args.clock,
         "goal_s": 0.2,
     }
     print(f"{args.n} tags (read, categorise, sort, menu):")

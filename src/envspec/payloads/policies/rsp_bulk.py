@@ -52,17 +52,20 @@ _DAY: Final = _TWO.format(r"[12]\d|3[01]")
 _SUFFIX: Final = rf"(?:_c{_N}\.{_N})?(?:_rsp{_N})?(?:_([^\n]+?))?(?:(?=(\n))|-([a-z0-9]+)(?=\n))"
 #: Each family: the tag (a look-ahead), its parts, and a line of the family the pattern
 #: cannot read (then parsed alone).
+#: (The first look-ahead skips the lines of other families before anything is captured.)
 _RELEASES: Final = re.compile(
-    rf"\n(?:(?=([^\n]*))r{_N}_{_N}_{_N}(?:_rc{_N})?{_SUFFIX}|(r\d[^\n]*))"
+    rf"\n(?=r\d)(?:(?=([^\n]*))r{_N}_{_N}_{_N}(?:_rc{_N})?{_SUFFIX}|([^\n]*))"
 )
-_WEEKLIES: Final = re.compile(rf"\n(?:(?=([^\n]*))w_{_YEAR}_{_WEEK}{_SUFFIX}|(w_\d[^\n]*))")
-_DAILIES: Final = re.compile(rf"\n(?:(?=([^\n]*))d_{_YEAR}_{_MONTH}_{_DAY}{_SUFFIX}|(d_\d[^\n]*))")
+_WEEKLIES: Final = re.compile(rf"\n(?=w_\d)(?:(?=([^\n]*))w_{_YEAR}_{_WEEK}{_SUFFIX}|([^\n]*))")
+_DAILIES: Final = re.compile(
+    rf"\n(?=d_\d)(?:(?=([^\n]*))d_{_YEAR}_{_MONTH}_{_DAY}{_SUFFIX}|([^\n]*))"
+)
 _VERSIONED: Final = r"r\d|w_\d|d_\d"
 #: Unknown tags, and experimental ones whose rest is unknown: no version at all.  The
 #: base is the shortest text the optional cycle and architecture can follow (it stops at
 #: the first '_' or '-' that starts them).
 _UNKNOWN: Final = re.compile(
-    rf"\n(?=([^\n]*))(?!{_VERSIONED}|exp_(?:{_VERSIONED}|exp_))(exp_(?=[^\n]))?"
+    rf"\n(?!{_VERSIONED}|exp_(?:{_VERSIONED}|exp_))(?=([^\n]*))(exp_(?=[^\n]))?"
     r"((?:[^\n_-]|_(?!c\d+(?:-[a-z0-9]+)?\n)|-(?![a-z0-9]+\n))*)"
     r"(?:_c(\d+))?(?:(?=(\n))|-([a-z0-9]+)(?=\n))"
 )
@@ -296,9 +299,12 @@ def _listing(
                 alias_of[name] = policy.alias(name)
                 break
     unknown = buckets["unknown"]
-    if digests and unknown.tags and len(set(digests.values())) < len(digests):
-        get = digests.get
-        theirs = {d for d in map(get, unknown.tags) if d is not None}
+    get = digests.get
+    theirs = {d for d in map(get, unknown.tags) if d is not None} if digests else set()
+    # More tags carry those digests than the unknown tags themselves: some are shared.
+    if theirs and sum(map(theirs.__contains__, digests.values())) > len(
+        [t for t in unknown.tags if t in digests]
+    ):
         unknown_tags = set(unknown.tags)
         known = {
             d
