@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,14 +134,8 @@ def test_keys_from_a_parse_are_the_keys_of_the_list():
     assert tag_key(POLICY.parse("r9999_0_0")) is None  # too long: the category by parse
 
 
-def test_the_menu_is_the_same_either_way():
-    tags = corner_tags(3000, 5)
-    tags += [t for t in ("recommended", "w_2077_40", "r22_0_1") if t not in tags]
-    rng = random.Random(3)  # noqa: S311 - repeatable test data
-    digests = {t: f"sha256:{rng.randrange(2000):064x}" for t in tags}
-    digests["recommended"] = digests["w_2077_40"]
-    tag_list = TagList(tags, digests)
-    config = MenuConfig(
+CONFIGS = [
+    MenuConfig(
         aliases=("latest",),
         pins=("r22_0_1", "missing"),
         dropdown={
@@ -150,7 +145,29 @@ def test_the_menu_is_the_same_either_way():
             "daily": CategoryFilter(cutoff_date=datetime.date(2020, 1, 1)),
             "experimental": CategoryFilter(age="3w", cutoff_build=3),
         },
-    )
+    ),
+    MenuConfig(
+        recommended=None,
+        prepull={"release": 3, "candidate": 1, "unknown": 2, "experimental": 1},
+        hide_architectures=False,
+        dropdown={
+            "weekly": CategoryFilter(cutoff_build=2),
+            "release": CategoryFilter(number=4, cutoff_version="9"),
+            "daily": CategoryFilter(age="52w", number=-1),
+        },
+        bot_names={"stable": ("tag", "r22_0_1"), "newest": ("latest", "weekly")},
+    ),
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_the_menu_is_the_same_either_way(config):
+    tags = corner_tags(3000, 5)
+    tags += [t for t in ("recommended", "w_2077_40", "r22_0_1") if t not in tags]
+    rng = random.Random(3)  # noqa: S311 - repeatable test data
+    digests = {t: f"sha256:{rng.randrange(2000):064x}" for t in tags}
+    digests["recommended"] = digests["w_2077_40"]
+    tag_list = TagList(tags, digests)
     payload = MenuPayload("lab", menu=config, image="registry.example/lab")
     today = datetime.date(2077, 11, 1)
     bulk = build_menu(payload, tag_list, today=today)
@@ -159,6 +176,8 @@ def test_the_menu_is_the_same_either_way():
     assert bulk.to_dict() == one_by_one.to_dict()
     assert bulk.order == one_by_one.order
     assert [d.message for d in bulk.diagnostics] == [d.message for d in one_by_one.diagnostics]
+    # The same list again: the listing of last time, the same menu.
+    assert build_menu(payload, tag_list, today=today).to_dict() == bulk.to_dict()
 
 
 class _Wrapped:
