@@ -1040,15 +1040,13 @@ _ENTRIES += (
         "export-lossy",
         "warning",
         "A part of the payload the spawner cannot express is left out of its configuration",
-        "Each spawner has its own vocabulary: KubeSpawner writes no files into the lab, Nublado "
-        "has no GPU sizes.  The configuration is still written, without that part: the "
-        "message names it so that it can be added by hand.",
+        "Each spawner has its own vocabulary: KubeSpawner cannot require an environment "
+        "variable, Nublado has no GPU sizes.  The configuration is still written, without that "
+        "part: the message names it so that it can be added by hand.",
         "Add the part by hand to the spawner's configuration, or export to a spawner that "
         "expresses it.",
         _EXPORT_PAYLOAD,
-        _payload(
-            "tags: {policy: rsp}\nlab:\n  files:\n    - {path: /etc/astro.cfg, content: 'x = 1'}\n"
-        ),
+        _payload("tags: {policy: rsp}\nlab:\n  env:\n    BUTLER_URL: {required: true}\n"),
         ("export", "to=kubespawner"),
     ),
     CodeInfo(
