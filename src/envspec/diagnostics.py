@@ -151,6 +151,18 @@ Code = Literal[
     "format-source-invalid",
     "format-output-exists",
     # --- each format appends its own codes below, in registry order
+    # script, marimo, juv (PEP 723)
+    "pep723-missing",
+    "pep723-unclosed",
+    "pep723-two-blocks",
+    "pep723-nested",
+    "pep723-misplaced",
+    "pep723-toml",
+    "pep723-invalid",
+    "pep723-python-range",
+    "pep723-dropped",
+    "pep723-not-carried",
+    "juv-lock-invalid",
 ]
 
 

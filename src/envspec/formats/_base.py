@@ -49,6 +49,9 @@ class Document:
     environment: Mapping[str, Any]
     #: The notebook (nbformat JSON data) the environment is embedded in, or ``None``.
     notebook: Mapping[str, Any] | None = None
+    #: The bytes of the notebook or file as read (a format that writes the notebook back
+    #: edits them, so that every byte it does not own is kept).
+    data: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

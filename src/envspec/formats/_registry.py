@@ -25,6 +25,16 @@ FORMATS: Final = MappingProxyType(
             "envspec_file:EnvspecFile",
             "a standalone *.envspec.yaml/.json file, or a notebook's environment",
         ),
+        # --- PEP 723 inline script metadata (scripts, marimo, juv)
+        "juv": ("juv:Juv", "a juv notebook: the PEP 723 block in a code cell, the uv.lock"),
+        "marimo": (
+            "script:MarimoScript",
+            "a marimo notebook (.py) with a PEP 723 block (sandbox mode)",
+        ),
+        "script": (
+            "script:Script",
+            "a .py script's PEP 723 '# /// script' block (uv, pixi scripts)",
+        ),
     }
 )
 

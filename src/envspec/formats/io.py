@@ -142,7 +142,7 @@ def export_path(fmt: Format, path: str, options: Options | None = None) -> Conve
     checked = validate_environment(environment, kernelspec=kernelspec, file=path, pointer=pointer)
     if any(d.severity == "error" for d in checked):
         return Converted(diagnostics=tuple(checked))
-    converted = fmt.write(Document(path, environment, notebook), options or Options())
+    converted = fmt.write(Document(path, environment, notebook, data), options or Options())
     return replace(converted, diagnostics=(*checked, *converted.diagnostics))
 
 
