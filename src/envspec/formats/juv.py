@@ -141,7 +141,7 @@ class Juv(Format):
 
     def write(self, document: Document, options: Options) -> Converted:
         from envspec.formats.io import _new_notebook
-        from envspec.formats.pep723 import environment_block
+        from envspec.formats.pep723_env import environment_block
 
         block, lost = environment_block(document.environment)
         diagnostics: list[Diagnostic] = [

@@ -37,7 +37,8 @@ if __name__ == "__main__":
 
 def read_block_text(text: str, where: str, *, python: bool = True, pointer: str = "") -> Converted:
     """The environment of the ``script`` block in *text* (a file, or a notebook cell)."""
-    from envspec.formats.pep723 import BlockProblem, block_environment, find_script_block
+    from envspec.formats.pep723 import BlockProblem, find_script_block
+    from envspec.formats.pep723_env import block_environment
 
     found = find_script_block(text, python=python)
     if found is None:
@@ -94,7 +95,7 @@ class Script(Format):
         return read_block_text(text, where)
 
     def write(self, document: Document, options: Options) -> Converted:
-        from envspec.formats.pep723 import environment_block
+        from envspec.formats.pep723_env import environment_block
 
         block, lost = environment_block(document.environment)
         warnings = tuple(diagnostic("pep723-not-carried", m, document.path) for m in lost)
