@@ -352,3 +352,42 @@ def test_uv_reads_scripts_uv_wrote_and_we_read_them_the_same(tmp_path):
 
     assert "tinybeta>=0.3" in out
     assert "tinyalpha" in out
+
+
+@pytest.mark.slow
+def test_marimo_reads_the_block_and_runs_the_notebook_envspec_writes(tmp_path):
+    # marimo's own reader, from marimo-base installed from PyPI into a throwaway venv.
+    venv = tmp_path / "venv"
+    done = uv("venv", "-q", "-p", sys.executable, str(venv), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    python = str(venv / "bin" / "python")
+    online = {k: v for k, v in uv_env().items() if k != "UV_OFFLINE"}
+    from uv import find_uv_bin
+
+    subprocess.run(
+        [find_uv_bin(), "pip", "install", "-q", "-p", python, "marimo-base>=0.25"],
+        env=online, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    notebook = tmp_path / "m.ipynb"
+    source = EXAMPLES / "marimo" / "explore.py"
+    assert run("import", "--from", "marimo", str(source), "-o", str(notebook))[0] == 0
+    status, out, _ = run("export", "--to", "marimo", str(notebook), "-o", f"{tmp_path}/")
+    assert status == 0, out
+    code = (
+        "import json, sys\n"
+        "from marimo._utils.scripts import read_pyproject_from_script\n"
+        "print(json.dumps(read_pyproject_from_script(open(sys.argv[1]).read())))\n"
+    )
+    done = subprocess.run([python, "-c", code, str(tmp_path / "notebook.py")],
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "requires-python": "==3.12.*",
+        "dependencies": ["marimo", "polars==1.9.0", "httpx"],
+        "tool": {
+            "pixi": {"workspace": {"channels": ["conda-forge"]}, "dependencies": {"gdal": ">=3.9"}}
+        },
+    }
+    done = subprocess.run([python, str(tmp_path / "notebook.py")], capture_output=True,
+                          text=True, check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr  # the body is a marimo app marimo runs
