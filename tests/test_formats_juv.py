@@ -252,3 +252,30 @@ def test_notebooks_made_by_juv_init_add_and_lock_import_and_export_back(tmp_path
     done = juv("export", "notebook.ipynb", cwd=out_dir)
     assert done.returncode == 0, done.stderr
     assert "tinyalpha==1.0" in done.stdout
+
+
+def test_a_lock_made_for_other_dependencies_is_exported_with_a_warning(tmp_path):
+    lock = (
+        'version = 1\nrequires-python = ">=3.12"\n\n'
+        '[manifest]\nrequirements = [{ name = "Numpy" }]\n'
+    )
+    env = {
+        "env_ver": "1.0",
+        "files": {"requirements.txt": "numpy\nscipy\n"},
+        "extensions": {"juv": {"uv.lock": lock}},
+    }
+    source = tmp_path / "a.envspec.json"
+    source.write_text(json.dumps(env))
+    status, out, err = run("export", "--to", "juv", str(source), "-o", f"{tmp_path}/")
+    assert status == 0, out
+    assert "warning[juv-lock-stale]" in out + err
+    assert "not locked: scipy" in out + err
+    written = json.loads((tmp_path / "notebook.ipynb").read_text())
+    assert written["metadata"]["uv.lock"] == lock  # kept as juv wrote it
+    assert written["metadata"]["kernelspec"]["name"] == "python3"
+    assert written["metadata"]["environment"] == env
+    env["files"]["requirements.txt"] = "numpy>=2  # same name\n"
+    source.write_text(json.dumps(env))
+    status, out, err = run("export", "--to", "juv", str(source), "-o", f"{tmp_path}/o2/")
+    assert status == 0
+    assert "juv-lock-stale" not in out + err

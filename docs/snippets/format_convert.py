@@ -5,7 +5,8 @@ from envspec.formats import Document, Options, Source, format_names, get_format
 print("formats:", ", ".join(format_names()))
 
 script = get_format("script")
-source = Source("analysis.py", {"analysis.py": b'# /// script\n# dependencies = ["numpy"]\n# ///\n'})
+block = b'# /// script\n# dependencies = ["numpy"]\n# ///\n'
+source = Source("analysis.py", {"analysis.py": block})
 converted = script.read(source, Options())
 print("environment:", converted.environment)
 

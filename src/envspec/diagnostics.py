@@ -163,6 +163,7 @@ Code = Literal[
     "pep723-dropped",
     "pep723-not-carried",
     "juv-lock-invalid",
+    "juv-lock-stale",
 ]
 
 

@@ -178,4 +178,19 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         '"# ///"]}], "metadata": {"uv.lock": 3}, "nbformat": 4, "nbformat_minor": 5}\n',
         ("import", "from=juv"),
     ),
+    CodeInfo(
+        "juv-lock-stale",
+        "warning",
+        "juv's `uv.lock` was made for other dependencies",
+        "The lock records the requirements it was solved for; when the block's dependencies "
+        "differ, uv solves again at `juv run` and the lock no longer says what runs.",
+        "Run `juv lock NOTEBOOK` to solve the lock for the current dependencies.",
+        "analysis.ipynb",
+        '{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, '
+        '"outputs": [], "source": ["# /// script\\n", "# dependencies = [\\"numpy\\"]\\n", '
+        '"# ///"]}], "metadata": {"uv.lock": "version = 1\\nrequires-python = \\">=3.12\\"\\n'
+        '\\n[manifest]\\nrequirements = [{ name = \\"pandas\\" }]\\n"}, '
+        '"nbformat": 4, "nbformat_minor": 5}\n',
+        ("import", "from=juv"),
+    ),
 )

@@ -28,6 +28,8 @@ __all__ = ["JUV_LOCK_KEY", "Juv", "insert_block_cell"]
 JUV_LOCK_KEY = "uv.lock"
 #: The id of a cell the export inserts (nbformat >= 4.5 cells have ids).
 _CELL_ID = "pep723-script"
+#: The kernelspec juv gives a new notebook.
+_KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
 def _source(cell: Mapping[str, Any]) -> str:
@@ -118,6 +120,11 @@ class Juv(Format):
             problem = _lock_problem(lock)
             if problem is None:
                 environment["extensions"] = {"juv": {JUV_LOCK_KEY: lock}}
+                stale = _stale(lock, environment)
+                if stale:
+                    diagnostics.append(
+                        diagnostic("juv-lock-stale", stale, where, f"/metadata/{JUV_LOCK_KEY}")
+                    )
             else:
                 diagnostics.append(
                     diagnostic(
@@ -148,11 +155,19 @@ class Juv(Format):
             diagnostic("pep723-not-carried", m, document.path) for m in lost
         ]
         name = document.path.replace("\\", "/").rsplit("/", 1)[-1]
-        if document.data is None or not name.lower().endswith(".ipynb"):
+        if document.notebook is None or not name.lower().endswith(".ipynb"):
+            # A new notebook as juv makes one: the block cell and a Python 3 kernelspec.
             text = _new_notebook(document.environment).decode("utf-8")
+            if "kernelspec" not in json.loads(text)["metadata"]:
+                from envspec.nbedit import edit_metadata
+
+                text = edit_metadata(text, {"kernelspec": _KERNELSPEC})
             name = self.default_output
-        else:
+        elif document.data is not None:
             text = document.data.decode("utf-8")
+        else:  # a caller without the bytes: nbformat's layout
+            text = json.dumps(document.notebook, indent=1, sort_keys=True, ensure_ascii=False)
+            text += "\n"
         try:
             text = insert_block_cell(text, block)
         except ValueError as exc:
@@ -165,6 +180,11 @@ class Juv(Format):
             from envspec.nbedit import edit_metadata
 
             text = edit_metadata(text, {JUV_LOCK_KEY: lock})
+            stale = _stale(lock, document.environment)
+            if stale:
+                diagnostics.append(
+                    diagnostic("juv-lock-stale", stale, document.path, "/extensions/juv")
+                )
         return Converted(files={name: text.encode("utf-8")}, diagnostics=tuple(diagnostics))
 
 
@@ -178,6 +198,46 @@ def _lock_problem(text: str) -> str | None:
     if not isinstance(data.get("version"), int):
         return "no integer 'version'"
     return None
+
+
+def _stale(lock: str, environment: Mapping[str, Any]) -> str | None:
+    """What differs between the requirements a uv lock was made for and the environment's
+    block dependencies (names only), or ``None``."""
+    import tomllib
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    from envspec.formats.pep723 import Block, find_script_block
+    from envspec.formats.pep723_env import environment_block
+
+    try:
+        manifest = tomllib.loads(lock).get("manifest", {})
+    except tomllib.TOMLDecodeError:
+        return None
+    entries = manifest.get("requirements", []) if isinstance(manifest, Mapping) else []
+    locked = {
+        canonicalize_name(str(e["name"])) for e in entries if isinstance(e, Mapping) and "name" in e
+    }
+    block, _ = environment_block(environment)
+    found = find_script_block(block, python=False)
+    if not isinstance(found, Block):
+        return None
+    declared = tomllib.loads(found.toml).get("dependencies", [])
+    wanted: set[str] = set()
+    for requirement in declared:
+        try:
+            wanted.add(canonicalize_name(Requirement(requirement).name))
+        except InvalidRequirement:
+            return None
+    if wanted == locked:
+        return None
+    parts = []
+    if wanted - locked:
+        parts.append(f"not locked: {', '.join(sorted(wanted - locked))}")
+    if locked - wanted:
+        parts.append(f"locked but not required: {', '.join(sorted(locked - wanted))}")
+    return f"the uv.lock was made for other dependencies ({'; '.join(parts)})"
 
 
 # ------------------------------------------------------------------ splicing the cell
