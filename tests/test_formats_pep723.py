@@ -391,3 +391,28 @@ def test_marimo_reads_the_block_and_runs_the_notebook_envspec_writes(tmp_path):
     done = subprocess.run([python, str(tmp_path / "notebook.py")], capture_output=True,
                           text=True, check=False, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr  # the body is a marimo app marimo runs
+
+
+@pytest.mark.slow
+def test_uv_uses_the_index_the_exported_block_names(tmp_path):
+    # requirements.txt's --index-url becomes [tool.uv] index-url: uv resolves from it alone.
+    wheels = _local_index(tmp_path)
+    simple = tmp_path / "simple"
+    for name in ("tinyalpha", "tinybeta"):
+        (simple / name).mkdir(parents=True)
+        links = "".join(
+            f'<a href="{w.as_uri()}">{w.name}</a>\n' for w in sorted(wheels.glob(f"{name}-*"))
+        )
+        (simple / name / "index.html").write_text(links)
+    env = tmp_path / "env.envspec.yaml"
+    env.write_text(
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: |\n'
+        f"    --index-url {simple.as_uri()}\n    tinybeta\n"
+    )
+    status, out, _ = run("export", "--to", "script", str(env), "-o", str(tmp_path / "s.py"))
+    assert status == 0, out
+    assert f'# index-url = "{simple.as_uri()}"' in (tmp_path / "s.py").read_text()
+    done = uv("export", "--script", "s.py", "--no-header", "--no-hashes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [x for x in done.stdout.splitlines() if x and not x.lstrip().startswith("#")]
+    assert lines == ["tinyalpha==2.0", "tinybeta==0.3"]
