@@ -416,3 +416,18 @@ def test_uv_uses_the_index_the_exported_block_names(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = [x for x in done.stdout.splitlines() if x and not x.lstrip().startswith("#")]
     assert lines == ["tinyalpha==2.0", "tinybeta==0.3"]
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        '[tool.pixi]\ndependencies = ["gdal"]\n',
+        '[tool.pixi.workspace]\nchannels = "conda-forge"\n',
+        'dependencies = ["a", 1]\n',
+        "requires-python = 3.12\n",
+    ],
+)
+def test_wrong_types_are_errors_not_silence(toml):
+    mapped = _map(toml)
+    assert mapped.environment is None
+    assert [loss.code for loss in mapped.losses][-1] == "pep723-invalid"

@@ -263,7 +263,12 @@ def _pixi_environment(
     workspace = pixi.get("workspace", pixi.get("project", {}))
     channels: list[str] = []
     if isinstance(workspace, Mapping):
-        for channel in workspace.get("channels", []) or []:
+        if not isinstance(workspace.get("channels", []), list):
+            why = "tool.pixi.workspace.channels must be an array"
+            losses.append(Loss("pep723-invalid", why, lines.get("tool.pixi.workspace")))
+        for channel in (
+            workspace.get("channels", []) if isinstance(workspace.get("channels"), list) else []
+        ):
             if isinstance(channel, str):
                 channels.append(channel)
             elif isinstance(channel, Mapping) and isinstance(channel.get("channel"), str):
@@ -288,7 +293,10 @@ def _pixi_environment(
                 )
     conda: list[str] = []
     deps = pixi.get("dependencies", {})
-    if isinstance(deps, Mapping):
+    if not isinstance(deps, Mapping):
+        why = "tool.pixi.dependencies must be a table of conda package names"
+        losses.append(Loss("pep723-invalid", why, lines.get("tool.pixi.dependencies")))
+    else:
         for name, value in deps.items():
             spec = _pixi_spec(str(name), value)
             if spec is None:
@@ -412,6 +420,8 @@ def block_environment(block: Block) -> Mapped:
     if isinstance(pixi, Mapping):
         conda, pixi_losses = _pixi_environment(pixi, list(dependencies), lines)
         losses += pixi_losses
+        if any(loss.code == "pep723-invalid" for loss in pixi_losses):
+            return Mapped(None, tuple(losses))
         if conda is not None:
             files["environment.yml"] = conda
             if options:
