@@ -431,3 +431,45 @@ def test_wrong_types_are_errors_not_silence(toml):
     mapped = _map(toml)
     assert mapped.environment is None
     assert [loss.code for loss in mapped.losses][-1] == "pep723-invalid"
+
+
+CONDA_ENV = {
+    "env_ver": "1.0",
+    "python": "3.12",
+    "files": {
+        "environment.yml": "channels:\n  - conda-forge\n  - bioconda\ndependencies:\n"
+        "  - numpy>=1.26\n  - gdal 3.9.*\n  - bioconda::samtools 1.20 h50ea8bc_0\n"
+        "  - pip\n  - pip:\n      - httpx>=0.27\n",
+    },
+}
+PIP_ENV = {
+    "env_ver": "1.0",
+    "python": "3.11.9",
+    "files": {"requirements.txt": "# top\nnumpy>=1.26  # arrays\nrich\n"},
+}
+
+
+@pytest.mark.parametrize("name", ["script", "marimo", "juv"])
+@pytest.mark.parametrize("environment", [CONDA_ENV, PIP_ENV], ids=["conda", "pip"])
+def test_envspec_to_each_format_and_back_keeps_dependencies_pin_and_channels(
+    tmp_path, name, environment
+):
+    from envspec._yaml import load_yaml
+
+    source = tmp_path / "a.envspec.json"
+    source.write_text(json.dumps(environment))
+    status, out, _ = run("export", "--to", name, str(source), "-o", f"{tmp_path}/out/")
+    assert status == 0, out
+    (exported,) = (tmp_path / "out").iterdir()
+    status, out, _ = run("import", "--from", name, str(exported), "-o",
+                         str(tmp_path / "b.envspec.json"))  # fmt: skip
+    assert status == 0, out
+    back = json.loads((tmp_path / "b.envspec.json").read_text())
+    assert back["python"] == environment["python"]
+    if "requirements.txt" in environment["files"]:
+        assert back["files"] == environment["files"]
+    else:
+        assert (
+            load_yaml(back["files"]["environment.yml"])[0]
+            == (load_yaml(environment["files"]["environment.yml"])[0])
+        )
