@@ -279,3 +279,17 @@ def test_a_lock_made_for_other_dependencies_is_exported_with_a_warning(tmp_path)
     status, out, err = run("export", "--to", "juv", str(source), "-o", f"{tmp_path}/o2/")
     assert status == 0
     assert "juv-lock-stale" not in out + err
+
+
+def test_export_onto_another_juv_notebook_updates_its_block_cell_only(tmp_path):
+    target = tmp_path / "made.ipynb"
+    target.write_bytes(EXAMPLE.read_bytes())
+    notebook = tmp_path / "analysis.ipynb"
+    notebook.write_text(ENVSPEC_NOTEBOOK)
+    status, out, _ = run("export", "--to", "juv", str(notebook), "-o", str(target))
+    assert status == 0, out
+    data = json.loads(target.read_text())
+    assert juv_block(data)["dependencies"] == ["numpy>=1.26"]
+    assert len(data["cells"]) == 2
+    assert data["cells"][1] == json.loads(EXAMPLE.read_text())["cells"][1]
+    assert "environment" not in data["metadata"]  # the target's own metadata is kept

@@ -473,3 +473,39 @@ def test_envspec_to_each_format_and_back_keeps_dependencies_pin_and_channels(
             load_yaml(back["files"]["environment.yml"])[0]
             == (load_yaml(environment["files"]["environment.yml"])[0])
         )
+
+
+def test_export_onto_an_existing_script_replaces_only_its_block(tmp_path):
+    source = tmp_path / "a.envspec.json"
+    source.write_text(json.dumps(PIP_ENV))
+    script = tmp_path / "tool.py"
+    code = '#!/usr/bin/env python\n# /// script\n# dependencies = ["old"]\n# ///\n"""Doc."""\n'
+    script.write_text(code + "print('kept')\n")
+    status, out, _ = run("export", "--to", "script", str(source), "-o", str(script))
+    assert status == 0, out
+    text = script.read_text()
+    assert text.startswith('#!/usr/bin/env python\n# /// script\n# requires-python = "==3.11.9"\n')
+    assert text.endswith('# ///\n"""Doc."""\nprint(\'kept\')\n')
+    assert '"rich",' in text
+    again = run("export", "--to", "script", str(source), "-o", str(script))
+    assert "unchanged" in again[1]
+    # no block yet: the block goes first, after the shebang
+    bare = tmp_path / "bare.py"
+    bare.write_text("#!/usr/bin/env python\nprint(1)\n")
+    assert run("export", "--to", "marimo", str(source), "-o", str(bare))[0] == 0
+    lines = bare.read_text().splitlines()
+    assert lines[:2] == ["#!/usr/bin/env python", "# /// script"]
+    assert lines[-1] == "print(1)"
+    assert "app = marimo.App()" not in bare.read_text()
+
+
+def test_a_script_whose_blocks_break_the_rules_is_not_updated_without_force(tmp_path):
+    source = tmp_path / "a.envspec.json"
+    source.write_text(json.dumps(PIP_ENV))
+    script = tmp_path / "two.py"
+    original = "# /// script\n# ///\n\n# /// script\n# ///\nprint(1)\n"
+    script.write_text(original)
+    status, out, _ = run("export", "--to", "script", str(source), "-o", str(script))
+    assert status == 1
+    assert "error[format-output-exists]" in out
+    assert script.read_text() == original

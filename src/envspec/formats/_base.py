@@ -113,3 +113,9 @@ class Format:
     def write(self, document: Document, options: Options) -> Converted:
         """The files of *document* in this format (pure)."""
         raise NotImplementedError(f"{self.name} cannot be exported")
+
+    def update(self, existing: bytes, exported: bytes) -> bytes | None:
+        """*existing* (a file already at the export's path) with the parts this format owns
+        taken from *exported*, every other byte kept; ``None`` when the file cannot be
+        updated (it is then replaced only with ``--force``).  Pure."""
+        return None

@@ -230,14 +230,25 @@ def write_files(
     files: Mapping[str, bytes], output: str, fmt: Format, *, force: bool = False
 ) -> WriteOutcome:
     """Write *files* (see :func:`output_paths`) atomically.  A different existing file is
-    refused unless *force* (all are listed, nothing is written); identical ones are left."""
+    updated when the format owns only part of it (:meth:`Format.update`), else refused
+    unless *force* (all are listed, nothing is written); identical ones are left."""
     from envspec._atomic import write_atomic
 
     targets = output_paths(files, output, fmt)
+    updated: set[str] = set()
+    for path, data in targets.items():
+        # A format that owns only part of its file (a script's block) updates that part:
+        # no other byte changes, so no --force is needed.
+        old = _existing(path)
+        if old is not None and old != data:
+            merged = fmt.update(old, data)
+            if merged is not None:
+                targets[path] = merged
+                updated.add(path)
     changed = {p: d for p, d in targets.items() if _existing(p) != d}
     unchanged = tuple(p for p in targets if p not in changed)
     if not force:
-        refused = [p for p in changed if os.path.lexists(p)]
+        refused = [p for p in changed if os.path.lexists(p) and p not in updated]
         if refused:
             return WriteOutcome(
                 unchanged=unchanged,

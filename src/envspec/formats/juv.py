@@ -187,6 +187,31 @@ class Juv(Format):
                 )
         return Converted(files={name: text.encode("utf-8")}, diagnostics=tuple(diagnostics))
 
+    def update(self, existing: bytes, exported: bytes) -> bytes | None:
+        """An existing notebook gets the exported block cell and lock; its other cells
+        and metadata (its envspec environment included) keep their bytes."""
+        try:
+            text = existing.decode("utf-8")
+            new = json.loads(exported)
+            cells = new["cells"]
+            code, _ = _block_cells(cells)
+            block = _source(cells[code[0]])
+            old = json.loads(text)
+            if not isinstance(old, dict) or not isinstance(old.get("cells"), list):
+                return None
+            _, other = _block_cells(old["cells"])
+            if other or len(_block_cells(old["cells"])[0]) > 1:
+                return None  # a block in the wrong place: not ours to guess
+            text = insert_block_cell(text, block + "\n")
+            lock = new.get("metadata", {}).get(JUV_LOCK_KEY)
+            if isinstance(lock, str):
+                from envspec.nbedit import edit_metadata
+
+                text = edit_metadata(text, {JUV_LOCK_KEY: lock})
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+        return text.encode("utf-8")
+
 
 def _lock_problem(text: str) -> str | None:
     import tomllib

@@ -5,7 +5,7 @@ uv scripts (``uv run script.py``), marimo notebooks in sandbox mode (``marimo ed
 ``[tool.pixi.dependencies]``) all keep their environment in that block.  Import reads
 it (see :mod:`envspec.formats.pep723` for the mapping); export writes a script whose
 block describes the environment: a bare script for ``script``, a marimo notebook for
-``marimo``.
+``marimo``; exported onto an existing script, only the script's block is replaced.
 """
 
 from __future__ import annotations
@@ -101,6 +101,23 @@ class Script(Format):
         warnings = tuple(diagnostic("pep723-not-carried", m, document.path) for m in lost)
         text = block + ("\n" + self.body if self.body else "")
         return Converted(files={self.default_output: text.encode()}, diagnostics=warnings)
+
+    def update(self, existing: bytes, exported: bytes) -> bytes | None:
+        """An existing script keeps its code: only its ``script`` block is replaced (or,
+        without one, the block is put at the top).  A script whose blocks break the rules
+        is not updated."""
+        from envspec.formats.pep723 import BlockProblem, find_script_block, replace_block
+
+        try:
+            text = existing.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        found = find_script_block(text, python=False)
+        if isinstance(found, BlockProblem):
+            return None
+        new = exported.decode("utf-8")
+        block = new[: new.index("# ///\n", new.index("# /// script")) + len("# ///\n")]
+        return replace_block(text, block).encode("utf-8")
 
 
 class MarimoScript(Script):
