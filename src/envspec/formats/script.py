@@ -106,7 +106,7 @@ class Script(Format):
         """An existing script keeps its code: only its ``script`` block is replaced (or,
         without one, the block is put at the top).  A script whose blocks break the rules
         is not updated."""
-        from envspec.formats.pep723 import BlockProblem, find_script_block, replace_block
+        from envspec.formats.pep723 import Block, BlockProblem, find_script_block, replace_block
 
         try:
             text = existing.decode("utf-8")
@@ -116,7 +116,10 @@ class Script(Format):
         if isinstance(found, BlockProblem):
             return None
         new = exported.decode("utf-8")
-        block = new[: new.index("# ///\n", new.index("# /// script")) + len("# ///\n")]
+        written = find_script_block(new, python=False)
+        if not isinstance(written, Block):
+            return None
+        block = "".join(new.splitlines(keepends=True)[written.start - 1 : written.end])
         return replace_block(text, block).encode("utf-8")
 
 
