@@ -509,3 +509,31 @@ def test_a_script_whose_blocks_break_the_rules_is_not_updated_without_force(tmp_
     assert status == 1
     assert "error[format-output-exists]" in out
     assert script.read_text() == original
+
+
+@pytest.mark.parametrize(
+    ("text", "misplaced"),
+    [
+        ("s = 'it\\'s'\n# /// script\n# ///\n", False),
+        ('x = r"\\""\n# /// script\n# ///\n', False),
+        ('y = "a#b"  # "quoted"\n# /// script\n# ///\n', False),
+        ("f('''a\n# /// script\n# ///\n''')\n", True),
+        ('x = 1  # """\n# /// script\n# ///\n', False),
+    ],
+)
+def test_strings_and_comments_before_the_block_are_told_apart(text, misplaced):
+    found = find_script_block(text)
+    assert isinstance(found, BlockProblem if misplaced else Block)
+
+
+def test_a_long_script_is_read_in_linear_time():
+    import time
+
+    code = 'y = "a#b"  # "\n' * 20000
+    start = time.perf_counter()
+    assert isinstance(find_script_block(code + "# /// script\n# ///\n"), Block)
+    small = time.perf_counter() - start
+    start = time.perf_counter()
+    assert isinstance(find_script_block(code * 8 + "# /// script\n# ///\n"), Block)
+    large = time.perf_counter() - start
+    assert large < max(small * 24, 0.5)  # 8x the input, far less than 64x the time

@@ -105,19 +105,40 @@ def _scan(lines: list[str]) -> Iterator[tuple[str, int, int | None, BlockProblem
         i = (end + 1) if end is not None else j
 
 
-def _comment_lines(text: str) -> set[int] | None:
-    """The 1-based lines where a comment starts at column 0 (``None``: not Python)."""
-    import io
-    import tokenize
+_CODE = re.compile(r"#[^\n]*|(?P<quote>\"\"\"|'''|\"|')")
+_STRING_END = {
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*["\n]'),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*['\n]"),
+}
 
-    found: set[int] = set()
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT and token.start[1] == 0:
-                found.add(token.start[0])
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return None
-    return found
+
+def _in_string(text: str, offset: int) -> bool:
+    """Whether *offset* of the Python source *text* is inside a string literal.  Comments
+    and strings are skipped in one pass up to *offset* (linear: no tokenizer)."""
+    i = 0
+    while True:
+        match = _CODE.search(text, i)
+        if match is None or match.start() >= offset:
+            return False
+        quote = match.group("quote")
+        if quote is None:  # a comment: to the end of its line
+            i = match.end()
+            continue
+        end = _STRING_END[quote].match(text, match.end())
+        stop = end.end() if end is not None else len(text)
+        if stop > offset:
+            return True
+        i = stop
+
+
+def _offset(text: str, index: int) -> int:
+    """The offset in *text* of the start of line *index* (0-based)."""
+    offset = 0
+    for _ in range(index):
+        offset = text.index("\n", offset) + 1
+    return offset
 
 
 def find_script_block(text: str, *, python: bool = True) -> Block | BlockProblem | None:
@@ -152,16 +173,14 @@ def find_script_block(text: str, *, python: bool = True) -> Block | BlockProblem
     if not found:
         return None
     start, end = found[0]
-    if python:
-        comments = _comment_lines(text)
-        if comments is not None and (start + 1) not in comments:
-            return BlockProblem(
-                "pep723-misplaced",
-                f"the '# /// script' line {start + 1} is not a comment (it is inside a "
-                "string or an indented block); PEP 723 blocks are top-level comments",
-                start + 1,
-                1,
-            )
+    if python and _in_string(text, _offset(text, start)):
+        return BlockProblem(
+            "pep723-misplaced",
+            f"the '# /// script' line {start + 1} is inside a string, not a comment; "
+            "PEP 723 blocks are comments",
+            start + 1,
+            1,
+        )
     toml = "".join((_content(line) or "") + "\n" for line in lines[start + 1 : end])
     return Block(toml, start + 1, end + 1)
 
