@@ -25,6 +25,10 @@ FORMATS: Final = MappingProxyType(
             "envspec_file:EnvspecFile",
             "a standalone *.envspec.yaml/.json file, or a notebook's environment",
         ),
+        "guix": (
+            "guix:Guix",
+            "a Guix manifest.scm (+ channels.scm pinned with --guix-commit)",
+        ),
         # --- PEP 723 inline script metadata (scripts, marimo, juv)
         "juv": ("juv:Juv", "a juv notebook: the PEP 723 block in a code cell, the uv.lock"),
         "marimo": (
