@@ -176,6 +176,19 @@ Code = Literal[
     "guix-channels-replaced",
     "guix-expression-skipped",
     "guix-package-not-python",
+    # script, marimo, juv (PEP 723)
+    "pep723-missing",
+    "pep723-unclosed",
+    "pep723-two-blocks",
+    "pep723-nested",
+    "pep723-misplaced",
+    "pep723-toml",
+    "pep723-invalid",
+    "pep723-python-range",
+    "pep723-dropped",
+    "pep723-not-carried",
+    "juv-lock-invalid",
+    "juv-lock-stale",
 ]
 
 

@@ -49,6 +49,9 @@ class Document:
     environment: Mapping[str, Any]
     #: The notebook (nbformat JSON data) the environment is embedded in, or ``None``.
     notebook: Mapping[str, Any] | None = None
+    #: The bytes of the notebook or file as read (a format that writes the notebook back
+    #: edits them, so that every byte it does not own is kept).
+    data: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +113,9 @@ class Format:
     def write(self, document: Document, options: Options) -> Converted:
         """The files of *document* in this format (pure)."""
         raise NotImplementedError(f"{self.name} cannot be exported")
+
+    def update(self, existing: bytes, exported: bytes) -> bytes | None:
+        """*existing* (a file already at the export's path) with the parts this format owns
+        taken from *exported*, every other byte kept; ``None`` when the file cannot be
+        updated (it is then replaced only with ``--force``).  Pure."""
+        return None

@@ -296,4 +296,151 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         '(specifications->manifest (list "python" "python-numpy" "r-ggplot2"))\n',
         ("import", "from=guix", "option=requirements=yes"),
     ),
+    # ---------------------------------------------------- PEP 723: juv, marimo, script
+    CodeInfo(
+        "pep723-missing",
+        "error",
+        "The script or notebook has no `# /// script` block",
+        "PEP 723 tools (uv, juv, marimo, pixi) read a script's environment from its "
+        "`# /// script` block; without one there is nothing to import.",
+        "Add a block (`uv init --script`, `uv add --script`, `juv init`) or choose the "
+        "format that matches the file.",
+        "analysis.py",
+        "import numpy\n",
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-unclosed",
+        "error",
+        "A `# /// script` block has no closing `# ///` line",
+        "PEP 723 readers ignore an unclosed block (uv refuses the script), so the "
+        "dependencies would silently be lost.",
+        "End the block with a line that is exactly `# ///`; every line up to it must start "
+        "with `#` (a blank line ends the comment).",
+        "analysis.py",
+        '# /// script\n# dependencies = ["numpy"]\n\nimport numpy\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-two-blocks",
+        "error",
+        "More than one `# /// script` block",
+        "PEP 723 requires tools to refuse a file with two `script` blocks: which one holds "
+        "the environment is unclear.",
+        "Merge the blocks into one.",
+        "analysis.py",
+        '# /// script\n# dependencies = ["numpy"]\n# ///\n\n'
+        '# /// script\n# dependencies = ["pandas"]\n# ///\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-nested",
+        "error",
+        "A block starts inside the `# /// script` block",
+        "A `# ///` line ends a block only when the next line is not a comment, so two blocks "
+        "with no line between them read as one broken block; PEP 723 lets tools refuse a "
+        "starting line inside a block.",
+        "Close the block with `# ///` and put a line that is not a comment (a blank line) "
+        "before the next block.",
+        "analysis.py",
+        '# /// script\n# dependencies = ["numpy"]\n# ///\n# /// script\n# ///\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-misplaced",
+        "error",
+        "A `# /// script` block where PEP 723 tools do not read it",
+        "A block is a top-level comment: one inside a string, or in a notebook's markdown "
+        "cell, is not the environment juv or marimo use, though a text search finds it.",
+        "Move the block to the top of the script, or into a code cell of the notebook.",
+        "analysis.py",
+        'NOTES = """\n# /// script\n# dependencies = ["numpy"]\n# ///\n"""\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-toml",
+        "error",
+        "The `# /// script` block is not valid TOML",
+        "The block's content (its lines without `# `) is TOML; uv and juv refuse a block "
+        "they cannot parse.  The line given is the file's.",
+        "Fix the TOML at the line shown (quotes, commas, closing brackets).",
+        "analysis.py",
+        '# /// script\n# dependencies = ["numpy"\n# ///\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-invalid",
+        "error",
+        "A field of the `# /// script` block has the wrong type or value",
+        "`dependencies` is an array of PEP 508 strings and `requires-python` a version "
+        "specifier; anything else cannot be installed.",
+        'Write `dependencies = ["name>=1.0"]` and `requires-python = ">=3.12"`.',
+        "analysis.py",
+        '# /// script\n# dependencies = "numpy"\n# ///\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-python-range",
+        "warning",
+        "`requires-python` accepts several Python versions; the pin is the lowest",
+        "envspec pins one Python version; `>=3.11` becomes `3.11`, which the script accepts, "
+        "but later versions it also accepts are not tried.",
+        'Write `requires-python = "==3.12.*"` to choose the version, or keep the pin.',
+        "analysis.py",
+        '# /// script\n# requires-python = ">=3.11"\n# dependencies = ["numpy"]\n# ///\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-dropped",
+        "warning",
+        "A setting of the `# /// script` block is not carried over",
+        "Tool settings with no envspec equivalent (`[tool.uv]` beyond its indexes, "
+        "`[tool.ruff]`, pixi platforms) are not part of the imported environment.",
+        "Check the listed setting; keep the script if you rely on it.",
+        "analysis.py",
+        '# /// script\n# dependencies = ["numpy"]\n# [tool.uv]\n'
+        '# exclude-newer = "2025-01-01T00:00:00Z"\n# ///\n',
+        ("import", "from=script"),
+    ),
+    CodeInfo(
+        "pep723-not-carried",
+        "warning",
+        "Part of the environment has no place in a `# /// script` block",
+        "A block holds dependencies, `requires-python`, indexes and pixi's conda "
+        "dependencies; files such as `apt.txt` or `postBuild` and members such as `env` "
+        "are not written.",
+        "Keep the notebook's envspec environment for what the block cannot say.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\npython: "3.12"\nfiles:\n  requirements.txt: "numpy>=1.26\\n"\n'
+        '  apt.txt: "graphviz\\n"\n',
+        ("format-export", "to=script"),
+    ),
+    CodeInfo(
+        "juv-lock-invalid",
+        "warning",
+        "The notebook's `uv.lock` metadata is not a uv lock file",
+        "juv keeps uv's lock file as a string under the notebook metadata key `uv.lock`; "
+        "anything else is not carried over.",
+        "Run `juv lock` to write it again, or `juv lock --clear` to remove it.",
+        "analysis.ipynb",
+        '{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, '
+        '"outputs": [], "source": ["# /// script\\n", "# dependencies = [\\"numpy\\"]\\n", '
+        '"# ///"]}], "metadata": {"uv.lock": 3}, "nbformat": 4, "nbformat_minor": 5}\n',
+        ("import", "from=juv"),
+    ),
+    CodeInfo(
+        "juv-lock-stale",
+        "warning",
+        "juv's `uv.lock` was made for other dependencies",
+        "The lock records the requirements it was solved for; when the block's dependencies "
+        "differ, uv solves again at `juv run` and the lock no longer says what runs.",
+        "Run `juv lock NOTEBOOK` to solve the lock for the current dependencies.",
+        "analysis.ipynb",
+        '{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, '
+        '"outputs": [], "source": ["# /// script\\n", "# dependencies = [\\"numpy\\"]\\n", '
+        '"# ///"]}], "metadata": {"uv.lock": "version = 1\\nrequires-python = \\">=3.12\\"\\n'
+        '\\n[manifest]\\nrequirements = [{ name = \\"pandas\\" }]\\n"}, '
+        '"nbformat": 4, "nbformat_minor": 5}\n',
+        ("import", "from=juv"),
+    ),
 )

@@ -41,6 +41,16 @@ FORMATS: Final = MappingProxyType(
             "guix:Guix",
             "a Guix manifest.scm (+ channels.scm pinned with --guix-commit)",
         ),
+        # --- PEP 723 inline script metadata (scripts, marimo, juv)
+        "juv": ("juv:Juv", "a juv notebook: the PEP 723 block in a code cell, the uv.lock"),
+        "marimo": (
+            "script:MarimoScript",
+            "a marimo notebook (.py) with a PEP 723 block (sandbox mode)",
+        ),
+        "script": (
+            "script:Script",
+            "a .py script's PEP 723 '# /// script' block (uv, pixi scripts)",
+        ),
     }
 )
 

@@ -142,7 +142,7 @@ def export_path(fmt: Format, path: str, options: Options | None = None) -> Conve
     checked = validate_environment(environment, kernelspec=kernelspec, file=path, pointer=pointer)
     if any(d.severity == "error" for d in checked):
         return Converted(diagnostics=tuple(checked))
-    converted = fmt.write(Document(path, environment, notebook), options or Options())
+    converted = fmt.write(Document(path, environment, notebook, data), options or Options())
     return replace(converted, diagnostics=(*checked, *converted.diagnostics))
 
 
@@ -239,14 +239,25 @@ def write_files(
     files: Mapping[str, bytes], output: str, fmt: Format, *, force: bool = False
 ) -> WriteOutcome:
     """Write *files* (see :func:`output_paths`) atomically.  A different existing file is
-    refused unless *force* (all are listed, nothing is written); identical ones are left."""
+    updated when the format owns only part of it (:meth:`Format.update`), else refused
+    unless *force* (all are listed, nothing is written); identical ones are left."""
     from envspec._atomic import write_atomic
 
     targets = output_paths(files, output, fmt)
+    updated: set[str] = set()
+    for path, data in targets.items():
+        # A format that owns only part of its file (a script's block) updates that part:
+        # no other byte changes, so no --force is needed.
+        old = _existing(path)
+        if old is not None and old != data:
+            merged = fmt.update(old, data)
+            if merged is not None:
+                targets[path] = merged
+                updated.add(path)
     changed = {p: d for p, d in targets.items() if _existing(p) != d}
     unchanged = tuple(p for p in targets if p not in changed)
     if not force:
-        refused = [p for p in changed if os.path.lexists(p)]
+        refused = [p for p in changed if os.path.lexists(p) and p not in updated]
         if refused:
             return WriteOutcome(
                 unchanged=unchanged,
