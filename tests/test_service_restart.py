@@ -163,3 +163,37 @@ def test_stuck_build_times_out_and_the_limit_queues(
     assert alive(sleepers) == []
     # and the waiting one goes on
     assert service.wait_status(waiting, {"ready", "failed"}, timeout=300)["status"] == "ready"
+
+
+def test_delete_during_a_build_stops_it(
+    tmp_path: Path, wheels: Path, services: list[Service]
+) -> None:
+    folder = tmp_path / "svc"
+    service = start_service(folder, "--config", str(config(folder, wheels)))
+    services.append(service)
+    ident = deploy(service, repo(tmp_path, "repo", slow_env(600, "deleted")))
+    wait_log(service, ident, "step post-build")
+    running = {
+        p: s
+        for p, s in descendants(service.process.pid).items()
+        if "sleep" in cmdline(p) or "envspec.service.job" in cmdline(p)
+    }
+    assert running
+
+    # WHEN its owner deletes it in the middle of the build
+    assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
+
+    # THEN it is stopped (not failed), its log stream ends there, and the build is gone
+    stopped = service.request("GET", f"api/v1/deployments/{ident}").json()
+    assert stopped["status"] == "stopped"
+    assert stopped["error"] is None
+    events = list(service.events(ident, timeout=30))
+    assert events[-1][0] == "status"
+    assert events[-1][1]["status"] == "stopped"
+    deadline = time.monotonic() + 10
+    while alive(running) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive(running) == []
+    assert not (folder / "data" / "deployments" / ident).exists()
+    # and a second delete is as good as the first
+    assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
