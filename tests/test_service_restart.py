@@ -197,3 +197,25 @@ def test_delete_during_a_build_stops_it(
     assert not (folder / "data" / "deployments" / ident).exists()
     # and a second delete is as good as the first
     assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
+
+
+def test_resumed_under_a_stricter_policy_fails_with_its_code(
+    tmp_path: Path, wheels: Path, services: list[Service]
+) -> None:
+    folder = tmp_path / "svc"
+    first = start_service(folder, "--config", str(config(folder, wheels)))
+    services.append(first)
+    ident = deploy(first, repo(tmp_path, "repo", slow_env(600, "policy")))
+    wait_log(first, ident, "step post-build")
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.stop()
+    # WHEN the service comes back without local repositories allowed
+    second = start_service(folder)
+    services.append(second)
+    # THEN the deployment it resumes fails, saying why, instead of fetching
+    failed = second.wait_status(ident, {"failed", "ready"}, timeout=60)
+    assert failed["error"]["code"] == "forbidden-url"
+    assert "file://" in failed["error"]["detail"]
+    # and the server started early for it by the first run is gone too
+    second.stop()
+    assert kill_leftovers(folder) == []
