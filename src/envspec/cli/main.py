@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     from envspec.cli import formats_cmd
 
     formats_cmd.register(commands)
+    from envspec.cli import service_cmd
+
+    service_cmd.register(commands)
+    from envspec.cli import deploy_cmd
+
+    deploy_cmd.register(commands)
     _mark_commands(parser)
     return parser
 
