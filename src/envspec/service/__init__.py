@@ -1,0 +1,1 @@
+"""binder-lite: the deploy service, its JupyterHub integration and ``envspec serve``."""
