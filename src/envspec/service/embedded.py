@@ -56,6 +56,16 @@ SERVICE_SCOPES = ["servers", "read:users", "admin:auth_state"]
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
+#: What the service's builds need of the hub's environment (a hub gives its services
+#: only a few variables): the home and caches (uv's too), the package index, CA files.
+_PASSED = frozenset({
+    "HOME", "ENVSPEC_CACHE_DIR", "XDG_CACHE_HOME", "UV_CACHE_DIR", "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_PYTHON_INSTALL_DIR", "PIP_INDEX_URL",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
+    "NO_PROXY", "no_proxy",
+})  # fmt: skip
+
+
 class ServeError(Exception):
     """The hub cannot be started: ``message`` says what, ``hint`` what to do."""
 
@@ -143,6 +153,7 @@ def add_envspec(
     database_url: str,
     service_port: int | None = None,
     idle_timeout: int = 3600,
+    public_url: str = "",
     python: str = sys.executable,
 ) -> None:
     """Add envspec to a JupyterHub configuration *c*: the envspec service (managed by the
@@ -153,7 +164,7 @@ def add_envspec(
 
         from envspec.service.embedded import add_envspec
         c.JupyterHub.spawner_class = "envspec.service.spawner.EnvspecLocalProcessSpawner"
-        add_envspec(c, service_config="/etc/envspec/service.json",
+        add_envspec(c, service_config="/etc/envspec/service.toml",
                     database_url="sqlite:////var/lib/envspec/deployments.sqlite")
     """
     port = service_port or _free_port()
@@ -165,6 +176,8 @@ def add_envspec(
             "environment": {
                 "ENVSPEC_SERVICE_CONFIG": os.fspath(service_config),
                 "ENVSPEC_DATABASE_URL": database_url,
+                "ENVSPEC_PUBLIC_URL": public_url,
+                **{k: v for k, v in os.environ.items() if k in _PASSED},
             },
             "oauth_no_confirm": True,
             "display": True,
@@ -187,8 +200,13 @@ def add_envspec(
         )
 
 
-def _service_settings(options: ServeOptions) -> dict[str, Any]:
+def _service_settings(options: ServeOptions) -> str:
+    """The service's configuration file (TOML, its ``[service]`` table)."""
+    from envspec.launch.run import default_cache_dir
+
     settings: dict[str, Any] = {
+        "data_dir": "service",
+        "cache_dir": str(default_cache_dir()),
         "allow_local_repositories": options.allow_local_repositories,
         "find_links": list(options.find_links),
         "no_index": options.no_index,
@@ -196,13 +214,18 @@ def _service_settings(options: ServeOptions) -> dict[str, Any]:
     if options.index_url:
         settings["index_url"] = options.index_url
     settings.update(options.service_settings)
-    return settings
+    lines = ["# Written by `envspec serve` at each start.", "[service]"]
+    # JSON strings, numbers, booleans and lists of strings are TOML as they are
+    lines += [f"{key} = {json.dumps(value)}" for key, value in sorted(settings.items())]
+    return "\n".join(lines) + "\n"
 
 
 def hub_config(
     options: ServeOptions, *, hub_port: int, proxy_api_port: int, service_port: int
 ) -> str:
     """The text of ``jupyterhub_config.py`` for *options*."""
+    from envspec.launch.run import default_cache_dir
+
     state = options.state_dir.resolve()
     database_url = options.database_url or f"sqlite:///{state / 'deployments.sqlite'}"
     lines = [
@@ -234,8 +257,11 @@ def hub_config(
         "",
         "# local processes of this account, one home per user",
         "c.JupyterHub.spawner_class = 'envspec.service.spawner.EnvspecSimpleLocalProcessSpawner'",
-        "c.EnvspecSimpleLocalProcessSpawner.home_dir_template = str(STATE / 'users' / '{username}')",
+        "c.EnvspecSimpleLocalProcessSpawner.home_dir_template = (",
+        "    str(STATE / 'users') + '/{username}'",
+        ")",
         "c.EnvspecSpawnerMixin.work_root = str(STATE / 'work')",
+        f"c.EnvspecSpawnerMixin.cache_dir = {str(default_cache_dir())!r}",
         f"c.EnvspecSpawnerMixin.find_links = {list(options.find_links)!r}",
         f"c.EnvspecSpawnerMixin.index_url = {options.index_url or ''!r}",
         f"c.EnvspecSpawnerMixin.no_index = {options.no_index!r}",
@@ -252,10 +278,11 @@ def hub_config(
         "# envspec: the deploy service and the idle culler",
         "add_envspec(",
         "    c,",
-        "    service_config=str(STATE / 'service.json'),",
+        "    service_config=str(STATE / 'service.toml'),",
         f"    database_url={database_url!r},",
         f"    service_port={service_port},",
         f"    idle_timeout={options.idle_timeout},",
+        f"    public_url='http://{HOST}:{options.port}',",
         ")",
         "",
     ]
@@ -281,8 +308,7 @@ def write_config(
         )
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
     admin_password(state)
-    settings = json.dumps(_service_settings(options), indent=1, sort_keys=True) + "\n"
-    _write_if_changed(state / "service.json", settings.encode(), write_atomic)
+    _write_if_changed(state / "service.toml", _service_settings(options).encode(), write_atomic)
     text = hub_config(
         options,
         hub_port=hub_port or _free_port(),
@@ -312,7 +338,7 @@ class RunningHub:
     def answers(self) -> bool:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
-            with opener.open(self.url + "hub/api/", timeout=2) as response:  # noqa: S310
+            with opener.open(self.url + "hub/api/", timeout=2) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False

@@ -68,11 +68,16 @@ class Launchable:
     trusted: bool = False
     #: A name for the user's work folder (the deployment's id, or the notebook's path).
     key: str = "notebook"
+    #: Set when the environment's kernel is registered already (by the envspec service,
+    #: in *kernels_dir*): then the target folder is served as it is (the service's
+    #: checkout, which it pushes back), and nothing is built.
+    kernel: str | None = None
+    kernels_dir: str | None = None
 
 
 #: ``resolver(spawner, deployment_id)``: the deployment of ``spawner.user`` (``None`` when
 #: that user has no such deployment); may be a coroutine function.
-DeploymentResolver = Callable[[Any, str], "Launchable | None | Awaitable[Launchable | None]"]
+DeploymentResolver = Callable[[Any, str], "Launchable | Awaitable[Launchable | None] | None"]
 
 
 @dataclass(slots=True)
@@ -110,6 +115,8 @@ class EnvspecSpawnerMixin(Configurable):
 
     Put it first: ``class MySpawner(EnvspecSpawnerMixin, SomeSpawner)``.
     """
+
+    user: Any  # the spawner's (JupyterHub's User)
 
     notebook_root = Unicode(
         "",
@@ -237,7 +244,7 @@ class EnvspecSpawnerMixin(Configurable):
         """The user's copy of what *key* opens."""
         root = Path(self.work_root) if self.work_root else self._home() / "envspec"
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip(".-") or "notebook"
-        return root / self.user.name / safe
+        return root / str(self.user.name) / safe
 
     def _home(self) -> Path:
         home = getattr(self, "home_dir", "")
@@ -246,13 +253,23 @@ class EnvspecSpawnerMixin(Configurable):
         import pwd
 
         try:
-            return Path(pwd.getpwnam(self.user.name).pw_dir)
+            return Path(str(pwd.getpwnam(self.user.name).pw_dir))
         except KeyError:
             return Path.home()
 
     def _open(self, launchable: Launchable) -> _Opened:
         """Prepare the environment, copy the folder, write the kernelspecs (in a thread)."""
         from envspec.launch import kernelspecs
+
+        if launchable.kernel is not None and launchable.kernels_dir is not None:
+            folder = Path(launchable.target)
+            if not (folder / (launchable.notebook or "")).is_file():
+                raise SpawnError("the deployment's notebook is gone: deploy it again")
+            data_dir = kernelspecs.private_data_dir()
+            shutil.copytree(launchable.kernels_dir, data_dir, dirs_exist_ok=True)
+            opened = _Opened(folder, launchable.notebook or "", launchable.kernel, data_dir)
+            self.envspec_give(opened)
+            return opened
         from envspec.launch.run import LaunchError, RunOptions, prepare, server_command
 
         options = RunOptions(
