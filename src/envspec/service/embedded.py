@@ -309,15 +309,50 @@ def write_config(
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
     admin_password(state)
     _write_if_changed(state / "service.toml", _service_settings(options).encode(), write_atomic)
+    ports = _ports(state, {"hub": hub_port, "proxy_api": proxy_api_port, "service": service_port})
     text = hub_config(
         options,
-        hub_port=hub_port or _free_port(),
-        proxy_api_port=proxy_api_port or _free_port(),
-        service_port=service_port or _free_port(),
+        hub_port=ports["hub"],
+        proxy_api_port=ports["proxy_api"],
+        service_port=ports["service"],
     )
     path = state / "jupyterhub_config.py"
     _write_if_changed(path, text.encode(), write_atomic)
     return path
+
+
+def _ports(state: Path, wanted: dict[str, int | None]) -> dict[str, int]:
+    """The internal ports (the hub's API, the proxy's API, the service): those of the last
+    run while they are free (a second start writes the same configuration), else new ones."""
+    from envspec._atomic import write_atomic
+
+    path = state / "ports.json"
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    ports: dict[str, int] = {}
+    for name, given in wanted.items():
+        old = known.get(name) if isinstance(known, dict) else None
+        if given is not None:
+            ports[name] = given
+        elif isinstance(old, int) and _is_free(old):
+            ports[name] = old
+        else:
+            ports[name] = _free_port()
+    _write_if_changed(path, (json.dumps(ports, sort_keys=True) + "\n").encode(), write_atomic)
+    return ports
+
+
+def _is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 def _write_if_changed(path: Path, data: bytes, write: Callable[..., None]) -> None:
@@ -353,11 +388,14 @@ class RunningHub:
                 )
             if time.monotonic() > deadline:
                 raise ServeError(f"JupyterHub did not answer within {timeout:.0f} s")
-            time.sleep(0.1)
+            time.sleep(0.2)
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM (the hub stops the proxy, its services and, with its default
         cleanup_servers, the users' servers), then SIGKILL of the group after *timeout*."""
+        from envspec.launch.server import _kill_all, descendants
+
+        left = descendants(self.process.pid)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(signal.SIGTERM)
@@ -367,6 +405,10 @@ class RunningHub:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        # a hub that failed leaves its proxy and services: nothing of it outlives envspec
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        _kill_all(left, grace=5.0)
         return self.process.returncode
 
 

@@ -98,8 +98,12 @@ class HubAuthenticator:
         return token if isinstance(token, str) and token else None
 
     def routes(self) -> list[tuple[Any, ...]]:
-        """The OAuth callback route (relative to the service's prefix)."""
-        return [("oauth_callback", _callback_class(), {"hub_auth": self.hub_auth})]
+        """The OAuth callback route, and ``login?next=PATH`` (signs in through the hub,
+        then goes to PATH of this service), relative to the service's prefix."""
+        return [
+            ("oauth_callback", _callback_class(), {"hub_auth": self.hub_auth}),
+            ("login", _login_class(), {"authenticator": self}),
+        ]
 
 
 def _same_origin(handler: RequestHandler) -> bool:
@@ -118,6 +122,25 @@ def _callback_class() -> Any:
             self.hub_auth = hub_auth
 
     return Callback
+
+
+def _login_class() -> Any:
+    from tornado import web
+
+    class Login(web.RequestHandler):
+        def initialize(self, authenticator: HubAuthenticator) -> None:
+            self.authenticator = authenticator
+
+        def get(self) -> None:
+            prefix = self.authenticator.hub_auth.base_url
+            wanted = self.get_argument("next", prefix)
+            # only a page of this service: never a redirect to another site
+            if not wanted.startswith(prefix) or "//" in wanted or "\\" in wanted:
+                wanted = prefix
+            self.request.uri = wanted  # where the OAuth callback comes back to
+            self.redirect(self.authenticator.login_url(self))
+
+    return Login
 
 
 async def _hub_api(
