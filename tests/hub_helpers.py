@@ -106,6 +106,13 @@ def cleanup(serve: Serve) -> None:
     for pid in alive(serve.processes):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)  # the readers see the end of the streams
+    # the whole log beside the test's files (the failure message shows only its end)
+    (serve.state_dir.parent / "serve.log").write_text(serve.log(), encoding="utf-8")
+    for stream in (serve.process.stdout, serve.process.stderr):
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
 
 
 class Browser:
@@ -124,9 +131,7 @@ class Browser:
         xsrf = self.session.cookies.get("_xsrf", path="/hub/")
         if xsrf:
             headers.setdefault("X-XSRFToken", xsrf)
-        return self.session.request(
-            method, self._url(path), headers=headers, timeout=60, **kwargs
-        )
+        return self.session.request(method, self._url(path), headers=headers, timeout=60, **kwargs)
 
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else self.base + path
@@ -138,6 +143,7 @@ class Browser:
             self._url("/hub/login"),
             data={"username": user, "password": password, "_xsrf": xsrf},
             timeout=60,
+            allow_redirects=False,
         )
 
     def new_token(self, user: str, note: str = "tests") -> str:

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from envspec.service.spawner import Launchable
     from envspec.service.store import Record, Store
 
-__all__ = ["HubAuthenticator", "HubLauncher", "main", "resolve_deployment"]
+__all__ = ["HubAuthenticator", "HubLauncher", "main", "resolve_deployment", "server_name"]
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -181,6 +182,17 @@ class HubError(Exception):
         super().__init__(f"the hub answered {code}: {message}")
 
 
+def server_name(deployment_id: str) -> str:
+    """The hub's name of a deployment's server (a hub wants a lowercase slug that starts
+    with a letter, at most 30 characters): ``envspec-<id>``."""
+    import hashlib
+
+    name = f"envspec-{deployment_id}"
+    if re.fullmatch(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", name) and len(name) <= 30:
+        return name
+    return "envspec-" + hashlib.sha256(deployment_id.encode()).hexdigest()[:20]
+
+
 class HubLauncher:
     """Each deployment is a named server of its owner (named after the deployment)."""
 
@@ -211,7 +223,7 @@ class HubLauncher:
 
     @staticmethod
     def _server_path(deployment: Record) -> str:
-        return f"users/{quote(deployment.owner, safe='')}/servers/{deployment.id}"
+        return f"users/{quote(deployment.owner, safe='')}/servers/{server_name(deployment.id)}"
 
     async def start(self, deployment: Record, prepared: Prepared) -> str:
         from envspec.service.launchers import LaunchFailed
@@ -234,7 +246,7 @@ class HubLauncher:
             server = await self._wait_ready(deployment)
         except HubError as exc:
             raise LaunchFailed(f"the hub did not start the server: {exc}") from None
-        base = str(server.get("url") or f"/user/{deployment.owner}/{deployment.id}/")
+        base = str(server.get("url") or f"/user/{deployment.owner}/{server_name(deployment.id)}/")
         if not base.endswith("/"):
             base += "/"
         return f"{self.public_url}{base}lab/tree/{quote(prepared.target.notebook)}"
@@ -247,7 +259,7 @@ class HubLauncher:
         delay = 0.05
         while True:
             user = await self._api("GET", f"users/{quote(deployment.owner, safe='')}")
-            server = (user or {}).get("servers", {}).get(deployment.id)
+            server = (user or {}).get("servers", {}).get(server_name(deployment.id))
             if server is None:
                 raise LaunchFailed("the server stopped while starting (the hub's log says why)")
             if server.get("ready"):
@@ -264,7 +276,7 @@ class HubLauncher:
         deadline = loop.time() + 60
         while loop.time() < deadline:
             user = await self._api("GET", f"users/{quote(deployment.owner, safe='')}", ok404=True)
-            if deployment.id not in (user or {}).get("servers", {}):
+            if server_name(deployment.id) not in (user or {}).get("servers", {}):
                 return
             await asyncio.sleep(0.2)
             await self._api("DELETE", path, {"remove": True}, ok404=True)
@@ -280,7 +292,7 @@ class HubLauncher:
             user = await self._api("GET", f"users/{quote(deployment.owner, safe='')}", ok404=True)
         except HubError:
             return False
-        server = (user or {}).get("servers", {}).get(deployment.id)
+        server = (user or {}).get("servers", {}).get(server_name(deployment.id))
         return bool(server and server.get("ready"))
 
 

@@ -340,6 +340,8 @@ class EnvspecSpawnerMixin(Configurable):
         opened = self._envspec_opened
         if opened is not None:
             args.append(f"--MultiKernelManager.default_kernel_name={opened.kernel}")
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+            args.append("--allow-root")  # a container's root, as envspec launch allows
         return args
 
 
