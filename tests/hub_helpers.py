@@ -70,12 +70,14 @@ class Serve:
             return self.process.wait()
 
 
-def start_serve(state_dir: Path, *args: str, env: dict[str, str] | None = None) -> Serve:
+def start_serve(
+    state_dir: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None
+) -> Serve:
     from envspec.launch.server import free_port
 
+    port = port or free_port()
     process = subprocess.Popen(
-        [console_script(), "serve", "--port", str(free_port()), "--state-dir", str(state_dir),
-         *args],
+        [console_script(), "serve", "--port", str(port), "--state-dir", str(state_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -186,6 +186,7 @@ def add_envspec(
     c.JupyterHub.load_roles.append(
         {"name": "envspec-service", "services": [SERVICE], "scopes": list(SERVICE_SCOPES)}
     )
+    _let_users_in(c)
     c.JupyterHub.allow_named_servers = True
     c.EnvspecSpawnerMixin.database_url = database_url
     if idle_timeout > 0:
@@ -198,6 +199,21 @@ def add_envspec(
         c.JupyterHub.load_roles.append(
             {"name": "envspec-idle-culler", "services": [CULLER], "scopes": list(CULLER_SCOPES)}
         )
+
+
+def _let_users_in(c: Any) -> None:
+    """Every user may use the service: its access scope joins the ``user`` role (the
+    operator's ``user`` role when the configuration has one, else JupyterHub's default)."""
+    access = f"access:services!service={SERVICE}"
+    roles = c.JupyterHub.load_roles
+    existing = [r for r in roles if r.get("name") == "user"] if isinstance(roles, list) else []
+    if existing:
+        for role in existing:
+            scopes = role.setdefault("scopes", ["self"])
+            if access not in scopes:
+                scopes.append(access)
+        return
+    c.JupyterHub.load_roles.append({"name": "user", "scopes": ["self", access]})
 
 
 def _service_settings(options: ServeOptions) -> str:
