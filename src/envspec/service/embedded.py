@@ -154,11 +154,17 @@ def add_envspec(
     service_port: int | None = None,
     idle_timeout: int = 3600,
     public_url: str = "",
+    url: str | None = None,
+    bind: str = HOST,
     python: str = sys.executable,
 ) -> None:
     """Add envspec to a JupyterHub configuration *c*: the envspec service (managed by the
     hub, signing users in with the hub's OAuth), the roles it needs, named servers, the
     spawner's database, and jupyterhub-idle-culler (unless *idle_timeout* is 0).
+
+    *url* is where the hub's proxy reaches the service (``http://127.0.0.1:PORT`` by
+    default); *bind* the address it listens on (on Kubernetes, where the proxy runs in
+    another pod: ``url="http://hub:8585"``, ``bind="0.0.0.0"``).
 
     In a ``jupyterhub_config.py``::
 
@@ -171,12 +177,13 @@ def add_envspec(
     c.JupyterHub.services.append(
         {
             "name": SERVICE,
-            "url": f"http://{HOST}:{port}",
+            "url": url or f"http://{HOST}:{port}",
             "command": [python, "-m", "envspec.service.hub"],
             "environment": {
                 "ENVSPEC_SERVICE_CONFIG": os.fspath(service_config),
                 "ENVSPEC_DATABASE_URL": database_url,
                 "ENVSPEC_PUBLIC_URL": public_url,
+                "ENVSPEC_BIND": f"{bind}:{port}",
                 **{k: v for k, v in os.environ.items() if k in _PASSED},
             },
             "oauth_no_confirm": True,

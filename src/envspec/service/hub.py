@@ -346,8 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     from envspec.service.config import ServiceConfig, load_config
     from envspec.service.server import setup_logging
 
-    service_url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8585")
-    parts = urlparse(service_url)
+    # where to listen: ENVSPEC_BIND (add_envspec sets it), else the URL the hub gives
+    bind = os.environ.get("ENVSPEC_BIND") or ""
+    parts = urlparse("http://" + bind if bind else os.environ.get("JUPYTERHUB_SERVICE_URL", ""))
     overrides: dict[str, Any] = {
         "host": parts.hostname or "127.0.0.1",
         "port": parts.port or 8585,

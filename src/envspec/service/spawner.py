@@ -86,6 +86,8 @@ class _Opened:
     notebook: str
     kernel: str
     data_dir: Path
+    #: Whether the kernelspec folder is this spawner's (removed when the server stops).
+    owned: bool = True
 
 
 def _index(find_links: list[str], index_url: str, no_index: bool) -> Any:
@@ -155,6 +157,12 @@ class EnvspecSpawnerMixin(Configurable):
         help="Where each user's copies of opened notebooks live: "
         "<work_root>/<username>/<deployment or notebook>. Empty: <home>/envspec.",
     )
+    kernels_in_place = Bool(
+        False,
+        config=True,
+        help="Point the server at the kernelspecs the envspec service wrote (a volume the "
+        "server's machine mounts at the same path: Kubernetes) instead of a private copy.",
+    )
     find_links = List(Unicode(), config=True, help="uv --find-links for building environments.")
     index_url = Unicode("", config=True, help="uv --index-url for building environments.")
     no_index = Bool(False, config=True, help="Build from find_links only (uv --no-index).")
@@ -222,7 +230,7 @@ class EnvspecSpawnerMixin(Configurable):
             raise web_error(str(exc)) from None
         if launchable is not None:
             try:
-                self._envspec_opened = await asyncio.to_thread(self._open, launchable)
+                await asyncio.to_thread(self.envspec_open, launchable)
             except SpawnError as exc:
                 raise web_error(str(exc)) from None
         return await super().start()  # type: ignore[misc]
@@ -232,7 +240,7 @@ class EnvspecSpawnerMixin(Configurable):
             return await super().stop(now=now)  # type: ignore[misc]
         finally:
             opened, self._envspec_opened = self._envspec_opened, None
-            if opened is not None:
+            if opened is not None and opened.owned:
                 shutil.rmtree(opened.data_dir, ignore_errors=True)
 
     def _cache(self) -> Path:
@@ -257,18 +265,23 @@ class EnvspecSpawnerMixin(Configurable):
         except KeyError:
             return Path.home()
 
-    def _open(self, launchable: Launchable) -> _Opened:
-        """Prepare the environment, copy the folder, write the kernelspecs (in a thread)."""
+    def envspec_open(self, launchable: Launchable) -> _Opened:
+        """Prepare the environment, copy the folder, write the kernelspecs (blocking: the
+        start runs it in a thread); what the server's options are made from."""
         from envspec.launch import kernelspecs
 
         if launchable.kernel is not None and launchable.kernels_dir is not None:
             folder = Path(launchable.target)
             if not (folder / (launchable.notebook or "")).is_file():
                 raise SpawnError("the deployment's notebook is gone: deploy it again")
-            data_dir = kernelspecs.private_data_dir()
-            shutil.copytree(launchable.kernels_dir, data_dir, dirs_exist_ok=True)
-            opened = _Opened(folder, launchable.notebook or "", launchable.kernel, data_dir)
+            if self.kernels_in_place:
+                data_dir, owned = Path(launchable.kernels_dir), False
+            else:
+                data_dir, owned = kernelspecs.private_data_dir(), True
+                shutil.copytree(launchable.kernels_dir, data_dir, dirs_exist_ok=True)
+            opened = _Opened(folder, launchable.notebook or "", launchable.kernel, data_dir, owned)
             self.envspec_give(opened)
+            self._envspec_opened = opened
             return opened
         from envspec.launch.run import LaunchError, RunOptions, prepare, server_command
 
@@ -303,6 +316,7 @@ class EnvspecSpawnerMixin(Configurable):
             raise SpawnError(str(exc)) from None
         opened = _Opened(work, prepared.target.notebook, spec.kernel, data_dir)
         self.envspec_give(opened)
+        self._envspec_opened = opened
         return opened
 
     def envspec_give(self, opened: _Opened) -> None:
@@ -340,8 +354,17 @@ class EnvspecSpawnerMixin(Configurable):
         opened = self._envspec_opened
         if opened is not None:
             args.append(f"--MultiKernelManager.default_kernel_name={opened.kernel}")
+        return args
+
+
+class _RootArgs:
+    """A local server of a hub that runs as root (a container's) needs --allow-root, as
+    ``envspec launch`` gives it."""
+
+    def get_args(self) -> list[str]:
+        args: list[str] = list(super().get_args())  # type: ignore[misc]
         if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
-            args.append("--allow-root")  # a container's root, as envspec launch allows
+            args.append("--allow-root")
         return args
 
 
@@ -359,7 +382,7 @@ def _store_resolver(spawner: Any, deployment: str) -> Launchable | None:
     return hub.resolve_deployment(spawner, deployment)
 
 
-class EnvspecLocalProcessSpawner(EnvspecSpawnerMixin, LocalProcessSpawner):  # type: ignore[misc]
+class EnvspecLocalProcessSpawner(_RootArgs, EnvspecSpawnerMixin, LocalProcessSpawner):  # type: ignore[misc]
     """Local processes, each user's server as their system account (the hub runs as root)."""
 
     def envspec_give(self, opened: _Opened) -> None:
@@ -373,6 +396,10 @@ class EnvspecLocalProcessSpawner(EnvspecSpawnerMixin, LocalProcessSpawner):  # t
                 os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
 
 
-class EnvspecSimpleLocalProcessSpawner(EnvspecSpawnerMixin, SimpleLocalProcessSpawner):  # type: ignore[misc]
+class EnvspecSimpleLocalProcessSpawner(
+    _RootArgs,
+    EnvspecSpawnerMixin,
+    SimpleLocalProcessSpawner,  # type: ignore[misc]
+):
     """Local processes of the hub's own account, one home per user: ``envspec serve``'s
     spawner for one person or a trusted group (users are not isolated from each other)."""
