@@ -10,24 +10,25 @@ HELP = "run binder-lite on this machine: JupyterHub with the envspec deploy serv
 DESCRIPTION = """\
 Write a JupyterHub configuration into the state folder and run the hub: a
 SQLite database, each user's servers as local processes of this account,
-configurable-http-proxy (install it with 'npm install -g
-configurable-http-proxy'), the envspec deploy service as a hub service (users
-sign in through the hub), and jupyterhub-idle-culler.  Everything listens on
-127.0.0.1 only; put a TLS reverse proxy in front to offer it to others.
+configurable-http-proxy (JupyterHub's proxy, from the npm registry:
+    npm install -g configurable-http-proxy
+), the envspec deploy service as a hub service (people sign in through the
+hub), and jupyterhub-idle-culler.  Everything listens on 127.0.0.1 only; put
+a TLS reverse proxy in front to offer it to others.
 
 The first admin account is 'admin'; its password is generated once, kept in
 STATE/admin-password (readable by you only) and printed with the URL.
 --config loads an existing jupyterhub_config.py before envspec's part (an
-authenticator such as OAuthenticator, another spawner, limits): see the
-operator's guide, docs/binder-lite.md, for the snippet that adds envspec to
+authenticator such as OAuthenticator, another spawner, limits); the
+operator's guide (docs/binder-lite.md) has the snippet that adds envspec to
 any hub.
 
-Users deploy a notebook from a git repository (https) on the service's page,
-STATE's environments are built with uv from the package index (or the index
-options given here, never from the notebook), and a repository's setup
-scripts (postBuild, start) never run unless the service's configuration
-trusts it.  Ctrl-C (or SIGTERM) stops the hub, its services and the users'
-servers."""
+People deploy a notebook from a git repository (https) on the service's
+page; its environment is built with uv from the package index (or the index
+options given here, never from the notebook) and cached by its content, and a
+repository's setup scripts (postBuild, start) never run unless the service's
+configuration trusts it.  Ctrl-C (or SIGTERM) stops the hub, its services and
+the users' servers."""
 
 EPILOG = """\
 examples:
