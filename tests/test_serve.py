@@ -134,3 +134,30 @@ def test_help_names_every_option(run_cli) -> None:
     ):  # fmt: skip
         assert option in result.out
     assert "npm install -g configurable-http-proxy" in result.out
+
+
+DOCS = Path(__file__).parent.parent / "docs" / "examples"
+
+
+def test_the_guides_snippet_adds_envspec_to_an_existing_hub() -> None:
+    # WHEN the operator guide's snippet is a hub's configuration
+    c = load(DOCS / "add-envspec.py")
+    # THEN the hub runs the service with its settings file, the spawner opens deployments,
+    # and people land on the deploy page
+    (service,) = [s for s in listed(c.JupyterHub.services) if s["name"] == "envspec"]
+    assert service["environment"]["ENVSPEC_SERVICE_CONFIG"] == "/etc/envspec/service.toml"
+    assert service["environment"]["ENVSPEC_PUBLIC_URL"] == "https://hub.example.org"
+    assert c.JupyterHub.spawner_class == "envspec.service.spawner.EnvspecLocalProcessSpawner"
+    assert c.JupyterHub.default_url == "/services/envspec/"
+    assert c.JupyterHub.allow_named_servers is True
+    assert c.EnvspecSpawnerMixin.database_url == "sqlite:////var/lib/envspec/deployments.sqlite"
+    assert [s["name"] for s in listed(c.JupyterHub.services)] == ["envspec", "idle-culler"]
+
+
+def test_the_guides_service_settings_load() -> None:
+    from envspec.service.config import load_config
+
+    config = load_config(DOCS / "service.toml")
+    assert config.trusted_repositories == ("https://github.com/my-lab/*",)
+    assert config.max_concurrent_builds == 2
+    assert str(config.data_dir) == "/var/lib/envspec/service"
