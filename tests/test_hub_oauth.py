@@ -19,6 +19,7 @@ from oidc_provider import Provider
 pytestmark = pytest.mark.slow
 
 PREFIX = "/services/envspec"
+PROBE_TOKEN = secrets.token_hex(32)
 
 
 @pytest.fixture
@@ -51,7 +52,11 @@ def operator_config(path: Path, provider: Provider, client_id: str, secret: str,
         "c.GenericOAuthenticator.username_claim = 'preferred_username'\n"
         "c.GenericOAuthenticator.scope = ['openid', 'profile']\n"
         "c.GenericOAuthenticator.allow_all = True\n"
-        "c.GenericOAuthenticator.enable_auth_state = True\n",
+        "c.GenericOAuthenticator.enable_auth_state = True\n"
+        # a service of the test, with what the envspec service has to read forge tokens
+        f"c.JupyterHub.services = [{{'name': 'probe', 'api_token': {PROBE_TOKEN!r}}}]\n"
+        "c.JupyterHub.load_roles = [{'name': 'probe', 'services': ['probe'],\n"
+        "    'scopes': ['read:users', 'admin:auth_state']}]\n",
         encoding="utf-8",
     )
     return path
@@ -144,6 +149,10 @@ def test_sign_in_with_openid_connect_then_use_the_service(
     )
     assert gone.status_code == 204
 
+    # AND the service finds her forge token (the provider's access token) for pushing back
+    assert forge_token(hub, "alice") in provider.tokens
+    assert forge_token(hub, "nobody-here") is None
+
     # AND the provider's secrets are in no log
     assert client.client_secret not in serve.log()
     assert not any(token in serve.log() for token in provider.tokens)
@@ -157,3 +166,18 @@ def hidden_fields(page: str) -> list[tuple[str, str]]:
         (html.unescape(name), html.unescape(value))
         for name, value in re.findall(r'type="hidden" name="([^"]*)" value="([^"]*)"', page)
     ]
+
+
+def forge_token(hub: str, user: str) -> str | None:
+    """What :class:`HubAuthenticator` gives the push for *user*, through the real hub."""
+    import asyncio
+
+    from jupyterhub.services.auth import HubOAuth
+
+    from envspec.service.hub import HubAuthenticator
+
+    async def ask() -> str | None:
+        auth = HubAuthenticator(HubOAuth(api_url=f"{hub}/hub/api", api_token=PROBE_TOKEN))
+        return await auth.forge_token(None, user)  # type: ignore[arg-type]
+
+    return asyncio.run(ask())

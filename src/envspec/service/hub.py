@@ -93,7 +93,7 @@ class HubAuthenticator:
         """The user's access token at the forge they signed in with (OAuthenticator's
         ``auth_state``; the hub needs ``enable_auth_state``), else ``None``."""
         model = await _hub_api(self.hub_auth.api_url, self.hub_auth.api_token, "GET",
-                               f"users/{quote(user, safe='')}")  # fmt: skip
+                               f"users/{quote(user, safe='')}", ok404=True)  # fmt: skip
         state = (model or {}).get("auth_state") or {}
         token = state.get("access_token") if isinstance(state, dict) else None
         return token if isinstance(token, str) and token else None
