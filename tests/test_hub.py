@@ -154,10 +154,12 @@ def test_serve_deploy_open_run_and_push_back(
     second = wait_status(serve.url, token, again.json()["id"], timeout=120)
     warm = time.monotonic() - submitted
     record_property("submit_to_ready_cached_seconds", round(warm, 2))
-    # THEN it is ready without building
+    # THEN it is ready without building: its log says the environment was reused
     assert second["status"] == "ready"
     assert second["environment_key"] == ready["environment_key"]
-    assert warm < cold
+    stream = api(serve.url, token, "GET", f"{PREFIX}/api/v1/deployments/{second['id']}/log")
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    assert "is in the cache: reused" in stream.text
 
     # WHEN the first deployment is deleted
     deleted = api(serve.url, token, "DELETE", f"{PREFIX}/api/v1/deployments/{deployment}")
