@@ -68,7 +68,7 @@ def answers(url: str) -> bool:
 
 
 def test_git_deployment_ready_cached_pushed_and_stopped(
-    tmp_path: Path, wheels: Path, services: list[Service]
+    tmp_path: Path, wheels: Path, services: list[Service], run_cli, monkeypatch
 ) -> None:
     # GIVEN a notebook in a repository whose environment is the probe wheel
     original = notebook_bytes(ENV, kernel="probe-env")
@@ -173,6 +173,20 @@ def test_git_deployment_ready_cached_pushed_and_stopped(
     log = [d["line"] for e, d, _ in service.events(again["id"]) if e == "log"]
     assert any("in the cache: reused" in line for line in log)
     print(f"submit-to-ready, cached environment: {took:.2f} s")
+
+    # WHEN alice deploys a notebook file to the cloud target it names
+    cloud = {**ENV, "cloud": [{"name": "here", "handler_url": service.url}]}
+    notebook = tmp_path / "b.ipynb"
+    notebook.write_bytes(notebook_bytes(cloud, kernel="probe-env"))
+    monkeypatch.setenv("MY_DEPLOY_TOKEN", TOKENS["alice"])
+    result = run_cli("deploy", notebook, "--target", "here", "--token-env", "MY_DEPLOY_TOKEN")
+    # THEN it prints the URL of the ready notebook, the log on stderr, and never the token
+    assert result.code == 0, result.err
+    assert result.out.startswith("http://127.0.0.1:")
+    assert "/lab/tree/b.ipynb?token=" in result.out
+    assert "[ready] the notebook is ready" in result.err
+    assert TOKENS["alice"] not in result.out + result.err
+    assert answers(result.out.split("/lab/")[0] + "/api/status")
 
     # WHEN alice deletes the first deployment, THEN its server stops
     assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
