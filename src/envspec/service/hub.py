@@ -371,7 +371,11 @@ async def _serve(config: Any, authenticator: HubAuthenticator, launcher: HubLaun
 
     data_dir = config.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    app = make_app(config, handlers=authenticator.routes(), cookie_secret=_cookie_secret(data_dir))
+    app = make_app(
+        config,
+        handlers=[*authenticator.routes(), *_page_routes()],
+        cookie_secret=_cookie_secret(data_dir),
+    )
     state: ServiceState = app.settings["envspec"]
     launcher.attach(state)
     server = HTTPServer(app, max_body_size=16 * config.max_body_bytes + 1)
@@ -387,6 +391,15 @@ async def _serve(config: Any, authenticator: HubAuthenticator, launcher: HubLaun
         server.stop()
         await state.close()  # users' servers stay: they belong to the hub
     return 0
+
+
+def _page_routes() -> list[Any]:
+    """The deploy page's routes (``envspec.service.web``), as the standalone service has."""
+    try:
+        from envspec.service.web import page_routes  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # an installation without the page: the API alone
+        return []
+    return list(page_routes())
 
 
 def _cookie_secret(data_dir: Path) -> bytes:
