@@ -324,8 +324,12 @@ class EnvspecSpawnerMixin(Configurable):
         spawners that switch users)."""
 
     def _progress_line(self, event: Any) -> None:
-        message = getattr(event, "message", None) or str(event)
-        self._envspec_messages.append(str(message)[:300])
+        from envspec.checks.secrets import redact
+        from envspec.service.job import progress_line
+
+        line = progress_line(event)  # the service's log lines, for the same events
+        if line:
+            self._envspec_messages.append(redact(line)[:300])
 
     async def progress(self) -> AsyncIterator[dict[str, Any]]:
         """The environment's build steps on the hub's spawn page."""
