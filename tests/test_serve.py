@@ -38,7 +38,7 @@ def test_the_configuration_is_one_machine_on_loopback(tmp_path: Path) -> None:
     services = {s["name"]: s for s in listed(c.JupyterHub.services)}
     assert services["envspec"]["url"].startswith("http://127.0.0.1:")
     assert services["envspec"]["environment"]["ENVSPEC_DATABASE_URL"].startswith("sqlite:///")
-    assert services["idle-culler"]["command"][-1] == "--timeout=900"
+    assert services["idle-culler"]["command"][-2:] == ["--timeout=900", "--cull-every=300"]
     assert c.JupyterHub.spawner_class.endswith("EnvspecSimpleLocalProcessSpawner")
     assert c.JupyterHub.default_url == "/services/envspec/"
     # the first admin's password is the file's, readable by its owner only

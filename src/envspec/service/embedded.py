@@ -184,6 +184,10 @@ def add_envspec(
                 "ENVSPEC_DATABASE_URL": database_url,
                 "ENVSPEC_PUBLIC_URL": public_url,
                 "ENVSPEC_BIND": f"{bind}:{port}",
+                # how often ready deployments are checked (their servers may be culled)
+                "ENVSPEC_WATCH_SECONDS": str(
+                    max(1, min(idle_timeout // 2, 30)) if idle_timeout else 30
+                ),
                 **{k: v for k, v in os.environ.items() if k in _PASSED},
             },
             "oauth_no_confirm": True,
@@ -200,7 +204,13 @@ def add_envspec(
         c.JupyterHub.services.append(
             {
                 "name": CULLER,
-                "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={idle_timeout}"],
+                "command": [
+                    python,
+                    "-m",
+                    "jupyterhub_idle_culler",
+                    f"--timeout={idle_timeout}",
+                    f"--cull-every={max(1, min(idle_timeout // 2, 300))}",
+                ],
             }
         )
         c.JupyterHub.load_roles.append(

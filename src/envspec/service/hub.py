@@ -384,13 +384,37 @@ async def _serve(config: Any, authenticator: HubAuthenticator, launcher: HubLaun
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    watcher: asyncio.Task[None] | None = None
     try:
         await state.start()
+        watcher = asyncio.get_running_loop().create_task(_watch(state, launcher))
         await stop.wait()
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         server.stop()
         await state.close()  # users' servers stay: they belong to the hub
     return 0
+
+
+async def _watch(state: ServiceState, launcher: HubLauncher) -> None:
+    """A ready deployment whose server the hub stopped (the idle culler, an admin, the
+    person from the hub's page) becomes ``stopped``: its URL leads nowhere any more."""
+    interval = float(os.environ.get("ENVSPEC_WATCH_SECONDS", "30"))
+    while True:
+        await asyncio.sleep(interval)
+        for record in state.store.list_deployments(statuses={"ready"}):
+            if await launcher.is_running(record):
+                continue
+            current = state.store.get(record.id)
+            if current is None or current.status != "ready":
+                continue  # changed meanwhile
+            state.store.update(record.id, status="stopped", url=None)
+            state.log(record.id, "stopped", "the hub stopped the server (idle, or stopped there)")
+            state.notify(record.id)
+            await launcher.stop(record)
 
 
 def _page_routes() -> list[Any]:
