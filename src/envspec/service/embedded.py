@@ -384,8 +384,12 @@ def _is_free(port: int) -> bool:
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as the proxy and the hub listen: connections of a previous run waiting to
+        # close (TIME_WAIT) do not make the port busy
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
+            sock.listen()
         except OSError:
             return False
     return True
@@ -453,13 +457,11 @@ def start(
 ) -> RunningHub:
     """Write the configuration and start JupyterHub (in its own process group)."""
     find_proxy()
-    from envspec.launch.server import check_port
-    from envspec.launch.targets import LaunchError
-
-    try:
-        check_port(options.port)
-    except LaunchError as exc:
-        raise ServeError(exc.message, exc.hint) from None
+    if not _is_free(options.port):
+        raise ServeError(
+            f"port {options.port} of {HOST} is already in use",
+            "stop what uses it, or give another port with --port",
+        )
     config = write_config(options)
     command = [sys.executable, "-m", "jupyterhub", "-f", str(config), *extra_args]
     process = subprocess.Popen(
