@@ -48,6 +48,7 @@ __all__ = [
     "SpawnError",
 ]
 
+_OPTIONS = ("envspec_deployment", "envspec_notebook")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -171,6 +172,16 @@ class EnvspecSpawnerMixin(Configurable):
     def _default_start_timeout(self) -> int:
         return 1800  # the first start of a notebook builds its environment
 
+    @default("apply_user_options")
+    def _default_apply_user_options(self) -> Any:
+        def apply(spawner: Any, options: dict[str, Any]) -> None:
+            # ours are read when the server starts; others are the operator's to handle
+            other = sorted(k for k in options if k not in _OPTIONS)
+            if other:
+                spawner.log.warning("unhandled user_options: %s", ", ".join(other))
+
+        return apply
+
     @default("cmd")
     def _default_cmd(self) -> list[str]:
         # the server of this installation (PATH may not name the hub's virtual environment)
@@ -181,7 +192,7 @@ class EnvspecSpawnerMixin(Configurable):
     def options_from_query(self, query_data: dict[str, list[bytes]]) -> dict[str, str]:
         """``/hub/spawn?envspec_deployment=ID`` (or ``envspec_notebook=PATH``)."""
         options = {}
-        for key in ("envspec_deployment", "envspec_notebook"):
+        for key in _OPTIONS:
             if query_data.get(key):
                 options[key] = query_data[key][0].decode("utf-8", "replace")
         return options
