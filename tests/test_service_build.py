@@ -195,3 +195,44 @@ def test_git_deployment_ready_cached_pushed_and_stopped(
     # and nothing of the tokens reached the service's log
     for secret in [*TOKENS.values(), client.token]:
         assert secret not in service.stderr
+
+
+def test_failures_say_why_and_untrusted_code_never_runs(
+    tmp_path: Path, wheels: Path, services: list[Service]
+) -> None:
+    # GIVEN a repository whose environment has a postBuild that would leave a mark
+    mark = tmp_path / "postbuild-ran"
+    env = {
+        "env_ver": "1.0",
+        "files": {"requirements.txt": f"{PROBE}\n", "postBuild": f"#!/bin/sh\ntouch {mark}\n"},
+    }
+    _, origin, _ = bare_origin(tmp_path, {"index.ipynb": notebook_bytes(env, kernel="probe-env")})
+    service = start_service(
+        tmp_path / "svc", "--allow-local-repositories", "--find-links", str(wheels)
+    )
+    services.append(service)
+
+    def fails(source: dict[str, str]) -> dict[str, str]:
+        created = service.request(
+            "POST", "api/v1/deployments", {"source": {"type": "git", **source}}
+        )
+        assert created.status == 201, created.body
+        done = service.wait_status(created.json()["id"], {"ready", "failed"}, timeout=120)
+        assert done["status"] == "failed", done
+        assert done["url"] is None
+        return dict(done["error"])
+
+    url = origin.as_uri()
+    # a path that is not in the repository
+    error = fails({"url": url, "path": "missing/nb.ipynb"})
+    assert error["code"] == "notebook-not-found"
+    assert "missing/nb.ipynb" in error["detail"]
+    # a ref that does not exist
+    assert fails({"url": url, "ref": "no-such-branch"})["code"] == "ref-not-found"
+    # a repository that does not exist
+    assert fails({"url": (tmp_path / "nowhere.git").as_uri()})["code"] == "fetch-failed"
+    # code from a repository the operator does not trust: refused, never run
+    error = fails({"url": url})
+    assert error["code"] == "launch-refused"
+    assert "launch-untrusted" in error["detail"]
+    assert not mark.exists()

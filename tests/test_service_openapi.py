@@ -98,3 +98,31 @@ def test_answers_match_the_description(service: Service) -> None:
     bad["status"] = "exploded"
     with pytest.raises(jsonschema.ValidationError):
         validate("Deployment", bad)
+
+
+def test_the_reference_page_documents_every_member_and_code() -> None:
+    import re
+
+    from envspec.service.models import Deployment
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "service-api.md").read_text("utf-8")
+    spec = (root / "spec" / "deploy-api-1.0.md").read_text("utf-8")
+    for name in Deployment.model_fields:
+        assert f"`{name}`" in page, name
+        assert f"`{name}`" in spec, name
+    sources = "".join(
+        (root / "src" / "envspec" / "service" / f).read_text("utf-8")
+        for f in ("worker.py", "job.py", "gitpolicy.py", "handlers.py", "app.py", "pushback.py")
+    )
+    patterns = (
+        r'(?:FetchError|PolicyError)\(\s*"([a-z-]+)"',
+        r'_fail\(\s*[\w.]+,\s*"([a-z-]+)"',
+        r'ProblemError\(\s*\d+,\s*"([a-z-]+)"',
+        r'"code": "([a-z-]+)"',
+    )
+    codes = {code for pattern in patterns for code in re.findall(pattern, sources)}
+    codes.discard("cancelled")  # a deployment stopped by its owner is stopped, not failed
+    assert codes
+    missing = sorted(c for c in codes if f"`{c}`" not in page)
+    assert missing == []

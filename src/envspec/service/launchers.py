@@ -5,7 +5,9 @@
 environment) and returns the URL the user opens; ``stop`` ends that server (and
 does nothing when none runs).  A launcher may also have ``async def is_running(
 deployment) -> bool``: a restarted service keeps a ready deployment whose server still
-runs, and starts it again otherwise (:class:`Recoverable`).
+runs, and starts it again otherwise (:class:`Recoverable`).  A launcher with
+``async def prestart(deployment, folder, notebook)`` (:class:`Prestartable`) is told as
+soon as the checkout is there, to start the server while the environment is built.
 
 :class:`LocalLauncher` runs one ``jupyter lab`` per deployment on 127.0.0.1 with
 :func:`envspec.launch.run.server_command` (the notebook's kernel registered under the
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from envspec.launch.server import RunningServer
     from envspec.service.store import Record
 
-__all__ = ["LaunchFailed", "Launcher", "LocalLauncher", "Recoverable"]
+__all__ = ["LaunchFailed", "Launcher", "LocalLauncher", "Prestartable", "Recoverable"]
 
 
 class LaunchFailed(Exception):
@@ -45,6 +47,13 @@ class Launcher(Protocol):
 
 
 @runtime_checkable
+class Prestartable(Protocol):
+    """A launcher that can start the server while the environment is built."""
+
+    async def prestart(self, deployment: Record, folder: Path, notebook: str) -> None: ...
+
+
+@runtime_checkable
 class Recoverable(Protocol):
     async def is_running(self, deployment: Record) -> bool: ...
 
@@ -56,6 +65,7 @@ class LocalLauncher:
         self.data_dir = data_dir
         self.ready_timeout = ready_timeout
         self._servers: dict[str, RunningServer] = {}
+        self._early: dict[str, tuple[int, str, Path]] = {}
 
     def _record_file(self, deployment_id: str) -> Path:
         return self.data_dir / deployment_id / "server.json"
@@ -63,12 +73,66 @@ class LocalLauncher:
     async def start(self, deployment: Record, prepared: Prepared) -> str:
         return await asyncio.to_thread(self._start, deployment, prepared)
 
+    async def prestart(self, deployment: Record, folder: Path, notebook: str) -> None:
+        """Start JupyterLab in *folder* now, while the environment is built: its kernel is
+        registered by :meth:`start` before anyone has the URL (as ``envspec launch`` does)."""
+        await asyncio.to_thread(self._prestart, deployment.id, folder, notebook)
+
+    def _prestart(self, deployment_id: str, folder: Path, notebook: str) -> None:
+        from envspec.launch import kernelspecs
+        from envspec.launch.server import (
+            _start_time,
+            free_port,
+            lab_command,
+            new_token,
+            server_environment,
+        )
+        from envspec.launch.targets import LaunchError
+
+        self._stop(deployment_id)
+        port, token = free_port(), new_token()
+        kernels = kernelspecs.private_data_dir()
+        command = lab_command(folder, port, default_kernel=_expected_kernel(folder / notebook))
+        env = server_environment(token, kernels, os.environ)
+        path = self._record_file(deployment_id)
+        try:
+            server = _start(command, port, token, env, folder, path.with_name("server.log"))
+        except LaunchError:
+            kernelspecs.remove_data_dir(kernels)
+            return  # start() tries again, and says why
+        self._servers[deployment_id] = server
+        self._early[deployment_id] = (port, token, kernels)
+        record = {
+            "pid": server.process.pid,
+            "start": _start_time(server.process.pid),
+            "port": port,
+            "kernels": str(kernels),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record), encoding="utf-8")
+
     def _start(self, deployment: Record, prepared: Prepared) -> str:
         from envspec.launch import kernelspecs
         from envspec.launch.run import RunOptions, server_command
         from envspec.launch.server import free_port, new_token, notebook_url
         from envspec.launch.targets import LaunchError
 
+        early = self._early.pop(deployment.id, None)
+        server = self._servers.get(deployment.id)
+        if (
+            early is not None
+            and server is not None
+            and server.process.poll() is None
+            and prepared.plan.backend == "local"
+        ):
+            port, token, kernels = early
+            try:
+                server_command(prepared, RunOptions(open_browser=False), port, token, kernels)
+                server.wait_ready(self.ready_timeout)
+            except LaunchError as exc:
+                self._stop(deployment.id)
+                raise LaunchFailed(str(exc)) from None
+            return notebook_url(port, prepared.target.notebook, token)
         self._stop(deployment.id)  # a server of an earlier attempt
         port, token = free_port(), new_token()
         kernels = kernelspecs.private_data_dir()
@@ -110,6 +174,7 @@ class LocalLauncher:
     def _stop(self, deployment_id: str) -> None:
         from envspec.launch.server import _kill_all, _start_time, descendants
 
+        self._early.pop(deployment_id, None)
         server = self._servers.pop(deployment_id, None)
         if server is not None:
             server.stop(10.0)  # a child of this process: stopped in order, and reaped
@@ -136,6 +201,17 @@ class LocalLauncher:
             return False
         start = record.get("start")
         return start is not None and _start_time(int(record["pid"])) == start
+
+
+def _expected_kernel(notebook: Path) -> str | None:
+    """``metadata.kernelspec.name`` of *notebook*, if it has a valid one."""
+    try:
+        with notebook.open("rb") as handle:
+            spec = json.load(handle)["metadata"]["kernelspec"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def _start(
