@@ -211,6 +211,7 @@ class HubLauncher:
         self.kernels_dir = kernels_dir
         self.ready_timeout = ready_timeout
         self._store: Store | None = None
+        self._prestarted: set[str] = set()
 
     def attach(self, state: ServiceState) -> None:
         """Use the service's database (the spawner reads what the launcher writes there)."""
@@ -225,31 +226,60 @@ class HubLauncher:
     def _server_path(deployment: Record) -> str:
         return f"users/{quote(deployment.owner, safe='')}/servers/{server_name(deployment.id)}"
 
-    async def start(self, deployment: Record, prepared: Prepared) -> str:
+    def _record(self, deployment: Record, folder: Path, notebook: str, kernel: str) -> Path:
+        """What the spawner reads: the folder, the notebook, the kernel and its folder."""
         from envspec.service.launchers import LaunchFailed
 
         if self._store is None or self.kernels_dir is None:
             raise LaunchFailed("the hub launcher is not attached to the service")
         kernels = self.kernels_dir / deployment.id
-        kernel = await asyncio.to_thread(_write_kernels, prepared, kernels)
         hub_state = {
-            "folder": str(prepared.target.folder),
-            "notebook": prepared.target.notebook,
+            "folder": str(folder),
+            "notebook": notebook,
             "kernel": kernel,
             "kernels": str(kernels),
         }
         self._store.update(deployment.id, state={"hub": hub_state})
-        path = self._server_path(deployment)
+        return kernels
+
+    async def prestart(self, deployment: Record, folder: Path, notebook: str) -> None:
+        """Start the server as soon as the checkout is there, while the environment is
+        built: the server's start (seconds) and the build overlap.  Its kernel is
+        registered later, under the name the notebook expects (Jupyter reads kernelspecs
+        when asked), as ``envspec launch`` does."""
+        kernels = self._record(deployment, folder, notebook, _expected_kernel(folder / notebook))
+        kernels.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             await self._stop_server(deployment)  # a server of an earlier attempt
-            await self._api("POST", path, {"envspec_deployment": deployment.id})
+            await self._api("POST", self._server_path(deployment), _options(deployment))
+        except HubError:
+            return  # start() tries again, and says why if it fails
+        self._prestarted.add(deployment.id)
+
+    async def start(self, deployment: Record, prepared: Prepared) -> str:
+        from envspec.service.launchers import LaunchFailed
+
+        folder, notebook = prepared.target.folder, prepared.target.notebook
+        kernels = self._record(deployment, folder, notebook, _expected_kernel(folder / notebook))
+        kernel = await asyncio.to_thread(_write_kernels, prepared, kernels)
+        self._record(deployment, folder, notebook, kernel)
+        try:
+            if deployment.id not in self._prestarted or not await self._exists(deployment):
+                await self._stop_server(deployment)
+                await self._api("POST", self._server_path(deployment), _options(deployment))
             server = await self._wait_ready(deployment)
         except HubError as exc:
             raise LaunchFailed(f"the hub did not start the server: {exc}") from None
+        finally:
+            self._prestarted.discard(deployment.id)
         base = str(server.get("url") or f"/user/{deployment.owner}/{server_name(deployment.id)}/")
         if not base.endswith("/"):
             base += "/"
-        return f"{self.public_url}{base}lab/tree/{quote(prepared.target.notebook)}"
+        return f"{self.public_url}{base}lab/tree/{quote(notebook)}"
+
+    async def _exists(self, deployment: Record) -> bool:
+        user = await self._api("GET", f"users/{quote(deployment.owner, safe='')}", ok404=True)
+        return server_name(deployment.id) in (user or {}).get("servers", {})
 
     async def _wait_ready(self, deployment: Record) -> dict[str, Any]:
         from envspec.service.launchers import LaunchFailed
@@ -296,12 +326,27 @@ class HubLauncher:
         return bool(server and server.get("ready"))
 
 
+def _options(deployment: Record) -> dict[str, str]:
+    return {"envspec_deployment": deployment.id}
+
+
+def _expected_kernel(notebook: Path) -> str:
+    """The kernel the notebook opens with: its ``metadata.kernelspec.name``, else Jupyter's
+    ``python3`` (both are registered for the environment)."""
+    try:
+        spec = json.loads(notebook.read_bytes())["metadata"]["kernelspec"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "python3"
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9._-]+", name) else "python3"
+
+
 def _write_kernels(prepared: Prepared, kernels: Path) -> str:
-    """Register the environment's kernel in *kernels* (as ``envspec launch`` does); its name."""
+    """Register the environment's kernel in *kernels* (as ``envspec launch`` does); its name.
+    The folder stays (a server started early reads it)."""
     from envspec.launch.run import RunOptions, server_command
 
-    shutil.rmtree(kernels, ignore_errors=True)
-    kernels.parent.mkdir(parents=True, exist_ok=True)
+    kernels.mkdir(parents=True, exist_ok=True, mode=0o700)
     spec = server_command(prepared, RunOptions(open_browser=False), 0, "", kernels)
     return spec.kernel
 
@@ -309,6 +354,8 @@ def _write_kernels(prepared: Prepared, kernels: Path) -> str:
 # --- the spawner's side ------------------------------------------------------------------
 
 _STORES: dict[str, Store] = {}
+#: A deployment's server starts while it is built (``prestart``), or when it is launched.
+_STARTING = frozenset({"fetching", "building", "launching", "ready"})
 
 
 def resolve_deployment(spawner: Any, deployment_id: str) -> Launchable | None:
@@ -327,7 +374,7 @@ def resolve_deployment(spawner: Any, deployment_id: str) -> Launchable | None:
     if record is None or record.owner != spawner.user.name:
         return None
     hub_state = record.state.get("hub")
-    if record.status not in ("launching", "ready") or not isinstance(hub_state, dict):
+    if record.status not in _STARTING or not isinstance(hub_state, dict):
         return None
     return Launchable(
         target=hub_state["folder"],

@@ -21,10 +21,6 @@ __all__ = ["EnvspecKubeSpawner"]
 class EnvspecKubeSpawner(EnvspecSpawnerMixin, KubeSpawner):  # type: ignore[misc]
     """KubeSpawner that opens envspec deployments (and notebooks of ``notebook_root``)."""
 
-    @default("kernels_in_place")
-    def _default_kernels_in_place(self) -> bool:
-        return True  # the shared volume: the pod reads the service's kernelspecs
-
     @default("cmd")
     def _default_kube_cmd(self) -> list[str]:
         return ["jupyterhub-singleuser"]  # the image's, not the hub process's Python

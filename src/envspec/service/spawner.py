@@ -158,12 +158,6 @@ class EnvspecSpawnerMixin(Configurable):
         help="Where each user's copies of opened notebooks live: "
         "<work_root>/<username>/<deployment or notebook>. Empty: <home>/envspec.",
     )
-    kernels_in_place = Bool(
-        False,
-        config=True,
-        help="Point the server at the kernelspecs the envspec service wrote (a volume the "
-        "server's machine mounts at the same path: Kubernetes) instead of a private copy.",
-    )
     find_links = List(Unicode(), config=True, help="uv --find-links for building environments.")
     index_url = Unicode("", config=True, help="uv --index-url for building environments.")
     no_index = Bool(False, config=True, help="Build from find_links only (uv --no-index).")
@@ -285,12 +279,10 @@ class EnvspecSpawnerMixin(Configurable):
             folder = Path(launchable.target)
             if not (folder / (launchable.notebook or "")).is_file():
                 raise SpawnError("the deployment's notebook is gone: deploy it again")
-            if self.kernels_in_place:
-                data_dir, owned = Path(launchable.kernels_dir), False
-            else:
-                data_dir, owned = kernelspecs.private_data_dir(), True
-                shutil.copytree(launchable.kernels_dir, data_dir, dirs_exist_ok=True)
-            opened = _Opened(folder, launchable.notebook or "", launchable.kernel, data_dir, owned)
+            # the service's folder, as it is: the kernel may be registered there after the
+            # server started (it starts while the environment is built)
+            data_dir = Path(launchable.kernels_dir)
+            opened = _Opened(folder, launchable.notebook or "", launchable.kernel, data_dir, False)
             self.envspec_give(opened)
             self._envspec_opened = opened
             return opened
