@@ -15,7 +15,7 @@ import pytest
 
 from envspec.launch.server import descendants
 from launch_helpers import PROBE, alive, build_wheel, cmdline, make_repo, notebook_bytes
-from service_helpers import Service, start_service
+from service_helpers import Service, kill_leftovers, start_service
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +42,8 @@ def services() -> Iterator[list[Service]]:
     yield started
     for service in started:
         service.stop(signal.SIGTERM)
+    for service in started:
+        kill_leftovers(service.folder)
 
 
 def config(folder: Path, wheels: Path, **extra: object) -> Path:
@@ -133,6 +135,8 @@ def test_kill_9_mid_build_then_resumed_and_ready_kept(
     # and a graceful stop stops that server
     third.stop(signal.SIGTERM)
     assert not answers(kept["url"].split("/lab/")[0] + "/api/status")
+    # and nothing of the service is left running (warm servers included)
+    assert kill_leftovers(folder) == []
 
 
 def test_stuck_build_times_out_and_the_limit_queues(

@@ -25,6 +25,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
+from envspec.service.gitpolicy import PolicyError
+
 if TYPE_CHECKING:
     from envspec.service.app import ServiceState
     from envspec.service.store import Record
@@ -132,6 +134,8 @@ class Worker:
                 await self._launch(deployment_id, outcome)
         except asyncio.CancelledError:
             raise
+        except PolicyError as exc:  # the operator's policy changed since it was created
+            self._fail(deployment_id, exc.code, exc.detail)
         except Exception as exc:
             log.exception("deployment %s failed", deployment_id)
             self._fail(
