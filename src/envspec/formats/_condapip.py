@@ -44,7 +44,7 @@ class Translated:
 
 
 @functools.cache
-def _table() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+def _table() -> tuple[dict[str, str], dict[str, str], frozenset[str], frozenset[str]]:
     import tomllib
 
     data: dict[str, Any] = tomllib.loads(
@@ -52,11 +52,14 @@ def _table() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     )
     to_conda: dict[str, str] = {}
     to_pypi: dict[str, str] = {}
+    renumbered: set[str] = set()
     for entry in data["name"]:
         to_conda[_canonical(entry["pypi"])] = entry["conda"]
         if entry.get("reverse", True):
             to_pypi[entry["conda"]] = entry["pypi"]
-    return to_conda, to_pypi, frozenset(data["conda_only"]["names"])
+        if not entry.get("same_versions", True):
+            renumbered |= {_canonical(entry["pypi"]), entry["conda"]}
+    return to_conda, to_pypi, frozenset(data["conda_only"]["names"]), frozenset(renumbered)
 
 
 def _canonical(name: str) -> str:
@@ -71,7 +74,7 @@ def conda_name(pypi: str) -> str:
 def pypi_name(conda: str) -> str | None:
     """The PyPI name of the conda package *conda*, or ``None`` for a conda-only package
     (compilers, R packages, C libraries, ``python`` and ``pip`` themselves)."""
-    to_conda, to_pypi, conda_only = _table()
+    to_conda, to_pypi, conda_only, _ = _table()
     name = conda.lower()
     if name in to_pypi:
         return to_pypi[name]
@@ -99,11 +102,16 @@ def requirement_to_conda(requirement: str) -> Translated:
     if req.extras:
         return Translated(None, f"the extras [{','.join(sorted(req.extras))}] have no conda form")
     clauses = []
-    for spec in sorted(req.specifier, key=str):
+    for spec in sorted(req.specifier, key=lambda s: (s.operator[0] not in "=~>", str(s))):
         if spec.operator == "===" or not _plain(spec.version):
             return Translated(None, f"'{spec}' has no exact conda form (conda orders it otherwise)")
         clauses.append(f"{spec.operator}{spec.version}")
-    return Translated(conda_name(req.name) + ",".join(clauses))
+    name = conda_name(req.name)
+    if clauses and _canonical(req.name) in _table()[3]:
+        return Translated(
+            None, f"'{req.name}' and conda-forge's '{name}' number their versions differently"
+        )
+    return Translated(name + ",".join(clauses))
 
 
 def conda_version_to_pep440(version: str) -> str | None:
@@ -146,6 +154,10 @@ def conda_to_requirement(spec: str) -> Translated:
     if match.build:
         inexact.append(f"the build '{match.build}' is not carried")
     version = "" if match.version is None else conda_version_to_pep440(str(match.version))
+    if version and conda in _table()[3]:
+        return Translated(
+            None, f"conda-forge's '{conda}' and PyPI's '{name}' number their versions differently"
+        )
     if version is None:
         return Translated(None, f"the version '{match.version}' has no exact pip form")
     return Translated(name + version, "; ".join(inexact) or None)
@@ -153,7 +165,8 @@ def conda_to_requirement(spec: str) -> Translated:
 
 def python_pin(specifier: str) -> tuple[str | None, bool]:
     """The lowest Python ``MAJOR.MINOR`` that the PEP 440 *specifier* allows, and whether
-    the specifier is a simple lower bound (it allows every later minor of Python 3).
+    the specifier is simple: a lower bound (it allows every later minor of Python 3), or
+    one minor only (``==3.12.*``, which is what the pin means).
 
     A single exact version (``==3.12.4``) gives that version (and counts as simple).  ``(None, False)`` when
     no Python 3 release is allowed or the specifier is invalid.
@@ -177,4 +190,4 @@ def python_pin(specifier: str) -> tuple[str | None, bool]:
     if not minors:
         return None, False
     lowest = minors[0]
-    return f"3.{lowest}", minors == list(range(lowest, 41))
+    return f"3.{lowest}", len(minors) == 1 or minors == list(range(lowest, 41))

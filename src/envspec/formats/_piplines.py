@@ -14,6 +14,7 @@ __all__ = ["PipLine", "pip_lines"]
 
 Kind = Literal["requirement", "option", "editable", "local", "url"]
 _EGG = re.compile(r"[#&]egg=[^&]*")
+_OPTION = re.compile(r"\s--?[A-Za-z]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -70,15 +71,27 @@ def pip_lines(text: str) -> list[PipLine]:
         if local:
             lines.append(PipLine(number, written, "local"))
             continue
-        requirement = str(req.req)
+        requirement = _as_written(written) or str(req.req)
         if url is not None and not req.req.url:
             requirement = f"{req.req.name}{_extras(req.req.extras)} @ {_EGG.sub('', url)}"
-        if req.marker is not None:
+        if req.marker is not None and ";" not in requirement:
             requirement += f"; {req.marker}"
         lines.append(
             PipLine(number, written, "requirement", requirement, hashes=bool(req.hash_options))
         )
     return sorted(lines, key=lambda line: line.number)
+
+
+def _as_written(line: str) -> str | None:
+    """The requirement as the author wrote it (options after it removed), if valid."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    candidate = _OPTION.split(line, maxsplit=1)[0].strip()
+    try:
+        Requirement(candidate)
+    except InvalidRequirement:
+        return None
+    return candidate
 
 
 def _extras(extras: set[str]) -> str:

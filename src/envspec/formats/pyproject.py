@@ -53,9 +53,11 @@ def read_toml(source: Source, names: tuple[str, ...]) -> tuple[str, str, Any] | 
         return Converted(diagnostics=(diagnostic("format-source-invalid", why, where),))
     data, problem = parse_toml(text, ())
     if problem is not None:
-        found = diagnostic(
-            problem.code, problem.message, where, line=problem.line, column=problem.column
-        )
+        line, message = problem.line, problem.message
+        if line is None and "(at end of document)" in message:
+            line = max(len(text.splitlines()), 1)  # the last line: where the parser stopped
+            message = message.replace(" (at end of document)", " at the end of the file")
+        found = diagnostic(problem.code, message, where, line=line, column=problem.column)
         return Converted(diagnostics=(found,))
     return entry, text, data
 
