@@ -154,17 +154,27 @@ def test_conda_import_keeps_the_file_byte_for_byte_and_takes_the_python_pin():
 
 def test_conda_round_trip_is_the_same_file(tmp_path):
     text = (EXAMPLES / "conda" / "environment.yml").read_text()
-    source = envspec_file(tmp_path, {"env_ver": "1.0", "python": "3.12", "files": {"environment.yml": text}})
-    status, out, _ = run("export", "--to", "conda", str(source), "-o", str(tmp_path / "environment.yml"))
+    source = envspec_file(
+        tmp_path, {"env_ver": "1.0", "python": "3.12", "files": {"environment.yml": text}}
+    )
+    status, out, _ = run(
+        "export", "--to", "conda", str(source), "-o", str(tmp_path / "environment.yml")
+    )
     assert status == 0, out
     assert (tmp_path / "environment.yml").read_text() == text
     back = import_path(get_format("conda"), str(tmp_path / "environment.yml"))
-    assert back.environment == {"env_ver": "1.0", "python": "3.12", "files": {"environment.yml": text}}
+    assert back.environment == {
+        "env_ver": "1.0",
+        "python": "3.12",
+        "files": {"environment.yml": text},
+    }
 
 
 def test_conda_export_adds_the_python_pin_and_keeps_comments(tmp_path):
     text = "# the analysis\nchannels:\n  - conda-forge  # always\ndependencies:\n  - numpy\n"
-    source = envspec_file(tmp_path, {"env_ver": "1.0", "python": "3.11", "files": {"environment.yml": text}})
+    source = envspec_file(
+        tmp_path, {"env_ver": "1.0", "python": "3.11", "files": {"environment.yml": text}}
+    )
     converted = export_path(get_format("conda"), str(source))
     written = converted.files["environment.yml"].decode()
     assert "# the analysis" in written
@@ -204,9 +214,18 @@ def test_requirements_to_conda_and_back_keeps_the_requirements(tmp_path):
     ]
     assert out.count("warning[pip-to-conda-inexact]") == 2
     # and back: conda -> envspec -> requirements gives the same requirements
-    status, out, _ = run("import", "--from", "conda", f"{tmp_path}/c/environment.yml", "-o", f"{tmp_path}/c.envspec.yaml")
+    status, out, _ = run(
+        "import",
+        "--from",
+        "conda",
+        f"{tmp_path}/c/environment.yml",
+        "-o",
+        f"{tmp_path}/c.envspec.yaml",
+    )
     assert status == 0, out
-    status, out, _ = run("export", "--to", "requirements", f"{tmp_path}/c.envspec.yaml", "-o", f"{tmp_path}/r/")
+    status, out, _ = run(
+        "export", "--to", "requirements", f"{tmp_path}/c.envspec.yaml", "-o", f"{tmp_path}/r/"
+    )
     assert status == 0, out
     assert "warning[requirements-python-dropped]" in out
     back = (tmp_path / "r" / "requirements.txt").read_text().splitlines()
@@ -257,7 +276,9 @@ def test_bad_conda_files_are_clear_errors_and_nothing_is_written(tmp_path, name,
 def test_invalid_requirements_are_the_validators_errors_and_nothing_is_written(tmp_path):
     source = tmp_path / "requirements.txt"
     source.write_text("numpy>=>1\n")
-    status, out, _ = run("import", "--from", "requirements", str(source), "-o", str(tmp_path / "n.ipynb"))
+    status, out, _ = run(
+        "import", "--from", "requirements", str(source), "-o", str(tmp_path / "n.ipynb")
+    )
     assert status == 1
     assert "error[requirement-invalid]" in out
     assert ":1" in out

@@ -142,7 +142,8 @@ def test_pypi_dependency_tables_become_requirements():
         (HEAD + '[tasks]\nlab = "jupyter lab"\n[target.linux-64.dependencies]\nlibgomp = "*"\n',
          [], "pixi-nothing-mappable", "no conda or PyPI dependency"),
         ('[workspace]\npreview = ["pixi-build"]\nchannels = ["conda-forge"]\n'
-         '[package]\nname = "x"\nversion = "1"\n', [], "pixi-nothing-mappable", "pixi-table-dropped"),
+         '[package]\nname = "x"\nversion = "1"\n', [],
+         "pixi-nothing-mappable", "pixi-table-dropped"),
         (HEAD + '[dependencies]\nnumpy = "*"\n', ["--environment", "gpu"],
          "pixi-unknown-environment", "environments: default"),
         (HEAD + '[dependencies]\nnumpy = 3\n', [], "pixi-invalid", "numpy"),
@@ -223,7 +224,10 @@ def test_export_from_requirements_adds_python_and_the_default_channel(tmp_path, 
     environment = {
         "env_ver": "1.0",
         "python": "3.11",
-        "files": {"requirements.txt": "--index-url https://example.org/simple\nnumpy>=1.26\nrich; os_name == 'nt'\n"},
+        "files": {
+            "requirements.txt": "--index-url https://example.org/simple\nnumpy>=1.26\n"
+            "rich; os_name == 'nt'\n"
+        },
     }
     converted = export_path(
         get_format("pixi"),

@@ -33,12 +33,14 @@ SDISTS = [
     ("rich", "15.0.0"),
     ("xarray", "2026.9.0"),
 ]
-_WANTED = re.compile(r"(^|/)(pyproject\.toml|pixi\.toml|environment\.ya?ml|requirements[^/]*\.txt)$")
+_WANTED = re.compile(
+    r"(^|/)(pyproject\.toml|pixi\.toml|environment\.ya?ml|requirements[^/]*\.txt)$"
+)
 
 
 def _download(name: str, version: str, cache: Path) -> Path:
     index = f"https://pypi.org/pypi/{name}/json"
-    with urllib.request.urlopen(index, timeout=60) as response:  # noqa: S310 - fixed https URL
+    with urllib.request.urlopen(index, timeout=60) as response:
         project = json.load(response)
     sdist = next(u for u in project["releases"][version] if u["packagetype"] == "sdist")
     target = cache / sdist["filename"]
@@ -93,7 +95,9 @@ def _import(tmp_path: Path, key: str, data: bytes, fmt: str, *args: str) -> tupl
         assert not notebook.exists(), "a failed import writes nothing"
         assert any(d["severity"] == "error" for d in diagnostics)
     for diagnostic in diagnostics:
-        assert diagnostic["code"] and diagnostic["message"] and diagnostic["hint"]
+        assert diagnostic["code"]
+        assert diagnostic["message"]
+        assert diagnostic["hint"]
     return status, diagnostics
 
 
@@ -103,9 +107,11 @@ def test_every_public_file_imports_without_a_traceback(public_files, tmp_path):
     for key, data in sorted(public_files.items()):
         if key.endswith("pyproject.toml"):
             document = tomllib.loads(data.decode())
-            extras = ["--extra", "all"] if document.get("project", {}).get(
-                "optional-dependencies"
-            ) else []
+            extras = (
+                ["--extra", "all"]
+                if document.get("project", {}).get("optional-dependencies")
+                else []
+            )
             groups = [a for g in document.get("dependency-groups", {}) for a in ("--group", g)]
             status, found = _import(tmp_path, key, data, "pyproject", *extras, *groups)
             seen["pyproject.toml"] += 1
@@ -115,7 +121,9 @@ def test_every_public_file_imports_without_a_traceback(public_files, tmp_path):
             document = tomllib.loads(data.decode())
             status, found = _import(tmp_path, key, data, "pixi")
             for environment in document.get("environments", {}):
-                _import(tmp_path, f"{key}.{environment}", data, "pixi", "--environment", environment)
+                _import(
+                    tmp_path, f"{key}.{environment}", data, "pixi", "--environment", environment
+                )
             seen["pixi.toml"] += 1
         elif key.endswith((".yml", ".yaml")):
             status, found = _import(tmp_path, key, data, "conda")

@@ -93,7 +93,9 @@ def test_self_references_in_extras_expand_with_their_marker():
     ],
 )
 def test_requires_python_gives_the_lowest_allowed_minor(requires, pin, warned):
-    environment, found = read(f'[project]\nname = "p"\nversion = "1"\nrequires-python = "{requires}"\n')
+    environment, found = read(
+        f'[project]\nname = "p"\nversion = "1"\nrequires-python = "{requires}"\n'
+    )
     assert (environment or {}).get("python") == pin
     assert [c for c, _ in found] == (["python-range-pinned"] if warned else [])
 
@@ -105,9 +107,7 @@ def test_dynamic_dependencies_are_reported_not_guessed():
 
 
 def test_an_unknown_extra_on_a_dynamic_table_says_so():
-    _, found = read(
-        '[project]\nname = "p"\ndynamic = ["optional-dependencies"]\n', extras=("gpu",)
-    )
+    _, found = read('[project]\nname = "p"\ndynamic = ["optional-dependencies"]\n', extras=("gpu",))
     assert found[0][0] == "pyproject-unknown-extra"
     assert "dynamic" in found[0][1]
 
@@ -171,7 +171,9 @@ def test_export_is_a_minimal_valid_pyproject_that_imports_back_the_same(tmp_path
     environment = {
         "env_ver": "1.0",
         "python": "3.12",
-        "files": {"requirements.txt": "numpy>=1.26\npandas>=2.2,<3\nrich[jupyter]; os_name != 'nt'\n"},
+        "files": {
+            "requirements.txt": "numpy>=1.26\npandas>=2.2,<3\nrich[jupyter]; os_name != 'nt'\n"
+        },
     }
     source = _envspec_file(tmp_path, environment)
     status, out, _ = run("export", "--to", "pyproject", str(source), "-o", f"{tmp_path}/out/")
@@ -185,7 +187,11 @@ def test_export_is_a_minimal_valid_pyproject_that_imports_back_the_same(tmp_path
     assert again.ok
     back = again.environment or {}
     assert back["python"] == "3.12"
-    assert requirements_of(back) == ["numpy>=1.26", "pandas>=2.2,<3", "rich[jupyter]; os_name != 'nt'"]
+    assert requirements_of(back) == [
+        "numpy>=1.26",
+        "pandas>=2.2,<3",
+        "rich[jupyter]; os_name != 'nt'",
+    ]
     status, out, _ = run("export", "--to", "pyproject", str(source), "-o", f"{tmp_path}/out/")
     assert "unchanged" in out  # a second run changes no byte
 

@@ -93,8 +93,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "Conda packages that are not Python distributions (compilers, C libraries, R, "
         "nodejs), build strings, channel pins and `|` alternatives have no pip equivalent: "
         "the dependency is dropped or written without them.",
-        "Install what is dropped by other means (`apt.txt`, the image), or keep the conda "
-        "file.",
+        "Install what is dropped by other means (`apt.txt`, the image), or keep the conda file.",
         "analysis.envspec.yaml",
         'env_ver: "1.0"\nfiles:\n  environment.yml: |\n    channels:\n      - conda-forge\n'
         "    dependencies:\n      - numpy>=1.26\n      - nodejs=20\n",
@@ -277,7 +276,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "pyproject-dynamic",
         "warning",
         "The dependencies are dynamic and are not read",
-        "`dynamic = [\"dependencies\"]` means the build backend computes them (from "
+        '`dynamic = ["dependencies"]` means the build backend computes them (from '
         "`setup.py` or a requirements file): they are not in the file, and running the "
         "backend would run the project's code.",
         "Import the requirements file the backend reads with --from requirements, or list "
@@ -305,8 +304,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "A requirements file cannot pin Python",
         "pip installs into a Python that already exists; the environment's Python pin (or "
         "its conda `python` dependency) has no place in requirements.txt.",
-        "Pin Python where the environment is made (`runtime.txt`, uv's --python, the "
-        "image).",
+        "Pin Python where the environment is made (`runtime.txt`, uv's --python, the image).",
         "analysis.envspec.yaml",
         'env_ver: "1.0"\npython: "3.12"\nfiles:\n  requirements.txt: "numpy>=1.26\\n"\n',
         ("format-export", "to=requirements"),

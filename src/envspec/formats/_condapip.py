@@ -74,7 +74,7 @@ def conda_name(pypi: str) -> str:
 def pypi_name(conda: str) -> str | None:
     """The PyPI name of the conda package *conda*, or ``None`` for a conda-only package
     (compilers, R packages, C libraries, ``python`` and ``pip`` themselves)."""
-    to_conda, to_pypi, conda_only, _ = _table()
+    _to_conda, to_pypi, conda_only, _ = _table()
     name = conda.lower()
     if name in to_pypi:
         return to_pypi[name]
@@ -168,7 +168,8 @@ def python_pin(specifier: str) -> tuple[str | None, bool]:
     the specifier is simple: a lower bound (it allows every later minor of Python 3), or
     one minor only (``==3.12.*``, which is what the pin means).
 
-    A single exact version (``==3.12.4``) gives that version (and counts as simple).  ``(None, False)`` when
+    A single exact version (``==3.12.4``) gives that version (and counts as simple).
+    ``(None, False)`` when
     no Python 3 release is allowed or the specifier is invalid.
     """
     from packaging.specifiers import InvalidSpecifier, SpecifierSet

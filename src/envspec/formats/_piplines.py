@@ -64,7 +64,7 @@ def pip_lines(text: str) -> list[PipLine]:
             lines.append(PipLine(number, written, "editable"))
             continue
         url = str(req.link) if req.link is not None else None
-        local = url is not None and not _SCHEME.match(url) or bool(url and url.startswith("file:"))
+        local = url is not None and (not _SCHEME.match(url) or url.startswith("file:"))
         if req.req is None:
             lines.append(PipLine(number, written, "local" if local else "url"))
             continue

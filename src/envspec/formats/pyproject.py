@@ -73,7 +73,9 @@ class _Reader:
         name = project.get("name")
         self.name = _canonical(name) if isinstance(name, str) else None
 
-    def error(self, code: Any, message: str, value: str | None = None, hint: str | None = None) -> None:
+    def error(
+        self, code: Any, message: str, value: str | None = None, hint: str | None = None
+    ) -> None:
         line = line_of(self.text, value) if value else None
         self.found.append(diagnostic(code, message, self.where, line=line, hint=hint))
 
@@ -98,7 +100,9 @@ class _Reader:
             out.append(item.strip())
         return out
 
-    def expand_self(self, requirements: list[str], extras: Mapping[str, list[str]], seen: set[str]) -> list[str]:
+    def expand_self(
+        self, requirements: list[str], extras: Mapping[str, list[str]], seen: set[str]
+    ) -> list[str]:
         """Replace references to the project itself (``name[test]``) by those extras."""
         from packaging.requirements import Requirement
 
@@ -184,8 +188,7 @@ class Pyproject(Format):
         if "dependencies" in dynamic:
             reader.error(
                 "pyproject-dynamic",
-                "'dependencies' is dynamic: the build backend computes them, and they are "
-                "not read",
+                "'dependencies' is dynamic: the build backend computes them, and they are not read",
             )
         return reader.requirements(reader.project.get("dependencies", []), "[project] dependencies")
 
@@ -235,7 +238,10 @@ class Pyproject(Format):
 
     @staticmethod
     def _groups(
-        reader: _Reader, data: Mapping[str, Any], extras: dict[str, list[str]], chosen: tuple[str, ...]
+        reader: _Reader,
+        data: Mapping[str, Any],
+        extras: dict[str, list[str]],
+        chosen: tuple[str, ...],
     ) -> list[str]:
         table = data.get("dependency-groups", {})
         if not isinstance(table, dict):
@@ -341,7 +347,9 @@ class Pyproject(Format):
         ]
         if packages.python:
             bound = (
-                f"=={packages.python}" if packages.python.count(".") == 2 else f">={packages.python}"
+                f"=={packages.python}"
+                if packages.python.count(".") == 2
+                else f">={packages.python}"
             )
             lines.append(f"requires-python = {toml_string(bound)}")
         if requirements:
