@@ -21,6 +21,7 @@ from envspec.formats._condapip import (
     pypi_name,
     python_pin,
     requirement_to_conda,
+    spec_parts,
 )
 from envspec.formats.io import export_path, import_path
 
@@ -283,3 +284,49 @@ def test_invalid_requirements_are_the_validators_errors_and_nothing_is_written(t
     assert "error[requirement-invalid]" in out
     assert ":1" in out
     assert not (tmp_path / "n.ipynb").exists()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["numpy", "numpy=1.26", "numpy==1.26", "numpy >=1.2, <2", "numpy=1.26.*", "numpy!=1.2",
+     "numpy<=2", "python=3.12", "numpy 1.8", "conda-forge::numpy 1.2.* py_0", "numpy >=2|<1"],
+)  # fmt: skip
+def test_matchspec_parts_read_without_rattler_agree_with_rattler(spec):
+    parts = spec_parts(spec)
+    assert not isinstance(parts, str)
+    match = rattler.MatchSpec(spec)
+    assert parts.name == match.name.normalized
+    if match.version is None:
+        assert parts.version is None
+    else:  # the same versions match
+        ours, theirs = rattler.VersionSpec(parts.version), rattler.VersionSpec(str(match.version))
+        for version in ("1.2", "1.2.5", "1.8", "1.26", "1.26.4", "1.27", "2", "2.0.1", "3.12.1"):
+            assert ours.matches(rattler.Version(version)) == theirs.matches(
+                rattler.Version(version)
+            ), version
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["numpy>=1.26", "pip", {"pip": ["requests[socks]>=2; python_version < '3.12'"]}],
+        ["yes", "no", "null", "1.0", "-x", "a: b", "with # hash", "ünï", "'q'", "x:"],
+        ["*", "&a", "!tag", "%x", "@x", "`x`", "[x]", "{x}", "|", ">", "?"],
+    ],
+)
+def test_conda_files_written_read_back_the_same_with_and_without_a_yaml_parser(values):
+    from envspec._yaml import load_yaml, simple_load
+    from envspec.formats._packages import conda_yaml
+
+    text = conda_yaml("my env", ["conda-forge", "https://example.org/ch"], values)
+    expected = {
+        "name": "my env",
+        "channels": ["conda-forge", "https://example.org/ch"],
+        "dependencies": values,
+    }
+    assert load_yaml(text)[0] == expected
+    from ruamel.yaml import YAML
+
+    assert YAML(typ="safe", pure=True).load(text) == expected
+    fast = simple_load(text)
+    assert fast is None or fast == expected

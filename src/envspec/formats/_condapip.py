@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "SpecParts",
     "Translated",
     "conda_name",
     "conda_to_requirement",
@@ -28,6 +29,7 @@ __all__ = [
     "pypi_name",
     "python_pin",
     "requirement_to_conda",
+    "spec_parts",
 ]
 
 _RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
@@ -134,32 +136,79 @@ def conda_version_to_pep440(version: str) -> str | None:
     return ",".join(clauses)
 
 
-def conda_to_requirement(spec: str) -> Translated:
-    """The PEP 508 requirement of the conda MatchSpec *spec*, or why there is none."""
+@dataclass(frozen=True, slots=True)
+class SpecParts:
+    """The parts of a MatchSpec that the conversions use."""
+
+    name: str
+    #: rattler's canonical version spec (``1.26.*``, ``==1.26``, ``>=1,<2``), or ``None``.
+    version: str | None = None
+    build: str | None = None
+    channel: str | None = None
+
+
+_SIMPLE_HEAD = re.compile(r"([a-z0-9_][a-z0-9_.-]*)[ \t]*(.*)", re.DOTALL)
+
+
+def spec_parts(spec: str) -> SpecParts | str:
+    """The parts of the MatchSpec *spec*, or why it is not one.  The common simple forms
+    (``numpy``, ``numpy=1.26``, ``numpy>=1.26,<3``) are read without rattler; the others
+    by rattler."""
+    from envspec.checks.conda import SIMPLE_SPEC
+
+    text = spec.strip()
+    if SIMPLE_SPEC.fullmatch(text):
+        head = _SIMPLE_HEAD.fullmatch(text)
+        if head is None:  # pragma: no cover - SIMPLE_SPEC starts with a name
+            return f"{text!r} has no package name"
+        name, rest = head[1], re.sub(r"[ \t]+", "", head[2])
+        if not rest:
+            return SpecParts(name)
+        clauses = []
+        for clause in rest.split(","):
+            if clause.startswith("=") and not clause.startswith("=="):
+                version = clause[1:]
+                clauses.append(version if version.endswith(".*") else f"{version}.*")
+            else:
+                clauses.append(clause)
+        return SpecParts(name, ",".join(clauses))
     import rattler
 
     try:
-        match = rattler.MatchSpec(spec)
+        match = rattler.MatchSpec(text)
     except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
-        return Translated(None, f"not a valid MatchSpec: {exc}")
+        return f"not a valid MatchSpec: {exc}"
     if match.name is None:
-        return Translated(None, "a MatchSpec without a package name")
-    conda = match.name.normalized
+        return "a MatchSpec without a package name"
+    return SpecParts(
+        match.name.normalized,
+        None if match.version is None else str(match.version),
+        str(match.build) if match.build else None,
+        None if match.channel is None else str(match.channel.name),
+    )
+
+
+def conda_to_requirement(spec: str) -> Translated:
+    """The PEP 508 requirement of the conda MatchSpec *spec*, or why there is none."""
+    parts = spec_parts(spec)
+    if isinstance(parts, str):
+        return Translated(None, parts)
+    conda = parts.name
     name = pypi_name(conda)
     if name is None:
         return Translated(None, f"'{conda}' is a conda package with no PyPI counterpart")
     inexact = []
-    if match.channel is not None:
-        inexact.append(f"the channel '{match.channel.name}' is not carried")
-    if match.build:
-        inexact.append(f"the build '{match.build}' is not carried")
-    version = "" if match.version is None else conda_version_to_pep440(str(match.version))
+    if parts.channel is not None:
+        inexact.append(f"the channel '{parts.channel}' is not carried")
+    if parts.build:
+        inexact.append(f"the build '{parts.build}' is not carried")
+    version = "" if parts.version is None else conda_version_to_pep440(parts.version)
     if version and conda in _table()[3]:
         return Translated(
             None, f"conda-forge's '{conda}' and PyPI's '{name}' number their versions differently"
         )
     if version is None:
-        return Translated(None, f"the version '{match.version}' has no exact pip form")
+        return Translated(None, f"the version '{parts.version}' has no exact pip form")
     return Translated(name + version, "; ".join(inexact) or None)
 
 

@@ -15,6 +15,7 @@ from envspec.formats._piplines import PipLine, pip_lines
 
 __all__ = [
     "Packages",
+    "conda_yaml",
     "dropped_files",
     "packages_of",
     "pip_line_warnings",
@@ -22,6 +23,7 @@ __all__ = [
     "project_name",
     "toml_string",
     "toml_value",
+    "yaml_scalar",
 ]
 
 _CONDA_FILES = ("environment.yml", "environment.yaml")
@@ -150,6 +152,43 @@ def project_name(path: str, settings: Mapping[str, str]) -> str:
         stem = stem.removesuffix(suffix)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")
     return name or "notebook"
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_][^\n\t#]*")
+_NOT_PLAIN = re.compile(
+    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL|~|[-+.0-9].*)"
+)
+
+
+def yaml_scalar(value: str) -> str:
+    """A YAML scalar that YAML 1.1 (conda's PyYAML) and 1.2 read as the string *value*:
+    plain when that is safe, JSON's double-quoted form (valid YAML) otherwise."""
+    if (
+        _PLAIN.fullmatch(value)
+        and not _NOT_PLAIN.fullmatch(value)
+        and ": " not in value
+        and not value.endswith((":", " "))
+        and value.isascii()
+    ):
+        return value
+    return json.dumps(value)
+
+
+def conda_yaml(name: str | None, channels: list[str], dependencies: list[Any]) -> str:
+    """An ``environment.yml`` in the plain layout everyone writes (strings and one
+    ``pip:`` list); read back without a YAML parser by :func:`envspec._yaml.simple_load`."""
+    lines = [f"name: {yaml_scalar(name)}"] if name else []
+    lines.append("channels:")
+    lines += [f"  - {yaml_scalar(c)}" for c in channels]
+    lines.append("dependencies:")
+    for dep in dependencies:
+        if isinstance(dep, dict):
+            lines.append("  - pip:")
+            lines += [f"      - {yaml_scalar(p)}" for p in dep["pip"]]
+        else:
+            lines.append(f"  - {yaml_scalar(dep)}")
+    return "\n".join(lines) + "\n"
 
 
 def toml_string(value: str) -> str:

@@ -38,10 +38,13 @@ class PipLine:
 def pip_lines(text: str) -> list[PipLine]:
     """Every logical line of the requirements *text* (through a temporary file: the
     parser's ``from_string`` is broken in 32.0.1)."""
-    from pip_requirements_parser import RequirementsFile
-
     if not text.strip():
         return []
+    fast = _simple_lines(text)
+    if fast is not None:
+        return fast
+    from pip_requirements_parser import RequirementsFile
+
     fd, name = tempfile.mkstemp(suffix=".txt", prefix="envspec-req-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as handle:
@@ -80,6 +83,19 @@ def pip_lines(text: str) -> list[PipLine]:
             PipLine(number, written, "requirement", requirement, hashes=bool(req.hash_options))
         )
     return sorted(lines, key=lambda line: line.number)
+
+
+def _simple_lines(text: str) -> list[PipLine] | None:
+    """The lines of a file of plain PEP 508 requirements (no options, URLs or paths), read
+    without pip-requirements-parser; ``None`` for any other file."""
+    from envspec.checks.requirements import SIMPLE_REQUIREMENT, logical_lines
+
+    lines = []
+    for number, line in logical_lines(text):
+        if not SIMPLE_REQUIREMENT.fullmatch(line):
+            return None
+        lines.append(PipLine(number, line, "requirement", line))
+    return lines
 
 
 def _as_written(line: str) -> str | None:

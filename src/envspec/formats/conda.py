@@ -20,22 +20,17 @@ __all__ = ["Conda", "conda_python_pin"]
 
 def conda_python_pin(dependencies: Any) -> tuple[str | None, str | None, bool]:
     """The ``python`` spec of a conda dependency list, its pin and whether it is simple."""
-    import rattler
-
-    from envspec.formats._condapip import conda_version_to_pep440, python_pin
+    from envspec.formats._condapip import conda_version_to_pep440, python_pin, spec_parts
 
     for dep in dependencies if isinstance(dependencies, list) else []:
         if not isinstance(dep, str) or "python" not in dep:
             continue
-        try:
-            match = rattler.MatchSpec(dep)
-        except Exception:  # noqa: BLE001, S112 - the validator reports invalid specs
-            continue
-        if match.name is None or match.name.normalized != "python":
-            continue
-        if match.version is None:
+        parts = spec_parts(dep)
+        if isinstance(parts, str) or parts.name != "python":
+            continue  # the validator reports invalid specs
+        if parts.version is None:
             return dep, None, True
-        pep440 = conda_version_to_pep440(str(match.version))
+        pep440 = conda_version_to_pep440(parts.version)
         pin, simple = python_pin(pep440) if pep440 else (None, False)
         return dep, pin, simple
     return None, None, True
@@ -135,8 +130,7 @@ class Conda(Format):
         document: Document, packages: Any, options: Options, found: list[Diagnostic]
     ) -> str:
         from envspec.formats._condapip import requirement_to_conda
-        from envspec.formats._packages import project_name
-        from envspec.migrations.yaml_text import dump_yaml
+        from envspec.formats._packages import conda_yaml, project_name
 
         conda: list[str] = [_python_spec(packages.python)] if packages.python else []
         pip: list[str] = []
@@ -172,12 +166,7 @@ class Conda(Format):
         dependencies: list[Any] = list(conda)
         if pip:
             dependencies += ["pip", {"pip": pip}]
-        data = {
-            "name": project_name(document.path, options.settings),
-            "channels": channels,
-            "dependencies": dependencies,
-        }
-        return dump_yaml(data).decode()
+        return conda_yaml(project_name(document.path, options.settings), channels, dependencies)
 
 
 def _python_spec(python: str) -> str:

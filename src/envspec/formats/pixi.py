@@ -12,6 +12,7 @@ its code.  Export writes a ``pixi.toml`` from the environment's conda file or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -278,7 +279,7 @@ class Pixi(Format):
 
     @staticmethod
     def _conda_spec(manifest: _Manifest, name: str, value: Any, label: str) -> str | None:
-        import rattler
+        from envspec.formats._condapip import spec_parts
 
         if isinstance(value, str):
             version, build, channel = value.strip(), None, None
@@ -304,19 +305,21 @@ class Pixi(Format):
         else:
             manifest.warn("pixi-invalid", f"conda dependency '{name}' of {label}: {value!r}")
             return None
-        spec = name
-        if channel:
-            spec = f"{channel}::{spec}"
-        if version and version != "*":
-            spec += version if version[0] in "<>=!~" else f" {version}"
-        if build:
-            spec += f"{'' if version and version != '*' else ' *'} {build}"
-        try:
-            rattler.MatchSpec(spec)
-        except Exception as exc:  # noqa: BLE001 - rattler raises its own error classes
+        spec = f"{channel}::{name}" if channel else name
+        bare = "" if version.strip() == "*" else version.replace(" ", "")
+        if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
+            spec += f" {version or '*'}" + (f" {build}" if build else "")
+        elif bare.endswith(".*"):
+            spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
+        elif bare and bare[0].isdigit():
+            spec += f"=={bare}"
+        elif bare:
+            spec += bare
+        parts = spec_parts(spec)
+        if isinstance(parts, str):
             manifest.warn(
                 "pixi-invalid",
-                f"conda dependency '{name}' of {label}: {spec!r} is not a MatchSpec: {exc}",
+                f"conda dependency '{name}' of {label}: {spec!r} is {parts}",
                 name,
             )
             return None
@@ -383,27 +386,22 @@ class Pixi(Format):
         channels: list[str],
         platforms: list[str],
     ) -> Converted:
-        from envspec.formats._condapip import conda_version_to_pep440, python_pin
-        from envspec.migrations.yaml_text import dump_yaml
+        from envspec.formats._condapip import conda_version_to_pep440, python_pin, spec_parts
+        from envspec.formats._packages import conda_yaml
 
         dependencies: list[Any] = list(conda.values())
         if pypi:
             if "pip" not in conda:
                 dependencies.append("pip")
             dependencies.append({"pip": list(pypi.values())})
-        document: dict[str, Any] = {}
         name = manifest.workspace.get("name")
-        if isinstance(name, str) and name:
-            document["name"] = name
-        document["channels"] = channels
-        document["dependencies"] = dependencies
+        text = conda_yaml(name if isinstance(name, str) else None, channels, dependencies)
         environment: dict[str, Any] = {"env_ver": "1.0"}
         python = conda.get("python")
         if python is not None:
-            import rattler
-
-            version = rattler.MatchSpec(python).version
-            pep440 = conda_version_to_pep440(str(version)) if version is not None else None
+            parts = spec_parts(python)
+            version = None if isinstance(parts, str) else parts.version
+            pep440 = conda_version_to_pep440(version) if version is not None else None
             pin, simple = python_pin(pep440) if pep440 else (None, False)
             if pin is not None:
                 environment["python"] = pin
@@ -414,7 +412,7 @@ class Pixi(Format):
                         f"its lowest allowed version, {pin}",
                         "python",
                     )
-        environment["files"] = {"environment.yml": dump_yaml(document).decode()}
+        environment["files"] = {"environment.yml": text}
         if platforms:
             environment["extensions"] = {EXTENSION: {"platforms": platforms}}
         return Converted(environment=environment, diagnostics=tuple(manifest.found))
@@ -487,24 +485,20 @@ class Pixi(Format):
 
 
 def _pixi_conda(spec: str) -> tuple[str, Any] | None:
-    import rattler
+    from envspec.formats._condapip import spec_parts
 
-    try:
-        match = rattler.MatchSpec(spec)
-    except Exception:  # noqa: BLE001 - the validator reported it already
-        return None
-    if match.name is None:
-        return None
-    name = match.name.normalized
-    version = str(match.version) if match.version is not None else "*"
-    if match.build is None and match.channel is None:
-        return name, version
+    parts = spec_parts(spec)
+    if isinstance(parts, str):
+        return None  # the validator reported it already
+    version = parts.version or "*"
+    if parts.build is None and parts.channel is None:
+        return parts.name, version
     table: dict[str, str] = {"version": version}
-    if match.build:
-        table["build"] = str(match.build)
-    if match.channel is not None:
-        table["channel"] = str(match.channel.name)
-    return name, table
+    if parts.build:
+        table["build"] = parts.build
+    if parts.channel is not None:
+        table["channel"] = parts.channel
+    return parts.name, table
 
 
 def _pixi_pypi(requirement: str) -> tuple[tuple[str, Any], str | None]:
