@@ -289,13 +289,16 @@ def test_invalid_requirements_are_the_validators_errors_and_nothing_is_written(t
 @pytest.mark.parametrize(
     "spec",
     ["numpy", "numpy=1.26", "numpy==1.26", "numpy >=1.2, <2", "numpy=1.26.*", "numpy!=1.2",
-     "numpy<=2", "python=3.12", "numpy 1.8", "conda-forge::numpy 1.2.* py_0", "numpy >=2|<1"],
+     "numpy<=2", "python=3.12", "numpy 1.8", "conda-forge::numpy 1.2.* py_0", "numpy >=2|<1",
+     "conda-forge::numpy>=1.26", "bioconda::samtools=1.20"],
 )  # fmt: skip
 def test_matchspec_parts_read_without_rattler_agree_with_rattler(spec):
     parts = spec_parts(spec)
     assert not isinstance(parts, str)
     match = rattler.MatchSpec(spec)
     assert parts.name == match.name.normalized
+    assert parts.channel == (None if match.channel is None else match.channel.name)
+    assert parts.build == (str(match.build) if match.build else None)
     if match.version is None:
         assert parts.version is None
     else:  # the same versions match

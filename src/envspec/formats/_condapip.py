@@ -147,6 +147,7 @@ class SpecParts:
     channel: str | None = None
 
 
+_CHANNEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _SIMPLE_HEAD = re.compile(r"([a-z0-9_][a-z0-9_.-]*)[ \t]*(.*)", re.DOTALL)
 
 
@@ -157,6 +158,11 @@ def spec_parts(spec: str) -> SpecParts | str:
     from envspec.checks.conda import SIMPLE_SPEC
 
     text = spec.strip()
+    channel, sep, rest = text.rpartition("::")
+    if sep and _CHANNEL.fullmatch(channel) and SIMPLE_SPEC.fullmatch(rest):
+        parts = spec_parts(rest)
+        if isinstance(parts, SpecParts):
+            return SpecParts(parts.name, parts.version, None, channel)
     if SIMPLE_SPEC.fullmatch(text):
         head = _SIMPLE_HEAD.fullmatch(text)
         if head is None:  # pragma: no cover - SIMPLE_SPEC starts with a name

@@ -4,9 +4,7 @@ other formats can carry: PEP 508 requirements (``name @ URL`` included) and the 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,6 +41,9 @@ def pip_lines(text: str) -> list[PipLine]:
     fast = _simple_lines(text)
     if fast is not None:
         return fast
+    import os
+    import tempfile
+
     from pip_requirements_parser import RequirementsFile
 
     fd, name = tempfile.mkstemp(suffix=".txt", prefix="envspec-req-")
