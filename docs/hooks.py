@@ -122,7 +122,10 @@ _EXAMPLE_FLAGS = frozenset(
     | {"import", "format-export"}
 )
 _EXAMPLE_SETTINGS = frozenset(
-    {"to", "mkdir", "exists", "backend"} | {"tags", "interface"} | {"from"}
+    {"to", "mkdir", "exists", "backend"}
+    | {"tags", "interface"}
+    | {"from"}
+    | {"extra", "group", "environment"}
 )
 _TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
@@ -319,7 +322,11 @@ class _Example:
         if "export" in self.flags:
             return ["payload", "export", "--to", *self.values("to"), name]
         if "import" in self.flags:
-            return ["import", "--from", *self.values("from"), name]
+            chosen = [
+                a for key in ("extra", "group", "environment") for v in self.values(key)
+                for a in (f"--{key}", v)
+            ]  # fmt: skip
+            return ["import", "--from", *self.values("from"), *chosen, name]
         if "format-export" in self.flags:
             return ["export", "--to", *self.values("to"), name, "-o", _UNPACK_DIR + "/"]
         if "payload" in self.flags:

@@ -124,11 +124,11 @@ class Pixi(Format):
             return Converted(diagnostics=tuple(manifest.found))
         if not conda and not pypi:
             dropped = sorted({d.code for d in manifest.found})
-            what = ", ".join(dropped) if dropped else "nothing at all"
+            what = f"; what it has instead: {', '.join(dropped)}" if dropped else ""
             found = diagnostic(
                 "pixi-nothing-mappable",
-                "the selected pixi environment has no conda or PyPI dependency envspec can "
-                f"carry (only what is reported: {what})",
+                f"the pixi environment '{options.environment or 'default'}' has no conda or "
+                f"PyPI dependency envspec can carry{what}",
                 where,
             )
             return Converted(diagnostics=(*manifest.found, found))
