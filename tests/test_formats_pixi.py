@@ -243,3 +243,22 @@ def test_export_from_requirements_adds_python_and_the_default_channel(tmp_path, 
     messages = [d.message for d in converted.diagnostics if d.code == "pip-line-dropped"]
     assert any("pip option" in m for m in messages)
     assert any("marker" in m for m in messages)
+
+
+def test_pyproject_extras_and_groups_are_features_as_pixi_makes_them():
+    text = (
+        '[project]\nname = "lib"\nversion = "1"\ndependencies = ["requests"]\n'
+        '[project.optional-dependencies]\nplot = ["matplotlib>=3.8"]\n'
+        '[dependency-groups]\ntest = ["pytest", {include-group = "lint"}]\nlint = ["ruff"]\n'
+        '[tool.pixi.workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n'
+        '[tool.pixi.dependencies]\npython = "3.12.*"\n'
+        '[tool.pixi.environments]\ndev = ["plot", "test"]\n'
+    )
+    converted = read(text, name="pyproject.toml", environment="dev")
+    assert converted.ok, converted.diagnostics
+    assert pip_of(conda_file(converted.environment or {})) == [
+        "requests",
+        "matplotlib>=3.8",
+        "pytest",
+        "ruff",
+    ]

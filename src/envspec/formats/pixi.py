@@ -35,6 +35,8 @@ _TABLES = {
 _KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
 DEFAULT_PLATFORMS = ("linux-64", "osx-64", "osx-arm64", "win-64")
 EXTENSION = "envspec.pixi"
+#: The key under which a feature made from a pyproject extra or group holds its requirements.
+_REQUIREMENTS = " requirements"
 
 
 class _Manifest:
@@ -50,11 +52,42 @@ class _Manifest:
         workspace = self.root.get("workspace", self.root.get("project", {}))
         self.workspace: Mapping[str, Any] = workspace if isinstance(workspace, dict) else {}
         features = self.root.get("feature", {})
-        self.features: Mapping[str, Any] = features if isinstance(features, dict) else {}
+        self.features: dict[str, Any] = dict(features) if isinstance(features, dict) else {}
+        if in_pyproject:
+            self._pyproject_features(data)
         environments = self.root.get("environments", {})
         self.environments: Mapping[str, Any] = (
             environments if isinstance(environments, dict) else {}
         )
+
+    def _pyproject_features(self, data: Mapping[str, Any]) -> None:
+        """pixi makes a feature of each extra and each PEP 735 group of the pyproject.toml
+        (their requirements are PyPI dependencies of the feature)."""
+        project = data.get("project") if isinstance(data.get("project"), dict) else {}
+        extras = project.get("optional-dependencies") if project else None
+        groups = data.get("dependency-groups")
+        tables = [t for t in (extras, groups) if isinstance(t, dict)]
+        for table in tables:
+            for name, items in table.items():
+                requirements = self._group(table, name, items, set()) if table is groups else items
+                if not isinstance(requirements, list):
+                    continue
+                feature = dict(self.features.get(name) or {})
+                feature[_REQUIREMENTS] = [r for r in requirements if isinstance(r, str)]
+                self.features[name] = feature
+
+    def _group(self, groups: Mapping[str, Any], name: str, items: Any, seen: set[str]) -> list[str]:
+        if name in seen or not isinstance(items, list):
+            return []
+        seen.add(name)
+        out: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, dict) and item.get("include-group") in groups:
+                include = item["include-group"]
+                out += self._group(groups, include, groups[include], seen)
+        return out
 
     def warn(self, code: Any, message: str, pointer: str = "") -> None:
         from envspec.formats.pyproject import line_of
@@ -209,17 +242,23 @@ class Pixi(Format):
                 manifest.warn("pixi-invalid", f"channel {item!r} of {label} is not a channel")
         return out
 
-    def _pyproject_dependencies(self, manifest: _Manifest, pypi: dict[str, str]) -> None:
+    @staticmethod
+    def _pypi_requirement(manifest: _Manifest, item: Any, label: str) -> tuple[str, str] | None:
         from packaging.requirements import InvalidRequirement, Requirement
 
+        try:
+            req = Requirement(item)
+        except (InvalidRequirement, TypeError):
+            manifest.warn("pixi-invalid", f"the PyPI requirement {item!r} of {label} is not valid")
+            return None
+        return req.name.lower(), str(item).strip()
+
+    def _pyproject_dependencies(self, manifest: _Manifest, pypi: dict[str, str]) -> None:
         project = manifest.pyproject or {}
         for item in project.get("dependencies", []) or []:
-            try:
-                req = Requirement(item)
-            except (InvalidRequirement, TypeError):
-                manifest.warn("pixi-invalid", f"[project] dependency {item!r} is not valid")
-                continue
-            pypi[req.name.lower()] = str(item)
+            spec = self._pypi_requirement(manifest, item, "[project] dependencies")
+            if spec is not None:
+                pypi[spec[0]] = spec[1]
         name = project.get("name")
         if isinstance(name, str):
             manifest.warn(
@@ -270,7 +309,11 @@ class Pixi(Format):
                     "environment file has no per-platform dependencies",
                     manifest.prefix("target" if name == "default" else f"feature.{name}.target"),
                 )
-        ignored = set(_MAPPED) | {"tasks", "target"}
+        for requirement in table.get(_REQUIREMENTS, []):
+            named = self._pypi_requirement(manifest, requirement, label)
+            if named is not None:
+                pypi[named[0]] = named[1]
+        ignored = set(_MAPPED) | {"tasks", "target", _REQUIREMENTS}
         if name == "default":
             ignored |= _KNOWN_TOP
         for key in sorted(set(table) - ignored):
