@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import rattler
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
 from envspec._yaml import load_yaml
@@ -333,3 +335,43 @@ def test_conda_files_written_read_back_the_same_with_and_without_a_yaml_parser(v
     assert YAML(typ="safe", pure=True).load(text) == expected
     fast = simple_load(text)
     assert fast is None or fast == expected
+
+
+_RELEASE = st.lists(st.integers(0, 12), min_size=1, max_size=3).map(
+    lambda parts: ".".join(map(str, parts))
+)
+
+
+@st.composite
+def _clauses(draw: st.DrawFn) -> str:
+    clauses = []
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["==", "!=", ">=", "<=", ">", "<", "~="]))
+        version = draw(_RELEASE)
+        if op == "~=" and "." not in version:
+            version += ".0"
+        if op in {"==", "!="} and draw(st.booleans()):
+            version += ".*"
+        clauses.append(op + version)
+    return ",".join(clauses)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(["numpy", "torch", "tables", "msgpack"]), clauses=_clauses())
+def test_translated_specifiers_accept_the_same_versions_on_both_sides(name, clauses):
+    requirement = Requirement(f"{name}{clauses}")
+    conda = requirement_to_conda(str(requirement))
+    assert conda.inexact is None
+    assert conda.spec is not None
+    match = rattler.MatchSpec(conda.spec)
+    back = conda_to_requirement(conda.spec)
+    assert back.inexact is None
+    assert back.spec is not None
+    assert Requirement(back.spec).name == name
+    candidates = {f"{a}.{b}.{c}" for a in range(0, 13, 3) for b in range(0, 13, 4) for c in (0, 1)}
+    candidates |= {v.removesuffix(".*") for v in clauses.replace("=", " ").split(",")}
+    for version in sorted(c.strip(" <>!~") for c in candidates):
+        pip_says = requirement.specifier.contains(version)
+        assert _conda_allows(match, version) == pip_says, (clauses, conda.spec, version)
+        assert Requirement(back.spec).specifier.contains(version) == pip_says
