@@ -375,3 +375,13 @@ def test_translated_specifiers_accept_the_same_versions_on_both_sides(name, clau
         pip_says = requirement.specifier.contains(version)
         assert _conda_allows(match, version) == pip_says, (clauses, conda.spec, version)
         assert Requirement(back.spec).specifier.contains(version) == pip_says
+
+
+@pytest.mark.parametrize("python", ["python>=3.10", "python=3.12", "python 3.12.*", "python"])
+def test_the_python_dependency_is_the_pin_not_a_requirement(tmp_path, python):
+    text = f"channels: [conda-forge]\ndependencies:\n  - {python}\n  - numpy\n"
+    environment = {"env_ver": "1.0", "files": {"environment.yml": text}}
+    for target, name in (("requirements", "requirements.txt"), ("pyproject", "pyproject.toml")):
+        converted = export_path(get_format(target), str(envspec_file(tmp_path, environment)))
+        assert "numpy" in converted.files[name].decode()
+        assert "conda-to-pip-inexact" not in {d.code for d in converted.diagnostics}

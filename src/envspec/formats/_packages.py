@@ -15,6 +15,7 @@ from envspec.formats._piplines import PipLine, pip_lines
 
 __all__ = [
     "Packages",
+    "conda_package",
     "conda_yaml",
     "dropped_files",
     "packages_of",
@@ -87,9 +88,9 @@ def pip_requirements(
     out: list[str] = []
     found: list[Diagnostic] = []
     for spec in packages.conda:
-        translated = conda_to_requirement(spec)
-        if spec.split("::")[-1].split()[0].split("=")[0].lower() in {"python", "pip"}:
+        if conda_package(spec) in {"python", "pip"}:
             continue  # the Python pin and the installer, not packages
+        translated = conda_to_requirement(spec)
         if translated.inexact is not None:
             kept = f"; written as '{translated.spec}'" if translated.spec else "; dropped"
             found.append(
@@ -104,6 +105,14 @@ def pip_requirements(
     found.extend(pip_line_warnings(packages.pip, f"{where} ({packages.pip_file})", target))
     out.extend(line.requirement for line in packages.pip if line.requirement is not None)
     return out, found
+
+
+def conda_package(spec: str) -> str | None:
+    """The package name of the MatchSpec *spec* (``None`` when it is not one)."""
+    from envspec.formats._condapip import spec_parts
+
+    parts = spec_parts(spec)
+    return None if isinstance(parts, str) else parts.name
 
 
 def pip_line_warnings(lines: Iterable[PipLine], where: str, target: str) -> list[Diagnostic]:

@@ -489,7 +489,7 @@ class Pixi(Format):
             }
         pypi: dict[str, Any] = {}
         for line in packages.pip:
-            if line.requirement is None or line.hashes:
+            if line.requirement is None:
                 continue
             entry, note = _pixi_pypi(line.requirement)
             pypi[entry[0]] = entry[1]

@@ -225,12 +225,6 @@ class Pyproject(Format):
                     "pyproject-unknown-extra",
                     f"--extra {asked}: the project has no such extra (known: {known}){extra}",
                 )
-        if "optional-dependencies" in dynamic and not chosen:
-            reader.error(
-                "pyproject-dynamic",
-                "'optional-dependencies' is dynamic: the build backend computes them, and "
-                "they are not read",
-            )
         out: list[str] = []
         for name in dict.fromkeys(names):
             out.extend(extras[name])

@@ -43,7 +43,7 @@ class Requirements(Format):
 
     def write(self, document: Document, options: Options) -> Converted:
         from envspec.formats._condapip import conda_to_requirement
-        from envspec.formats._packages import dropped_files, packages_of
+        from envspec.formats._packages import conda_package, dropped_files, packages_of
 
         environment = document.environment
         packages = packages_of(environment)
@@ -56,8 +56,7 @@ class Requirements(Format):
             carried = {packages.conda_file}
             lines: list[str] = []
             for spec in packages.conda:
-                head = spec.split("::")[-1].split()[0]
-                bare = head.split("=")[0].split("<")[0].split(">")[0].split("!")[0].lower()
+                bare = conda_package(spec)
                 if bare in {"python", "pip"}:
                     python = python or (spec if bare == "python" else None)
                     continue
