@@ -262,3 +262,25 @@ def test_pyproject_extras_and_groups_are_features_as_pixi_makes_them():
         "pytest",
         "ruff",
     ]
+
+
+def test_the_tables_interface_serves_a_pep_723_block():
+    """A PEP 723 block with [tool.pixi] (pixi's --script) goes through the same mapping."""
+    from envspec.formats import Document
+
+    block = (
+        'dependencies = ["httpx>=0.27"]\n[tool.pixi.workspace]\nchannels = ["conda-forge"]\n'
+        'platforms = ["linux-64"]\n[tool.pixi.dependencies]\ngdal = "*"\n'
+    )
+    data = tomllib.loads(block)
+    rearranged = {"project": {"dependencies": data["dependencies"]}, "tool": data["tool"]}
+    pixi = get_format("pixi")
+    converted = pixi.read_tables(rearranged, block, "script.py", Options(), in_pyproject=True)
+    assert converted.ok
+    environment = converted.environment or {}
+    back, found = pixi.tables(Document("script.py", environment), Options())
+    assert found == []
+    assert back["workspace"]["channels"] == ["conda-forge"]
+    assert back["workspace"]["platforms"] == ["linux-64"]
+    assert back["dependencies"] == {"python": "*", "gdal": "*", "pip": "*"}  # pixi needs python
+    assert back["pypi-dependencies"] == {"httpx": ">=0.27"}

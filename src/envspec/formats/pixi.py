@@ -131,6 +131,20 @@ class Pixi(Format):
             return Converted(
                 diagnostics=(diagnostic("format-source-invalid", why, where, hint=hint),)
             )
+        return self.read_tables(data, text, where, options, in_pyproject=in_pyproject)
+
+    def read_tables(
+        self,
+        data: Mapping[str, Any],
+        text: str,
+        where: str,
+        options: Options,
+        *,
+        in_pyproject: bool,
+    ) -> Converted:
+        """The environment of parsed pixi tables: a ``pixi.toml`` (*in_pyproject* false) or
+        a TOML document with ``[tool.pixi]`` and, optionally, ``[project] dependencies``
+        (a ``pyproject.toml``, or a PEP 723 block rearranged so); *text* gives line numbers."""
         manifest = _Manifest(data, text, where, in_pyproject)
         features = self._selected(manifest, options.environment)
         if features is None:
@@ -462,13 +476,31 @@ class Pixi(Format):
 
     # ------------------------------------------------------------------ export
     def write(self, document: Document, options: Options) -> Converted:
+        from envspec.formats._packages import toml_key, toml_value
+
+        tables, found = self.tables(document, options)
+        lines = [
+            "[workspace]",
+            *(f"{toml_key(k)} = {toml_value(v)}" for k, v in tables["workspace"].items()),
+        ]
+        for name in ("dependencies", "pypi-dependencies"):
+            if name in tables:
+                lines += ["", f"[{name}]"]
+                lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in tables[name].items()]
+        text = "\n".join(lines) + "\n"
+        return Converted(files={self.default_output: text.encode()}, diagnostics=tuple(found))
+
+    def tables(
+        self, document: Document, options: Options
+    ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
+        """The pixi tables of *document* (``workspace``, ``dependencies`` and, when there
+        are any, ``pypi-dependencies``: the tables of a ``pixi.toml``, or of ``[tool.pixi]``
+        for a PEP 723 block) and what they cannot carry."""
         from envspec.formats._packages import (
             dropped_files,
             packages_of,
             pip_line_warnings,
             project_name,
-            toml_key,
-            toml_value,
         )
 
         environment = document.environment
@@ -511,20 +543,17 @@ class Pixi(Format):
         platforms: list[str] = list(extension.get("platforms") or DEFAULT_PLATFORMS)
         if options.settings.get("platforms"):
             platforms = [p.strip() for p in options.settings["platforms"].split(",") if p.strip()]
-        lines = [
-            "[workspace]",
-            f"name = {toml_value(project_name(document.path, options.settings))}",
-            f"channels = {toml_value(channels)}",
-            f"platforms = {toml_value(platforms)}",
-            "",
-            "[dependencies]",
-            *(f"{toml_key(k)} = {toml_value(v)}" for k, v in conda.items()),
-        ]
+        tables: dict[str, dict[str, Any]] = {
+            "workspace": {
+                "name": project_name(document.path, options.settings),
+                "channels": channels,
+                "platforms": platforms,
+            },
+            "dependencies": conda,
+        }
         if pypi:
-            lines += ["", "[pypi-dependencies]"]
-            lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in pypi.items()]
-        text = "\n".join(lines) + "\n"
-        return Converted(files={self.default_output: text.encode()}, diagnostics=tuple(found))
+            tables["pypi-dependencies"] = pypi
+        return tables, found
 
 
 def _pixi_conda(spec: str) -> tuple[str, Any] | None:
