@@ -84,6 +84,7 @@ def test_example_options_are_known():
     known |= {"import", "format-export", "from"}
     known |= {"extra", "group", "environment"}
     known |= TAG_COMMANDS | {"tags", "interface"}
+    known |= {"guix-commit", "option"}  # import / export: --guix-commit, --option KEY=VALUE
     for info in CODES.values():
         for option in info.example_options:
             assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
@@ -161,6 +162,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
             args += [f"--{key}", value]
         elif key == "backend":
             args += ["--backend", value]
+        elif key in {"guix-commit", "option"}:
+            args += [f"--{key}", value]
         elif key == "no-tools":
             # No guix, docker or podman: an empty PATH (the running Python is still found).
             (tmp_path / "empty-path").mkdir()

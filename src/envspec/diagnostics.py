@@ -151,6 +151,21 @@ Code = Literal[
     "format-source-invalid",
     "format-output-exists",
     # --- each format appends its own codes below, in registry order
+    # guix
+    "guix-commit-invalid",
+    "guix-option-invalid",
+    "guix-not-a-manifest",
+    "guix-version-dropped",
+    "guix-python-pin-dropped",
+    "guix-extras-dropped",
+    "guix-marker-dropped",
+    "guix-url-dropped",
+    "guix-requirement-skipped",
+    "guix-not-carried",
+    "guix-manifest-kept",
+    "guix-channels-replaced",
+    "guix-expression-skipped",
+    "guix-package-not-python",
     # conda, pixi, pyproject, requirements (and the conda <-> pip mapping they share)
     "format-file-dropped",
     "python-range-pinned",

@@ -91,7 +91,7 @@ class _Style:
 
 def _style(text: str, top: list[_Member], meta_start: int, meta: list[_Member]) -> _Style:
     newline = "\r\n" if "\r\n" in text[: meta_start + 200] else ("\n" if "\n" in text else "")
-    if meta and "\n" not in text[meta_start : meta[-1].value_end]:
+    if newline and meta and "\n" not in text[meta_start : meta[-1].value_end]:
         # A metadata object written on one line (in a multi-line file) stays on one line.
         inline = text[meta_start : meta[-1].value_end]
         return _Style(

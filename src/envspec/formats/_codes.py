@@ -46,6 +46,168 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         ("format-export", "to=envspec", "exists=environment.envspec.yaml"),
     ),
     # --- each format appends its own section below (keep sections in registry order)
+    # ------------------------------------------------------------------ guix
+    CodeInfo(
+        "guix-commit-invalid",
+        "error",
+        "--guix-commit is not a full Guix commit",
+        "channels.scm pins the whole Guix package graph by one commit; an abbreviated or "
+        "mistyped commit would pin nothing, or something else.",
+        "Give the full 40-digit commit, as `guix describe` prints it.",
+        "analysis.envspec.yaml",
+        _ENV,
+        ("format-export", "to=guix", "guix-commit=1a2b3c"),
+    ),
+    CodeInfo(
+        "guix-option-invalid",
+        "error",
+        "A --option the guix format does not have",
+        "A misspelt setting must not be ignored: the conversion would not be the one asked for.",
+        "Import takes `--option requirements=yes|no`; export takes `--option jupyter=yes|no`.",
+        "analysis.envspec.yaml",
+        _ENV,
+        ("format-export", "to=guix", "option=requirement=yes"),
+    ),
+    CodeInfo(
+        "guix-not-a-manifest",
+        "error",
+        "The Scheme file is not a Guix manifest",
+        "Import reads the packages of a `(specifications->manifest ...)` or "
+        "`(packages->manifest ...)` call; a package definition, a channels file or another "
+        "program lists no packages it can read without running it.",
+        "Import the manifest.scm (or the folder holding it), not channels.scm or guix.scm.",
+        "manifest.scm",
+        '(define-module (my packages))\n(define-public hello "world")\n',
+        ("import", "from=guix"),
+    ),
+    CodeInfo(
+        "guix-version-dropped",
+        "warning",
+        "A version specifier cannot be carried into a Guix manifest",
+        "Guix has one version of each package per Guix commit: `numpy>=1.26` becomes "
+        "`python-numpy`, at the version of the commit that builds the environment.",
+        "Pin the Guix commit with --guix-commit (it writes channels.scm); "
+        "`guix time-machine -C channels.scm` then gives the same versions everywhere.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "numpy>=1.26\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-python-pin-dropped",
+        "warning",
+        "The Python pin cannot be honoured by Guix",
+        "Guix's `python` package is the Python of the Guix commit (older versions are not "
+        "kept under that name), so a pin such as 3.12 is not carried over.",
+        "Choose, with --guix-commit, a Guix commit whose Python is the one you need.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\npython: "3.12"\nfiles:\n  requirements.txt: "numpy\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-extras-dropped",
+        "warning",
+        "Extras of a requirement are not carried into a Guix manifest",
+        "Guix packages have no optional extras: `requests[socks]` becomes `python-requests` "
+        "without the extra's dependencies.",
+        "Add the packages the extra would install to the manifest by hand.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "requests[socks]\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-marker-dropped",
+        "warning",
+        "An environment marker is not carried into a Guix manifest",
+        "A manifest lists packages unconditionally: a requirement for some platforms or "
+        "Python versions only is installed everywhere.",
+        "Remove the package from the manifest if the platform Guix builds for does not need it.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "pywin32; sys_platform == \'win32\'\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-url-dropped",
+        "warning",
+        "A direct reference (URL) is not carried into a Guix manifest",
+        "Guix builds each package from its own definition: `name @ URL` becomes the Guix "
+        "package of that name, not the code at the URL.",
+        "Package the code for Guix (a channel of your own) if the Guix package is not the same.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: '
+        '"demo @ https://example.org/demo-1.0-py3-none-any.whl\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-requirement-skipped",
+        "warning",
+        "A requirements line that names no package is skipped",
+        "pip options (`--index-url`, `-r other.txt`) and bare paths or URLs have no Guix "
+        "equivalent; what they would install is not in the manifest.",
+        "List the packages by name, or package the local code for Guix.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "--pre\\nnumpy\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-not-carried",
+        "warning",
+        "An embedded file or setting has no place in a Guix manifest",
+        "A manifest lists packages; scripts (`postBuild`, `start`), Debian packages "
+        "(`apt.txt`), lock files and conda channels are left out of it.",
+        "Add what they provide to the manifest by hand, or keep the envspec environment.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "numpy\\n"\n  apt.txt: "curl\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-manifest-kept",
+        "warning",
+        "The embedded manifest.scm is exported as it is",
+        "An environment that embeds manifest.scm (one imported from Guix) is written back "
+        "byte for byte; its requirements.txt or environment.yml are not merged into it.",
+        "Edit manifest.scm itself, or remove it from the environment to generate a new one.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n  requirements.txt: "numpy\\n"\n'
+        '  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n',
+        ("format-export", "to=guix"),
+    ),
+    CodeInfo(
+        "guix-channels-replaced",
+        "warning",
+        "--guix-commit replaces the embedded channels.scm",
+        "The commit given on the command line is the pin asked for; the embedded channels "
+        "file (other channels included) is not written.",
+        "Leave out --guix-commit to export the embedded channels.scm as it is.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nfiles:\n'
+        '  manifest.scm: "(specifications->manifest (list \\"python\\"))\\n"\n'
+        "  channels.scm: \"(list (channel (name 'guix)\\n"
+        '    (url \\"https://example.org/guix.git\\")))\\n"\n',
+        ("format-export", "to=guix", "guix-commit=" + "0123456789abcdef" * 2 + "01234567"),
+    ),
+    CodeInfo(
+        "guix-expression-skipped",
+        "warning",
+        "A manifest entry is known only by running the manifest",
+        "Import reads the manifest as data and never runs it: a variable such as "
+        "`python-numpy` or a computed list names packages only when Guix evaluates the file.",
+        'Write the entry as a specification string ("python-numpy") to carry it over.',
+        "manifest.scm",
+        "(use-modules (gnu packages python-xyz))\n"
+        '(packages->manifest (list (specification->package "python") python-numpy))\n',
+        ("import", "from=guix"),
+    ),
+    CodeInfo(
+        "guix-package-not-python",
+        "warning",
+        "A Guix package of the manifest is not a Python package",
+        "`--option requirements=yes` derives requirements.txt from the `python-*` packages; "
+        "others (`r-ggplot2`, `gcc-toolchain`) have no PyPI name and stay only in manifest.scm.",
+        "Nothing to do when the environment runs with Guix; otherwise install them another way.",
+        "manifest.scm",
+        '(specifications->manifest (list "python" "python-numpy" "r-ggplot2"))\n',
+        ("import", "from=guix", "option=requirements=yes"),
+    ),
     # ------------------------------------------ conda, pixi, pyproject, requirements
     CodeInfo(
         "format-file-dropped",

@@ -25,6 +25,10 @@ FORMATS: Final = MappingProxyType(
             "envspec_file:EnvspecFile",
             "a standalone *.envspec.yaml/.json file, or a notebook's environment",
         ),
+        "guix": (
+            "guix:Guix",
+            "a Guix manifest.scm (+ channels.scm pinned with --guix-commit)",
+        ),
         # package formats: conda, pixi, pyproject, requirements
         "conda": (
             "conda:Conda",
