@@ -385,3 +385,22 @@ def test_the_python_dependency_is_the_pin_not_a_requirement(tmp_path, python):
         converted = export_path(get_format(target), str(envspec_file(tmp_path, environment)))
         assert "numpy" in converted.files[name].decode()
         assert "conda-to-pip-inexact" not in {d.code for d in converted.diagnostics}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["numpy", "numpy>=1.26", "Py_Lib.x[a,b]>=1,<2; python_version < '3.12'", "a-b==1.*",
+     "numpy>=>1", "numpy[", "x @ https://example.org/x.whl", "-e .", "numpy; os_name = 'nt'"],
+)  # fmt: skip
+def test_requirement_checks_without_packaging_agree_with_packaging(text):
+    from packaging.requirements import InvalidRequirement
+
+    from envspec.formats._piplines import requirement_name, requirement_problem
+
+    try:
+        expected = Requirement(text).name
+    except InvalidRequirement:
+        expected = None
+    assert (requirement_problem(text) is None) == (expected is not None)
+    if expected is not None:
+        assert requirement_name(text) == expected

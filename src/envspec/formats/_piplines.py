@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PipLine", "pip_lines"]
+__all__ = ["PipLine", "pip_lines", "requirement_name", "requirement_problem"]
 
 Kind = Literal["requirement", "option", "editable", "local", "url"]
 _EGG = re.compile(r"[#&]egg=[^&]*")
@@ -113,3 +113,28 @@ def _as_written(line: str) -> str | None:
 
 def _extras(extras: set[str]) -> str:
     return f"[{','.join(sorted(extras))}]" if extras else ""
+
+
+def requirement_problem(requirement: str) -> str | None:
+    """Why *requirement* is not a valid PEP 508 requirement (``packaging``'s first line),
+    or ``None``.  The common simple shape is accepted without importing ``packaging``."""
+    from envspec.checks.requirements import SIMPLE_REQUIREMENT
+
+    if SIMPLE_REQUIREMENT.fullmatch(requirement):
+        return None
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        Requirement(requirement)
+    except InvalidRequirement as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def requirement_name(requirement: str) -> str:
+    """The project name of the valid PEP 508 *requirement*, as written."""
+    found = _NAME.match(requirement.strip())
+    return found.group() if found else requirement

@@ -258,14 +258,12 @@ class Pixi(Format):
 
     @staticmethod
     def _pypi_requirement(manifest: _Manifest, item: Any, label: str) -> tuple[str, str] | None:
-        from packaging.requirements import InvalidRequirement, Requirement
+        from envspec.formats._piplines import requirement_name, requirement_problem
 
-        try:
-            req = Requirement(item)
-        except (InvalidRequirement, TypeError):
+        if not isinstance(item, str) or requirement_problem(item) is not None:
             manifest.warn("pixi-invalid", f"the PyPI requirement {item!r} of {label} is not valid")
             return None
-        return req.name.lower(), str(item).strip()
+        return requirement_name(item).lower(), item.strip()
 
     def _pyproject_dependencies(self, manifest: _Manifest, pypi: dict[str, str]) -> None:
         project = manifest.pyproject or {}
@@ -384,7 +382,7 @@ class Pixi(Format):
 
     @staticmethod
     def _pypi_spec(manifest: _Manifest, name: str, value: Any, label: str) -> str | None:
-        from packaging.requirements import InvalidRequirement, Requirement
+        from envspec.formats._piplines import requirement_problem
 
         extras = ""
         if isinstance(value, str):
@@ -423,13 +421,11 @@ class Pixi(Format):
             manifest.warn("pixi-invalid", f"PyPI dependency '{name}' of {label}: {value!r}")
             return None
         requirement = f"{name}{extras}{spec}"
-        try:
-            Requirement(requirement)
-        except InvalidRequirement as exc:
+        problem = requirement_problem(requirement)
+        if problem is not None:
             manifest.warn(
                 "pixi-invalid",
-                f"PyPI dependency '{name}' of {label}: {requirement!r} is not valid: "
-                f"{str(exc).splitlines()[0]}",
+                f"PyPI dependency '{name}' of {label}: {requirement!r} is not valid: {problem}",
                 name,
             )
             return None

@@ -81,7 +81,7 @@ class _Reader:
 
     def requirements(self, value: Any, table: str) -> list[str]:
         """The requirement strings of a PEP 621 list, each checked with ``packaging``."""
-        from packaging.requirements import InvalidRequirement, Requirement
+        from envspec.formats._piplines import requirement_problem
 
         if not isinstance(value, list):
             self.error("pyproject-invalid", f"{table} must be a list of requirement strings")
@@ -91,11 +91,9 @@ class _Reader:
             if not isinstance(item, str):
                 self.error("pyproject-invalid", f"{table} holds {item!r}, not a requirement string")
                 continue
-            try:
-                Requirement(item)
-            except InvalidRequirement as exc:
-                first = str(exc).splitlines()[0]
-                self.error("pyproject-invalid", f"{table}: {item!r} is not valid: {first}", item)
+            problem = requirement_problem(item)
+            if problem is not None:
+                self.error("pyproject-invalid", f"{table}: {item!r} is not valid: {problem}", item)
                 continue
             out.append(item.strip())
         return out
@@ -104,14 +102,16 @@ class _Reader:
         self, requirements: list[str], extras: Mapping[str, list[str]], seen: set[str]
     ) -> list[str]:
         """Replace references to the project itself (``name[test]``) by those extras."""
-        from packaging.requirements import Requirement
+        from envspec.formats._piplines import requirement_name
 
         out: list[str] = []
         for item in requirements:
-            req = Requirement(item)
-            if self.name is None or _canonical(req.name) != self.name:
+            if self.name is None or _canonical(requirement_name(item)) != self.name:
                 out.append(item)
                 continue
+            from packaging.requirements import Requirement
+
+            req = Requirement(item)
             for extra in sorted(_canonical(e) for e in req.extras):
                 if extra in seen:
                     continue
