@@ -8,7 +8,7 @@ where both sides mean the same thing: release versions (digits and dots) with ``
 (markers, extras, URLs, pre-releases, ``===``, build strings, channel pins, ``|``) is
 *inexact*: the functions say why, and the formats report it.
 
-The Python pin helpers read a ``requires-python``-style specifier or a conda ``python``
+The Python pin functions read a ``requires-python``-style specifier or a conda ``python``
 spec and give the lowest Python minor it allows.
 """
 
