@@ -202,7 +202,12 @@ def test_requirements_to_conda_and_back_keeps_the_requirements(tmp_path):
     )
     assert status == 0, out
     conda_text = (tmp_path / "c" / "environment.yml").read_text()
-    data = load_yaml(conda_text)[0]
+    import yaml  # PyYAML, which conda reads environment files with
+
+    data = yaml.safe_load(conda_text)
+    for dep in data["dependencies"]:
+        if isinstance(dep, str):
+            rattler.MatchSpec(dep)  # conda's MatchSpec grammar, as rattler implements it
     assert data["channels"] == ["conda-forge"]
     assert data["dependencies"][:5] == [
         "python=3.12",
@@ -333,6 +338,9 @@ def test_conda_files_written_read_back_the_same_with_and_without_a_yaml_parser(v
     from ruamel.yaml import YAML
 
     assert YAML(typ="safe", pure=True).load(text) == expected
+    import yaml  # PyYAML (YAML 1.1), which conda reads environment files with
+
+    assert yaml.safe_load(text) == expected
     fast = simple_load(text)
     assert fast is None or fast == expected
 
