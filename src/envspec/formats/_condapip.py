@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 __all__ = [
@@ -48,6 +47,7 @@ class Translated:
 @functools.cache
 def _table() -> tuple[dict[str, str], dict[str, str], frozenset[str], frozenset[str]]:
     import tomllib
+    from importlib import resources
 
     data: dict[str, Any] = tomllib.loads(
         resources.files("envspec.formats.data").joinpath("pypi_conda_names.toml").read_text()

@@ -114,13 +114,14 @@ class Conda(Format):
     def _with_python(text: str, python: str | None) -> str:
         """*text*, with ``python=PIN`` added first when the file names no Python."""
         from envspec._yaml import load_yaml
-        from envspec.migrations.yaml_text import dump_yaml
 
         data, problem = load_yaml(text)
         if python is None or problem is not None or not isinstance(data, dict):
             return text
         if conda_python_pin(data.get("dependencies"))[0] is not None:
             return text
+        from envspec.migrations.yaml_text import dump_yaml
+
         deps = data.get("dependencies")
         data["dependencies"] = [_python_spec(python), *(deps if isinstance(deps, list) else [])]
         return dump_yaml(data, original=text).decode()

@@ -570,6 +570,13 @@ def _pixi_conda(spec: str) -> tuple[str, Any] | None:
 
 
 def _pixi_pypi(requirement: str) -> tuple[tuple[str, Any], str | None]:
+    from envspec.checks.requirements import SIMPLE_REQUIREMENT
+    from envspec.formats._piplines import requirement_name
+
+    if SIMPLE_REQUIREMENT.fullmatch(requirement) and not set(requirement) & set("[;"):
+        name = requirement_name(requirement)
+        spec = re.sub(r"[ \t]+", "", requirement.strip()[len(name) :])
+        return (name, spec or "*"), None
     from packaging.requirements import Requirement
 
     req = Requirement(requirement)
