@@ -129,6 +129,7 @@ _EXAMPLE_FLAGS = frozenset(
 _EXAMPLE_SETTINGS = frozenset(
     {"to", "mkdir", "exists", "backend"} | {"tags", "interface"} | {"from"}
 ) | {"guix-commit", "option"}  # import / export: --guix-commit, --option KEY=VALUE
+_EXAMPLE_SETTINGS |= {"extra", "group", "environment"}  # import: --extra, --group, --environment
 _TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"
@@ -327,6 +328,10 @@ class _Example:
         conversion = [a for c in self.values("guix-commit") for a in ("--guix-commit", c)]
         conversion += [a for o in self.values("option") for a in ("--option", o)]
         if "import" in self.flags:
+            conversion += [
+                a for key in ("extra", "group", "environment") for v in self.values(key)
+                for a in (f"--{key}", v)
+            ]  # fmt: skip
             return ["import", "--from", *self.values("from"), *conversion, name]
         if "format-export" in self.flags:
             return [

@@ -82,6 +82,7 @@ def test_example_options_are_known():
     known |= {"export"}
     known |= {"payload"}
     known |= {"import", "format-export", "from"}
+    known |= {"extra", "group", "environment"}
     known |= TAG_COMMANDS | {"tags", "interface"}
     known |= {"guix-commit", "option"}  # import / export: --guix-commit, --option KEY=VALUE
     for info in CODES.values():
@@ -157,6 +158,8 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
             args += ["--to", value]
         elif key == "from":
             args += ["--from", value]
+        elif key in {"extra", "group", "environment"}:
+            args += [f"--{key}", value]
         elif key == "backend":
             args += ["--backend", value]
         elif key in {"guix-commit", "option"}:

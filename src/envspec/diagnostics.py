@@ -189,6 +189,28 @@ Code = Literal[
     "pep723-not-carried",
     "juv-lock-invalid",
     "juv-lock-stale",
+    # conda, pixi, pyproject, requirements (and the conda <-> pip mapping they share)
+    "format-file-dropped",
+    "python-range-pinned",
+    "pip-to-conda-inexact",
+    "conda-to-pip-inexact",
+    "pip-line-dropped",
+    "pixi-invalid",
+    "pixi-nothing-mappable",
+    "pixi-unknown-environment",
+    "pixi-environment-not-selected",
+    "pixi-task-dropped",
+    "pixi-target-dropped",
+    "pixi-table-dropped",
+    "pixi-dependency-dropped",
+    "pyproject-no-project",
+    "pyproject-invalid",
+    "pyproject-unknown-extra",
+    "pyproject-unknown-group",
+    "pyproject-group-cycle",
+    "pyproject-dynamic",
+    "pyproject-pixi-ignored",
+    "requirements-python-dropped",
 ]
 
 

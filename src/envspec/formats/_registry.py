@@ -51,6 +51,23 @@ FORMATS: Final = MappingProxyType(
             "script:Script",
             "a .py script's PEP 723 '# /// script' block (uv, pixi scripts)",
         ),
+        # package formats: conda, pixi, pyproject, requirements
+        "conda": (
+            "conda:Conda",
+            "environment.yml (conda); exported from requirements.txt where the mapping is exact",
+        ),
+        "pixi": (
+            "pixi:Pixi",
+            "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME)",
+        ),
+        "pyproject": (
+            "pyproject:Pyproject",
+            "pyproject.toml: PEP 621 dependencies, --extra NAME, PEP 735 --group NAME",
+        ),
+        "requirements": (
+            "requirements:Requirements",
+            "requirements.txt (pip); exported from environment.yml where the mapping is exact",
+        ),
     }
 )
 

@@ -1,0 +1,601 @@
+"""``pixi``: a pixi workspace (``pixi.toml``, or ``[tool.pixi]`` in ``pyproject.toml``).
+
+Import reads the conda ``[dependencies]``, the ``[pypi-dependencies]``, the channels and
+the platforms of one environment (the default one, or ``--environment NAME``) into an
+``environment.yml`` with a ``pip:`` list; the ``python`` dependency gives the Python pin
+and the platforms are kept under ``extensions["envspec.pixi"]`` so that an export gives
+them back.  What pixi has and a conda file has not (tasks, per-platform targets,
+activation scripts, system requirements, the other environments) is reported, each with
+its code.  Export writes a ``pixi.toml`` from the environment's conda file or
+``requirements.txt``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from envspec.diagnostics import Diagnostic, diagnostic
+from envspec.formats._base import Converted, Document, Format, Options, Source
+
+__all__ = ["Pixi"]
+
+#: Tables of a feature (or of the workspace's default feature) and what happens to them.
+_MAPPED = {"dependencies", "pypi-dependencies", "channels", "platforms"}
+_TABLES = {
+    "host-dependencies": "build-time (host) dependencies",
+    "build-dependencies": "build-time dependencies",
+    "activation": "activation scripts and variables",
+    "system-requirements": "system requirements (virtual packages)",
+    "pypi-options": "PyPI index options",
+    "channel-priority": "the channel priority",
+    "package": "the pixi-build package definition",
+}
+_KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
+DEFAULT_PLATFORMS = ("linux-64", "osx-64", "osx-arm64", "win-64")
+EXTENSION = "envspec.pixi"
+#: The key under which a feature made from a pyproject extra or group holds its requirements.
+_REQUIREMENTS = " requirements"
+
+
+class _Manifest:
+    """The pixi tables of a file, and what reading them found."""
+
+    def __init__(self, data: Mapping[str, Any], text: str, where: str, in_pyproject: bool) -> None:
+        self.text = text
+        self.where = where
+        self.found: list[Diagnostic] = []
+        self.root: Mapping[str, Any] = data["tool"]["pixi"] if in_pyproject else data
+        self.in_pyproject = in_pyproject
+        self.pyproject = data.get("project") if in_pyproject else None
+        workspace = self.root.get("workspace", self.root.get("project", {}))
+        self.workspace: Mapping[str, Any] = workspace if isinstance(workspace, dict) else {}
+        features = self.root.get("feature", {})
+        self.features: dict[str, Any] = dict(features) if isinstance(features, dict) else {}
+        if in_pyproject:
+            self._pyproject_features(data)
+        environments = self.root.get("environments", {})
+        self.environments: Mapping[str, Any] = (
+            environments if isinstance(environments, dict) else {}
+        )
+
+    def _pyproject_features(self, data: Mapping[str, Any]) -> None:
+        """pixi makes a feature of each extra and each PEP 735 group of the pyproject.toml
+        (their requirements are PyPI dependencies of the feature)."""
+        project = data.get("project") if isinstance(data.get("project"), dict) else {}
+        extras = project.get("optional-dependencies") if project else None
+        groups = data.get("dependency-groups")
+        tables = [t for t in (extras, groups) if isinstance(t, dict)]
+        for table in tables:
+            for name, items in table.items():
+                requirements = self._group(table, name, items, set()) if table is groups else items
+                if not isinstance(requirements, list):
+                    continue
+                feature = dict(self.features.get(name) or {})
+                feature[_REQUIREMENTS] = [r for r in requirements if isinstance(r, str)]
+                self.features[name] = feature
+
+    def _group(self, groups: Mapping[str, Any], name: str, items: Any, seen: set[str]) -> list[str]:
+        if name in seen or not isinstance(items, list):
+            return []
+        seen.add(name)
+        out: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, dict) and item.get("include-group") in groups:
+                include = item["include-group"]
+                out += self._group(groups, include, groups[include], seen)
+        return out
+
+    def warn(self, code: Any, message: str, pointer: str = "") -> None:
+        from envspec.formats.pyproject import line_of
+
+        key = pointer.rsplit(".", 1)[-1] if pointer else ""
+        line = line_of(self.text, f"[{pointer}") if pointer else None
+        if line is None and key:
+            line = line_of(self.text, key)
+        self.found.append(diagnostic(code, message, self.where, line=line))
+
+    def prefix(self, name: str) -> str:
+        return f"tool.pixi.{name}" if self.in_pyproject else name
+
+
+class Pixi(Format):
+    """pixi workspaces <-> ``environment.yml`` (conda dependencies, ``pip:``, channels)."""
+
+    name: ClassVar[str] = "pixi"
+    summary: ClassVar[str] = (
+        "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME)"
+    )
+    inputs: ClassVar[tuple[str, ...]] = ("pixi.toml", "pyproject.toml")
+    default_output: ClassVar[str] = "pixi.toml"
+
+    # ------------------------------------------------------------------ import
+    def read(self, source: Source, options: Options) -> Converted:
+        from envspec.formats.pyproject import read_toml
+
+        read = read_toml(source, self.inputs)
+        if isinstance(read, Converted):
+            return read
+        entry, text, data = read
+        where = source.file(entry)
+        tool = data.get("tool")
+        in_pyproject = isinstance(tool, dict) and isinstance(tool.get("pixi"), dict)
+        if not in_pyproject and (
+            entry.endswith("pyproject.toml") or not set(data) & {"workspace", "project"}
+        ):
+            why = "the file is not a pixi manifest: it has no [workspace] or [tool.pixi] table"
+            hint = "A pyproject.toml without pixi tables is read with --from pyproject."
+            return Converted(
+                diagnostics=(diagnostic("format-source-invalid", why, where, hint=hint),)
+            )
+        return self.read_tables(data, text, where, options, in_pyproject=in_pyproject)
+
+    def read_tables(
+        self,
+        data: Mapping[str, Any],
+        text: str,
+        where: str,
+        options: Options,
+        *,
+        in_pyproject: bool,
+    ) -> Converted:
+        """The environment of parsed pixi tables: a ``pixi.toml`` (*in_pyproject* false) or
+        a TOML document with ``[tool.pixi]`` and, optionally, ``[project] dependencies``
+        (a ``pyproject.toml``, or a PEP 723 block rearranged so); *text* gives line numbers."""
+        manifest = _Manifest(data, text, where, in_pyproject)
+        features = self._selected(manifest, options.environment)
+        if features is None:
+            return Converted(diagnostics=tuple(manifest.found))
+        conda: dict[str, str] = {}
+        pypi: dict[str, str] = {}
+        channels = self._channels(manifest, manifest.workspace.get("channels", []), "workspace")
+        platforms = [p for p in manifest.workspace.get("platforms", []) if isinstance(p, str)]
+        if manifest.in_pyproject and isinstance(manifest.pyproject, dict):
+            self._pyproject_dependencies(manifest, pypi)
+        for name in features:
+            table = manifest.root if name == "default" else manifest.features.get(name, {})
+            if not isinstance(table, dict):
+                manifest.warn("pixi-invalid", f"[feature.{name}] must be a table")
+                continue
+            label = "the workspace" if name == "default" else f"feature '{name}'"
+            self._feature(manifest, table, label, name, conda, pypi)
+            for channel in self._channels(manifest, table.get("channels", []), label):
+                if channel not in channels:
+                    channels.append(channel)
+            if name != "default" and isinstance(table.get("platforms"), list):
+                platforms = [p for p in platforms if p in table["platforms"]]
+        if any(d.severity == "error" for d in manifest.found):
+            return Converted(diagnostics=tuple(manifest.found))
+        if not conda and not pypi:
+            dropped = sorted({d.code for d in manifest.found})
+            what = f"; what it has instead: {', '.join(dropped)}" if dropped else ""
+            found = diagnostic(
+                "pixi-nothing-mappable",
+                f"the pixi environment '{options.environment or 'default'}' has no conda or "
+                f"PyPI dependency envspec can carry{what}",
+                where,
+            )
+            return Converted(diagnostics=(*manifest.found, found))
+        return self._environment(manifest, conda, pypi, channels, platforms)
+
+    def _selected(self, manifest: _Manifest, asked: str | None) -> list[str] | None:
+        """The features of the environment asked for (``default`` first), or ``None``."""
+        known = dict(manifest.environments)
+        if asked is None:
+            asked = "default"
+        others = sorted(set(known) - {asked})
+        unused = sorted(set(manifest.features) - set(self._features_of(known.get(asked))))
+        if asked == "default" and "default" not in known:
+            features = ["default"]
+        elif asked in known:
+            features = self._features_of(known[asked])
+            spec = known[asked]
+            if not (isinstance(spec, dict) and spec.get("no-default-feature")):
+                features = ["default", *features]
+        elif asked in manifest.features:
+            features, unused = ["default", asked], sorted(set(manifest.features) - {asked})
+        else:
+            names = ", ".join(["default", *sorted(set(known) - {"default"})])
+            feats = ", ".join(sorted(manifest.features)) or "none"
+            manifest.found.append(
+                diagnostic(
+                    "pixi-unknown-environment",
+                    f"--environment {asked}: the workspace has no such environment "
+                    f"(environments: {names}; features: {feats})",
+                    manifest.where,
+                )
+            )
+            return None
+        missing = [f for f in features if f != "default" and f not in manifest.features]
+        if missing:
+            manifest.warn(
+                "pixi-invalid",
+                f"environment '{asked}' names features that are not defined: {', '.join(missing)}",
+            )
+            return None
+        if others or unused:
+            parts = []
+            if others:
+                parts.append(f"environments {', '.join(others)}")
+            if unused:
+                parts.append(f"features {', '.join(unused)}")
+            manifest.warn(
+                "pixi-environment-not-selected",
+                f"only environment '{asked}' is imported; not carried: {'; '.join(parts)}",
+            )
+        return features
+
+    @staticmethod
+    def _features_of(spec: Any) -> list[str]:
+        if isinstance(spec, list):
+            return [f for f in spec if isinstance(f, str)]
+        if isinstance(spec, dict) and isinstance(spec.get("features"), list):
+            return [f for f in spec["features"] if isinstance(f, str)]
+        return []
+
+    @staticmethod
+    def _channels(manifest: _Manifest, value: Any, label: str) -> list[str]:
+        if not isinstance(value, list):
+            manifest.warn("pixi-invalid", f"the channels of {label} must be a list")
+            return []
+        out = []
+        for item in value:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("channel"), str):
+                out.append(item["channel"])
+                if "priority" in item:
+                    manifest.warn(
+                        "pixi-table-dropped",
+                        f"the priority of channel '{item['channel']}' in {label} is not carried",
+                    )
+            else:
+                manifest.warn("pixi-invalid", f"channel {item!r} of {label} is not a channel")
+        return out
+
+    @staticmethod
+    def _pypi_requirement(manifest: _Manifest, item: Any, label: str) -> tuple[str, str] | None:
+        from envspec.formats._piplines import requirement_name, requirement_problem
+
+        if not isinstance(item, str) or requirement_problem(item) is not None:
+            manifest.warn("pixi-invalid", f"the PyPI requirement {item!r} of {label} is not valid")
+            return None
+        return requirement_name(item).lower(), item.strip()
+
+    def _pyproject_dependencies(self, manifest: _Manifest, pypi: dict[str, str]) -> None:
+        project = manifest.pyproject or {}
+        for item in project.get("dependencies", []) or []:
+            spec = self._pypi_requirement(manifest, item, "[project] dependencies")
+            if spec is not None:
+                pypi[spec[0]] = spec[1]
+        name = project.get("name")
+        if isinstance(name, str):
+            manifest.warn(
+                "pixi-dependency-dropped",
+                f"the project '{name}' itself (which pixi installs in editable mode) is not "
+                "carried, only its dependencies",
+            )
+
+    def _feature(
+        self,
+        manifest: _Manifest,
+        table: Mapping[str, Any],
+        label: str,
+        name: str,
+        conda: dict[str, str],
+        pypi: dict[str, str],
+    ) -> None:
+        deps = table.get("dependencies", {})
+        if isinstance(deps, dict):
+            for dep, value in deps.items():
+                spec = self._conda_spec(manifest, dep, value, label)
+                if spec is not None:
+                    conda[dep.lower()] = spec
+        else:
+            manifest.warn("pixi-invalid", f"the [dependencies] of {label} must be a table")
+        deps = table.get("pypi-dependencies", {})
+        if isinstance(deps, dict):
+            for dep, value in deps.items():
+                spec = self._pypi_spec(manifest, dep, value, label)
+                if spec is not None:
+                    pypi[dep.lower()] = spec
+        else:
+            manifest.warn("pixi-invalid", f"the [pypi-dependencies] of {label} must be a table")
+        tasks = table.get("tasks")
+        if isinstance(tasks, dict) and tasks:
+            manifest.warn(
+                "pixi-task-dropped",
+                f"the tasks of {label} are not carried: {', '.join(sorted(tasks))}",
+                manifest.prefix("tasks" if name == "default" else f"feature.{name}.tasks"),
+            )
+        targets = table.get("target")
+        if isinstance(targets, dict) and targets:
+            for platform, target in sorted(targets.items()):
+                what = ", ".join(sorted(target)) if isinstance(target, dict) else "?"
+                manifest.warn(
+                    "pixi-target-dropped",
+                    f"the {platform} target of {label} ({what}) is not carried: a conda "
+                    "environment file has no per-platform dependencies",
+                    manifest.prefix("target" if name == "default" else f"feature.{name}.target"),
+                )
+        for requirement in table.get(_REQUIREMENTS, []):
+            named = self._pypi_requirement(manifest, requirement, label)
+            if named is not None:
+                pypi[named[0]] = named[1]
+        ignored = set(_MAPPED) | {"tasks", "target", _REQUIREMENTS}
+        if name == "default":
+            ignored |= _KNOWN_TOP
+        for key in sorted(set(table) - ignored):
+            what = _TABLES.get(key, f"the table '{key}'")
+            manifest.warn("pixi-table-dropped", f"{what} of {label} is not carried", key)
+
+    @staticmethod
+    def _conda_spec(manifest: _Manifest, name: str, value: Any, label: str) -> str | None:
+        from envspec.formats._condapip import spec_parts
+
+        if isinstance(value, str):
+            version, build, channel = value.strip(), None, None
+        elif isinstance(value, dict):
+            source = sorted(set(value) & {"path", "git", "url"})
+            if source:
+                manifest.warn(
+                    "pixi-dependency-dropped",
+                    f"conda dependency '{name}' of {label} is a source package "
+                    f"({', '.join(source)}), which a conda file cannot name",
+                    name,
+                )
+                return None
+            version = str(value.get("version", "*")).strip()
+            build, channel = value.get("build"), value.get("channel")
+            extra = sorted(set(value) - {"version", "build", "channel"})
+            if extra:
+                manifest.warn(
+                    "pixi-dependency-dropped",
+                    f"conda dependency '{name}' of {label}: {', '.join(extra)} not carried",
+                    name,
+                )
+        else:
+            manifest.warn("pixi-invalid", f"conda dependency '{name}' of {label}: {value!r}")
+            return None
+        spec = f"{channel}::{name}" if channel else name
+        bare = "" if version.strip() == "*" else version.replace(" ", "")
+        if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
+            spec += f" {version or '*'}" + (f" {build}" if build else "")
+        elif bare.endswith(".*"):
+            spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
+        elif bare and bare[0].isdigit():
+            spec += f"=={bare}"
+        elif bare:
+            spec += bare
+        parts = spec_parts(spec)
+        if isinstance(parts, str):
+            manifest.warn(
+                "pixi-invalid",
+                f"conda dependency '{name}' of {label}: {spec!r} is {parts}",
+                name,
+            )
+            return None
+        return spec
+
+    @staticmethod
+    def _pypi_spec(manifest: _Manifest, name: str, value: Any, label: str) -> str | None:
+        from envspec.formats._piplines import requirement_problem
+
+        extras = ""
+        if isinstance(value, str):
+            spec = "" if value.strip() == "*" else value.strip()
+        elif isinstance(value, dict):
+            if "path" in value or value.get("editable"):
+                manifest.warn(
+                    "pixi-dependency-dropped",
+                    f"PyPI dependency '{name}' of {label} is a local path or an editable "
+                    "install, which exists only on the author's machine",
+                    name,
+                )
+                return None
+            if isinstance(value.get("extras"), list):
+                extras = "[" + ",".join(str(e) for e in value["extras"]) + "]"
+            version = str(value.get("version", "*")).strip()
+            spec = "" if version == "*" else version
+            if "git" in value:
+                ref = value.get("rev") or value.get("tag") or value.get("branch")
+                spec = f" @ git+{value['git']}" + (f"@{ref}" if ref else "")
+                if value.get("subdirectory"):
+                    spec += f"#subdirectory={value['subdirectory']}"
+            elif "url" in value:
+                spec = f" @ {value['url']}"
+            extra = sorted(
+                set(value)
+                - {"version", "extras", "git", "rev", "tag", "branch", "url", "subdirectory"}
+            )
+            if extra:
+                manifest.warn(
+                    "pixi-dependency-dropped",
+                    f"PyPI dependency '{name}' of {label}: {', '.join(extra)} not carried",
+                    name,
+                )
+        else:
+            manifest.warn("pixi-invalid", f"PyPI dependency '{name}' of {label}: {value!r}")
+            return None
+        requirement = f"{name}{extras}{spec}"
+        problem = requirement_problem(requirement)
+        if problem is not None:
+            manifest.warn(
+                "pixi-invalid",
+                f"PyPI dependency '{name}' of {label}: {requirement!r} is not valid: {problem}",
+                name,
+            )
+            return None
+        return requirement
+
+    def _environment(
+        self,
+        manifest: _Manifest,
+        conda: dict[str, str],
+        pypi: dict[str, str],
+        channels: list[str],
+        platforms: list[str],
+    ) -> Converted:
+        from envspec.formats._condapip import conda_version_to_pep440, python_pin, spec_parts
+        from envspec.formats._packages import conda_yaml
+
+        dependencies: list[Any] = list(conda.values())
+        if pypi:
+            if "pip" not in conda:
+                dependencies.append("pip")
+            dependencies.append({"pip": list(pypi.values())})
+        name = manifest.workspace.get("name")
+        text = conda_yaml(name if isinstance(name, str) else None, channels, dependencies)
+        environment: dict[str, Any] = {"env_ver": "1.0"}
+        python = conda.get("python")
+        if python is not None:
+            parts = spec_parts(python)
+            version = None if isinstance(parts, str) else parts.version
+            pep440 = conda_version_to_pep440(version) if version is not None else None
+            pin, simple = python_pin(pep440) if pep440 else (None, False)
+            if pin is not None:
+                environment["python"] = pin
+                if not simple:
+                    manifest.warn(
+                        "python-range-pinned",
+                        f"python '{python}' is not a simple lower bound; the Python pin is "
+                        f"its lowest allowed version, {pin}",
+                        "python",
+                    )
+        environment["files"] = {"environment.yml": text}
+        if platforms:
+            environment["extensions"] = {EXTENSION: {"platforms": platforms}}
+        return Converted(environment=environment, diagnostics=tuple(manifest.found))
+
+    # ------------------------------------------------------------------ export
+    def write(self, document: Document, options: Options) -> Converted:
+        from envspec.formats._packages import toml_key, toml_value
+
+        tables, found = self.tables(document, options)
+        lines = [
+            "[workspace]",
+            *(f"{toml_key(k)} = {toml_value(v)}" for k, v in tables["workspace"].items()),
+        ]
+        for name in ("dependencies", "pypi-dependencies"):
+            if name in tables:
+                lines += ["", f"[{name}]"]
+                lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in tables[name].items()]
+        text = "\n".join(lines) + "\n"
+        return Converted(files={self.default_output: text.encode()}, diagnostics=tuple(found))
+
+    def tables(
+        self, document: Document, options: Options
+    ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
+        """The pixi tables of *document* (``workspace``, ``dependencies`` and, when there
+        are any, ``pypi-dependencies``: the tables of a ``pixi.toml``, or of ``[tool.pixi]``
+        for a PEP 723 block) and what they cannot carry."""
+        from envspec.formats._packages import (
+            dropped_files,
+            packages_of,
+            pip_line_warnings,
+            project_name,
+        )
+
+        environment = document.environment
+        packages = packages_of(environment)
+        found: list[Diagnostic] = []
+        conda: dict[str, Any] = {}
+        for spec in packages.conda:
+            entry = _pixi_conda(spec)
+            if entry is None:
+                continue
+            conda[entry[0]] = entry[1]
+        if packages.python and "python" not in conda:
+            conda = {
+                "python": f"=={packages.python}"
+                if packages.python.count(".") == 2
+                else f"{packages.python}.*",
+                **conda,
+            }
+        pypi: dict[str, Any] = {}
+        for line in packages.pip:
+            if line.requirement is None:
+                continue
+            entry, note = _pixi_pypi(line.requirement)
+            pypi[entry[0]] = entry[1]
+            if note:
+                found.append(
+                    diagnostic(
+                        "pip-line-dropped",
+                        f"line {line.number} '{line.text}': {note}",
+                        document.path,
+                    )
+                )
+        found += pip_line_warnings(packages.pip, document.path, "pixi.toml")
+        if pypi and "python" not in conda:
+            conda = {"python": "*", **conda}
+        carried = {"requirements.txt"} if packages.conda_file is None else {packages.conda_file}
+        found += dropped_files(environment, carried, document.path, "pixi")
+        channels = packages.channels or ["conda-forge"]
+        extension = (environment.get("extensions") or {}).get(EXTENSION) or {}
+        platforms: list[str] = list(extension.get("platforms") or DEFAULT_PLATFORMS)
+        if options.settings.get("platforms"):
+            platforms = [p.strip() for p in options.settings["platforms"].split(",") if p.strip()]
+        tables: dict[str, dict[str, Any]] = {
+            "workspace": {
+                "name": project_name(document.path, options.settings),
+                "channels": channels,
+                "platforms": platforms,
+            },
+            "dependencies": conda,
+        }
+        if pypi:
+            tables["pypi-dependencies"] = pypi
+        return tables, found
+
+
+def _pixi_conda(spec: str) -> tuple[str, Any] | None:
+    from envspec.formats._condapip import spec_parts
+
+    parts = spec_parts(spec)
+    if isinstance(parts, str):
+        return None  # the validator reported it already
+    version = parts.version or "*"
+    if parts.build is None and parts.channel is None:
+        return parts.name, version
+    table: dict[str, str] = {"version": version}
+    if parts.build:
+        table["build"] = parts.build
+    if parts.channel is not None:
+        table["channel"] = parts.channel
+    return parts.name, table
+
+
+def _pixi_pypi(requirement: str) -> tuple[tuple[str, Any], str | None]:
+    from envspec.checks.requirements import SIMPLE_REQUIREMENT
+    from envspec.formats._piplines import requirement_name
+
+    if SIMPLE_REQUIREMENT.fullmatch(requirement) and not set(requirement) & set("[;"):
+        name = requirement_name(requirement)
+        spec = re.sub(r"[ \t]+", "", requirement.strip()[len(name) :])
+        return (name, spec or "*"), None
+    from packaging.requirements import Requirement
+
+    req = Requirement(requirement)
+    note = f"the marker '{req.marker}' is not carried" if req.marker is not None else None
+    table: dict[str, Any] = {}
+    if req.url:
+        url = req.url
+        if url.startswith("git+"):
+            base, sep, ref = url[4:].rpartition("@")
+            if sep and "/" not in ref and "://" in base:
+                table["git"], table["rev"] = base, ref
+            else:
+                table["git"] = url[4:]
+        else:
+            table["url"] = url
+    elif req.specifier:
+        table["version"] = str(req.specifier)
+    if req.extras:
+        table["extras"] = sorted(req.extras)
+    if list(table) == ["version"]:
+        return (req.name, table["version"]), note
+    return (req.name, table or "*"), note
