@@ -184,62 +184,72 @@ def _usage(args: argparse.Namespace, err: TextIO) -> int | None:
     return None
 
 
-def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from envspec.cli.main import EXIT_FAIL, EXIT_OK
-    from envspec.cli.render import visible
+def _convert(args: argparse.Namespace, path: str, out: TextIO, err: TextIO) -> Any:
+    """The conversion of *path* (``import`` or ``export``), or the exit status when the
+    command stops before or at it (a usage error, an unknown format, a failed conversion)."""
+    from envspec.cli.main import EXIT_FAIL
     from envspec.diagnostics import Diagnostic
-    from envspec.formats.io import environment_text, import_path, write_environment
+    from envspec.formats.io import export_path, import_path
 
     usage = _usage(args, err)
     if usage is not None:
         return usage
-    fmt = _format(args, args.source)
+    fmt = _format(args, path)
     if isinstance(fmt, Diagnostic):
         _report([fmt], args, out)
         return EXIT_FAIL
-    converted = import_path(fmt, args.source, _options(args))
-    diagnostics = list(converted.diagnostics)
-    if converted.environment is None or not converted.ok:
-        _report(diagnostics, args, out)
+    convert = import_path if args.command == "import" else export_path
+    converted = convert(fmt, path, _options(args))
+    result = converted.environment if args.command == "import" else converted.files
+    if not result or not converted.ok:
+        _report(converted.diagnostics, args, out)
         if args.report == "text":
             out.write("nothing was written\n")
         return EXIT_FAIL
-    if not args.output or args.output == "-":
-        _report(diagnostics, args, err if args.report == "text" else out)
-        if args.report == "text":
-            out.write(environment_text(converted.environment, "-.yaml").decode())
-        return EXIT_OK
-    written = write_environment(converted.environment, args.output)
-    diagnostics += written.diagnostics
-    _report(diagnostics, args, out)
+    return fmt, converted
+
+
+def _finish(args: argparse.Namespace, diagnostics: list[Any], written: Any, out: TextIO) -> int:
+    from envspec.cli.main import EXIT_FAIL, EXIT_OK
+    from envspec.cli.render import visible
+
+    _report([*diagnostics, *written.diagnostics], args, out)
     if args.report == "text":
         for path in written.written:
             out.write(f"wrote {visible(path)}\n")
         for path in written.unchanged:
             out.write(f"unchanged {visible(path)}\n")
+        if not written.ok:
+            out.write("nothing was written\n" if not written.written else "")
     return EXIT_OK if written.ok else EXIT_FAIL
 
 
-def run_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from envspec.cli.main import EXIT_FAIL, EXIT_OK
-    from envspec.cli.render import visible
-    from envspec.diagnostics import Diagnostic
-    from envspec.formats.io import export_path, write_files
+def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from envspec.cli.main import EXIT_OK
+    from envspec.formats.io import environment_text, write_environment
 
-    usage = _usage(args, err)
-    if usage is not None:
-        return usage
-    fmt = _format(args, args.notebook)
-    if isinstance(fmt, Diagnostic):
-        _report([fmt], args, out)
-        return EXIT_FAIL
-    converted = export_path(fmt, args.notebook, _options(args))
+    done = _convert(args, args.source, out, err)
+    if isinstance(done, int):
+        return done
+    _, converted = done
     diagnostics = list(converted.diagnostics)
-    if not converted.ok or not converted.files:
-        _report(diagnostics, args, out)
+    if not args.output or args.output == "-":
+        _report(diagnostics, args, err if args.report == "text" else out)
         if args.report == "text":
-            out.write("nothing was written\n")
-        return EXIT_FAIL
+            out.write(environment_text(converted.environment, "-.yaml").decode())
+        return EXIT_OK
+    return _finish(args, diagnostics, write_environment(converted.environment, args.output), out)
+
+
+def run_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from envspec.cli.main import EXIT_OK, EXIT_USAGE
+    from envspec.formats.io import write_files
+
+    done = _convert(args, args.notebook, out, err)
+    if isinstance(done, int):
+        return done
+    fmt, converted = done
+    diagnostics = list(converted.diagnostics)
     if not args.output or args.output == "-":
         if len(converted.files) != 1 or fmt.default_output.endswith("/"):
             _report(diagnostics, args, out)
@@ -247,19 +257,10 @@ def run_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"envspec export: error: the {fmt.name} export is a folder of "
                 f"{len(converted.files)} files; give -o FOLDER\n"
             )
-            return 2
+            return EXIT_USAGE
         _report(diagnostics, args, err if args.report == "text" else out)
         if args.report == "text":
             out.write(next(iter(converted.files.values())).decode("utf-8", "replace"))
         return EXIT_OK
     written = write_files(converted.files, args.output, fmt, force=args.force)
-    diagnostics += written.diagnostics
-    _report(diagnostics, args, out)
-    if args.report == "text":
-        for path in written.written:
-            out.write(f"wrote {visible(path)}\n")
-        for path in written.unchanged:
-            out.write(f"unchanged {visible(path)}\n")
-        if not written.ok:
-            out.write("nothing was written\n")
-    return EXIT_OK if written.ok else EXIT_FAIL
+    return _finish(args, diagnostics, written, out)
