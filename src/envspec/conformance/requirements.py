@@ -55,9 +55,9 @@ DOCS: dict[str, str] = {
     "payload-1.0.md": "payload",
 }
 #: The roles a marker may name.
-ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "adapter", "none")
+ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "cloud", "adapter", "none")
 #: The roles whose requirements need a core case of that role.
-CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner")
+CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "cloud")
 #: The file that lists every requirement id ever published (beside the spec pages).
 IDS_FILE = "requirements-ids.txt"
 
