@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     from envspec.cli import payload_cmd
 
     payload_cmd.register(commands)
+    from envspec.cli import service_cmd
+
+    service_cmd.register(commands)
     _mark_commands(parser)
     return parser
 
