@@ -129,6 +129,8 @@ def test_a_binder_client_builds_and_opens_the_server(service: Service, repositor
     assert [p for p in order if p in phases] == [p for p in order if p in dict.fromkeys(phases)]
     assert set(phases) <= set(order)
     assert all(isinstance(m["message"], str) for m in messages)
+    # Only the last message is ready (clients act on the first one they see).
+    assert phases.count("ready") == 1
     ready = messages[-1]
     assert ready["url"].startswith("http://127.0.0.1:")
     assert ready["url"].endswith("/")
@@ -171,6 +173,7 @@ def test_the_launch_page_providers_and_refusals(service: Service, repository: Pa
     failing = f"{service.url}build/git/{_spec(repository, 'no-such-ref')}?token={TOKENS['bob']}"
     messages = list(event_source(failing, timeout=120))
     assert messages[-1]["phase"] == "failed", messages
+    assert [m["phase"] for m in messages].count("failed") == 1
     # A forbidden URL is refused before any build.
     forbidden = service.request("GET", "build/git/ext%3A%3Ash%20-c%20true/main")
     assert forbidden.status == 422

@@ -160,3 +160,53 @@ def test_sign_in_deploy_watch_the_log_and_reach_the_notebook(browser, service, t
     items = service.request("GET", "api/v1/deployments").json()["items"]
     assert [d["status"] for d in items] == ["stopped"]
     assert TOKENS["alice"] not in service.stderr
+
+
+def test_a_binder_launch_link_and_an_eventsource_client(browser, service, tmp_path):
+    """The v2 launch link, as a badge opens it, and the build stream read by the browser's
+    own EventSource, as the binderhub JavaScript client and thebe read it."""
+    import urllib.parse
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    repository = tmp_path / "repo"
+    make_repo(repository, {"analysis.ipynb": notebook_bytes({"env_ver": "1.0"}, kernel=None)})
+    spec = urllib.parse.quote(repository.as_uri(), safe="") + "/main"
+
+    # GIVEN a launch link: the page asks for the token, then follows the build to the lab
+    driver.get(f"{service.url}v2/git/{spec}?labpath=analysis.ipynb")
+    token_field = wait_for(
+        lambda: driver.find_element(By.ID, "token").is_displayed()
+        and driver.find_element(By.ID, "token"), 30, "the sign-in form")  # fmt: skip
+    token_field.send_keys(TOKENS["alice"], Keys.ENTER)
+    # (JupyterLab takes the token into a cookie and drops it from the address)
+    wait_for(lambda: "/lab/tree/analysis.ipynb" in driver.current_url, 300, "the lab")
+    assert driver.current_url.startswith("http://127.0.0.1:")
+    screenshot(driver, tmp_path, "binder-launch.png")
+
+    # WHEN a client reads the build stream with an EventSource (the token in the query)
+    driver.get(service.url)
+    build = f"{service.url}build/git/{spec}?token={TOKENS['alice']}"
+    messages = driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const seen = [];
+        const source = new EventSource(arguments[0]);
+        source.onmessage = (event) => {
+          const data = JSON.parse(event.data);
+          seen.push(data);
+          if (data.phase === "ready" || data.phase === "failed") { source.close(); done(seen); }
+        };
+        source.onerror = () => { source.close(); done(seen); };
+        """,
+        build,
+    )
+    # THEN it ends with ready, the server's url and its token (the running deployment)
+    assert messages[-1]["phase"] == "ready", messages
+    ready = messages[-1]
+    driver.get(f"{ready['url']}lab/tree/analysis.ipynb?token={ready['token']}")
+    wait_for(lambda: "JupyterLab" in driver.title or "analysis" in driver.title, 60, "the lab")
+    items = service.request("GET", "api/v1/deployments").json()["items"]
+    assert len(items) == 1  # the launch link's deployment, reused

@@ -7,8 +7,8 @@ unchanged against the deploy service.
   ``building``, ``launching``, then ``ready`` (with ``url``, the server's base URL,
   and ``token``) or ``failed``; the stream ends there.  ``?path=NOTEBOOK`` (an
   extension) names the notebook to open; without it the service picks the
-  repository's notebook.  A deployment of the same source that the user already has
-  (not failed or stopped) is reused.
+  repository's notebook.  A running deployment of the user's with the same repository
+  and ref (and notebook, when one is named) is reused.
 - ``GET v2/<provider>/<spec>?urlpath=...`` (or the legacy ``labpath=`` and
   ``filepath=``): the launch page, which follows the build and then opens
   ``url + urlpath`` with the token.
@@ -198,9 +198,13 @@ class BuildHandler(_BinderHandler):
             source["ref"] = spec.ref
         if path is not None:
             source["path"] = path
-        store = self.state.store
-        for record in store.list_deployments(owner):
-            if record.status not in ("failed", "stopped") and record.source == source:
+        # A deployment serves its whole repository: without a notebook asked for, any
+        # running deployment of the same repository and ref is the one to reuse.
+        for record in self.state.store.list_deployments(owner):
+            have = dict(record.source)
+            if path is None:
+                have.pop("path", None)
+            if record.status not in ("failed", "stopped") and have == source:
                 return record
         try:
             request = CreateDeployment.model_validate({"source": source})
@@ -219,6 +223,10 @@ class BuildHandler(_BinderHandler):
         while True:
             for item in store.log_after(deployment_id, after):
                 phase = PHASES.get(item.phase, item.phase)
+                if phase in ("ready", "failed"):
+                    # Clients act on the first ready or failed event: only the last event,
+                    # with the server's url and token, says it.
+                    phase = sent or "launching"
                 self._event({"phase": phase, "message": item.line + "\n"})
                 after = item.seq
             record = store.get(deployment_id)
