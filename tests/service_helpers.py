@@ -124,9 +124,10 @@ class Service:
             code = self.process.wait()
         for thread in self.readers:
             thread.join(10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        if not any(thread.is_alive() for thread in self.readers):
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
         return code
 
 

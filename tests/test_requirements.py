@@ -50,7 +50,10 @@ def test_every_must_of_the_spec_has_a_core_case_for_each_role_it_binds():
 
 def test_each_page_has_requirements_and_ids_are_stable():
     docs = {r.doc for r in REQUIREMENTS.items}
-    assert docs == {"index.md", "1.0.md", "1.1.md", "0.1.md", "conformance.md", "payload-1.0.md"}
+    assert docs == {
+        "index.md", "1.0.md", "1.1.md", "0.1.md", "conformance.md", "payload-1.0.md",
+        "deploy-api-1.0.md",
+    }  # fmt: skip
     prefix = {
         "index.md": "core.",
         "1.0.md": "v1.",
@@ -58,6 +61,7 @@ def test_each_page_has_requirements_and_ids_are_stable():
         "0.1.md": "v01.",
         "conformance.md": "proto.",
         "payload-1.0.md": "payload.",
+        "deploy-api-1.0.md": "deploy.",
     }
     assert all(r.id.startswith(prefix[r.doc]) for r in REQUIREMENTS.items)
     # Every id is published, in the order of the file, and each only once.

@@ -36,7 +36,7 @@ SHA1 = "0123456789abcdef0123456789abcdef01234567"
 
 def test_committed_schemas_match_the_models():
     generated = generate_all()
-    assert sorted(generated) == sorted(p.name for p in SCHEMAS.glob("*.json"))
+    assert sorted(generated) == sorted(p.name for p in SCHEMAS.glob("*.schema.json"))
     for name, text in generated.items():
         committed = (SCHEMAS / name).read_text("utf-8")
         assert committed == text, f"schemas/{name} is out of date with the models; {REGENERATE}"

@@ -68,7 +68,7 @@ def answers(url: str) -> bool:
 
 
 def test_git_deployment_ready_cached_pushed_and_stopped(
-    tmp_path: Path, wheels: Path, services: list[Service]
+    tmp_path: Path, wheels: Path, services: list[Service], run_cli, monkeypatch
 ) -> None:
     # GIVEN a notebook in a repository whose environment is the probe wheel
     original = notebook_bytes(ENV, kernel="probe-env")
@@ -174,6 +174,20 @@ def test_git_deployment_ready_cached_pushed_and_stopped(
     assert any("in the cache: reused" in line for line in log)
     print(f"submit-to-ready, cached environment: {took:.2f} s")
 
+    # WHEN alice deploys a notebook file to the cloud target it names
+    cloud = {**ENV, "cloud": [{"name": "here", "handler_url": service.url}]}
+    notebook = tmp_path / "b.ipynb"
+    notebook.write_bytes(notebook_bytes(cloud, kernel="probe-env"))
+    monkeypatch.setenv("MY_DEPLOY_TOKEN", TOKENS["alice"])
+    result = run_cli("deploy", notebook, "--target", "here", "--token-env", "MY_DEPLOY_TOKEN")
+    # THEN it prints the URL of the ready notebook, the log on stderr, and never the token
+    assert result.code == 0, result.err
+    assert result.out.startswith("http://127.0.0.1:")
+    assert "/lab/tree/b.ipynb?token=" in result.out
+    assert "[ready] the notebook is ready" in result.err
+    assert TOKENS["alice"] not in result.out + result.err
+    assert answers(result.out.split("/lab/")[0] + "/api/status")
+
     # WHEN alice deletes the first deployment, THEN its server stops
     assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
     assert service.request("GET", f"api/v1/deployments/{ident}").json()["status"] == "stopped"
@@ -181,3 +195,44 @@ def test_git_deployment_ready_cached_pushed_and_stopped(
     # and nothing of the tokens reached the service's log
     for secret in [*TOKENS.values(), client.token]:
         assert secret not in service.stderr
+
+
+def test_failures_say_why_and_untrusted_code_never_runs(
+    tmp_path: Path, wheels: Path, services: list[Service]
+) -> None:
+    # GIVEN a repository whose environment has a postBuild that would leave a mark
+    mark = tmp_path / "postbuild-ran"
+    env = {
+        "env_ver": "1.0",
+        "files": {"requirements.txt": f"{PROBE}\n", "postBuild": f"#!/bin/sh\ntouch {mark}\n"},
+    }
+    _, origin, _ = bare_origin(tmp_path, {"index.ipynb": notebook_bytes(env, kernel="probe-env")})
+    service = start_service(
+        tmp_path / "svc", "--allow-local-repositories", "--find-links", str(wheels)
+    )
+    services.append(service)
+
+    def fails(source: dict[str, str]) -> dict[str, str]:
+        created = service.request(
+            "POST", "api/v1/deployments", {"source": {"type": "git", **source}}
+        )
+        assert created.status == 201, created.body
+        done = service.wait_status(created.json()["id"], {"ready", "failed"}, timeout=120)
+        assert done["status"] == "failed", done
+        assert done["url"] is None
+        return dict(done["error"])
+
+    url = origin.as_uri()
+    # a path that is not in the repository
+    error = fails({"url": url, "path": "missing/nb.ipynb"})
+    assert error["code"] == "notebook-not-found"
+    assert "missing/nb.ipynb" in error["detail"]
+    # a ref that does not exist
+    assert fails({"url": url, "ref": "no-such-branch"})["code"] == "ref-not-found"
+    # a repository that does not exist
+    assert fails({"url": (tmp_path / "nowhere.git").as_uri()})["code"] == "fetch-failed"
+    # code from a repository the operator does not trust: refused, never run
+    error = fails({"url": url})
+    assert error["code"] == "launch-refused"
+    assert "launch-untrusted" in error["detail"]
+    assert not mark.exists()

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     from envspec.cli import service_cmd
 
     service_cmd.register(commands)
+    from envspec.cli import deploy_cmd
+
+    deploy_cmd.register(commands)
     _mark_commands(parser)
     return parser
 

@@ -53,11 +53,12 @@ DOCS: dict[str, str] = {
     "0.1.md": "v01",
     "conformance.md": "proto",
     "payload-1.0.md": "payload",
+    "deploy-api-1.0.md": "deploy",
 }
 #: The roles a marker may name.
-ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "cloud", "adapter", "none")
+ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "adapter", "cloud", "none")
 #: The roles whose requirements need a core case of that role.
-CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "cloud")
+CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner")
 #: The file that lists every requirement id ever published (beside the spec pages).
 IDS_FILE = "requirements-ids.txt"
 

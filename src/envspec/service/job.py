@@ -66,9 +66,21 @@ def _watch_parent() -> None:
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:  # the service died: nobody waits for this build
+                _kill_descendants()
                 os._exit(3)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _kill_descendants() -> None:
+    import contextlib
+    import signal
+
+    from envspec.launch.server import descendants
+
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:

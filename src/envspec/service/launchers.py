@@ -66,7 +66,7 @@ class LocalLauncher:
     def _start(self, deployment: Record, prepared: Prepared) -> str:
         from envspec.launch import kernelspecs
         from envspec.launch.run import RunOptions, server_command
-        from envspec.launch.server import free_port, new_token, notebook_url, start_server
+        from envspec.launch.server import free_port, new_token, notebook_url
         from envspec.launch.targets import LaunchError
 
         self._stop(deployment.id)  # a server of an earlier attempt
@@ -74,8 +74,13 @@ class LocalLauncher:
         kernels = kernelspecs.private_data_dir()
         try:
             spec = server_command(prepared, RunOptions(open_browser=False), port, token, kernels)
-            server = start_server(
-                spec.command, port=port, token=token, env=spec.env, cwd=prepared.target.folder
+            server = _start(
+                spec.command,
+                port,
+                token,
+                spec.env,
+                prepared.target.folder,
+                self._record_file(deployment.id).with_name("server.log"),
             )
         except LaunchError as exc:
             kernelspecs.remove_data_dir(kernels)
@@ -131,3 +136,30 @@ class LocalLauncher:
             return False
         start = record.get("start")
         return start is not None and _start_time(int(record["pid"])) == start
+
+
+def _start(
+    command: list[str], port: int, token: str, env: dict[str, str], cwd: Path, log: Path
+) -> RunningServer:
+    """The server in a new session, its output in *log* (never the service's own streams:
+    a server outlives a service killed with -9, and must not hold its pipes)."""
+    import subprocess
+
+    from envspec.launch.server import RunningServer
+    from envspec.launch.targets import LaunchError
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        try:
+            process = subprocess.Popen(
+                command,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise LaunchError(f"cannot start {command[0]}: {exc.strerror or exc}") from exc
+    return RunningServer(process, port, token)

@@ -297,5 +297,11 @@ class Worker:
 
 
 def _kill(child: asyncio.subprocess.Process) -> None:
+    """Kill the build and everything it started (postBuild runs in a session of its own)."""
+    from envspec.launch.server import descendants
+
+    for pid in descendants(child.pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)
