@@ -165,7 +165,8 @@ class _RequirementMarkers(markdown.Extension):
     """``[req ID: ROLES]`` -> ``<a class="req" id="req-ID" href="#req-ID">ID</a>``."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        pattern = r"\[req ([a-z0-9]+\.[a-z0-9]+(?:-[a-z0-9]+)*): ([a-z]+(?:, [a-z]+)*)\]"
+        # A marker may be broken across lines of a paragraph ("[req\ndeploy.bearer: cloud]").
+        pattern = r"\[req\s+([a-z0-9]+\.[a-z0-9]+(?:-[a-z0-9]+)*):\s+([a-z]+(?:, [a-z]+)*)\]"
         # Before links (160), which would otherwise read it as a reference link.
         md.inlinePatterns.register(_MarkerPattern(pattern, md), "envspec-requirement", 175)
 
@@ -747,6 +748,7 @@ _SPEC_PAGES = {
     "0.1.md": "0.1",
     "conformance.md": "Conformance",
     "payload-1.0.md": "Payloads 1.0",
+    "deploy-api-1.0.md": "Deploy API 1.0",
 }
 #: The spec page of each requirement id prefix (``v1.absent-not-null`` -> ``1.0.md``).
 _REQUIREMENT_PAGES = {prefix: page for page, prefix in DOCS.items()}
