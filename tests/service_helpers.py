@@ -131,6 +131,22 @@ class Service:
         return code
 
 
+def kill_leftovers(folder: Path) -> list[int]:
+    """Kill what still runs from *folder* (servers of a service killed by a test that then
+    failed); the pids killed."""
+    import contextlib
+
+    from launch_helpers import cmdline
+
+    killed = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid() and str(folder) in cmdline(int(entry)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+                killed.append(int(entry))
+    return killed
+
+
 def _lower(headers: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 

@@ -26,7 +26,7 @@ from launch_helpers import (
     make_repo,
     notebook_bytes,
 )
-from service_helpers import TOKENS, Service, start_service
+from service_helpers import TOKENS, Service, kill_leftovers, start_service
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +44,8 @@ def services() -> Iterator[list[Service]]:
     yield started
     for service in started:
         service.stop(signal.SIGTERM)
+    for service in started:
+        kill_leftovers(service.folder)
 
 
 def bare_origin(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[Path, Path, str]:

@@ -63,7 +63,9 @@ def register(commands: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="service_command", metavar="SUBCOMMAND", required=True)
+    sub = parser.add_subparsers(
+        dest="service_command", metavar="SUBCOMMAND", required=True, help="run or token"
+    )
     run = sub.add_parser(
         "run",
         help="serve the API on 127.0.0.1",

@@ -17,8 +17,12 @@ Modules (each importable on its own; nothing here is on the import path of
 - :mod:`envspec.service.store`: deployments and their log lines (SQLAlchemy; SQLite by default).
 - :mod:`envspec.service.gitpolicy`: which git URLs may be fetched, and fetching them within limits.
 - :mod:`envspec.service.worker`: the queue: fetching, building, launching.
+- :mod:`envspec.service.job`: one deployment's fetch and build, in a child process.
+- :mod:`envspec.service.pushback`: the session's changes to a new branch of the origin.
+- :mod:`envspec.service.handlers`: the request handlers (``BaseHandler`` for new routes).
 - :mod:`envspec.service.app`: ``make_app(config) -> tornado.web.Application``.
 - :mod:`envspec.service.server`: running the application standalone (``envspec service run``).
+- :mod:`envspec.service.client`: the client ``envspec deploy`` uses (standard library only).
 
 The runtime needs the ``serve`` extra (``pip install 'envspec[serve]'``).
 """

@@ -70,11 +70,14 @@ class ServiceState:
                 authenticator = TokenTable({})
         self.authenticator: Authenticator = authenticator
         self.launcher: Launcher = config.launcher or LocalLauncher(
-            self.data_dir / "servers", ready_timeout=config.launch_timeout
+            self.data_dir / "servers",
+            ready_timeout=config.launch_timeout,
+            warm=config.warm_servers,
         )
         self._worker: Worker | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: dict[str, asyncio.Event] = {}
+        self._warm: asyncio.Task[None] | None = None
 
     @property
     def worker(self) -> Worker:
@@ -88,10 +91,19 @@ class ServiceState:
         """Start the worker (on the running loop) and resume what a previous run left."""
         self._loop = asyncio.get_running_loop()
         await self.worker.recover()
+        warm_up = getattr(self.launcher, "warm_up", None)
+        if warm_up is not None:
+            self._warm = asyncio.get_running_loop().create_task(warm_up())
 
     async def close(self) -> None:
         if self._worker is not None:
             await self._worker.close()
+        if self._warm is not None:
+            with contextlib.suppress(Exception):
+                await self._warm
+        close = getattr(self.launcher, "close", None)
+        if close is not None:
+            await close()
         self.store.close()
 
     def checkout_dir(self, deployment_id: str) -> Path:

@@ -64,6 +64,9 @@ class ServiceConfig:
     build_timeout: float = 1800.0
     """Seconds fetching and building may take together before the deployment fails."""
     launch_timeout: float = 120.0
+    warm_servers: int = 1
+    """JupyterLab servers started ahead (local launcher), so a deployment of a cached
+    environment need not wait for one to start; ``0``: none."""
     max_attempts: int = 3
     """A deployment interrupted (restart) this many times fails instead of resuming."""
     allow_local_repositories: bool = False

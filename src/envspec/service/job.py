@@ -2,7 +2,8 @@
 
 The worker starts ``python -m envspec.service.job`` with a JSON request on stdin and
 reads JSON lines from its stdout: ``{"phase": ..., "line": ...}`` (a log line),
-``{"status": ...}`` (a new phase), ``{"commit": ...}``, ``{"key": ...}`` (the
+``{"status": ...}`` (a new phase), ``{"commit": ...}``, ``{"notebook": ...}`` (the
+notebook chosen, once the checkout is there), ``{"key": ...}`` (the
 environment's content hash), and last ``{"result": {...}}`` or ``{"error": {"code":
 ..., "detail": ...}}``.  A child process can be stopped at once (a timeout, a deleted
 deployment: its process group is killed) and ends by itself when the service dies.
@@ -134,6 +135,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         notebook = source["name"]
         (folder / notebook).write_text(json.dumps(source["notebook"], indent=1) + "\n", "utf-8")
         _emit(phase="fetching", line=f"received {notebook}")
+    _emit(notebook=notebook)
     _emit(status="building")
     _emit(phase="building", line=f"reading the environment of {notebook}")
     options = RunOptions(

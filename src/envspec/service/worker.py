@@ -25,6 +25,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
+from envspec.service.gitpolicy import PolicyError
+
 if TYPE_CHECKING:
     from envspec.service.app import ServiceState
     from envspec.service.store import Record
@@ -45,6 +47,7 @@ class Worker:
         self._builds = asyncio.Semaphore(state.config.max_concurrent_builds)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._children: dict[str, asyncio.subprocess.Process] = {}
+        self._prestarts: dict[str, asyncio.Task[None]] = {}
 
     def submit(self, deployment_id: str) -> None:
         if deployment_id in self._tasks:
@@ -121,10 +124,18 @@ class Worker:
                     outcome = await self._build(record)
                 finally:
                     self.running -= 1
-            if outcome is not None:
+                    early = self._prestarts.pop(deployment_id, None)
+                    if early is not None:
+                        with contextlib.suppress(Exception):
+                            await early
+            if outcome is None:
+                await self.state.launcher.stop(record)  # a server started early
+            else:
                 await self._launch(deployment_id, outcome)
         except asyncio.CancelledError:
             raise
+        except PolicyError as exc:  # the operator's policy changed since it was created
+            self._fail(deployment_id, exc.code, exc.detail)
         except Exception as exc:
             log.exception("deployment %s failed", deployment_id)
             self._fail(
@@ -238,9 +249,22 @@ class Worker:
             store.update(deployment_id, commit=item["commit"])
         elif "key" in item:
             store.update(deployment_id, environment_key=item["key"])
+        elif "notebook" in item:
+            self._prestart(deployment_id, str(item["notebook"]))
         elif "result" in item or "error" in item:
             return dict(item)
         return None
+
+    def _prestart(self, deployment_id: str, notebook: str) -> None:
+        """Let the launcher start the server now, while the environment is built."""
+        prestart = getattr(self.state.launcher, "prestart", None)
+        record = self.state.store.get(deployment_id)
+        if prestart is None or record is None:
+            return
+        folder = self.state.checkout_dir(deployment_id)
+        task = asyncio.get_running_loop().create_task(prestart(record, folder, notebook))
+        self._prestarts[deployment_id] = task
+        task.add_done_callback(lambda _: None)
 
     async def _launch(self, deployment_id: str, result: dict[str, Any]) -> None:
         from envspec.launch.targets import LaunchError, Target
