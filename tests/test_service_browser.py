@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from launch_helpers import make_repo, notebook_bytes
+from launch_helpers import git, make_repo, notebook_bytes
 from service_helpers import TOKENS, Service, start_service
 
 pytestmark = pytest.mark.slow
@@ -83,8 +83,10 @@ def test_sign_in_deploy_watch_the_log_and_reach_the_notebook(browser, service, t
     from selenium.webdriver.common.keys import Keys
 
     driver = browser
-    repository = tmp_path / "repo"
-    make_repo(repository, {"analysis.ipynb": notebook_bytes({"env_ver": "1.0"}, kernel=None)})
+    work = tmp_path / "work"
+    make_repo(work, {"analysis.ipynb": notebook_bytes({"env_ver": "1.0"}, kernel=None)})
+    repository = tmp_path / "origin.git"  # the origin the service clones and pushes to
+    git("clone", "-q", "--bare", str(work), str(repository), cwd=tmp_path)
 
     # GIVEN the page, not signed in: the sign-in form has the focus
     driver.get(service.url)
@@ -133,6 +135,15 @@ def test_sign_in_deploy_watch_the_log_and_reach_the_notebook(browser, service, t
                  if "ready" in li.text], 30, "the list")  # fmt: skip
     labels = {b.text for b in item[0].find_elements(By.TAG_NAME, "button")}
     assert {"Log", "Push back", "Stop"} <= labels
+
+    # AND Push back commits the session's notebook to a new branch of the origin
+    push = [b for b in item[0].find_elements(By.TAG_NAME, "button") if b.text == "Push back"]
+    push[0].click()
+    message = wait_for(
+        lambda: driver.find_element(By.ID, "mine-message").text.startswith("Pushed")
+        and driver.find_element(By.ID, "mine-message").text, 60, "the push")  # fmt: skip
+    branch = message.split("the branch ", 1)[1].split(" ", 1)[0]
+    assert git("branch", "--list", branch, cwd=repository).strip().endswith(branch)
 
     # AND the phone-width page needs no sideways scrolling
     driver.set_window_size(390, 844)
@@ -210,3 +221,28 @@ def test_a_binder_launch_link_and_an_eventsource_client(browser, service, tmp_pa
     wait_for(lambda: "JupyterLab" in driver.title or "analysis" in driver.title, 60, "the lab")
     items = service.request("GET", "api/v1/deployments").json()["items"]
     assert len(items) == 1  # the launch link's deployment, reused
+
+
+def test_a_notebook_uploaded_from_the_computer(browser, service, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    notebook = tmp_path / "upload.ipynb"
+    notebook.write_bytes(notebook_bytes({"env_ver": "1.0"}, kernel=None))
+    driver.get(service.url)
+    driver.find_element(By.ID, "token").send_keys(TOKENS["bob"], Keys.ENTER)
+    wait_for(lambda: not driver.find_element(By.ID, "signin").is_displayed(), 30, "sign-in")
+    # WHEN he picks "On my computer" and a notebook file, and deploys
+    driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=upload]").click()
+    assert not driver.find_element(By.ID, "repo").is_displayed()
+    driver.find_element(By.ID, "notebook").send_keys(str(notebook))
+    driver.find_element(By.ID, "open-when-ready").click()
+    driver.find_element(By.ID, "deploy-button").click()
+    # THEN it becomes ready, listed under its file name, and opens in JupyterLab
+    wait_for(lambda: driver.find_element(By.ID, "ready").is_displayed(), 300, "ready")
+    assert "upload.ipynb" in driver.find_element(By.ID, "deployments").text
+    url = driver.find_element(By.ID, "open-link").get_attribute("href")
+    assert "/lab/tree/upload.ipynb?token=" in url
+    driver.get(url)
+    wait_for(lambda: "/lab/tree/upload.ipynb" in driver.current_url, 60, "the lab")
