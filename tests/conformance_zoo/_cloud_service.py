@@ -194,6 +194,15 @@ class Deployments(Base):
             log.append({"phase": phase, "line": f"{phase} {deployment['source'].get('path', '')}"})
             if self.state.fault == "never-ready" and phase == "launching":
                 return
+        environment = (source.get("notebook") or {}).get("metadata", {}).get("environment")
+        if isinstance(environment, dict) and environment.get("env_ver") not in (
+            "0.1",
+            "1.0",
+            "1.1",
+        ):
+            error = {"code": "invalid-environment", "detail": "an env_ver no version reads"}
+            deployment.update(status="failed", error=error, updated=_now())
+            return
         if source["type"] == "git" and (
             source.get("url") != REPOSITORY["url"] or source.get("path") != REPOSITORY["path"]
         ):

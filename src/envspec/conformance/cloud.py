@@ -324,6 +324,7 @@ def _deploy(case: CloudCase, service: Service) -> None:
     assert isinstance(source, dict)  # noqa: S101 (the case model says so)
     created = service.create(source)
     ident = created["id"]
+    final: dict[str, Any] = {}
     try:
         final = service.poll(ident)
         expect = case.expect
@@ -363,7 +364,7 @@ def _deploy(case: CloudCase, service: Service) -> None:
         if ident not in service.listed():
             service.problem("list: the deployment is not in its owner's list")
     finally:
-        _delete(service, ident, check=True)
+        _delete(service, ident, check=True, failed=final.get("status") == "failed")
 
 
 def _check_url(service: Service, url: object) -> None:
@@ -384,7 +385,7 @@ def _check_url(service: Service, url: object) -> None:
         service.problem(f"the ready deployment's url answers {status}")
 
 
-def _delete(service: Service, ident: str, *, check: bool) -> None:
+def _delete(service: Service, ident: str, *, check: bool, failed: bool = False) -> None:
     response = service.call("DELETE", f"{_DEPLOYMENTS}/{_quote(ident)}", what="delete")
     if not check:
         return
@@ -393,10 +394,15 @@ def _delete(service: Service, ident: str, *, check: bool) -> None:
         return
     after = service.get(ident)
     data = after.json()
-    if after.status == 200 and isinstance(data, dict) and data.get("status") == "stopped":
+    # A deployment that had failed stays failed (deploy-api-1.0.md#read).
+    allowed = {"stopped", "failed"} if failed else {"stopped"}
+    if after.status == 200 and isinstance(data, dict) and data.get("status") in allowed:
         return
     if after.status != 404:
-        service.problem(f"after delete: expected 404 or the status stopped, got {after.show()}")
+        service.problem(
+            f"after delete: expected 404 or the status {' or '.join(sorted(allowed))}, "
+            f"got {after.show()}"
+        )
 
 
 def _isolation(case: CloudCase, service: Service) -> None:
