@@ -42,6 +42,9 @@ A page asks for generated content with an HTML comment on a line of its own:
     one step of a worked ``envspec conformance`` session, run for real against
     a deliberately flawed adapter built on the reference adapter (see
     ``_CONFORMANCE_SESSION``).
+``<!-- envspec:guix names|export|import -->``
+    the Guix name table (``envspec/formats/data/guix_names.toml``), or a real
+    ``envspec export --to guix`` / ``envspec import --from guix`` run.
 
 The requirement markers of the spec pages (``[req v1.absent-not-null: validator]``)
 become small anchor links (``#req-v1.absent-not-null``), through a Markdown
@@ -62,6 +65,7 @@ import os
 import re
 import runpy
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,6 +103,7 @@ from envspec.conformance.requirements import (
 from envspec.conformance.runner import run
 from envspec.conformance.transport import PythonTransport
 from envspec.diagnostics import CodeInfo
+from envspec.formats._guix_names import exceptions as guix_exceptions
 from envspec.pack import NOT_EMBEDDABLE
 from envspec.schema import SCHEMA_IDS, load, schema_filename
 from envspec.vocabulary import FILES
@@ -119,8 +124,11 @@ _EXAMPLE_FLAGS = frozenset(
     | {"export"}
     | {"payload"}
     | {"payload-tags", "payload-menu"}
+    | {"import", "format-export"}
 )
-_EXAMPLE_SETTINGS = frozenset({"to", "mkdir", "exists", "backend"} | {"tags", "interface"})
+_EXAMPLE_SETTINGS = frozenset(
+    {"to", "mkdir", "exists", "backend"} | {"tags", "interface"} | {"from"}
+) | {"guix-commit", "option"}  # import / export: --guix-commit, --option KEY=VALUE
 _TAG_LIST = "tags.txt"
 _UNPACK_DIR = "env"
 _LAUNCHER = "import runpy; runpy.run_module('envspec', run_name='__main__', alter_sys=True)"
@@ -205,6 +213,7 @@ def on_page_markdown(markdown: str, /, *, page: Page, config: MkDocsConfig, file
             "conformance-codes": _conformance_codes,
             "conformance-coverage": lambda: _conformance_coverage(root),
             "conformance-session": lambda: _conformance_session_step(conformance, arg),
+            "guix": lambda: _guix(root, arg),
         }
         generate = generators.get(name)
         if generate is None:
@@ -316,6 +325,14 @@ class _Example:
             return ["lock", *(f"--{f}" for f in ("check", "no-index") if f in self.flags), name]
         if "export" in self.flags:
             return ["payload", "export", "--to", *self.values("to"), name]
+        conversion = [a for c in self.values("guix-commit") for a in ("--guix-commit", c)]
+        conversion += [a for o in self.values("option") for a in ("--option", o)]
+        if "import" in self.flags:
+            return ["import", "--from", *self.values("from"), *conversion, name]
+        if "format-export" in self.flags:
+            return [
+                "export", "--to", *self.values("to"), *conversion, name, "-o", _UNPACK_DIR + "/"
+            ]  # fmt: skip
         if "payload" in self.flags:
             return ["payload", "validate", name]
         if self.flags & {"payload-tags", "payload-menu"}:
@@ -338,7 +355,7 @@ class _Example:
             (folder / name).mkdir()
         for text in self.values("tags"):
             (folder / _TAG_LIST).write_text(text + "\n", encoding="utf-8")
-        if "unpack" in self.flags:
+        if self.flags & {"unpack", "format-export"}:
             (folder / _UNPACK_DIR).mkdir()
             for name in self.values("exists"):
                 (folder / _UNPACK_DIR / name).write_text("# already here\n", encoding="utf-8")
@@ -1140,3 +1157,61 @@ def _conformance_session_step(session: dict[str, str], step: str | None) -> str:
             f"'envspec:conformance-session' needs one of the steps {sorted(session)}, not {step!r}"
         )
     return session[step]
+
+
+# ------------------------------------------------------------------------ guix format
+
+_GUIX_SAMPLE = """\
+env_ver: "1.0"
+python: "3.12"
+files:
+  environment.yml: |
+    dependencies:
+      - numpy>=1.26
+      - scikit-learn
+      - r-base
+      - r-ggplot2
+      - pip:
+        - torch; sys_platform == "linux"
+"""
+
+
+def _guix(root: Path, step: str | None) -> str:
+    """``envspec:guix names|export|import``: the name table, or a real run each way."""
+    if step == "names":
+        table = guix_exceptions()
+        lines = ["| from | name | Guix package | checked against |", "| --- | --- | --- | --- |"]
+        for section, label in (("pypi", "PyPI"), ("conda", "conda")):
+            for name, entry in table[section].items():
+                lines.append(
+                    f"| {label} | `{name}` | `{entry['guix']}` | {_md_text(entry['source'])} |"
+                )
+        lines += ["", "| Guix package | PyPI project on import |", "| --- | --- |"]
+        lines += [f"| `{name}` | `{entry['pypi']}` |" for name, entry in table["guix"].items()]
+        return "\n".join(lines)
+    with (
+        tempfile.TemporaryDirectory(prefix="envspec-docs-") as folder,
+        _environ(ENVSPEC_CACHE_DIR=os.path.join(folder, "cache")),
+    ):
+        if step == "export":
+            Path(folder, "analysis.envspec.yaml").write_text(_GUIX_SAMPLE, encoding="utf-8")
+            commit = "9edb3f66fd807b096b48283debdcddccfea34bad"
+            source = os.path.join(folder, "analysis.envspec.yaml")
+            argv = ["export", "--to", "guix", source, "--guix-commit", commit]
+            run = _cli([*argv, "-o", os.path.join(folder, "guix") + "/"], folder)
+            written = Path(folder, "guix", "manifest.scm").read_text(encoding="utf-8")
+            return "\n\n".join(
+                [
+                    "Given this `analysis.envspec.yaml`:",
+                    _fence(_GUIX_SAMPLE, "yaml"),
+                    _fence(run, "console"),
+                    "`guix/manifest.scm`:",
+                    _fence(written, "scheme"),
+                ]
+            )
+        if step == "import":
+            example = root / "examples" / "formats" / "guix"
+            shutil.copytree(example, Path(folder, "guix"))
+            argv = ["import", "--from", "guix", os.path.join(folder, "guix") + "/"]
+            return _fence(_cli([*argv, "--option", "requirements=yes"], folder), "console")
+    raise PluginError(f"'envspec:guix' takes names, export or import, not {step!r}")

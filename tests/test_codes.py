@@ -27,6 +27,7 @@ from envspec.diagnostics import Code, CodeInfo
 from envspec.validate import validate_paths
 
 _COMMANDS = {"migrate", "pack", "unpack", "plan", "lock", "payload", "export"}
+_COMMANDS |= {"import", "format-export"}
 _VALIDATE = [info for info in CODES.values() if not _COMMANDS & set(info.example_options)]
 _COMMAND = [info for info in CODES.values() if _COMMANDS & set(info.example_options)]
 # Examples of `envspec payload tags` / `payload menu` run in tests/test_payload_cli.py.
@@ -80,7 +81,9 @@ def test_example_options_are_known():
     known |= {"lock", "check", "no-index"}
     known |= {"export"}
     known |= {"payload"}
+    known |= {"import", "format-export", "from"}
     known |= TAG_COMMANDS | {"tags", "interface"}
+    known |= {"guix-commit", "option"}  # import / export: --guix-commit, --option KEY=VALUE
     for info in CODES.values():
         for option in info.example_options:
             assert option.partition("=")[0] in known | {"to", "mkdir", "exists", "backend"}, (
@@ -152,8 +155,12 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
         key, _, value = option.partition("=")
         if key == "to":
             args += ["--to", value]
+        elif key == "from":
+            args += ["--from", value]
         elif key == "backend":
             args += ["--backend", value]
+        elif key in {"guix-commit", "option"}:
+            args += [f"--{key}", value]
         elif key == "no-tools":
             # No guix, docker or podman: an empty PATH (the running Python is still found).
             (tmp_path / "empty-path").mkdir()
@@ -172,7 +179,7 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
             _git(tmp_path, "add", ".")
             _git(tmp_path, "commit", "-q", "-m", "initial")
             (tmp_path / "uncommitted.txt").write_text("change\n")
-    if command == "unpack":
+    if command in {"unpack", "format-export"}:
         args += ["-o", str(output)]
     argv = [command, *args, str(path)]
     if command == "plan":
@@ -181,6 +188,9 @@ def test_every_command_example_reports_its_code(info, tmp_path, monkeypatch):
         argv = ["payload", "export", *args, str(path)]
     if command == "payload":
         argv = ["payload", "validate", *args, str(path)]
+    if command == "format-export":
+        output.mkdir(exist_ok=True)
+        argv = ["export", *args, str(path)]
     if "fsize-limit" in info.example_options:
         original = path.read_bytes()
         # In a subprocess whose writes fail as on a full disk (Python ignores SIGXFSZ).

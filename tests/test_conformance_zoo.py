@@ -373,6 +373,25 @@ BEHAVIOUR_FAULTS = [
         ),
         exact=True,
     ),
+    # Payload files: the checks a spawner's configuration relies on.
+    Fault(
+        "accepts_secret_payload_value",
+        VALIDATOR,
+        (
+            "validator.payload.secret-value-by-name",
+            "validator.payload.secret-token-value",
+            "validator.payload.secret-file-content",
+        ),
+        lambda c: _expects(c, "payload-secret-value"),
+        exact=True,
+    ),
+    Fault(
+        "accepts_limit_below_request",
+        VALIDATOR,
+        ("validator.payload.limit-below-request",),
+        lambda c: _expects(c, "payload-limit-below-request"),
+        exact=True,
+    ),
     # Spawners (the list: each one a way to offer or launch the wrong image).
     Fault(
         "sorts_weeklies_as_strings",

@@ -167,3 +167,20 @@ def test_schema_reads_the_committed_file(tmp_path, args):
     code, modules = imported(tmp_path, "schema", *args)
     assert code == 0
     assert heavy(modules) == set()
+
+
+def test_payload_validate_imports_pydantic_only_for_a_broken_file(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    examples = Path(__file__).parent.parent / "examples" / "payloads"
+    shutil.copytree(examples, tmp_path / "payloads")
+    code, modules = imported(tmp_path, "payload", "validate", "payloads")
+    assert code == 0
+    assert heavy(modules, ("pydantic", "pydantic_core")) == set()
+    # A file with a problem: the models give its diagnostics.
+    broken = tmp_path / "payloads" / "broken.payload.yaml"
+    broken.write_text('payload_ver: "1.0"\nname: Not A Name\n', encoding="utf-8")
+    code, modules = imported(tmp_path, "payload", "validate", "payloads")
+    assert code == 1
+    assert "pydantic" in modules

@@ -170,7 +170,15 @@ def test_the_profile_list_renders_in_kubespawner_with_the_menu_in_order(payload)
         ("w_2024_11", "Weekly 2024_11", False),
         ("w_2024_10", "Weekly 2024_10", False),
         ("d_2024_03_20", "Daily 2024_03_20", False),
-        ("unlisted-choice", "Other image...", False),
+        # The dropdown's other images, in menu order (the tag list makes them exact: no
+        # free-text entry), then the names bots ask for.
+        ("r27_0_0", "Release r27.0.0", False),
+        ("r26_0_0", "Release r26.0.0", False),
+        ("w_2024_09", "Weekly 2024_09", False),
+        ("d_2024_03_19", "Daily 2024_03_19", False),
+        ("latest-release", "latest-release: Release r27.0.0", False),
+        ("latest-weekly", "latest-weekly: Weekly 2024_12", False),
+        ("latest-daily", "latest-daily: Daily 2024_03_20", False),
     ]
     sizes = form.selects["profile-option-astro--size"]
     assert [(v, sel) for v, _, sel in sizes] == [
@@ -224,6 +232,62 @@ def test_a_deployment_is_one_profile_per_payload_and_the_python_snippet_runs(tmp
     spawner, form = _spawner(namespace["c"].KubeSpawner.profile_list)
     assert form.profiles == [("astro", False), ("ml", True)]
     assert spawner.image == "docker.io/example/ml:latest"
+
+
+REBUILT = (
+    PAYLOAD.replace(
+        "  pins: [{tag: w_2024_10}]\n",
+        "  pins: [{tag: w_2024_10}]\n"
+        "  bot_names: {stable: {tag: w_2024_10}, newest: {latest: weekly}}\n",
+    ).replace(
+        "  volumes:\n",
+        "  files:\n"
+        '    - {path: /opt/lab/etc/motd, content: "Welcome, it\'s a lab\\n", mode: "0644"}\n'
+        "    - path: /etc/butler/secret.yaml\n"
+        "      secret: {store: kubernetes, key: butler-secret/config}\n"
+        "  volumes:\n",
+    )
+    + "compatibility:\n"
+    '  interface: "2.0"\n'
+    '  spawner: ">=3"\n'
+    "  images:\n"
+    '    - {tag: w_2024_10, interface: "1.0"}\n'
+    '    - {tag: w_2024_10_rsp2, interface: "2.0", rebuilds: w_2024_10}\n'
+)
+
+
+@pytest.mark.usefixtures("offline_kubeconfig")
+def test_rebuilds_bot_names_and_lab_files_reach_kubespawner(payload):
+    payload.write_text(REBUILT)
+    status, out, err = run("payload", "export", str(payload), "--to", "kubespawner")
+    assert status == 0, err
+    assert "export-lossy" in err
+    assert "bot_names/newest" in err  # the newest weekly needs a tag list
+    assert "compatibility/spawner" in err  # a note: KubeSpawner checks no spawner range
+    profiles = yaml.safe_load(out)
+    spawner, form = _spawner(profiles, profile="astro", image="w_2024_10")
+    # The pinned image has a rebuild for the payload's interface: the rebuild launches.
+    assert spawner.image == "ghcr.io/example/astro:w_2024_10_rsp2"
+    labels = {v: str(label).strip() for v, label, _ in form.selects["profile-option-astro--image"]}
+    assert labels["stable"] == "stable: w_2024_10"
+    # A file from a Kubernetes secret is a secret volume mounted at its path ...
+    assert spawner.volumes["file-1"]["secret"] == {
+        "secretName": "butler-secret", "items": [{"key": "config", "path": "secret.yaml"}],
+    }  # fmt: skip
+    assert spawner.volume_mounts["file-1"]["mountPath"] == "/etc/butler/secret.yaml"
+    # ... and a file with content is written when the lab container starts.
+    command = spawner.lifecycle_hooks["postStart"]["exec"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    import subprocess
+
+    root = payload.parent / "root"
+    script = command[2].replace("/opt/lab/etc", f"{root}/opt/lab/etc")
+    subprocess.run(["sh", "-c", script], check=True)
+    motd = root / "opt" / "lab" / "etc" / "motd"
+    assert motd.read_text() == "Welcome, it's a lab\n"
+    assert oct(motd.stat().st_mode & 0o777) == "0o644"
+    stable, _ = _spawner(profiles, profile="astro", image="stable")
+    assert stable.image == "ghcr.io/example/astro:w_2024_10_rsp2"
 
 
 def test_a_user_typed_image_must_be_of_the_repository(payload):

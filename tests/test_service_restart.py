@@ -163,3 +163,59 @@ def test_stuck_build_times_out_and_the_limit_queues(
     assert alive(sleepers) == []
     # and the waiting one goes on
     assert service.wait_status(waiting, {"ready", "failed"}, timeout=300)["status"] == "ready"
+
+
+def test_delete_during_a_build_stops_it(
+    tmp_path: Path, wheels: Path, services: list[Service]
+) -> None:
+    folder = tmp_path / "svc"
+    service = start_service(folder, "--config", str(config(folder, wheels)))
+    services.append(service)
+    ident = deploy(service, repo(tmp_path, "repo", slow_env(600, "deleted")))
+    wait_log(service, ident, "step post-build")
+    running = {
+        p: s
+        for p, s in descendants(service.process.pid).items()
+        if "sleep" in cmdline(p) or "envspec.service.job" in cmdline(p)
+    }
+    assert running
+
+    # WHEN its owner deletes it in the middle of the build
+    assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
+
+    # THEN it is stopped (not failed), its log stream ends there, and the build is gone
+    stopped = service.request("GET", f"api/v1/deployments/{ident}").json()
+    assert stopped["status"] == "stopped"
+    assert stopped["error"] is None
+    events = list(service.events(ident, timeout=30))
+    assert events[-1][0] == "status"
+    assert events[-1][1]["status"] == "stopped"
+    deadline = time.monotonic() + 10
+    while alive(running) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive(running) == []
+    assert not (folder / "data" / "deployments" / ident).exists()
+    # and a second delete is as good as the first
+    assert service.request("DELETE", f"api/v1/deployments/{ident}").status == 204
+
+
+def test_resumed_under_a_stricter_policy_fails_with_its_code(
+    tmp_path: Path, wheels: Path, services: list[Service]
+) -> None:
+    folder = tmp_path / "svc"
+    first = start_service(folder, "--config", str(config(folder, wheels)))
+    services.append(first)
+    ident = deploy(first, repo(tmp_path, "repo", slow_env(600, "policy")))
+    wait_log(first, ident, "step post-build")
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.stop()
+    # WHEN the service comes back without local repositories allowed
+    second = start_service(folder)
+    services.append(second)
+    # THEN the deployment it resumes fails, saying why, instead of fetching
+    failed = second.wait_status(ident, {"failed", "ready"}, timeout=60)
+    assert failed["error"]["code"] == "forbidden-url"
+    assert "file://" in failed["error"]["detail"]
+    # and the server started early for it by the first run is gone too
+    second.stop()
+    assert kill_leftovers(folder) == []

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from envspec.diagnostics import CodeInfo
+from envspec.formats._codes import FORMAT_ENTRIES
 from envspec.payloads._codes import PAYLOAD_ENTRIES
 
 _NB_HEAD = '{\n "cells": [],\n "metadata": {\n'
@@ -927,6 +928,7 @@ _ENTRIES += (
 
 _ENTRIES += ()
 _ENTRIES += PAYLOAD_ENTRIES
+_ENTRIES += FORMAT_ENTRIES
 
 # ------------------------------------------------------- payload tags, menus, compatibility
 _TAGS_PAYLOAD = "lab.payload.yaml"
@@ -1038,15 +1040,13 @@ _ENTRIES += (
         "export-lossy",
         "warning",
         "A part of the payload the spawner cannot express is left out of its configuration",
-        "Each spawner has its own vocabulary: KubeSpawner writes no files into the lab, Nublado "
-        "has no GPU sizes.  The configuration is still written, without that part: the "
-        "message names it so that it can be added by hand.",
+        "Each spawner has its own vocabulary: KubeSpawner cannot require an environment "
+        "variable, Nublado has no GPU sizes.  The configuration is still written, without that "
+        "part: the message names it so that it can be added by hand.",
         "Add the part by hand to the spawner's configuration, or export to a spawner that "
         "expresses it.",
         _EXPORT_PAYLOAD,
-        _payload(
-            "tags: {policy: rsp}\nlab:\n  files:\n    - {path: /etc/astro.cfg, content: 'x = 1'}\n"
-        ),
+        _payload("tags: {policy: rsp}\nlab:\n  env:\n    BUTLER_URL: {required: true}\n"),
         ("export", "to=kubespawner"),
     ),
     CodeInfo(
@@ -1105,4 +1105,6 @@ TOOL_CODES: Final = frozenset(
     | {"tag-alias-by-configuration", "menu-tag-missing"}
     # payload exports: what a spawner's configuration can say, not whether a document is valid
     | {"export-lossy", "export-approximate", "export-unsupported", "export-size-name"}
+    # conversions to and from other formats: what another format can hold, not the standard
+    | {info.code for info in FORMAT_ENTRIES}
 )

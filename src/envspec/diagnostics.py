@@ -146,6 +146,49 @@ Code = Literal[
     "export-approximate",
     "export-unsupported",
     "export-size-name",
+    # import and export of other formats (envspec import / export)
+    "format-unknown",
+    "format-source-invalid",
+    "format-output-exists",
+    # --- each format appends its own codes below, in registry order
+    # binder
+    "binder-no-inputs",
+    "binder-not-carried",
+    # devcontainer
+    "devcontainer-jsonc-invalid",
+    "devcontainer-command-not-carried",
+    "devcontainer-feature-not-carried",
+    "devcontainer-not-carried",
+    # dockerfile
+    "dockerfile-not-carried",
+    # guix
+    "guix-commit-invalid",
+    "guix-option-invalid",
+    "guix-not-a-manifest",
+    "guix-version-dropped",
+    "guix-python-pin-dropped",
+    "guix-extras-dropped",
+    "guix-marker-dropped",
+    "guix-url-dropped",
+    "guix-requirement-skipped",
+    "guix-not-carried",
+    "guix-manifest-kept",
+    "guix-channels-replaced",
+    "guix-expression-skipped",
+    "guix-package-not-python",
+    # script, marimo, juv (PEP 723)
+    "pep723-missing",
+    "pep723-unclosed",
+    "pep723-two-blocks",
+    "pep723-nested",
+    "pep723-misplaced",
+    "pep723-toml",
+    "pep723-invalid",
+    "pep723-python-range",
+    "pep723-dropped",
+    "pep723-not-carried",
+    "juv-lock-invalid",
+    "juv-lock-stale",
 ]
 
 

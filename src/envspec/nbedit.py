@@ -91,6 +91,17 @@ class _Style:
 
 def _style(text: str, top: list[_Member], meta_start: int, meta: list[_Member]) -> _Style:
     newline = "\r\n" if "\r\n" in text[: meta_start + 200] else ("\n" if "\n" in text else "")
+    if newline and meta and "\n" not in text[meta_start : meta[-1].value_end]:
+        # A metadata object written on one line (in a multi-line file) stays on one line.
+        inline = text[meta_start : meta[-1].value_end]
+        return _Style(
+            newline="",
+            unit=" ",
+            member_indent="",
+            sort_keys=[m.key for m in meta] == sorted(m.key for m in meta),
+            ensure_ascii=text.isascii() and "\\u" in text,
+            separators=(", " if ", " in inline else ",", ": " if ": " in inline else ":"),
+        )
 
     def indent_before(pos: int) -> str:
         line_start = text.rfind("\n", 0, pos) + 1
@@ -215,13 +226,13 @@ def _insertion(
         else:
             body = entry
         return open_pos + 1, close_pos - 1, body
-    sep = (
-        text[meta[0].key_start - len(style.member_indent) - len(style.newline) : meta[0].key_start]
-        if style.newline
-        else " "
-        if style.separators[0] == ", "
-        else ""
-    )
+    # What separates the members: their line break and indentation, or (for an object
+    # written on one line, even inside a multi-line notebook) the spaces after the comma.
+    first = meta[0].key_start
+    opening = text.rfind("{", 0, first) + 1
+    sep = text[opening:first] if text[opening:first].strip() == "" else ""
+    if "\n" not in sep:
+        sep = " " if style.separators[0] == ", " or " " in sep else ""
     if style.sort_keys:
         after = [m for m in meta if m.key > key]
         if after:

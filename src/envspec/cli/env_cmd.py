@@ -102,26 +102,9 @@ def register(commands: Any) -> None:
         action="store_true",
         help="run postBuild (code from the notebook's author)",
     )
-    index = create.add_argument_group("where Python packages come from (passed to uv)")
-    index.add_argument("--index-url", metavar="URL", help="the package index (default: PyPI)")
-    index.add_argument(
-        "--extra-index-url",
-        metavar="URL",
-        action="append",
-        default=[],
-        help="another index (repeatable)",
-    )
-    index.add_argument(
-        "--find-links",
-        metavar="PATH|URL",
-        action="append",
-        default=[],
-        help="a folder or page of wheels (repeatable)",
-    )
-    index.add_argument("--no-index", action="store_true", help="use no index (only --find-links)")
-    index.add_argument(
-        "--offline", action="store_true", help="use only what uv's cache already holds"
-    )
+    from envspec.cli.index_options import add_index_options
+
+    add_index_options(create, "where Python packages come from (passed to uv)")
     create.add_argument(
         "--channel",
         metavar="URL|NAME",
@@ -316,9 +299,10 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
     from pathlib import Path
 
+    from envspec.cli.index_options import index_from_args
     from envspec.cli.main import EXIT_FAIL, EXIT_OK
     from envspec.cli.render import json_diagnostics, visible, write_diagnostics
-    from envspec.environments import BuildError, IndexOptions, create_environment
+    from envspec.environments import BuildError, create_environment
     from envspec.launch.inputs import read_target
     from envspec.loader import LoadError
 
@@ -339,15 +323,7 @@ def run_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write_diagnostics(_refusal_diagnostics(target, plan), out)
         out.write("no environment was created\n")
         return EXIT_FAIL
-    index = IndexOptions(
-        index_url=args.index_url,
-        extra_index_urls=tuple(args.extra_index_url),
-        find_links=tuple(
-            link if "://" in link else str(Path(link).resolve()) for link in args.find_links
-        ),
-        no_index=args.no_index,
-        offline=args.offline,
-    )
+    index = index_from_args(args)
     printer = None if args.quiet else ProgressPrinter(err, tty=err.isatty())
     try:
         env = create_environment(

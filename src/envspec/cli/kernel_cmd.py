@@ -96,26 +96,13 @@ def register(commands: Any) -> None:
         default=DEFAULT_DISPLAY_NAME,
         help=f"the name shown in the kernel picker (default: {DEFAULT_DISPLAY_NAME!r})",
     )
-    index = install.add_argument_group(
-        "package index (for every environment this kernel creates; never from the notebook)"
+    from envspec.cli.index_options import add_index_options
+
+    add_index_options(
+        install,
+        "package index (for every environment this kernel creates; never from the notebook)",
+        find_links_help="a folder or page of wheels (repeatable; folders are made absolute)",
     )
-    index.add_argument("--index-url", metavar="URL", help="the package index (uv's --index-url)")
-    index.add_argument(
-        "--extra-index-url",
-        metavar="URL",
-        action="append",
-        default=[],
-        help="another index (repeatable)",
-    )
-    index.add_argument(
-        "--find-links",
-        metavar="DIR_OR_URL",
-        action="append",
-        default=[],
-        help="a folder or page of wheels (repeatable; folders are made absolute)",
-    )
-    index.add_argument("--no-index", action="store_true", help="use no index (only --find-links)")
-    index.add_argument("--offline", action="store_true", help="use only uv's cache and links")
     install.add_argument(
         "--build-timeout",
         metavar="SECONDS",

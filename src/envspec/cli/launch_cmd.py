@@ -142,22 +142,9 @@ def _add_launch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, only the URL and errors"
     )
-    index = parser.add_argument_group("package index (never taken from the notebook)")
-    index.add_argument("--index-url", metavar="URL", help="the package index (uv's default)")
-    index.add_argument(
-        "--extra-index-url", action="append", default=[], metavar="URL", help="another index"
-    )
-    index.add_argument(
-        "--find-links",
-        action="append",
-        default=[],
-        metavar="DIR|URL",
-        help="a folder or page of wheels to use (repeatable)",
-    )
-    index.add_argument("--no-index", action="store_true", help="use only --find-links")
-    index.add_argument(
-        "--offline", action="store_true", help="no network: caches and --find-links only"
-    )
+    from envspec.cli.index_options import add_index_options
+
+    add_index_options(parser, "package index (never taken from the notebook)")
 
 
 def parse_variables(items: list[str], environ: dict[str, str]) -> dict[str, str]:

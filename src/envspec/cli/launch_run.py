@@ -5,7 +5,6 @@ what happens (the URL on stdout; progress and errors on stderr; a refused plan a
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any, TextIO
 
 __all__ = ["EXIT_INTERRUPTED", "index_options", "run"]
@@ -15,22 +14,10 @@ EXIT_INTERRUPTED = 130
 
 
 def index_options(args: argparse.Namespace) -> Any:
-    """``envspec.environments.IndexOptions`` from the command line (``None``: none given).
-    A --find-links folder is made absolute (uv runs in another folder)."""
-    given = (
-        args.index_url or args.extra_index_url or args.find_links or args.no_index or args.offline
-    )
-    if not given:
-        return None
-    from envspec.environments import IndexOptions
+    """``envspec.environments.IndexOptions`` from the command line (``None``: none given)."""
+    from envspec.cli.index_options import index_from_args, index_given
 
-    return IndexOptions(
-        index_url=args.index_url,
-        extra_index_urls=tuple(args.extra_index_url),
-        find_links=tuple(os.path.abspath(f) if os.path.exists(f) else f for f in args.find_links),
-        no_index=args.no_index,
-        offline=args.offline,
-    )
+    return index_from_args(args) if index_given(args) else None
 
 
 def run(args: argparse.Namespace, variables: dict[str, str], out: TextIO, err: TextIO) -> int:

@@ -60,21 +60,15 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--python", metavar="X.Y", help="resolve for this Python (default: the environment's)"
     )
-    index = parser.add_argument_group("package index (pip inputs; never read from the notebook)")
-    index.add_argument("--index-url", metavar="URL", help="the package index (default: PyPI)")
-    index.add_argument(
-        "--extra-index-url", action="append", default=[], metavar="URL", help="another index"
+    from envspec.cli.index_options import add_index_options
+
+    add_index_options(
+        parser,
+        "package index (pip inputs; never read from the notebook)",
+        find_links_help="a folder or page of distributions (locks from a folder record file: "
+        "URLs, which only this machine can install)",
+        offline_help="use only uv's cache",
     )
-    index.add_argument(
-        "--find-links",
-        action="append",
-        default=[],
-        metavar="DIR|URL",
-        help="a folder or page of distributions (locks from a folder record file: URLs, "
-        "which only this machine can install)",
-    )
-    index.add_argument("--no-index", action="store_true", help="use --find-links only")
-    index.add_argument("--offline", action="store_true", help="use only uv's cache")
     conda = parser.add_argument_group("conda inputs")
     conda.add_argument(
         "--channel",
@@ -101,9 +95,10 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from envspec.cli.index_options import index_from_args
     from envspec.cli.main import EXIT_FAIL, EXIT_OK, EXIT_USAGE
     from envspec.cli.render import json_diagnostics, visible, write_diagnostics
-    from envspec.lock import IndexOptions, LockOptions, lock_path
+    from envspec.lock import LockOptions, lock_path
     from envspec.versions import parse_env_ver
 
     if args.python is not None and (
@@ -112,13 +107,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"envspec lock: error: --python {visible(args.python)!r} is not X.Y or X.Y.Z\n")
         return EXIT_USAGE
     options = LockOptions(
-        index=IndexOptions(
-            index_url=args.index_url,
-            extra_index_urls=tuple(args.extra_index_url),
-            find_links=tuple(args.find_links),
-            no_index=args.no_index,
-            offline=args.offline,
-        ),
+        index=index_from_args(args, absolute=False),
         python=args.python,
         channels=tuple(args.channel) or None,
         platforms=tuple(args.platform),

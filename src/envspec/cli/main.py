@@ -75,12 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     from envspec.cli import payload_cmd
 
     payload_cmd.register(commands)
+    from envspec.cli import formats_cmd
+
+    formats_cmd.register(commands)
     from envspec.cli import service_cmd
 
     service_cmd.register(commands)
     from envspec.cli import deploy_cmd
 
     deploy_cmd.register(commands)
+    from envspec.cli import serve_cmd
+
+    serve_cmd.register(commands)
     _mark_commands(parser)
     return parser
 

@@ -25,15 +25,19 @@ The reference date of age filters is an argument, never the clock.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Final, NamedTuple
 
 from envspec.diagnostics import Diagnostic, diagnostic
+from envspec.payloads._listing import Listing, generic_listing
+from envspec.payloads.policies.rsp import RspPolicy
+from envspec.payloads.policies.rsp_bulk import rsp_listing
 from envspec.payloads.tags import (
     ParsedTag,
     PolicyConfig,
@@ -185,9 +189,6 @@ class Menu:
         }
 
 
-_tag: Final = operator.itemgetter(0)  # ParsedTag.tag
-
-
 def _flatten(display: str) -> str:
     """``Weekly 2077_43 (SAL Cycle 0050, Build 002)`` -> ``Weekly 2077_43, SAL Cycle 0050,
     Build 002``: an alias's display puts its target's in parentheses."""
@@ -216,6 +217,58 @@ def _filter(
     return passes
 
 
+def _listing(
+    policy: TagPolicy,
+    config: MenuConfig,
+    tag_list: TagList,
+    alias_names: set[str],
+    distinct: bool,
+) -> Listing:
+    digests = tag_list.digests()
+    if isinstance(policy, RspPolicy) and config.cycle is None and distinct:
+        listing = rsp_listing(policy, tag_list.tags, aliases=alias_names, digests=digests)
+        if listing is not None:
+            return listing
+    parsed = categorize(policy, tag_list.tags, aliases=alias_names, digests=digests)
+    if config.cycle is not None:
+        cycle = config.cycle
+        recommended = config.recommended
+        parsed = [p for p in parsed if p.cycle == cycle or p.tag == recommended]
+    return generic_listing(sorted_groups(policy, parsed), parsed)
+
+
+#: What a filter sees of a tag with no version, date or build.
+_PLAIN: Final = ParsedTag("", "", "", None, None, "", None, None, None, None, None, None, "")
+
+
+def _kept(
+    listing: Listing,
+    name: str,
+    f: CategoryFilter,
+    semantic: bool,
+    today: datetime.date | None,
+    hide: bool,
+) -> Iterator[str]:
+    """The tags of category *name* that pass its filter *f*, in order."""
+    bucket = listing.groups[name]
+    archs = listing.archs[name]
+    passes = _filter(f, semantic, today)
+    parse = listing.parse
+    if name in listing.monotone and f.cutoff_build is None:
+        # Versions and dates fall along the order: the tags passing are a prefix.
+        cut = bisect.bisect_left(
+            range(len(bucket)), True, key=lambda i: not passes(parse(bucket[i]))
+        )
+        return (t for t, a in zip(bucket[:cut], archs[:cut], strict=True) if not (hide and a))
+    plain = listing.plain
+    plain_passes = passes(_PLAIN)
+    return (
+        t
+        for t, a in zip(bucket, archs, strict=True)
+        if not (hide and a) and (plain_passes if t in plain else passes(parse(t)))
+    )
+
+
 def build_menu(
     payload: MenuPayload,
     tag_list: TagList,
@@ -230,59 +283,56 @@ def build_menu(
     digests = tag_list.digests()
     recommended = config.recommended
     alias_names = {*config.aliases, *([recommended] if recommended else [])}
-    parsed = categorize(policy, tag_list.tags, aliases=alias_names, digests=digests)
-    if config.cycle is not None:
-        cycle = config.cycle
-        parsed = [p for p in parsed if p.cycle == cycle or p.tag == recommended]
-    groups = sorted_groups(policy, parsed)
+    tag_set = set(tag_list.tags)
+    listing = _listing(policy, config, tag_list, alias_names, len(tag_set) == len(tag_list.tags))
+    groups = listing.groups
+    parse = listing.parse
     semantic = {c.name for c in policy.categories if c.semantic}
     diagnostics: list[Diagnostic] = []
     aliases = groups.get("alias", [])
 
     # Aliases -> the tag with the same digest (the first in order: generic before variants).
-    wanted = {digests[a.tag] for a in aliases if a.tag in digests}
+    wanted = {digests[a] for a in aliases if a in digests}
     by_digest: dict[str, ParsedTag] = {}
     if wanted:
-        get = digests.get
-        for name, bucket in groups.items():
-            if name == "alias":
-                continue
-            for p in bucket:
-                d = get(p.tag)
-                if d is not None and d in wanted:
-                    best = by_digest.get(d)
-                    if best is None or (best.arch is not None and p.arch is None):
-                        by_digest[d] = p
+        alias_set = set(aliases)
+        sharing = [t for t, d in digests.items() if d in wanted and t not in alias_set]
+        positions = {name: i for i, name in enumerate(groups)}
+        ranked = []
+        for t in sharing:
+            p = parse(t)
+            bucket = groups.get(p.category, ())
+            if t in bucket:  # not left out by a cycle restriction
+                ranked.append((positions[p.category], bucket.index(t), p))
+        ranked.sort(key=operator.itemgetter(0, 1))
+        for _, _, shared in ranked:
+            d = digests[shared.tag]
+            best = by_digest.get(d)
+            if best is None or (best.arch is not None and shared.arch is None):
+                by_digest[d] = shared
     targets: dict[str, str | None] = {}
     display: dict[str, str] = {}
-    for a in aliases:
-        t = by_digest.get(digests.get(a.tag, ""))
-        targets[a.tag] = None if t is None else t.tag
-        if t is not None:
-            shown = t.display
-            if t.arch is not None and t.arch == a.arch:
-                shown = shown[: -len(f" [{t.arch}]")]
-            display[a.tag] = f"{a.display} ({_flatten(shown)})"
+    for tag in aliases:
+        a = parse(tag)
+        target = by_digest.get(digests.get(tag, ""))
+        targets[tag] = None if target is None else target.tag
+        if target is not None:
+            shown = target.display
+            if target.arch is not None and target.arch == a.arch:
+                shown = shown[: -len(f" [{target.arch}]")]
+            display[tag] = f"{a.display} ({_flatten(shown)})"
         else:
             diagnostics.append(
                 diagnostic(
                     "tag-alias-by-configuration",
-                    f"{a.tag!r} is an alias only because the configuration says so: no other "
+                    f"{tag!r} is an alias only because the configuration says so: no other "
                     "tag of the list has its digest, so the image it shows is not known",
                     file,
                 )
             )
 
-    by_tag: dict[str, ParsedTag] | None = None
-
     def entry(tag: str) -> MenuEntry:
-        nonlocal by_tag
-        if by_tag is None:
-            by_tag = {p.tag: p for bucket in groups.values() for p in bucket}
-        return entry_of(by_tag[tag])
-
-    def entry_of(p: ParsedTag) -> MenuEntry:
-        tag = p.tag
+        p = parse(tag)
         digest = digests.get(tag)
         reference = None
         if payload.image:
@@ -295,11 +345,7 @@ def build_menu(
     include = {*config.pins, *([recommended] if recommended else [])}
     present: set[str] = set()
     if include:
-        listed = (
-            set(tag_list.tags)
-            if config.cycle is None
-            else {p.tag for bucket in groups.values() for p in bucket}
-        )
+        listed = tag_set if config.cycle is None else set(listing.order())
         present = include & listed
     for name in sorted(include - present):
         diagnostics.append(
@@ -310,22 +356,25 @@ def build_menu(
                 file,
             )
         )
-    prepull: list[ParsedTag] = []
+    prepull: list[str] = []
     for name, bucket in groups.items():
         limit = config.prepull.get(name, 0)
+        archs = listing.archs[name]
         taken = 0
-        for p in bucket:
-            if p.tag in present:
-                prepull.append(p)
-            elif taken < limit and p.arch is None:
-                taken += 1
-                prepull.append(p)
-            elif taken >= limit and len(present) == 0:
+        for i, tag in enumerate(bucket):
+            if taken >= limit:
+                if present:
+                    prepull += [t for t in bucket[i:] if t in present]
                 break
+            if tag in present:
+                prepull.append(tag)
+            elif not archs[i]:
+                taken += 1
+                prepull.append(tag)
 
     # The menu: prepulled, an image an alias shows left out, the recommended first.
     shown_by_alias = {t for a, t in targets.items() if t is not None and a in present}
-    menu = [entry_of(p) for p in prepull if p.tag in present or p.tag not in shown_by_alias]
+    menu = [entry(t) for t in prepull if t in present or t not in shown_by_alias]
     menu.sort(key=lambda e: 0 if e.tag == recommended else 1)
 
     # The dropdown: what passes each category's filter (never aliases or unknown tags).
@@ -334,10 +383,13 @@ def build_menu(
     for name, bucket in groups.items():
         f = config.dropdown.get(name)
         if f is None or name in ("alias", "unknown"):
-            dropdown += [p.tag for p in bucket if p.arch is None or not hide]
+            archs = listing.archs[name]
+            if hide and any(archs):
+                dropdown += [t for t, a in zip(bucket, archs, strict=True) if not a]
+            else:
+                dropdown += bucket
             continue
-        passes = _filter(f, name in semantic, today)
-        kept = (p.tag for p in bucket if (p.arch is None or not hide) and passes(p))
+        kept = _kept(listing, name, f, name in semantic, today, hide)
         if f.number is None:
             dropdown += kept
         elif f.number >= 0:  # only the newest images passing are looked at
@@ -351,28 +403,31 @@ def build_menu(
     if names is None:
         names = {"recommended": ("tag", recommended)} if recommended else {}
         names |= {f"latest-{c.name}": ("latest", c.name) for c in policy.categories if c.bot}
-    pulled = {p.tag for p in prepull}
+    pulled = set(prepull)
     for bot, (kind, value) in names.items():
         if kind == "tag":
             if value in pulled:
                 bots[bot] = targets.get(value) or value
         else:
-            first = next((p for p in prepull if p.category == value and p.arch is None), None)
+            first = next(
+                (t for t in prepull for p in (parse(t),) if p.category == value and p.arch is None),
+                None,
+            )
             if first is not None:
-                bots[bot] = first.tag
+                bots[bot] = first
 
     return Menu(
         payload=payload.name,
         title=payload.title,
         default=menu[0].tag if menu else None,
         menu=menu,
-        prepull=[p.tag for p in prepull],
+        prepull=prepull,
         dropdown=dropdown,
         bots=bots,
         aliases=targets,
         categories=list(groups),
         diagnostics=diagnostics,
-        order=[tag for bucket in groups.values() for tag in map(_tag, bucket)],
+        order=listing.order(),
         _entry=entry,
     )
 

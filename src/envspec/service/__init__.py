@@ -23,6 +23,12 @@ Modules (each importable on its own; nothing here is on the import path of
 - :mod:`envspec.service.app`: ``make_app(config) -> tornado.web.Application``.
 - :mod:`envspec.service.server`: running the application standalone (``envspec service run``).
 - :mod:`envspec.service.client`: the client ``envspec deploy`` uses (standard library only).
+- :mod:`envspec.service.hub`: behind JupyterHub: sign-in with the hub's OAuth, servers
+  started through the hub's REST API.
+- :mod:`envspec.service.spawner`: JupyterHub spawners that open a notebook in its environment.
+- :mod:`envspec.service.kubespawner`: the spawner on Kubernetes (KubeSpawner).
+- :mod:`envspec.service.embedded`: ``envspec serve`` (a JupyterHub configured and run by
+  envspec) and :func:`~envspec.service.embedded.add_envspec` for any hub.
 
 The runtime needs the ``serve`` extra (``pip install 'envspec[serve]'``).
 """

@@ -67,6 +67,7 @@ class Worker:
                     f"the service restarted {record.attempts} times during this deployment",
                 )
                 continue
+            await self.state.launcher.stop(record)  # a server started early for it
             self.state.log(record.id, record.status, "the service restarted: resuming")
             store.update(record.id, status="queued")
             self.state.notify(record.id)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from envspec.diagnostics import Diagnostic, Finding
     from envspec.payloads.models import Payload
@@ -56,6 +56,12 @@ class ImageMenu:
     """The images a payload's menu lists, in order (from a tag list)."""
 
     choices: tuple[ImageChoice, ...]
+    #: The dropdown's other images, in menu order (those not in *choices*).
+    dropdown: tuple[ImageChoice, ...] = ()
+    #: Each name bots ask for (``latest-weekly``...) -> the image it gets.
+    bots: Mapping[str, ImageChoice] = field(default_factory=dict)
+    #: Any tag of the list as a choice (display name, reference by digest), else None.
+    lookup: Callable[[str], ImageChoice | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,7 @@ def menus_from_tags(
 
     tag_list = read_tag_list(text, file)
     diagnostics = list(tag_list.diagnostics)
+    listed = set(tag_list.tags)
     menus: dict[str, ImageMenu] = {}
     for payload in offer.payloads:
         built = build_menu(
@@ -106,12 +107,24 @@ def menus_from_tags(
             file=file,
         )
         diagnostics += built.diagnostics
-        menus[payload.name] = ImageMenu(
-            tuple(
-                ImageChoice(e.tag, e.display, e.reference or e.tag, e.tag == built.default)
-                for e in built.menu
-            )
-        )
+
+        def lookup(tag: str, built: Any = built) -> ImageChoice | None:
+            if tag not in listed:
+                return None
+            try:
+                entry = built.entry(tag)
+            except KeyError:  # left out by a cycle restriction
+                return None
+            return ImageChoice(entry.tag, entry.display, entry.reference or entry.tag)
+
+        shown = {e.tag for e in built.menu}
+        choices = [
+            ImageChoice(e.tag, e.display, e.reference or e.tag, e.tag == built.default)
+            for e in built.menu
+        ]
+        dropdown = [c for t in built.dropdown if t not in shown and (c := lookup(t))]
+        bots = {name: c for name, tag in built.bots.items() if (c := lookup(tag))}
+        menus[payload.name] = ImageMenu(tuple(choices), tuple(dropdown), bots, lookup)
     return menus, diagnostics
 
 

@@ -10,6 +10,7 @@ code (``payload-...``).
 
 from __future__ import annotations
 
+from envspec.payloads._units import quantity_value
 from envspec.payloads.models._build import (
     Build,
     DockerSource,
@@ -39,7 +40,6 @@ from envspec.payloads.models._lab import (
     SecretRef,
     Size,
     Volume,
-    quantity_value,
 )
 from envspec.payloads.models._tags import (
     BotName,

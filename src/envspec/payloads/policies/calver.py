@@ -10,17 +10,12 @@ import datetime
 import re
 from typing import Final
 
-from envspec.payloads._tagtypes import Category, ParsedTag
-from envspec.payloads.policies._common import NO_ARCH, alias, split_arch, unknown
+from envspec.payloads._tagtypes import ParsedTag
+from envspec.payloads.policies._common import NO_ARCH, VERSION_CATEGORIES, VersionPolicy, unknown
 
 __all__ = ["CATEGORIES", "CalverPolicy"]
 
-CATEGORIES: Final = (
-    Category("alias", "Alias"),
-    Category("release", "Release", semantic=True, bot=True),
-    Category("prerelease", "Prerelease", semantic=True),
-    Category("unknown", "Unknown"),
-)
+CATEGORIES: Final = VERSION_CATEGORIES
 
 _CALVER_BODY = (
     r"(?P<y>\d{4})[._-](?P<m>\d{1,2})(?:[._-](?P<d>\d{1,2}|\d{3,}))?(?:[._-](?P<n>\d+))?"
@@ -28,24 +23,14 @@ _CALVER_BODY = (
 )
 
 
-class CalverPolicy:
+class CalverPolicy(VersionPolicy):
     """Parse and order calendar versions."""
 
     name: Final = "calver"
-    categories: Final = CATEGORIES
+    BODY = _CALVER_BODY
 
-    def __init__(self, prefix: str | None = None) -> None:
-        #: Text before the version; without one, an optional ``v``.
-        self.prefix = prefix
-        lead = "v?" if prefix is None else re.escape(prefix)
-        self._regex = re.compile(lead + _CALVER_BODY)
-
-    def parse(self, tag: str) -> ParsedTag:
-        """The tag's category, version, display name and sort key (never raises)."""
-        body, arch = split_arch(tag)
-        m = self._regex.fullmatch(body)
-        if m is None:
-            return unknown(tag)
+    def read(self, tag: str, body: str, arch: str | None, m: re.Match[str]) -> ParsedTag:
+        """The reading of a calendar version (unknown when no such day exists)."""
         year, month = int(m["y"]), int(m["m"])
         third = -1 if m["d"] is None else int(m["d"])
         micro = -1 if m["n"] is None else int(m["n"])
@@ -65,7 +50,3 @@ class CalverPolicy:
         return ParsedTag(
             tag, category, display, version, text, "", None, None, None, None, arch, date, key
         )
-
-    def alias(self, tag: str) -> ParsedTag:
-        """``latest``, ``stable``: a tag naming another image."""
-        return alias(tag)

@@ -10,17 +10,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from envspec.payloads._tagtypes import Category, ParsedTag
-from envspec.payloads.policies._common import NO_ARCH, alias, split_arch, unknown
+from envspec.payloads._tagtypes import ParsedTag
+from envspec.payloads.policies._common import NO_ARCH, VERSION_CATEGORIES, VersionPolicy
 
 __all__ = ["CATEGORIES", "SemverPolicy"]
 
-CATEGORIES: Final = (
-    Category("alias", "Alias"),
-    Category("release", "Release", semantic=True, bot=True),
-    Category("prerelease", "Prerelease", semantic=True),
-    Category("unknown", "Unknown"),
-)
+CATEGORIES: Final = VERSION_CATEGORIES
 
 _SEMVER_BODY = (
     r"(?P<a>0|[1-9]\d*)\.(?P<b>0|[1-9]\d*)\.(?P<c>0|[1-9]\d*)"
@@ -33,24 +28,14 @@ def _pre_key(pre: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
 
 
-class SemverPolicy:
+class SemverPolicy(VersionPolicy):
     """Parse and order semantic versions."""
 
     name: Final = "semver"
-    categories: Final = CATEGORIES
+    BODY = _SEMVER_BODY
 
-    def __init__(self, prefix: str | None = None) -> None:
-        #: Text before the version; without one, an optional ``v``.
-        self.prefix = prefix
-        lead = "v?" if prefix is None else re.escape(prefix)
-        self._regex = re.compile(lead + _SEMVER_BODY)
-
-    def parse(self, tag: str) -> ParsedTag:
-        """The tag's category, version, display name and sort key (never raises)."""
-        body, arch = split_arch(tag)
-        m = self._regex.fullmatch(body)
-        if m is None:
-            return unknown(tag)
+    def read(self, tag: str, body: str, arch: str | None, m: re.Match[str]) -> ParsedTag:
+        """The reading of a semantic version."""
         version = (int(m["a"]), int(m["b"]), int(m["c"]))
         pre, meta = m["pre"], m["meta"]
         text = f"{version[0]}.{version[1]}.{version[2]}"
@@ -68,7 +53,3 @@ class SemverPolicy:
         return ParsedTag(
             tag, category, display, version, text, "", None, None, None, meta, arch, None, key
         )
-
-    def alias(self, tag: str) -> ParsedTag:
-        """``latest``, ``stable``: a tag naming another image."""
-        return alias(tag)
