@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 
 from envspec._codes import CODES, TOOL_CODES
 from envspec.conformance.cases import (
+    CloudCase,
     LauncherCase,
     MigratorCase,
     PackerCase,
@@ -45,6 +46,9 @@ from envspec.conformance.transport import PythonTransport, connect
 from envspec.schema import PROTOCOL_MESSAGES, load
 
 REPO = Path(__file__).resolve().parents[1]
+#: The roles the reference adapter declares by default: the cloud role needs a running
+#: service (``python -m envspec.conformance.reference --cloud``; tests/test_service_*.py).
+LOCAL_ROLES = tuple(r for r in ROLES if r != "cloud")
 CASES = load_cases()
 REFERENCE = "python:envspec.conformance.reference:Adapter"
 CHILD = f"{shlex.quote(sys.executable)} -m envspec.conformance.reference"
@@ -64,7 +68,7 @@ def test_the_repository_folder_is_the_package_data():
 
 
 def test_every_diagnostic_code_of_the_standard_has_a_case():
-    covered = {d.code for case in CASES for d in case.expect.diagnostics}
+    covered = {d.code for case in CASES for d in getattr(case.expect, "diagnostics", [])}
     missing = sorted(set(CODES) - TOOL_CODES - covered)
     assert missing == [], f"codes without a conformance case: {missing}"
     assert set(CODES) >= TOOL_CODES
@@ -85,6 +89,8 @@ def _negative(case: Any) -> bool:
         return not case.expect.ok or bool(case.expect.diagnostics)
     if isinstance(case, SpawnerCase):
         return case.operation == "launch" and case.expect.launch is None
+    if isinstance(case, CloudCase):
+        return case.operation == "reject" or case.expect.status == "failed"
     assert isinstance(case, PackerCase)
     return bool(case.expect.diagnostics) or (
         case.operation == "pack" and case.expect.environment is None
@@ -95,12 +101,17 @@ def _negative(case: Any) -> bool:
 def test_every_feature_has_valid_and_invalid_cases(role):
     for feature in FEATURES[role]:
         cases = [c for c in CASES if c.role == role and c.features[0] == feature]
-        assert any(not _negative(c) for c in cases), f"{role}/{feature}: no positive case"
+        # Every problems case is a refusal: its positive counterparts are the deploy cases.
+        if (role, feature) != ("cloud", "problems"):
+            assert any(not _negative(c) for c in cases), f"{role}/{feature}: no positive case"
         # Unpacking's refusals are the unpack-safety feature; a kernelspec cannot be wrong
         # for a packer, and preservation is about what is kept.
         no_negative = {("packer", "kernel"), ("packer", "unpack"), ("migrator", "preservation")}
         # A menu is never refused: its cases are all positive (launches are refused).
         no_negative |= {("spawner", f) for f in FEATURES["spawner"] if f != "compatibility"}
+        # The refusals of a cloud are its problems cases (and a notebook missing from a
+        # repository, in git).
+        no_negative |= {("cloud", "deploy"), ("cloud", "isolation"), ("cloud", "secrecy")}
         if (role, feature) not in no_negative:
             assert any(_negative(c) for c in cases), f"{role}/{feature}: no negative case"
 
@@ -125,7 +136,9 @@ def test_the_spec_lists_exactly_the_features_of_the_code():
     text = text.split("The features of each role", 1)[1].split("## Levels", 1)[0]
     rows = set(
         re.findall(
-            r"^\| `(validator|migrator|packer|launcher|spawner)` \| `([a-z0-9-]+)` \|", text, re.M
+            r"^\| `(validator|migrator|packer|launcher|spawner|cloud)` \| `([a-z0-9-]+)` \|",
+            text,
+            re.M,
         )
     )
     assert rows == {(role, f) for role in ROLES for f in FEATURES[role]}
@@ -136,11 +149,16 @@ def test_the_spec_lists_exactly_the_features_of_the_code():
 
 def test_the_reference_adapter_passes_every_case_in_process():
     result = run(CASES, connect(REFERENCE, check_messages=True))
-    failures = [(r.case.id, r.status, r.details) for r in result.results if r.status != "pass"]
+    local = [r for r in result.results if r.case.role != "cloud"]
+    failures = [(r.case.id, r.status, r.details) for r in local if r.status != "pass"]
     assert failures == []
+    cloud = {r.status for r in result.results if r.case.role == "cloud"}
+    assert cloud == {"not-applicable"}  # not declared without --cloud
     assert result.verdict() == "conformant"
     assert result.exit_code == 0
-    assert {role: result.verdict(role) for role in ROLES} == dict.fromkeys(ROLES, "conformant")
+    assert {role: result.verdict(role) for role in LOCAL_ROLES} == dict.fromkeys(
+        LOCAL_ROLES, "conformant"
+    )
     checks = {c.id: c.status for c in result.protocol}
     assert checks == dict.fromkeys(PROTOCOL_CHECKS, "pass") | {
         "protocol.stray-output": "not-applicable"  # no output channel of its own
@@ -162,7 +180,7 @@ def test_the_reference_adapter_passes_every_case_as_a_child_process(run_cli, tmp
         "verdict": "conformant",
         "checks": {c: {"status": "pass", "details": []} for c in PROTOCOL_CHECKS},
     }
-    for role in ROLES:
+    for role in LOCAL_ROLES:
         counts = data["roles"][role]["core"]
         assert counts["pass"] == counts["total"] > 0
     total = len(CASES)
@@ -375,7 +393,7 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         jsonschema.validate(request, load(f"protocol:{op}-request"))
         answer_schema.validate(answer)
         jsonschema.validate(answer["result"], load(f"protocol:{op}-result"))
-    assert len(PROTOCOL_MESSAGES) == 19
+    assert len(PROTOCOL_MESSAGES) == 23
 
 
 # --------------------------------------------------------------------------- reports

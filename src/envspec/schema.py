@@ -31,6 +31,7 @@ PROTOCOL_MESSAGES: Final = (
         for op in (
             *("hello", "validate", "migrate", "pack", "unpack", "plan"),
             *("menu", "launch", "bye"),
+            *("tokens", "service-log"),
         )
         for part in ("request", "result")
     ),
@@ -93,7 +94,7 @@ def generate(name: str) -> dict[str, Any]:
         from envspec.conformance.protocol import MESSAGES, Envelope
 
         message = name.removeprefix("protocol:")
-        op, _, part = message.partition("-")
+        op, _, part = message.rpartition("-")
         model = Envelope if message == "answer" else MESSAGES[op][part == "result"]
         body = model.model_json_schema(mode="validation")
         title = f"envspec adapter protocol 1: {message.replace('-', ' ')}"

@@ -9,11 +9,12 @@ from typing import Any, TextIO
 HELP = "run the conformance suite against an implementation (or list, export, lint cases)"
 DESCRIPTION = """\
 The conformance suite checks that an implementation of the envspec standard (a
-validator, a migrator, a packer, a launcher, a spawner), in any language, does what the
-spec says.  The implementation is reached through an adapter: a program that
-speaks the adapter protocol (one JSON message per line on stdin/stdout; see
-the spec's conformance page), or a Python object run in-process
-(python:module:attr).
+validator, a migrator, a packer, a launcher, a spawner, a deploy service), in any
+language, does what the spec says.  The implementation is reached through an
+adapter: a program that speaks the adapter protocol (one JSON message per line
+on stdin/stdout; see the spec's conformance page), or a Python object run
+in-process (python:module:attr).  A deploy service (the cloud role) is called
+over HTTP at the url its adapter declares, with the tokens the adapter gives.
 
   envspec conformance run --adapter "node my-adapter.js" --out report/
   envspec conformance list --role validator

@@ -26,6 +26,7 @@ __all__ = [
     "CASE_ID",
     "Case",
     "CaseFileError",
+    "CloudCase",
     "ExpectedDiagnostic",
     "LauncherCase",
     "MigratorCase",
@@ -80,7 +81,7 @@ class _Base(_Model):
         pattern=r"^\s*(>=|<=|==|>|<)\s*\d+\.\d+(\s*,\s*(>=|<=|==|>|<)\s*\d+\.\d+)*\s*$",
     )
     spec: str = Field(
-        pattern=r"^(index|0\.1|1\.0|1\.1|conformance|payload-1\.0)\.md#[a-z0-9-]+$",
+        pattern=r"^(index|0\.1|1\.0|1\.1|conformance|payload-1\.0|deploy-api-1\.0)\.md#[a-z0-9-]+$",
         description="The spec section the case checks: <page>.md#<anchor>.",
     )
     requires: list[Annotated[str, Field(pattern=REQUIREMENT_ID)]] = Field(
@@ -351,8 +352,71 @@ class SpawnerCase(_Base):
         return self
 
 
+# ---------------------------------------------------------------------------------- cloud
+
+
+class CloudRequest(_Model):
+    """One HTTP request to the service, relative to its declared ``url``."""
+
+    method: Literal["GET", "POST", "DELETE"] = "POST"
+    path: str = Field(
+        default="api/v1/deployments",
+        pattern=r"^[a-z]",
+        description="Relative to the service's url; ${id} is the id of a deployment the "
+        "runner made first for the same user.",
+    )
+    body: Any = Field(default=None, description="A JSON body (serialised by the runner).")
+    text: str | None = Field(default=None, description="The exact body, as text.")
+    oversize: bool = Field(
+        default=False,
+        description="A JSON body one KiB larger than the service's declared body limit.",
+    )
+    user: Literal["a", "b", "none", "wrong"] = Field(
+        default="a",
+        description="Whose bearer token: a or b (the adapter's two users), none, or a token "
+        "no user has.",
+    )
+
+
+class CloudInput(_Model):
+    source: dict[str, Any] | None = Field(
+        default=None,
+        description="deploy, isolation, secrecy: the source of the deployment; "
+        "${repository.url}, ${repository.ref} and ${repository.path} are the declared "
+        "repository's.",
+    )
+    request: CloudRequest | None = Field(default=None, description="reject: the request.")
+
+
+class CloudExpect(_Model):
+    status: Literal["ready", "failed"] | None = Field(
+        default=None, description="deploy: the terminal status."
+    )
+    error: str | None = Field(default=None, description="deploy: the error code when failed.")
+    http: int | None = Field(default=None, ge=400, le=599, description="reject: the status.")
+    code: str | None = Field(default=None, description="reject: the problem's code.")
+
+
+class CloudCase(_Base):
+    role: Literal["cloud"]
+    operation: Literal["deploy", "isolation", "reject", "secrecy"]
+    input: CloudInput
+    expect: CloudExpect
+
+    @model_validator(mode="after")
+    def _operation_inputs(self) -> CloudCase:
+        if self.operation == "reject":
+            if self.input.request is None or self.expect.http is None or not self.expect.code:
+                raise ValueError("a reject case needs input.request, expect.http and expect.code")
+        elif self.input.source is None:
+            raise ValueError(f"a {self.operation} case needs input.source")
+        if self.operation == "deploy" and self.expect.status is None:
+            raise ValueError("a deploy case needs expect.status")
+        return self
+
+
 Case = Annotated[
-    ValidatorCase | MigratorCase | PackerCase | LauncherCase | SpawnerCase,
+    ValidatorCase | MigratorCase | PackerCase | LauncherCase | SpawnerCase | CloudCase,
     Field(discriminator="role"),
 ]
 
@@ -404,7 +468,7 @@ class CaseFileError(ValueError):
         self.problems = tuple(problems)
 
 
-AnyCase = ValidatorCase | MigratorCase | PackerCase | LauncherCase | SpawnerCase
+AnyCase = ValidatorCase | MigratorCase | PackerCase | LauncherCase | SpawnerCase | CloudCase
 
 
 def cases_root() -> Path:

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from envspec.conformance.cases import (
     AnyCase,
+    CloudCase,
     LauncherCase,
     MigratorCase,
     PackerCase,
@@ -82,8 +83,18 @@ class Outcome:
     exchanges: list[Exchange] = field(default_factory=list)
 
 
-def run_case(case: AnyCase, send: Send, version: str, workdir: Path) -> Outcome:
-    """Run *case* (whose env_ver is *version*) in the empty folder *workdir*."""
+def run_case(
+    case: AnyCase,
+    send: Send,
+    version: str,
+    workdir: Path,
+    *,
+    support: dict[str, Any] | None = None,
+    timeout: float = 10.0,
+) -> Outcome:
+    """Run *case* (whose env_ver is *version*) in the empty folder *workdir*; *support* is
+    the role object of the adapter's hello (a cloud case needs its ``url``), *timeout* the
+    longest wait for one answer of a service."""
     exchanges: list[Exchange] = []
 
     def tracked(message: dict[str, Any]) -> Exchange:
@@ -103,6 +114,10 @@ def run_case(case: AnyCase, send: Send, version: str, workdir: Path) -> Outcome:
         from envspec.conformance.spawner import run_spawner
 
         outcome = run_spawner(case, tracked)
+    elif isinstance(case, CloudCase):
+        from envspec.conformance.cloud import run_cloud
+
+        outcome = run_cloud(case, support or {}, tracked, timeout)
     elif case.operation == "pack":
         outcome = _pack(case, tracked, version, workdir)
     else:

@@ -11,10 +11,17 @@ from typing import Final, Literal
 
 __all__ = ["FEATURES", "OPERATIONS", "ROLES", "Role"]
 
-Role = Literal["validator", "migrator", "packer", "launcher", "spawner"]
+Role = Literal["validator", "migrator", "packer", "launcher", "spawner", "cloud"]
 
 #: Roles of this suite version, in report order.
-ROLES: Final[tuple[Role, ...]] = ("validator", "migrator", "packer", "launcher", "spawner")
+ROLES: Final[tuple[Role, ...]] = (
+    "validator",
+    "migrator",
+    "packer",
+    "launcher",
+    "spawner",
+    "cloud",
+)
 
 #: The operations (protocol requests) each role answers.
 OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
@@ -23,6 +30,9 @@ OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
     "packer": ("pack", "unpack"),
     "launcher": ("plan",),
     "spawner": ("menu", "launch"),
+    # The cases of the cloud role are HTTP requests to the service at the declared url;
+    # the adapter only gives the users' tokens and, when it can, the service's log.
+    "cloud": ("tokens", "service-log"),
 }
 
 FEATURES: Final[dict[Role, dict[str, str]]] = {
@@ -76,5 +86,12 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "aliases": "Aliases resolved by digest; the recommended image first and the default.",
         "filters": "The cycle restriction, the dropdown's filters, the names bots ask for.",
         "compatibility": "Which image launches: interface ranges and maintenance rebuilds.",
+    },
+    "cloud": {
+        "deploy": "A deployment from a notebook: created, polled to ready, its log read, deleted.",
+        "isolation": "Another user's deployment cannot be read, streamed, stopped or listed.",
+        "problems": "Bad requests answered as problem details (RFC 9457) with the right status.",
+        "git": "Deployments from a git repository: a notebook path it lacks ends as failed.",
+        "secrecy": "Tokens never appear in the service's log (the adapter gives the log).",
     },
 }

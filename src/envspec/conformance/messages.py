@@ -66,8 +66,12 @@ _RESULT_SHAPE: dict[str, tuple[tuple[str, type | tuple[type, ...]], ...]] = {
     "menu": (("tags", list), ("menu", list), ("prepull", list), ("dropdown", list)),
     "launch": (("launch", (str, type(None))), ("rebuild", bool)),
     "hello": (("implementation", dict), ("roles", dict)),
+    "tokens": (("tokens", list),),
+    "service-log": (("text", str),),
     "bye": (),
 }
+#: Results without diagnostics.
+_NO_DIAGNOSTICS = frozenset({"hello", "bye", "tokens", "service-log"})
 
 
 def answer_problems(op: str, answer: dict[str, Any], *, strict: bool = False) -> list[str]:
@@ -96,7 +100,7 @@ def answer_problems(op: str, answer: dict[str, Any], *, strict: bool = False) ->
     for key, kind in _RESULT_SHAPE.get(op, ()):
         if not isinstance(outcome.get(key), kind):
             problems.append(f"result.{key} is missing or has the wrong type")
-    if op not in ("hello", "bye"):
+    if op not in _NO_DIAGNOSTICS:
         problems += _diagnostics_problems(outcome)
     return problems
 

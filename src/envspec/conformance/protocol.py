@@ -37,6 +37,10 @@ __all__ = [
     "PlanRequest",
     "PlanResult",
     "RoleSupport",
+    "ServiceLogRequest",
+    "ServiceLogResult",
+    "TokensRequest",
+    "TokensResult",
     "UnpackRequest",
     "UnpackResult",
     "ValidateRequest",
@@ -177,6 +181,20 @@ class PlanRequest(_Message):
     options: PlanOptions = Field(default_factory=PlanOptions)
 
 
+class TokensRequest(_Message):
+    """Cloud role: the bearer tokens of two users of the service at the declared url."""
+
+    op: Literal["tokens"]
+    seq: Seq
+
+
+class ServiceLogRequest(_Message):
+    """Cloud role (feature ``secrecy``): what the service has written to its log so far."""
+
+    op: Literal["service-log"]
+    seq: Seq
+
+
 class ByeRequest(_Message):
     """The last request: the adapter exits (closing stdin means the same)."""
 
@@ -222,8 +240,9 @@ class HelloResult(_Open):
     protocol: Literal[1]
     implementation: Implementation
     roles: dict[str, RoleSupport] = Field(
-        description="Roles by name (validator, migrator, packer, launcher, spawner; unknown "
-        "roles are ignored)."
+        description="Roles by name (validator, migrator, packer, launcher, spawner, cloud; "
+        "unknown roles are ignored). The cloud role's object also gives the service's `url`, "
+        "and may give `ready_seconds`, `max_body` and `repository`."
     )
 
 
@@ -350,6 +369,21 @@ class LaunchResult(_Message):
     diagnostics: list[AnswerDiagnostic]
 
 
+class TokensResult(_Message):
+    """Two bearer tokens, of two different users; the runner never writes them anywhere."""
+
+    tokens: list[Name] = Field(
+        min_length=2, max_length=2, description="The tokens of user a and of user b."
+    )
+
+
+class ServiceLogResult(_Message):
+    """The service's log: every line it wrote (standard output, standard error, log files)
+    since it started, as text."""
+
+    text: str
+
+
 class ByeResult(_Message):
     """Nothing: the adapter is about to exit."""
 
@@ -396,6 +430,8 @@ MESSAGES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "plan": (PlanRequest, PlanResult),
     "menu": (MenuRequest, MenuResult),
     "launch": (LaunchRequest, LaunchResult),
+    "tokens": (TokensRequest, TokensResult),
+    "service-log": (ServiceLogRequest, ServiceLogResult),
     "bye": (ByeRequest, ByeResult),
 }
 

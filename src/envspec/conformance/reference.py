@@ -43,7 +43,8 @@ class Adapter:
         """One request in, one answer out (errors become ``errored`` answers)."""
         seq = message.get("seq")
         op = message.get("op")
-        method = getattr(self, f"_{op}", None)
+        # An op with a hyphen (service-log) is answered by a method with an underscore.
+        method = getattr(self, f"_{op.replace('-', '_')}", None) if isinstance(op, str) else None
         if method is None:
             return {"seq": seq, "unsupported": {"reason": f"unknown op {op!r}"}}
         if op == "hello" and message.get("protocol") != 1:

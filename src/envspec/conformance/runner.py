@@ -287,7 +287,12 @@ def run_one(
     work.mkdir(parents=True)
     start = time.monotonic()
     outcome: Outcome = run_case(
-        case, lambda m: transport.request(m, options.timeout), version, work
+        case,
+        lambda m: transport.request(m, options.timeout),
+        version,
+        work,
+        support=hello.get("roles", {}).get(case.role),
+        timeout=options.timeout,
     )
     seconds = time.monotonic() - start
     # Output that answers no request is the adapter's fault, not this case's: the transport

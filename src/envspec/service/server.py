@@ -46,7 +46,9 @@ async def _serve(config: ServiceConfig, on_ready: Callable[[str], None] | None) 
         logging.getLogger("envspec.service").warning(
             "listening on %s: put it behind a proxy with TLS", config.host
         )
-    app = make_app(config)
+    from envspec.service.web import page_routes
+
+    app = make_app(config, handlers=page_routes())
     state: ServiceState = app.settings["envspec"]
     # Bodies past the API's limit are refused by the handlers, with a 413 problem.
     server = HTTPServer(app, max_body_size=16 * config.max_body_bytes + 1, xheaders=False)

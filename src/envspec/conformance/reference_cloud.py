@@ -1,0 +1,167 @@
+"""The reference adapter with the cloud role: envspec's own deploy service.
+
+::
+
+    envspec conformance run --adapter "python -m envspec.conformance.reference_cloud"
+    envspec conformance run --adapter \\
+        "python -m envspec.conformance.reference_cloud -- --find-links /srv/wheels"
+
+At ``hello`` it starts ``envspec service run --port 0`` on 127.0.0.1 in a temporary
+folder (its own SQLite database, a tokens file with two new users, the service's log
+in a file there), declares the service's URL in the cloud role object, and stops the
+service (and removes the folder) at ``bye`` or at exit.  Arguments after ``--`` go
+to ``envspec service run``.  ``tokens`` gives the two users' tokens; ``service-log``
+the service's log so far.  Every other role is the reference adapter's.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from envspec.conformance import reference
+
+__all__ = ["CloudAdapter", "main"]
+
+#: How long the service may take to start.
+START_SECONDS = 60.0
+#: How long the runner waits for a deployment (the first build installs a kernel).
+READY_SECONDS = 600.0
+_LISTENING = "envspec service listening on "
+
+
+class CloudAdapter(reference.Adapter):
+    """The reference adapter, plus the cloud role backed by a service child process."""
+
+    #: Arguments for ``envspec service run`` (``--find-links DIR``, ...).
+    service_args: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._url = ""
+        self._user_tokens: list[str] = []
+
+    # ------------------------------------------------------------------- the service
+
+    def _start_service(self) -> None:
+        from envspec.service.auth import hash_token, new_token
+
+        folder = Path(tempfile.mkdtemp(prefix="envspec-cloud-reference-"))
+        self._folder = folder
+        self._user_tokens = [new_token(), new_token()]
+        (folder / "tokens.txt").write_text(
+            f"alice {hash_token(self._user_tokens[0])}\nbob {hash_token(self._user_tokens[1])}\n",
+            "utf-8",
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "envspec",
+            "service",
+            "run",
+            "--port",
+            "0",
+            "--tokens",
+            str(folder / "tokens.txt"),
+            "--db",
+            f"sqlite:///{folder / 'service.sqlite'}",
+            "--data-dir",
+            str(folder / "data"),
+            *self.service_args,
+        ]
+        out = (folder / "service.out").open("wb")
+        err = (folder / "service.log").open("wb")
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )
+        out.close()
+        err.close()
+        atexit.register(self._stop_service)
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            text = (folder / "service.out").read_text("utf-8", "replace")
+            for line in text.splitlines():
+                if line.startswith(_LISTENING):
+                    self._url = line.removeprefix(_LISTENING).strip()
+                    return
+            if self._process.poll() is not None:
+                break
+            time.sleep(0.1)
+        log = (folder / "service.log").read_text("utf-8", "replace")[-2000:]
+        self._stop_service()
+        raise RuntimeError(f"the deploy service did not start: {log}")
+
+    def _stop_service(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    # ------------------------------------------------------------------- the protocol
+
+    def _hello(self, message: dict[str, Any]) -> dict[str, Any]:
+        from envspec.conformance.features import FEATURES
+
+        hello = super()._hello(message)
+        if self._process is None:
+            self._start_service()
+        hello["roles"]["cloud"] = {
+            "versions": ["1.0"],
+            # git needs a repository the service may clone over https: not here.
+            "features": [f for f in FEATURES["cloud"] if f != "git"],
+            "url": self._url,
+            "ready_seconds": READY_SECONDS,
+        }
+        return hello
+
+    def _tokens(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {"tokens": list(self._user_tokens)}
+
+    def _service_log(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self._folder is not None  # noqa: S101 (hello started the service)
+        text = "".join(
+            (self._folder / name).read_text("utf-8", "replace")
+            for name in ("service.out", "service.log")
+        )
+        return {"text": text}
+
+    def _bye(self, message: dict[str, Any]) -> dict[str, Any]:
+        self._stop_service()
+        return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the protocol; arguments after ``--`` go to ``envspec service run``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--" in args:
+        args = args[args.index("--") + 1 :]
+    CloudAdapter.service_args = tuple(args)
+    reference.Adapter = CloudAdapter  # type: ignore[misc]  # main() serves reference.Adapter
+    return reference.main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
