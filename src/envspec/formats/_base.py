@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from envspec.diagnostics import Diagnostic
 
-__all__ = ["Converted", "Document", "Format", "Options", "Source"]
+__all__ = ["Converted", "Document", "Format", "Options", "Source", "read_entry"]
 
 Direction = Literal["import", "export"]
 
@@ -119,3 +119,23 @@ class Format:
         taken from *exported*, every other byte kept; ``None`` when the file cannot be
         updated (it is then replaced only with ``--force``).  Pure."""
         return None
+
+
+def read_entry(source: Source, names: tuple[str, ...]) -> tuple[str, str] | Converted:
+    """The entry and UTF-8 text of *source*: its one file, or in a folder the first of
+    *names* it holds; or the diagnostic that stops the import."""
+    from envspec.diagnostics import diagnostic
+
+    if source.is_folder:
+        entry = next((n for n in names if n in source.files), None)
+        if entry is None:
+            why = f"the folder holds no {' or '.join(names)}"
+            return Converted(diagnostics=(diagnostic("format-source-invalid", why, source.path),))
+    else:
+        entry = next(iter(source.files))
+    try:
+        return entry, source.files[entry].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        why = f"the file is not UTF-8 text (byte {exc.start})"
+        where = source.file(entry)
+        return Converted(diagnostics=(diagnostic("format-source-invalid", why, where),))

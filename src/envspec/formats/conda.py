@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import Converted, Document, Format, Options, Source, read_entry
 
 __all__ = ["Conda", "conda_python_pin"]
 
@@ -49,21 +49,11 @@ class Conda(Format):
     def read(self, source: Source, options: Options) -> Converted:
         from envspec._yaml import load_yaml
 
-        if source.is_folder:
-            entry = next((n for n in self.inputs if n in source.files), None)
-            if entry is None:
-                why = "the folder holds no environment.yml or environment.yaml"
-                return Converted(
-                    diagnostics=(diagnostic("format-source-invalid", why, source.path),)
-                )
-        else:
-            entry = next(iter(source.files))
+        read = read_entry(source, self.inputs)
+        if isinstance(read, Converted):
+            return read
+        entry, text = read
         where = source.file(entry)
-        try:
-            text = source.files[entry].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            why = f"the file is not UTF-8 text (byte {exc.start})"
-            return Converted(diagnostics=(diagnostic("format-source-invalid", why, where),))
         data, problem = load_yaml(text)
         if problem is not None:
             found = diagnostic(

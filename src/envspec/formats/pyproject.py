@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import Converted, Document, Format, Options, Source, read_entry
 
 __all__ = ["Pyproject", "line_of", "read_toml"]
 
@@ -38,19 +38,11 @@ def read_toml(source: Source, names: tuple[str, ...]) -> tuple[str, str, Any] | 
     *names*), or the diagnostics that stop the import."""
     from envspec.checks.tomlfiles import parse_toml
 
-    if source.is_folder:
-        entry = next((n for n in names if n in source.files), None)
-        if entry is None:
-            why = f"the folder holds no {' or '.join(names)}"
-            return Converted(diagnostics=(diagnostic("format-source-invalid", why, source.path),))
-    else:
-        entry = next(iter(source.files))
+    read = read_entry(source, names)
+    if isinstance(read, Converted):
+        return read
+    entry, text = read
     where = source.file(entry)
-    try:
-        text = source.files[entry].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        why = f"the file is not UTF-8 text (byte {exc.start})"
-        return Converted(diagnostics=(diagnostic("format-source-invalid", why, where),))
     data, problem = parse_toml(text, ())
     if problem is not None:
         line, message = problem.line, problem.message

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import Converted, Document, Format, Options, Source, read_entry
 
 __all__ = ["Requirements"]
 
@@ -28,16 +28,10 @@ class Requirements(Format):
     default_output: ClassVar[str] = "requirements.txt"
 
     def read(self, source: Source, options: Options) -> Converted:
-        if source.is_folder and "requirements.txt" not in source.files:
-            why = "the folder holds no requirements.txt"
-            return Converted(diagnostics=(diagnostic("format-source-invalid", why, source.path),))
-        entry = "requirements.txt" if source.is_folder else next(iter(source.files))
-        where = source.file(entry)
-        try:
-            text = source.files[entry].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            why = f"the file is not UTF-8 text (byte {exc.start})"
-            return Converted(diagnostics=(diagnostic("format-source-invalid", why, where),))
+        read = read_entry(source, self.inputs)
+        if isinstance(read, Converted):
+            return read
+        _, text = read
         environment: dict[str, Any] = {"env_ver": "1.0", "files": {"requirements.txt": text}}
         return Converted(environment=environment)
 
