@@ -79,7 +79,8 @@ def test_config_file(tmp_path: Path) -> None:
         load_config(path)
 
 
-def test_run_with_unusable_files_exits_1(run_cli, tmp_path: Path) -> None:
+def test_run_with_unusable_files_exits_1(run_cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.toml").write_text("[service]\nnope = 1\n")
     result = run_cli("service", "run", "--config", tmp_path / "bad.toml")
     assert result.code == 1
@@ -88,6 +89,9 @@ def test_run_with_unusable_files_exits_1(run_cli, tmp_path: Path) -> None:
     result = run_cli("service", "run", "--tokens", tmp_path / "tokens.txt", "--port", "0")
     assert result.code == 1
     assert "tokens.txt:1" in result.err
+    # Nothing was made: no database, no data folder (the defaults are in the working folder).
+    assert not Path("envspec-service.sqlite").exists()
+    assert not Path("envspec-service").exists()
     assert run_cli("service", "run", "--port", "70000").code == 2
 
 

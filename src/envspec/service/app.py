@@ -59,9 +59,7 @@ class ServiceState:
         from envspec.service.store import Store
 
         self.config = config
-        self.data_dir = config.data_dir.resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store: Store = Store(config.db_url)
+        # A tokens file that cannot be used stops the service before it makes anything.
         authenticator = config.authenticator
         if authenticator is None:
             if config.tokens_file is not None:
@@ -69,6 +67,9 @@ class ServiceState:
             else:
                 authenticator = TokenTable({})
         self.authenticator: Authenticator = authenticator
+        self.data_dir = config.data_dir.resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store: Store = Store(config.db_url)
         self.launcher: Launcher = config.launcher or LocalLauncher(
             self.data_dir / "servers",
             ready_timeout=config.launch_timeout,
