@@ -6,8 +6,9 @@ bare repositories of a folder (``https://127.0.0.1:PORT/NAME.git``) through ``gi
 http-backend`` (CGI), over TLS with a self-signed certificate made at start (with the
 ``cryptography`` package when it is installed, else ``openssl req``).  The certificate
 file is its own CA bundle: give it to git as ``GIT_SSL_CAINFO`` (the deploy service's
-``git_ca_bundle``).  With a ``token``, every request needs HTTP basic auth whose
-password is that token (any user name), as forges take a token; without one, anyone
+``git_ca_bundle``).  With a ``token``, a push needs HTTP basic auth whose password is
+that token (any user name), as forges take a token, while anyone may fetch (a public
+repository; ``private=True``: fetching needs the token too); without a token, anyone
 may fetch and push.  :meth:`GitServer.stop` shuts it down and removes its files.
 
 ::
@@ -104,6 +105,7 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     root: Path
     token: str | None
+    private: bool
     requests_seen: list[str]
 
 
@@ -117,7 +119,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _user(self) -> str | None:
         """The authenticated user, ``"anonymous"`` without a token; ``None``: refused."""
         token = self.server.token
-        if token is None:
+        pushing = "git-receive-pack" in self.path
+        if token is None or not (pushing or self.server.private):
             return "anonymous"
         scheme, _, value = self.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "basic":
@@ -200,7 +203,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class GitServer:
     """Bare repositories served over HTTPS on 127.0.0.1 (see the module's text)."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, *, private: bool = False) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="envspec-git-"))
         self.root = self.folder / "repositories"
         self.root.mkdir()
@@ -208,6 +211,7 @@ class GitServer:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.root = self.root
         server.token = token
+        server.private = private
         server.requests_seen = []
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_file, key)
