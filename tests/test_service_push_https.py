@@ -27,7 +27,7 @@ from envspec.service.config import ServiceConfig
 
 pytestmark = pytest.mark.slow
 
-BEARER = {"alice": "alice-bearer-" + secrets.token_hex(12), "bob": "bob-bearer-" + secrets.token_hex(12)}  # fmt: skip
+BEARER = {user: f"{user}-bearer-{secrets.token_hex(12)}" for user in ("alice", "bob")}
 NOTEBOOK = {
     "cells": [{"cell_type": "code", "metadata": {}, "source": "1 + 1", "outputs": [],
                "execution_count": None}],
@@ -157,7 +157,7 @@ def service_with(tmp_path: Path) -> Iterator[Any]:
 def test_push_back_over_https_with_the_forge_token_which_is_never_shown(
     tmp_path: Path, service_with: Any
 ) -> None:
-    forge_tokens = {"alice": "forge-" + secrets.token_hex(20), "bob": "forge-" + secrets.token_hex(20)}  # fmt: skip
+    forge_tokens = {user: f"forge-{secrets.token_hex(20)}" for user in ("alice", "bob")}
     # GIVEN a forge that takes alice's token for pushes (public for fetching)
     with GitServer(token=forge_tokens["alice"]) as forge:
         url = forge.create("project", {"nb/a.ipynb": json.dumps(NOTEBOOK, indent=1) + "\n"})
@@ -212,7 +212,8 @@ def test_push_back_over_https_with_the_forge_token_which_is_never_shown(
         # or an answer
         logs = []
         for user, deployment in (("alice", alice), ("bob", bob)):
-            logs.append(service.call("GET", f"api/v1/deployments/{deployment['id']}/log?after=0", user)[1])  # fmt: skip
+            path = f"api/v1/deployments/{deployment['id']}/log?after=0"
+            logs.append(service.call("GET", path, user)[1])
         assert any("POST /api/v1/deployments" in line for line in service.log)
         text = "\n".join(service.log) + b"".join([body, refused, other, *logs]).decode()
         assert "pushed" in text

@@ -32,7 +32,7 @@ __all__ = ["Canary", "run_push", "run_versions"]
 class _Quiet(http.server.BaseHTTPRequestHandler):
     server: _CanaryServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
