@@ -69,7 +69,7 @@ FAULTS = [
     ),
     ("cloud_never_ready", ("cloud.deploy.*", "cloud.git.*", "cloud.secrecy.*")),
     ("cloud_logs_token", ("cloud.secrecy.tokens-not-logged",)),
-    ("cloud_versions_lie", ("cloud.versions.api-version",)),
+    ("cloud_versions_lie", ("cloud.deploy.api-version",)),
     ("cloud_runs_postbuild", ("cloud.deploy.untrusted-postbuild",)),
     ("cloud_push_anywhere", ("cloud.git.push-origin-only",)),
 ]

@@ -1,6 +1,6 @@
 """Zoo fault (cloud): GET versions answers an API version other than 1.0.
 
-Flagged by: ``cloud.versions.api-version``.
+Flagged by: ``cloud.deploy.api-version``.
 """
 
 from _cloud_service import main
