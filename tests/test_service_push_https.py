@@ -219,3 +219,40 @@ def test_push_back_over_https_with_the_forge_token_which_is_never_shown(
         assert "pushed" in text
         for token in [*forge_tokens.values(), *BEARER.values()]:
             assert token not in text
+
+
+def test_without_the_ca_bundle_the_self_signed_forge_is_refused(
+    tmp_path: Path, service_with: Any
+) -> None:
+    from envspec.service.config import load_config
+
+    with GitServer() as forge:
+        url = forge.create("project", {"a.ipynb": json.dumps(NOTEBOOK)})
+        # GIVEN a service that does not trust the forge's certificate
+        service = service_with(
+            ServiceConfig(
+                db_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                data_dir=tmp_path / "data",
+                authenticator=ForgeAuthenticator({}),
+                warm_servers=0,
+            )
+        )
+        status, body = service.call(
+            "POST", "api/v1/deployments", "alice", {"source": {"type": "git", "url": url}}
+        )
+        assert status == 201, body
+        ident = json.loads(body)["id"]
+        deadline = time.monotonic() + 60
+        while (got := json.loads(service.call("GET", f"api/v1/deployments/{ident}", "alice")[1]))[
+            "status"
+        ] not in ("ready", "failed"):
+            assert time.monotonic() < deadline, got
+            time.sleep(0.2)
+        # THEN fetching fails, and says why
+        assert got["status"] == "failed"
+        assert got["error"]["code"] == "fetch-failed"
+        assert "certificate" in got["error"]["detail"].lower()
+
+    # AND a configuration file names the bundle relative to itself
+    (tmp_path / "service.toml").write_text('[service]\ngit_ca_bundle = "ca.pem"\n', "utf-8")
+    assert load_config(tmp_path / "service.toml").git_ca_bundle == tmp_path / "ca.pem"
