@@ -34,7 +34,14 @@ def statuses(result: Run) -> dict[str, str]:
 
 
 def test_the_cloud_cases_cover_every_operation_and_feature():
-    assert {c.operation for c in CLOUD} == {"deploy", "isolation", "reject", "secrecy"}
+    assert {c.operation for c in CLOUD} == {
+        "deploy",
+        "isolation",
+        "reject",
+        "secrecy",
+        "versions",
+        "push",
+    }
     assert {f for c in CLOUD for f in c.features} == {
         "deploy",
         "isolation",
@@ -62,6 +69,9 @@ FAULTS = [
     ),
     ("cloud_never_ready", ("cloud.deploy.*", "cloud.git.*", "cloud.secrecy.*")),
     ("cloud_logs_token", ("cloud.secrecy.tokens-not-logged",)),
+    ("cloud_versions_lie", ("cloud.deploy.api-version",)),
+    ("cloud_runs_postbuild", ("cloud.deploy.untrusted-postbuild",)),
+    ("cloud_push_anywhere", ("cloud.git.push-origin-only",)),
 ]
 
 

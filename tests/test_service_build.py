@@ -235,6 +235,6 @@ def test_failures_say_why_and_untrusted_code_never_runs(
     assert fails({"url": (tmp_path / "nowhere.git").as_uri()})["code"] == "fetch-failed"
     # code from a repository the operator does not trust: refused, never run
     error = fails({"url": url})
-    assert error["code"] == "launch-refused"
+    assert error["code"] == "untrusted"
     assert "launch-untrusted" in error["detail"]
     assert not mark.exists()

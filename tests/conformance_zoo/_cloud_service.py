@@ -34,7 +34,18 @@ import tornado.web
 
 from envspec.conformance import reference
 
-FAULTS = frozenset({"leaks", "accepts-file", "500-on-bad-json", "never-ready", "logs-token"})
+FAULTS = frozenset(
+    {
+        "leaks",
+        "accepts-file",
+        "500-on-bad-json",
+        "never-ready",
+        "logs-token",
+        "versions-lie",
+        "runs-postbuild",
+        "push-anywhere",
+    }
+)
 MAX_BODY = 5 * 1024 * 1024
 REPOSITORY = {"url": "https://git.example.org/demo/project.git", "ref": "main", "path": "a.ipynb"}
 TERMINAL = {"ready", "failed", "stopped"}
@@ -203,6 +214,18 @@ class Deployments(Base):
             error = {"code": "invalid-environment", "detail": "an env_ver no version reads"}
             deployment.update(status="failed", error=error, updated=_now())
             return
+        files = environment.get("files") if isinstance(environment, dict) else None
+        post_build = files.get("postBuild") if isinstance(files, dict) else None
+        if isinstance(post_build, str):
+            if self.state.fault != "runs-postbuild":
+                error = {"code": "untrusted", "detail": "postBuild is not trusted: not run"}
+                deployment.update(status="failed", error=error, updated=_now())
+                return
+            process = await asyncio.create_subprocess_exec(
+                "sh", "-c", post_build, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            await process.wait()
         if source["type"] == "git" and (
             source.get("url") != REPOSITORY["url"] or source.get("path") != REPOSITORY["path"]
         ):
@@ -256,9 +279,27 @@ class Push(Base):
     def post(self, ident: str) -> None:
         who = self.authenticated()
         found = who and self.mine(who, ident)
-        if not found or self.body() is None:
+        if not found:
             return
-        self.finish({"remote": found["source"].get("url", ""), "branch": "envspec", "commit": ""})
+        data = self.body()
+        if data is None:
+            return
+        unknown = set(data) - {"branch", "message"}
+        if unknown and self.state.fault != "push-anywhere":
+            self.problem(400, "invalid-request", f"unknown members: {sorted(unknown)}")
+            return
+        if found["source"].get("type") != "git" or found["status"] != "ready":
+            self.problem(409, "conflict", "only a ready deployment of a repository is pushed")
+            return
+        remote = data.get("remote") or found["source"].get("url", "")
+        branch = data.get("branch") or "envspec"
+        self.finish({"remote": remote, "branch": branch, "commit": "0" * 40})
+
+
+class Versions(Base):
+    def get(self) -> None:
+        api = "0.9" if self.state.fault == "versions-lie" else "1.0"
+        self.finish({"envspec": "0.0.0", "api": api})
 
 
 class Lab(tornado.web.RequestHandler):
@@ -275,6 +316,7 @@ def make_app(state: State) -> tornado.web.Application:
             (r"/api/v1/deployments/([^/]+)/log", Log, kwargs),
             (r"/api/v1/deployments/([^/]+)/push", Push, kwargs),
             (r"/user/([^/]+)/([^/]+)/lab", Lab),
+            (r"/versions", Versions, kwargs),
         ],
         log_function=lambda handler: state.log_lines.append(
             f"{handler.get_status()} {handler.request.method} {handler.request.path}"

@@ -104,6 +104,12 @@ def register(commands: Any) -> None:
         help="accept file:// URLs and local paths (tests, one-person setups)",
     )
     run.add_argument(
+        "--git-ca-bundle",
+        type=Path,
+        metavar="FILE",
+        help="CA certificates (PEM) git trusts for https repositories (GIT_SSL_CAINFO)",
+    )
+    run.add_argument(
         "--find-links", action="append", metavar="PATH", help="a folder of wheels (repeatable)"
     )
     run.add_argument(
@@ -136,6 +142,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "max_concurrent_builds": args.max_builds,
         "build_timeout": args.build_timeout,
         "allow_local_repositories": args.allow_local_repositories,
+        "git_ca_bundle": args.git_ca_bundle,
         "find_links": tuple(args.find_links) if args.find_links else None,
         "no_index": args.no_index,
         "log_level": args.log_level,

@@ -386,6 +386,11 @@ class CloudInput(_Model):
         "repository's.",
     )
     request: CloudRequest | None = Field(default=None, description="reject: the request.")
+    push: dict[str, Any] | None = Field(
+        default=None,
+        description="push: a push body the service must refuse (expect.http, expect.code); "
+        "then the runner pushes a branch of its own, which must go to the source's url.",
+    )
 
 
 class CloudExpect(_Model):
@@ -395,11 +400,12 @@ class CloudExpect(_Model):
     error: str | None = Field(default=None, description="deploy: the error code when failed.")
     http: int | None = Field(default=None, ge=400, le=599, description="reject: the status.")
     code: str | None = Field(default=None, description="reject: the problem's code.")
+    api: str | None = Field(default=None, description="versions: the API version answered.")
 
 
 class CloudCase(_Base):
     role: Literal["cloud"]
-    operation: Literal["deploy", "isolation", "reject", "secrecy"]
+    operation: Literal["deploy", "isolation", "reject", "secrecy", "versions", "push"]
     input: CloudInput
     expect: CloudExpect
 
@@ -408,8 +414,15 @@ class CloudCase(_Base):
         if self.operation == "reject":
             if self.input.request is None or self.expect.http is None or not self.expect.code:
                 raise ValueError("a reject case needs input.request, expect.http and expect.code")
+        elif self.operation == "versions":
+            if not self.expect.api:
+                raise ValueError("a versions case needs expect.api")
         elif self.input.source is None:
             raise ValueError(f"a {self.operation} case needs input.source")
+        if self.operation == "push" and (
+            self.input.push is None or self.expect.http is None or not self.expect.code
+        ):
+            raise ValueError("a push case needs input.push, expect.http and expect.code")
         if self.operation == "deploy" and self.expect.status is None:
             raise ValueError("a deploy case needs expect.status")
         return self

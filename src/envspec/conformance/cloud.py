@@ -14,7 +14,11 @@ else is the deploy-handler API itself (``spec/deploy-api-1.0.md``):
 - ``reject``: one bad request, answered as problem details (RFC 9457) with the
   expected status and code, and no deployment made;
 - ``secrecy``: a deployment and a request with a wrong token, then no token is
-  in the service's log.
+  in the service's log;
+- ``versions`` and ``push`` (:mod:`envspec.conformance.cloud_checks`): ``GET versions``
+  answers the API version; a push naming another remote is refused and a push goes
+  to the deployment's own repository.  A ``deploy`` case whose source holds
+  ``${canary}`` also fails when the service runs the source's code.
 
 Every answer of every case is also held to: no token of either user (nor the wrong
 one) appears in a body or a header.  Tokens never appear in the details either.
@@ -320,8 +324,27 @@ def _substitute(value: object, repository: dict[str, Any] | None) -> object:
 
 
 def _deploy(case: CloudCase, service: Service) -> None:
+    from envspec.conformance.cloud_checks import Canary, needs_canary
+
     source = _substitute(case.input.source, service.repository)
+    if not needs_canary(source):
+        _deploy_source(case, service, source)
+        return
+    with Canary() as canary:
+        _deploy_source(case, service, canary.substitute(source))
+        if canary.hits:
+            service.problem(
+                "the service ran code of the source (its postBuild requested the runner's "
+                "canary URL), though the source is not trusted"
+            )
+
+
+def _deploy_source(case: CloudCase, service: Service, source: object) -> None:
     assert isinstance(source, dict)  # noqa: S101 (the case model says so)
+    if "deploy.https-accepted" in case.requires and not str(source.get("url")).startswith(
+        "https://"
+    ):
+        raise _Fail(f"the declared repository's url {source.get('url')!r} is not https")
     created = service.create(source)
     ident = created["id"]
     final: dict[str, Any] = {}
@@ -504,6 +527,7 @@ def run_cloud(
 ) -> Any:
     """The outcome of *case* (an :class:`~envspec.conformance.evaluate.Outcome`) against the
     service that *support* (the hello's cloud role object) declares."""
+    from envspec.conformance.cloud_checks import run_push, run_versions
     from envspec.conformance.evaluate import Outcome, _catching, _result, _verdict
 
     def result(message: dict[str, Any]) -> dict[str, Any]:
@@ -541,6 +565,10 @@ def run_cloud(
                 _isolation(case, service)
             elif case.operation == "reject":
                 _reject(case, service)
+            elif case.operation == "versions":
+                run_versions(case, service)
+            elif case.operation == "push":
+                run_push(case, service)
             else:
                 _secrecy(case, service, result)
         except _Fail as stop:

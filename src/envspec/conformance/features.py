@@ -88,10 +88,12 @@ FEATURES: Final[dict[Role, dict[str, str]]] = {
         "compatibility": "Which image launches: interface ranges and maintenance rebuilds.",
     },
     "cloud": {
-        "deploy": "A deployment from a notebook: created, polled to ready, its log read, deleted.",
+        "deploy": "A deployment from a notebook: created, polled to ready, its log read, deleted; "
+        "GET versions; a postBuild nobody trusted is not run.",
         "isolation": "Another user's deployment cannot be read, streamed, stopped or listed.",
         "problems": "Bad requests answered as problem details (RFC 9457) with the right status.",
-        "git": "Deployments from a git repository: a notebook path it lacks ends as failed.",
+        "git": "Deployments from an https git repository: ready, a notebook path it lacks ends "
+        "as failed, push back to that repository only.",
         "secrecy": "Tokens never appear in the service's log (the adapter gives the log).",
     },
 }

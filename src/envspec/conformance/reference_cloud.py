@@ -9,7 +9,11 @@
 At ``hello`` it starts ``envspec service run --port 0`` on 127.0.0.1 in a temporary
 folder (its own SQLite database, a tokens file with two new users, the service's log
 in a file there), declares the service's URL in the cloud role object, and stops the
-service (and removes the folder) at ``bye`` or at exit.  Arguments after ``--`` go
+service (and removes the folder) at ``bye`` or at exit.  For the ``git`` feature it
+also serves, over https on 127.0.0.1 (:mod:`envspec.conformance._gitserver`, a
+self-signed certificate the service trusts through ``--git-ca-bundle``), a repository
+with ``notebooks/analysis.ipynb``, declared as the role object's ``repository``; it
+accepts pushes without credentials.  Arguments after ``--`` go
 to ``envspec service run``.  ``tokens`` gives the two users' tokens; ``service-log``
 the service's log so far.  Every other role is the reference adapter's.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from envspec.conformance import reference
+from envspec.conformance._gitserver import GitServer
 
 __all__ = ["CloudAdapter", "main"]
 
@@ -37,6 +43,18 @@ START_SECONDS = 60.0
 #: How long the runner waits for a deployment (the first build installs a kernel).
 READY_SECONDS = 600.0
 _LISTENING = "envspec service listening on "
+
+
+#: The notebook of the repository the adapter serves (``notebooks/analysis.ipynb``).
+_NOTEBOOK: dict[str, Any] = {
+    "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# From a git repository"}],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "environment": {"env_ver": "1.0"},
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 class CloudAdapter(reference.Adapter):
@@ -50,6 +68,8 @@ class CloudAdapter(reference.Adapter):
         self._process: subprocess.Popen[bytes] | None = None
         self._url = ""
         self._user_tokens: list[str] = []
+        self._git: GitServer | None = None
+        self._repository: dict[str, str] = {}
 
     # ------------------------------------------------------------------- the service
 
@@ -58,6 +78,10 @@ class CloudAdapter(reference.Adapter):
 
         folder = Path(tempfile.mkdtemp(prefix="envspec-cloud-reference-"))
         self._folder = folder
+        self._git = GitServer()
+        notebook = json.dumps(_NOTEBOOK, indent=1) + "\n"
+        url = self._git.create("project", {"notebooks/analysis.ipynb": notebook})
+        self._repository = {"url": url, "ref": "main", "path": "notebooks/analysis.ipynb"}
         self._user_tokens = [new_token(), new_token()]
         (folder / "tokens.txt").write_text(
             f"alice {hash_token(self._user_tokens[0])}\nbob {hash_token(self._user_tokens[1])}\n",
@@ -77,6 +101,8 @@ class CloudAdapter(reference.Adapter):
             f"sqlite:///{folder / 'service.sqlite'}",
             "--data-dir",
             str(folder / "data"),
+            "--git-ca-bundle",
+            str(self._git.ca_file),
             *self.service_args,
         ]
         out = (folder / "service.out").open("wb")
@@ -116,6 +142,9 @@ class CloudAdapter(reference.Adapter):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        git, self._git = self._git, None
+        if git is not None:
+            git.stop()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -130,10 +159,10 @@ class CloudAdapter(reference.Adapter):
             self._start_service()
         hello["roles"]["cloud"] = {
             "versions": ["1.0"],
-            # git needs a repository the service may clone over https: not here.
-            "features": [f for f in FEATURES["cloud"] if f != "git"],
+            "features": list(FEATURES["cloud"]),
             "url": self._url,
             "ready_seconds": READY_SECONDS,
+            "repository": self._repository,
         }
         return hello
 

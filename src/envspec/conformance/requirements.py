@@ -58,7 +58,7 @@ DOCS: dict[str, str] = {
 #: The roles a marker may name.
 ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "adapter", "cloud", "none")
 #: The roles whose requirements need a core case of that role.
-CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner")
+CASE_ROLES = ("validator", "migrator", "packer", "launcher", "spawner", "cloud")
 #: The file that lists every requirement id ever published (beside the spec pages).
 IDS_FILE = "requirements-ids.txt"
 

@@ -11,6 +11,7 @@ A configuration is a dataclass; :func:`load_config` reads one from a TOML file w
     allow_local_repositories = false
     trusted_repositories = ["https://github.com/my-lab/*"]
     find_links = ["/srv/wheels"]
+    git_ca_bundle = "forge-ca.pem"
 
 The authenticator and the launcher are objects (not in the file): ``None`` means a
 :class:`~envspec.service.auth.TokenTable` read from ``tokens_file`` and a
@@ -77,6 +78,9 @@ class ServiceConfig:
     max_repository_bytes: int = 500 * MIB
     trusted_repositories: tuple[str, ...] = ()
     """URL patterns (``fnmatch``) whose code (postBuild, start) may run."""
+    git_ca_bundle: Path | None = None
+    """A file of CA certificates (PEM) that git trusts for https repositories, instead
+    of the system's (``GIT_SSL_CAINFO``): a forge with a private CA, or a test server."""
     index_url: str | None = None
     find_links: tuple[str, ...] = ()
     no_index: bool = False
@@ -88,7 +92,7 @@ class ServiceConfig:
         return dataclasses.replace(self, **changes)
 
 
-_PATHS = {"tokens_file", "data_dir", "cache_dir"}
+_PATHS = {"tokens_file", "data_dir", "cache_dir", "git_ca_bundle"}
 _TUPLES = {"trusted_repositories", "find_links"}
 _OBJECTS = {"authenticator", "launcher"}
 

@@ -137,6 +137,11 @@ def _env(protocols: str) -> dict[str, str]:
     }
 
 
+def git_env(ca_bundle: Path | None) -> dict[str, str]:
+    """What the service adds to git's environment: the operator's CA bundle, if any."""
+    return {"GIT_SSL_CAINFO": str(ca_bundle.resolve())} if ca_bundle is not None else {}
+
+
 def _size(folder: Path) -> int:
     total = 0
     for root, _, files in os.walk(folder):

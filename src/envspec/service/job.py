@@ -109,6 +109,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             timeout=request["git_timeout"],
             max_bytes=request["max_bytes"],
             protocols=request["protocols"],
+            extra_env=request.get("git_env") or None,
         )
         commit = fetched.commit
         _emit(commit=commit)
@@ -164,7 +165,10 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             for refusal in exc.plan.refusals:
                 _emit(phase="building", line=f"refused ({refusal.code}): {refusal.message}")
             reasons = "; ".join(f"{r.code}: {r.message}" for r in exc.plan.refusals)
-            return {"error": {"code": "launch-refused", "detail": reasons}}
+            # Code the operator does not trust has its own code (deploy-api-1.0.md#security).
+            untrusted = any(r.code == "launch-untrusted" for r in exc.plan.refusals)
+            code = "untrusted" if untrusted else "launch-refused"
+            return {"error": {"code": code, "detail": reasons}}
         for line in str(exc).splitlines():
             _emit(phase="building", line=line)
         return {"error": {"code": "build-failed", "detail": exc.message}}

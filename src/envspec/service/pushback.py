@@ -57,7 +57,14 @@ async def push(
     message = request.message or f"Changes from the envspec deployment {record.id}"
     folder = state.checkout_dir(record.id)
     commit = await asyncio.to_thread(
-        _commit_and_push, folder, git_url, branch, message, record.owner, token
+        _commit_and_push,
+        folder,
+        git_url,
+        branch,
+        message,
+        record.owner,
+        token,
+        gitpolicy.git_env(config.git_ca_bundle),
     )
     state.log(record.id, "ready", f"pushed {commit[:12]} to branch {branch} of {url}")
     from envspec.service.models import PushResult
@@ -79,7 +86,13 @@ def _git(folder: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedP
 
 
 def _commit_and_push(
-    folder: Path, url: str, branch: str, message: str, owner: str, token: str | None
+    folder: Path,
+    url: str,
+    branch: str,
+    message: str,
+    owner: str,
+    token: str | None,
+    extra_env: dict[str, str] | None = None,
 ) -> str:
     from envspec.service.gitpolicy import _env
 
@@ -91,6 +104,7 @@ def _commit_and_push(
         "GIT_AUTHOR_EMAIL": f"{owner}@users.noreply.envspec",
         "GIT_COMMITTER_NAME": owner,
         "GIT_COMMITTER_EMAIL": f"{owner}@users.noreply.envspec",
+        **(extra_env or {}),
     }
     if token is not None:
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()

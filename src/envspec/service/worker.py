@@ -159,6 +159,7 @@ class Worker:
             "git_timeout": config.git_timeout,
             "max_bytes": config.max_repository_bytes,
             "trusted": False,
+            "git_env": gitpolicy.git_env(config.git_ca_bundle),
         }
         if source["type"] == "git":
             request["git_url"] = gitpolicy.check_url(
