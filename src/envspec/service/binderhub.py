@@ -221,6 +221,7 @@ class BuildHandler(_BinderHandler):
         sent: str | None = None
         beat = time.monotonic()
         while True:
+            changed = self.state.watch(deployment_id)
             for item in store.log_after(deployment_id, after):
                 phase = PHASES.get(item.phase, item.phase)
                 if phase in ("ready", "failed"):
@@ -251,7 +252,7 @@ class BuildHandler(_BinderHandler):
                 self.write(":keepalive\n\n")
                 await self.flush()
                 beat = time.monotonic()
-            await self.state.wait_for_change(deployment_id, timeout=1.0)
+            await self.state.wait_for_change(deployment_id, 1.0, changed)
 
 
 class LaunchHandler(_BinderHandler):
