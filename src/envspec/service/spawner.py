@@ -184,8 +184,9 @@ class EnvspecSpawnerMixin(Configurable):
 
     @default("cmd")
     def _default_cmd(self) -> list[str]:
-        # the server of this installation (PATH may not name the hub's virtual environment)
-        return [sys.executable, "-m", "jupyterhub.singleuser"]
+        # the server of this installation (PATH may not name the hub's virtual environment):
+        # jupyterhub-singleuser, without an import that costs a second of its start
+        return [sys.executable, "-m", "envspec.service.singleuser"]
 
     # --- what the server opens ---------------------------------------------------------
 
