@@ -120,6 +120,7 @@ class EnvspecSpawnerMixin(Configurable):
     """
 
     user: Any  # the spawner's (JupyterHub's User)
+    log: Any  # the spawner's logger (JupyterHub's)
 
     notebook_root = Unicode(
         "",
