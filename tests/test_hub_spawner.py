@@ -125,3 +125,30 @@ def test_a_course_notebook_opens_in_its_environment_in_a_copy_of_ones_own(
         # THEN the hub refuses to start it, saying why
         assert refused.status_code == 400, refused.text
         assert message in refused.json()["message"]
+
+
+def test_the_spawners_single_user_command_is_jupyterhub_singleuser() -> None:
+    # The spawners' default command runs JupyterHub's single-user server from this
+    # installation (its options work), without jsonschema's IRI grammar (slow import).
+    import subprocess
+    import sys
+
+    from envspec.service.spawner import EnvspecSimpleLocalProcessSpawner
+
+    cmd = EnvspecSimpleLocalProcessSpawner().cmd
+    assert cmd == [sys.executable, "-m", "envspec.service.singleuser"]
+    probe = (
+        "import sys, runpy; sys.argv = ['jupyterhub-singleuser', '--version']\n"
+        "try:\n    runpy.run_module('envspec.service.singleuser', run_name='__main__')\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "import jupyter_server.serverapp\n"
+        "print('loaded' if sys.modules.get('rfc3987_syntax') else 'skipped')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    import jupyterhub
+
+    assert done.stdout.startswith(jupyterhub.__version__)  # jupyterhub-singleuser's answer
+    assert done.stdout.strip().endswith("skipped")

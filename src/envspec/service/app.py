@@ -136,8 +136,17 @@ class ServiceState:
         if event is not None:
             event.set()
 
-    async def wait_for_change(self, deployment_id: str, timeout: float) -> None:
-        event = self._changed.setdefault(deployment_id, asyncio.Event())
+    def watch(self, deployment_id: str) -> asyncio.Event:
+        """An event set at the deployment's next change: take it *before* reading the
+        store, so that a change while the reader works is not missed."""
+        return self._changed.setdefault(deployment_id, asyncio.Event())
+
+    async def wait_for_change(
+        self, deployment_id: str, timeout: float, event: asyncio.Event | None = None
+    ) -> None:
+        """Wait for a change of the deployment (since *event* was taken by
+        :meth:`watch`), at most *timeout* seconds."""
+        event = event or self.watch(deployment_id)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
 

@@ -160,8 +160,29 @@ def notebook_of(arguments: dict[str, str]) -> str | None:
     return None
 
 
+def _source(spec: BinderSpec, path: str | None) -> dict[str, Any]:
+    source: dict[str, Any] = {"type": "git", "url": spec.url}
+    if spec.ref is not None:
+        source["ref"] = spec.ref
+    if path is not None:
+        source["path"] = path
+    return source
+
+
 class _BinderHandler(BaseHandler):
     """A user from the authenticator, or from ``?token=`` (what an EventSource can send)."""
+
+    def running(self, owner: str, spec: BinderSpec, path: str | None) -> Record | None:
+        """The user's deployment of the repository and ref (and notebook, when one is
+        asked for) that is not over: a deployment serves its whole repository."""
+        source = _source(spec, path)
+        for record in self.state.store.list_deployments(owner):
+            have = dict(record.source)
+            if path is None:
+                have.pop("path", None)
+            if record.status not in ("failed", "stopped") and have == source:
+                return record
+        return None
 
     async def binder_user(self) -> str:
         query_token = self.get_query_argument("token", None)
@@ -193,19 +214,10 @@ class BuildHandler(_BinderHandler):
     def _deployment(self, owner: str, spec: BinderSpec, path: str | None) -> Record:
         from envspec.service.models import CreateDeployment
 
-        source: dict[str, Any] = {"type": "git", "url": spec.url}
-        if spec.ref is not None:
-            source["ref"] = spec.ref
-        if path is not None:
-            source["path"] = path
-        # A deployment serves its whole repository: without a notebook asked for, any
-        # running deployment of the same repository and ref is the one to reuse.
-        for record in self.state.store.list_deployments(owner):
-            have = dict(record.source)
-            if path is None:
-                have.pop("path", None)
-            if record.status not in ("failed", "stopped") and have == source:
-                return record
+        found = self.running(owner, spec, path)
+        if found is not None:
+            return found
+        source = _source(spec, path)
         try:
             request = CreateDeployment.model_validate({"source": source})
         except ValueError as exc:
@@ -221,6 +233,7 @@ class BuildHandler(_BinderHandler):
         sent: str | None = None
         beat = time.monotonic()
         while True:
+            changed = self.state.watch(deployment_id)
             for item in store.log_after(deployment_id, after):
                 phase = PHASES.get(item.phase, item.phase)
                 if phase in ("ready", "failed"):
@@ -251,7 +264,7 @@ class BuildHandler(_BinderHandler):
                 self.write(":keepalive\n\n")
                 await self.flush()
                 beat = time.monotonic()
-            await self.state.wait_for_change(deployment_id, timeout=1.0)
+            await self.state.wait_for_change(deployment_id, 1.0, changed)
 
 
 class LaunchHandler(_BinderHandler):
@@ -272,8 +285,18 @@ class LaunchHandler(_BinderHandler):
             self.redirect(login_url(self))
             return
         arguments = self.arguments()
-        build = f"{self.state.config.base_url}build/{provider}/{raw.strip('/')}"
         notebook = notebook_of(arguments)
+        # a deployment serves its whole repository: urlpath opens the notebook asked for
+        ready = None if user is None else self.running(user, spec, None)
+        if ready is not None and ready.status == "ready" and ready.url:
+            # already running (a second click, or back after signing in): open it now
+            fields = ready_fields(ready.url)
+            target = fields["url"] + urlpath_of(arguments)
+            if fields["token"]:
+                target += ("&" if "?" in target else "?") + "token=" + fields["token"]
+            self.redirect(target)
+            return
+        build = f"{self.state.config.base_url}build/{provider}/{raw.strip('/')}"
         if notebook:
             build += "?" + urllib.parse.urlencode({"path": notebook})
         from envspec.service.web import CSP

@@ -27,7 +27,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 __all__ = [
     "ADMIN",
@@ -453,9 +453,14 @@ class RunningHub:
 
 
 def start(
-    options: ServeOptions, *, extra_args: Sequence[str] = (), env: dict[str, str] | None = None
+    options: ServeOptions,
+    *,
+    extra_args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    output: IO[bytes] | None = None,
 ) -> RunningHub:
-    """Write the configuration and start JupyterHub (in its own process group)."""
+    """Write the configuration and start JupyterHub (in its own process group); its
+    messages go to *output* (default: this process's standard streams)."""
     find_proxy()
     if not _is_free(options.port):
         raise ServeError(
@@ -469,6 +474,8 @@ def start(
         cwd=options.state_dir,
         env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         start_new_session=True,
     )
     return RunningHub(process, f"http://{HOST}:{options.port}/", config)

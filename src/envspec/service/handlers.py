@@ -239,12 +239,17 @@ class LogHandler(APIHandler):
         beat = time.monotonic()
         try:
             while True:
+                changed = self.state.watch(deployment_id)
                 lines = store.log_after(deployment_id, after)
+                record = store.get(deployment_id)
+                if record is not None and record.terminal:
+                    # the lines written just after the terminal status come before it
+                    last = lines[-1].seq if lines else after
+                    lines += store.log_after(deployment_id, last)
                 for item in lines:
                     data = json.dumps({"phase": item.phase, "line": item.line})
                     self.write(f"id: {item.seq}\nevent: log\ndata: {data}\n\n")
                     after = item.seq
-                record = store.get(deployment_id)
                 if record is None:
                     break
                 key = (record.status, record.updated.isoformat())
@@ -254,13 +259,13 @@ class LogHandler(APIHandler):
                     sent_status = key
                 if lines or key == sent_status:
                     await self.flush()
-                if record.terminal and not lines:
-                    break
+                if record.terminal:
+                    break  # no wait for a change that will not come
                 if time.monotonic() - beat > 15:
                     self.write(": keep-alive\n\n")
                     await self.flush()
                     beat = time.monotonic()
-                await self.state.wait_for_change(deployment_id, timeout=1.0)
+                await self.state.wait_for_change(deployment_id, 1.0, changed)
         except StreamClosedError:
             return
         self.finish()

@@ -211,13 +211,24 @@ class HubLauncher:
         self.kernels_dir = kernels_dir
         self.ready_timeout = ready_timeout
         self._store: Store | None = None
+        self._state: ServiceState | None = None
         self._prestarted: set[str] = set()
 
     def attach(self, state: ServiceState) -> None:
         """Use the service's database (the spawner reads what the launcher writes there)."""
         self._store = state.store
+        self._state = state
         if self.kernels_dir is None:
             self.kernels_dir = state.data_dir / "kernels"
+
+    def _log(self, deployment: Record, line: str) -> None:
+        """A line of the deployment's log (its time says when each phase began)."""
+        if self._state is not None:
+            self._state.log(deployment.id, "launching", line)
+
+    async def _request_server(self, deployment: Record) -> None:
+        self._log(deployment, f"asking the hub to start server {server_name(deployment.id)}")
+        await self._api("POST", self._server_path(deployment), _options(deployment))
 
     def _api(self, method: str, path: str, body: Any = None, *, ok404: bool = False) -> Any:
         return _hub_api(self.api_url, self.api_token, method, path, body, ok404=ok404)
@@ -251,7 +262,7 @@ class HubLauncher:
         kernels.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             await self._stop_server(deployment)  # a server of an earlier attempt
-            await self._api("POST", self._server_path(deployment), _options(deployment))
+            await self._request_server(deployment)
         except HubError:
             return  # start() tries again, and says why if it fails
         self._prestarted.add(deployment.id)
@@ -266,8 +277,9 @@ class HubLauncher:
         try:
             if deployment.id not in self._prestarted or not await self._exists(deployment):
                 await self._stop_server(deployment)
-                await self._api("POST", self._server_path(deployment), _options(deployment))
+                await self._request_server(deployment)
             server = await self._wait_ready(deployment)
+            self._log(deployment, "the server is up behind the hub's proxy")
         except HubError as exc:
             raise LaunchFailed(f"the hub did not start the server: {exc}") from None
         finally:
@@ -297,7 +309,7 @@ class HubLauncher:
             if loop.time() > deadline:
                 raise LaunchFailed(f"the server was not ready within {self.ready_timeout:.0f} s")
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 0.5)
+            delay = min(delay * 1.5, 0.1)  # one cheap request a tenth of a second
 
     async def _stop_server(self, deployment: Record) -> None:
         path = self._server_path(deployment)

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 from traitlets import Any as AnyTrait
-from traitlets import Bool, List, Unicode, default
+from traitlets import Bool, Float, List, Unicode, default
 from traitlets.config import Configurable
 
 __all__ = [
@@ -120,6 +120,7 @@ class EnvspecSpawnerMixin(Configurable):
     """
 
     user: Any  # the spawner's (JupyterHub's User)
+    log: Any  # the spawner's logger (JupyterHub's)
 
     notebook_root = Unicode(
         "",
@@ -161,6 +162,12 @@ class EnvspecSpawnerMixin(Configurable):
     find_links = List(Unicode(), config=True, help="uv --find-links for building environments.")
     index_url = Unicode("", config=True, help="uv --index-url for building environments.")
     no_index = Bool(False, config=True, help="Build from find_links only (uv --no-index).")
+    ready_poll_interval = Float(
+        0.05,
+        config=True,
+        help="Seconds between two checks that a new server answers, before the spawner "
+        "gives it to the hub (whose own check backs off up to 5 s); 0: the hub's check only.",
+    )
 
     @default("start_timeout")
     def _default_start_timeout(self) -> int:
@@ -178,8 +185,9 @@ class EnvspecSpawnerMixin(Configurable):
 
     @default("cmd")
     def _default_cmd(self) -> list[str]:
-        # the server of this installation (PATH may not name the hub's virtual environment)
-        return [sys.executable, "-m", "jupyterhub.singleuser"]
+        # the server of this installation (PATH may not name the hub's virtual environment):
+        # jupyterhub-singleuser, without an import that costs a second of its start
+        return [sys.executable, "-m", "envspec.service.singleuser"]
 
     # --- what the server opens ---------------------------------------------------------
 
@@ -233,12 +241,19 @@ class EnvspecSpawnerMixin(Configurable):
             launchable = await self.envspec_launchable()
         except SpawnError as exc:
             raise web_error(str(exc)) from None
+        name = getattr(self, "name", "") or "(default)"
         if launchable is not None:
+            self.log.info("envspec: starting server %s", name)
             try:
                 await asyncio.to_thread(self.envspec_open, launchable)
             except SpawnError as exc:
                 raise web_error(str(exc)) from None
-        return await super().start()  # type: ignore[misc]
+        started = await super().start()  # type: ignore[misc]
+        if launchable is not None:
+            self.log.info("envspec: server %s process started", name)
+            if await self._envspec_wait_up(started):
+                self.log.info("envspec: server %s answers", name)
+        return started
 
     async def stop(self, now: bool = False) -> Any:
         try:
@@ -343,6 +358,41 @@ class EnvspecSpawnerMixin(Configurable):
                 yield {"progress": 30, "message": message}
             seen = len(messages)
             await asyncio.sleep(0.5)
+
+    async def _envspec_wait_up(self, started: Any) -> bool:
+        """Wait until the new server answers, asking every ``ready_poll_interval``
+        seconds: JupyterHub's own check backs off exponentially (up to 5 s between two
+        tries), so a server up in 2 s is seen late; after this its first try succeeds.
+        Whether it answers (``False``: the hub's check decides)."""
+        interval = float(self.ready_poll_interval)
+        server = getattr(self, "server", None)
+        if interval <= 0 or server is None or getattr(self, "internal_ssl", False):
+            return False
+        if isinstance(started, tuple) and len(started) == 2:
+            host = f"http://{started[0] or '127.0.0.1'}:{int(started[1])}"
+        elif isinstance(started, str) and started.startswith("http"):
+            host = started.rstrip("/")
+        else:
+            return False
+        from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+        url = host + str(server.base_url).rstrip("/") + "/api"
+        client = AsyncHTTPClient()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(getattr(self, "http_timeout", 30) or 30)
+        while loop.time() < deadline:
+            try:
+                await client.fetch(url, request_timeout=5, follow_redirects=False)
+                return True
+            except HTTPClientError as exc:
+                if exc.code < 500 and exc.code != 599:
+                    return True  # any answer but a server error: it is up
+            except OSError:
+                pass  # not listening yet
+            if await self.poll() is not None:  # type: ignore[attr-defined]
+                return False  # it exited: the hub reports why
+            await asyncio.sleep(interval)
+        return False
 
     # --- the server's options ----------------------------------------------------------
 
