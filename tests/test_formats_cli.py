@@ -116,3 +116,22 @@ def test_missing_source_and_bad_option_are_usage_errors(tmp_path):
 
 def test_converted_is_ok_without_errors():
     assert Converted().ok
+
+
+def test_an_environment_with_a_secret_is_never_written(tmp_path):
+    from envspec.formats.io import write_environment
+
+    source = tmp_path / "a.envspec.yaml"
+    source.write_text('env_ver: "1.0"\nenv:\n  WANDB_API_KEY: 0123456789abcdef\n')
+    notebook = tmp_path / "a.ipynb"
+    status, out, _ = run("import", "--from", "envspec", str(source), "-o", str(notebook))
+    assert status == 1
+    assert "error[secret-env-value]" in out
+    assert not notebook.exists()
+    # The library's writer goes through the same gate.
+    outcome = write_environment(
+        {"env_ver": "1.0", "env": {"WANDB_API_KEY": "0123456789abcdef"}}, str(notebook)
+    )
+    assert not outcome.ok
+    assert [d.code for d in outcome.diagnostics] == ["secret-env-value"]
+    assert not notebook.exists()

@@ -68,3 +68,25 @@ def test_git_refuses_a_transport_the_policy_does_not_allow(
     assert caught.value.code == "fetch-failed"
     assert "transport 'file' not allowed" in caught.value.detail
     assert not (tmp_path / "co").exists()
+
+
+def test_a_push_commits_no_notebook_whose_environment_holds_a_secret(tmp_path: Path) -> None:
+    import json
+
+    from envspec.service.pushback import secret_stops
+
+    def notebook(environment: dict[str, object]) -> str:
+        metadata = {"environment": environment}
+        return json.dumps({"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5})
+
+    (tmp_path / "clean.ipynb").write_text(notebook({"env_ver": "1.0", "python": "3.12"}))
+    (tmp_path / "leaky.ipynb").write_text(
+        notebook({"env_ver": "1.0", "env": {"WANDB_API_KEY": "0123456789abcdef"}})
+    )
+    (tmp_path / "notes.txt").write_text("WANDB_API_KEY=0123456789abcdef\n")
+    (tmp_path / "env.envspec.yaml").write_text(
+        'env_ver: "1.0"\nfiles:\n  postBuild: "export GITHUB_TOKEN='
+        'ghp_a1B2c3D4e5F6g7H8i9J0a1B2c3D4e5F6g7H8i9J0\\n"\n'
+    )
+    names = ["clean.ipynb", "leaky.ipynb", "notes.txt", "env.envspec.yaml", "gone.ipynb"]
+    assert secret_stops(tmp_path, names) == ["leaky.ipynb", "env.envspec.yaml"]

@@ -170,8 +170,14 @@ def _new_notebook(environment: Mapping[str, Any]) -> bytes:
 
 def write_environment(environment: Mapping[str, Any], output: str) -> WriteOutcome:
     """Embed *environment* in the notebook *output* (created when missing, its other bytes
-    kept) or write the envspec file *output*; nothing is written when it is identical."""
+    kept) or write the envspec file *output*; nothing is written when it is identical, or
+    when the writers' gate refuses it (a secret value: :mod:`envspec.writers`)."""
     from envspec._atomic import write_atomic
+    from envspec.writers import gate
+
+    verdict = gate(environment, file=output)
+    if verdict.refused:
+        return WriteOutcome(diagnostics=verdict.stops)
 
     if output.lower().endswith(".ipynb"):
         try:

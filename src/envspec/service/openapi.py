@@ -32,7 +32,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
         409: "conflict: the deployment cannot do that now",
         413: "too-large: the body is larger than the service's limit",
         415: "unsupported-media-type: the body is not application/json",
-        422: "forbidden-url or invalid-path",
+        422: "forbidden-url or invalid-path; secret: a pushed notebook's environment holds one",
         429: "too-many-deployments: the caller's limit is reached",
         502: "push-failed: the forge refused the push",
     }

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from envspec.service.models import PushRequest, PushResult
     from envspec.service.store import Record
 
-__all__ = ["push"]
+__all__ = ["push", "secret_stops"]
 
 
 async def push(
@@ -119,6 +119,16 @@ def _commit_and_push(
         done = _git(folder, *args, env=env)
         if done.returncode != 0:
             raise ProblemError(409, "push-failed", f"git {args[0]} failed: {_last(done)}")
+    staged = _git(folder, "diff", "--cached", "--name-only", "-z", env=env).stdout
+    refused = secret_stops(folder, [name for name in staged.split("\0") if name])
+    if refused:
+        _git(folder, "reset", "-q", env=env)
+        raise ProblemError(
+            422,
+            "secret",
+            f"{refused[0]} holds a secret value in its environment: remove it before pushing "
+            "(a notebook's environment never carries secrets: 1.0.md#security-secrets)",
+        )
     done = _git(folder, "commit", "-q", "--allow-empty", "-m", message, env=env)
     if done.returncode != 0:
         raise ProblemError(409, "push-failed", f"git commit failed: {_last(done)}")
@@ -127,6 +137,33 @@ def _commit_and_push(
     if done.returncode != 0:
         raise ProblemError(502, "push-failed", f"the forge refused the push: {_last(done)}")
     return commit
+
+
+def secret_stops(folder: Path, names: list[str]) -> list[str]:
+    """The files among *names* (notebooks and envspec files below *folder*) whose
+    environment the writers' gate refuses: a push is a writer, and publishes nothing the
+    standard forbids a document to carry."""
+    from envspec.notebook import kind_of, read_document
+    from envspec.writers import gate
+
+    refused = []
+    for name in names:
+        kind = kind_of(name)
+        path = folder / name
+        if kind is None or not path.is_file():
+            continue
+        document = read_document(path.read_bytes(), kind).document
+        if not isinstance(document, dict):
+            continue
+        metadata = document.get("metadata")
+        environment = (
+            (metadata.get("environment") if isinstance(metadata, dict) else None)
+            if kind == "notebook"
+            else document
+        )
+        if isinstance(environment, dict) and gate(environment, file=name).refused:
+            refused.append(name)
+    return refused
 
 
 def _last(done: subprocess.CompletedProcess[str]) -> str:
