@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from envspec.payloads._listing import Listing, generic_listing
 from envspec.payloads.menu import CategoryFilter, MenuConfig, MenuPayload, build_menu
 from envspec.payloads.policies.rsp import RspPolicy
-from envspec.payloads.policies.rsp_bulk import rsp_listing, tag_key
+from envspec.payloads.policies.rsp_bulk import rsp_keys, rsp_listing
 from envspec.payloads.tags import TagList, categorize, sorted_groups
 
 _ARCHS = ["", "", "", "-amd64", "-arm64", "-foo", "-x86"]
@@ -131,7 +131,20 @@ def test_keys_from_a_parse_are_the_keys_of_the_list():
             "r170", "r17_0_0", "r16_9_9", "d_2024_02_29", "d_2023_02_29", "d_2024_02_28",
             "r9999_0_0", "r999_0_0"]  # fmt: skip
     assert_same(tags)
-    assert tag_key(POLICY.parse("r9999_0_0")) is None  # too long: the category by parse
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_key_read_in_bulk_is_the_key_of_its_parse(seed):
+    tags = corner_tags(3000, seed) + ["exp_", "exp_w_2021_53", "d_2024_02_29", "r230-amd64"]
+    keys = rsp_keys(tags)
+    assert keys is not None
+    assert {t: POLICY.parse(t).key for t in tags} == keys
+
+
+def test_a_list_it_cannot_read_in_bulk():
+    assert rsp_keys(["w_2021_13", ""]) is None
+    assert rsp_keys(["w_2021_13", "a\nb"]) is None
+    assert rsp_listing(POLICY, ["w_2021_13", ""]) is None
 
 
 CONFIGS = [

@@ -1,157 +1,294 @@
-"""The RSP policy over a whole tag list at once: categories and order without a parse per tag.
+"""The RSP policy over a whole tag list at once: every tag's sort key without a parse per tag.
 
 :meth:`RspPolicy.parse <envspec.payloads.policies.rsp.RspPolicy.parse>` reads one tag
 into a :class:`~envspec.payloads._tagtypes.ParsedTag` (a few microseconds each).  A menu of
-10^5 tags needs that reading for the dozens it shows, but only the category and the order
-of the rest.  Here one compiled pattern per tag family (releases and candidates, weeklies,
-dailies, the rest) runs over the text of the whole list (``findall``, in C), and its groups
-form each tag's sort key as they are:
+10^5 tags needs that reading for the dozens it shows, but only the order of the rest, and
+the order is that of ``ParsedTag.key``: one string per tag, the category's rank, the
+version, the suffix, the tag.  Here each tag's key is built, equal to its parse's key
+(the tests check it tag by tag), from the few *distinct* parts a list has:
 
-- every number is split by its count of significant digits into groups, longest first
-  (``0020`` is the 2-digit ``20``), so comparing the groups as text compares the numbers;
-  a missing number is all-empty groups, lower than any number;
-- text parts (the extra text, the architecture) compare as text, shorter first; a tag
-  without an architecture captures the line's end instead, so it follows its variants
-  (the generic image first, newest first);
-- the tag itself comes last, so the order is total.
+- one compiled pattern per tag family (releases and candidates, weeklies, dailies, the
+  experimental forms of each, and the rest) runs over the text of the whole list
+  (``findall``, in C) and splits each tag into its version text and its suffix text;
+- the key's part of a version text (its numbers, whether it is a valid date) and of a
+  suffix text (cycle, builds, extra text, architecture) is worked out once per distinct
+  text and kept (a list of 10^5 tags has a few thousand of each);
+- each key is then the join of those parts and the tag, and one sort orders them all.
 
-The key is these groups joined with ``\\x01`` (below every character a tag holds): one
-string, compared in C.  The order is the one of ``ParsedTag.key`` (the tests compare both
-on generated lists).  A tag these patterns cannot vouch for (a number of four or more
-significant digits, the 53rd week, the 29th to 31st day, an old ``r230`` release, an
-experimental tag whose rest looks like a version) is parsed on its own, and its key is
-written from its parse in the same form; where that form cannot hold it (a number too
-long), its whole category is ordered by ``ParsedTag.key``.
+A tag the patterns cannot vouch for (an old ``r230`` release, a 29th to 31st day, a
+suffix the grammar reads another way, an experimental tag of an experimental tag) is
+parsed on its own: its key is its parse's, so it sits among the others where one by one
+would put it.
 """
 
 from __future__ import annotations
 
+import bisect
+import datetime
 import gc
 import re
 import weakref
 from collections.abc import Callable, Collection, Mapping
+from itertools import repeat
 from operator import itemgetter
-from typing import Any, Final
+from typing import Final
 
 from envspec.payloads._listing import Listing
 from envspec.payloads._tagtypes import ParsedTag
+from envspec.payloads.policies import rsp as _rsp
 from envspec.payloads.policies.rsp import CATEGORIES, RspPolicy
 
-__all__ = ["rsp_listing", "tag_key"]
+__all__ = ["rsp_keys", "rsp_listing"]
 
-_SEP: Final = "\x01"
-#: A whole number: its significant digits by their count (3, 2, 1), or, when it has more,
-#: all its digits in a last group that marks a tag to parse alone.
-_N: Final = r"(?:0*(?:([1-9]\d\d)|([1-9]\d)|(\d))(?!\d)|(\d+))"
-_YEAR: Final = r"0*([1-9]\d{3})(?!\d)"
-_TWO: Final = r"0*(?:({})|([1-9]))(?!\d)"
-_WEEK: Final = _TWO.format(r"[1-4]\d|5[0-3]")
-_MONTH: Final = _TWO.format(r"1[0-2]")
-_DAY: Final = _TWO.format(r"[12]\d|3[01]")
-#: The suffix as RSP reads it; a tag without an architecture captures the line's end.
-_SUFFIX: Final = rf"(?:_c{_N}\.{_N})?(?:_rsp{_N})?(?:_([^\n]+?))?(?:(?=(\n))|-([a-z0-9]+)(?=\n))"
-#: Each family: the tag (a look-ahead), its parts, and a line of the family the pattern
-#: cannot read (then parsed alone).
-#: (The first look-ahead skips the lines of other families before anything is captured.)
-_RELEASES: Final = re.compile(
-    rf"\n(?=r\d)(?:(?=([^\n]*))r{_N}_{_N}_{_N}(?:_rc{_N})?{_SUFFIX}|([^\n]*))"
-)
-_WEEKLIES: Final = re.compile(rf"\n(?=w_\d)(?:(?=([^\n]*))w_{_YEAR}_{_WEEK}{_SUFFIX}|([^\n]*))")
-_DAILIES: Final = re.compile(
-    rf"\n(?=d_\d)(?:(?=([^\n]*))d_{_YEAR}_{_MONTH}_{_DAY}{_SUFFIX}|([^\n]*))"
-)
+#: The text after a version: empty, or from the first '_' or '-' to the line's end.
+_TAIL: Final = r"((?:[_-][^\n]*)?)(?=\n)"
+#: Unknown tags: the shortest base the optional cycle and architecture can follow (tried
+#: only where a '_' or '-' starts them, or at the end).
+_UNKNOWN_SPLIT: Final = r"([^\n_-]*(?:[_-][^\n_-]*)*?)((?:_c\d+)?(?:-[a-z0-9]+)?)(?=\n)"
 _VERSIONED: Final = r"r\d|w_\d|d_\d"
-#: Unknown tags, and experimental ones whose rest is unknown: no version at all.  The
-#: base is the shortest text the optional cycle and architecture can follow (it stops at
-#: the first '_' or '-' that starts them).
-_UNKNOWN: Final = re.compile(
-    rf"\n(?!{_VERSIONED}|exp_(?:{_VERSIONED}|exp_))(?=([^\n]*))(exp_(?=[^\n]))?"
-    r"((?:[^\n_-]|_(?!c\d+(?:-[a-z0-9]+)?\n)|-(?![a-z0-9]+\n))*)"
-    r"(?:_c(\d+))?(?:(?=(\n))|-([a-z0-9]+)(?=\n))"
-)
-#: Experimental tags whose rest may have a version: parsed alone.
-_EXPERIMENTAL: Final = re.compile(rf"\n(exp_(?:{_VERSIONED}|exp_)[^\n]*)")
+_RELEASE: Final = rf"r(\d+_\d+_\d+(?:_rc\d+)?){_TAIL}"
+_WEEKLY: Final = rf"w_(\d+_\d+){_TAIL}"
+#: Days 1 to 28 are in every month; the rest are read with their month (when a list has
+#: them).
+_DAILY: Final = rf"d_(\d+_\d+)_(0*(?:[1-9]|1\d|2[0-8])){_TAIL}"
+_LATE_DAILY: Final = rf"d_(\d+_\d+_0*(?:29|3[01])){_TAIL}"
+_RELEASES: Final = re.compile(rf"\n({_RELEASE})")
+_WEEKLIES: Final = re.compile(rf"\n({_WEEKLY})")
+_DAILIES: Final = re.compile(rf"\n({_DAILY})")
+_LATE_DAILIES: Final = re.compile(rf"\n({_LATE_DAILY})")
+_UNKNOWN: Final = re.compile(rf"\n(?!{_VERSIONED}|exp_[^\n])({_UNKNOWN_SPLIT})")
+#: The experimental tags (their lines, then each form among them).
+_EXPERIMENTAL: Final = re.compile(r"\n(exp_[^\n]*)")
+_EXP_RELEASES: Final = re.compile(rf"\n(exp_{_RELEASE})")
+_EXP_WEEKLIES: Final = re.compile(rf"\n(exp_{_WEEKLY})")
+_EXP_DAILIES: Final = re.compile(rf"\n(exp_{_DAILY})")
+_EXP_LATE_DAILIES: Final = re.compile(rf"\n(exp_{_LATE_DAILY})")
+_EXP_UNKNOWN: Final = re.compile(rf"\n(exp_(?!{_VERSIONED}|exp_|\n){_UNKNOWN_SPLIT})")
+#: Tags of a versioned form whose version or suffix says they are not (read as unknown).
+_ANY_UNKNOWN: Final = re.compile(rf"\n({_UNKNOWN_SPLIT})")
+_ANY_EXP_UNKNOWN: Final = re.compile(rf"\n(exp_{_UNKNOWN_SPLIT})")
+
+_NUM: Final = _rsp._num  # noqa: SLF001 - the key's number form is the policy's
+_NONE: Final = _rsp._NONE  # noqa: SLF001
+_ZERO_NONE: Final = _rsp._ZERO_NONE  # noqa: SLF001
+_PLAIN_TAIL: Final = _rsp._PLAIN_TAIL  # noqa: SLF001
+_RANK: Final = _rsp._RANK  # noqa: SLF001
+_NO_ARCH: Final = _rsp._NO_ARCH  # noqa: SLF001
+_SUFFIX: Final = re.compile(_rsp._SUFFIX, re.DOTALL)  # noqa: SLF001
+_SUFFIX_GROUPS: Final = _rsp._SUFFIX_GROUPS  # noqa: SLF001
+_TAILS: Final = _rsp._tails  # noqa: SLF001
+#: What an unknown tag's key has before its base (and an experimental one's).
+_UNKNOWN_HEAD: Final = _RANK["unknown"] + "1" + _NONE * 4
+_EXP_UNKNOWN_HEAD: Final = _RANK["experimental"] + "1" + _NONE * 4
+_EXP_RANK: Final = _RANK["experimental"]
+_U: Final = _RANK["unknown"]
+#: The part of a text that is not valid (no key part is empty): the tag reads another way.
+_BAD: Final = ""
 
 
-class _Family:
-    """Where a family's groups are: the tag, the markers of a tag to parse alone, the
-    architecture, and the groups of the key in order (the tag last)."""
+class _Parts(dict[str, str]):
+    """A text's part of the key, worked out once (at most 2^16 kept)."""
 
-    def __init__(self, pattern: re.Pattern[str], bad: tuple[int, ...]) -> None:
-        n = pattern.groups
-        self.pattern = pattern
-        self.miss = n - 1
-        self.arch = n - 2
-        self.flags = itemgetter(*bad, n - 1)
-        self.key = itemgetter(*range(1, n - 1), 0)
+    def __init__(self, read: Callable[[str], str]) -> None:
+        super().__init__()
+        self._read = read
 
-
-_R: Final = _Family(_RELEASES, (4, 8, 12, 16, 20, 24, 28))
-_W: Final = _Family(_WEEKLIES, (7, 11, 15))
-_D: Final = _Family(_DAILIES, (9, 13, 17))
-_TAG: Final = itemgetter(0)
-_WEEK_53: Final = itemgetter(2)
-_LONG_DAY: Final = itemgetter(4)
-_MONTH_END: Final = frozenset({"29", "30", "31"})
-_UNKNOWN_KEY: Final = itemgetter(1, 2, 3, 4, 5, 0)
-_UNKNOWN_CYCLE: Final = itemgetter(3)
-_UNKNOWN_ARCH: Final = itemgetter(5)
-_EXPERIMENTAL_PREFIX: Final = itemgetter(1)
+    def __missing__(self, text: str) -> str:
+        if len(self) >= 1 << 16:
+            self.clear()
+        part = self[text] = self._read(text)
+        return part
 
 
-def _number(n: int | None) -> tuple[str, ...] | None:
-    """A number's groups as :data:`_N` captures them (None when it has too many digits)."""
-    if n is None:
-        return ("", "", "", "")
-    digits = str(n)
-    if len(digits) > 3:
+def _release(version: str) -> str:
+    numbers = version.replace("_rc", "_").split("_")
+    a, b, c = _NUM(numbers[0]), _NUM(numbers[1]), _NUM(numbers[2])
+    if len(numbers) == 4:
+        return f"{_RANK['candidate']}0{a}{b}{c}{_NUM(numbers[3])}"
+    return f"{_RANK['release']}0{a}{b}{c}{_NONE}"
+
+
+def _weekly(version: str) -> str:
+    year, week = version.split("_")
+    try:
+        datetime.date.fromisocalendar(int(year), int(week), 4)
+    except (ValueError, OverflowError):
+        return _BAD
+    return f"{_RANK['weekly']}0{_NUM(int(year))}{_NUM(int(week))}{_ZERO_NONE}"
+
+
+def _month(version: str) -> str:
+    year, month = version.split("_")
+    try:
+        date = datetime.date(int(year), int(month), 1)
+    except (ValueError, OverflowError):
+        return _BAD
+    return f"{_RANK['daily']}0{_NUM(date.year)}{_NUM(date.month)}"
+
+
+def _day(day: str) -> str:
+    return f"{_NUM(int(day))}{_NONE}"
+
+
+def _date(version: str) -> str:
+    year, month, day = version.split("_")
+    try:
+        date = datetime.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        return _BAD
+    return f"{_RANK['daily']}0{_NUM(date.year)}{_NUM(date.month)}{_NUM(date.day)}{_NONE}"
+
+
+def _suffix(text: str) -> str:
+    if not text:
+        _SUFFIX_ARCHS[text] = ""
+        return _PLAIN_TAIL
+    m = _SUFFIX.fullmatch(text)
+    if m is None:
+        _SUFFIX_ARCHS[text] = ""
+        return _BAD
+    tail = _TAILS[m.group(*_SUFFIX_GROUPS)]
+    _SUFFIX_ARCHS[text] = tail[5] or ""
+    return tail[6]
+
+
+def _unknown_tail(text: str) -> str:
+    cycle, _, arch = text.partition("-")
+    _UNKNOWN_ARCHS[text] = arch
+    number = _NUM(cycle[2:]) if cycle else _NUM(None)
+    return f"\0{number}{_NUM(None)}{_NUM(None)}\0{arch or _NO_ARCH}\0"
+
+
+def _experimental(parts: _Parts) -> Callable[[str], str]:
+    """The key part of an experimental tag's version: its sub-tag's under another rank."""
+
+    def read(text: str) -> str:
+        head = parts[text]
+        return head and _EXP_RANK + head[1:]
+
+    return read
+
+
+_RELEASE_PARTS: Final = _Parts(_release)
+_WEEKLY_PARTS: Final = _Parts(_weekly)
+_MONTH_PARTS: Final = _Parts(_month)
+_DAY_PARTS: Final = _Parts(_day)
+_DATE_PARTS: Final = _Parts(_date)
+_EXP_RELEASE_PARTS: Final = _Parts(_experimental(_RELEASE_PARTS))
+_EXP_WEEKLY_PARTS: Final = _Parts(_experimental(_WEEKLY_PARTS))
+_EXP_MONTH_PARTS: Final = _Parts(_experimental(_MONTH_PARTS))
+_EXP_DATE_PARTS: Final = _Parts(_experimental(_DATE_PARTS))
+_SUFFIX_PARTS: Final = _Parts(_suffix)
+_UNKNOWN_TAILS: Final = _Parts(_unknown_tail)
+#: Each suffix's and each unknown tail's architecture ("" for none), filled as they are read.
+_SUFFIX_ARCHS: Final[dict[str, str]] = {}
+_UNKNOWN_ARCHS: Final[dict[str, str]] = {}
+
+_FIRST: Final = itemgetter(0)
+_COLUMNS: Final = (itemgetter(1), itemgetter(2), itemgetter(3))
+
+
+class _Keys:
+    """Keys, tags and architectures of a list, in the order they are found."""
+
+    __slots__ = ("alone", "archs", "keys", "plain", "tags", "unknown")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.tags: list[str] = []
+        self.archs: list[str] = []
+        #: Tags to parse on their own.
+        self.alone: list[str] = []
+        #: Where the unknown tags' keys are (start, stop).
+        self.unknown: list[tuple[int, int]] = []
+        #: Experimental tags with no version (a filter passes them without a parse).
+        self.plain: list[str] = []
+
+    def versioned(self, rows: list[tuple[str, ...]], parts: tuple[_Parts, ...], bad: list[str]) -> None:
+        """Rows of a versioned family: (tag, version text[s]..., suffix text); a tag whose
+        version or suffix is not valid goes to *bad*."""
+        if not rows:
+            return
+        columns = [list(map(p.__getitem__, map(c, rows))) for p, c in zip(parts, _COLUMNS)]
+        if any(_BAD in column for column in columns):
+            good = [_BAD not in row for row in zip(*columns)]
+            bad += [r[0] for r, ok in zip(rows, good) if not ok]
+            rows = [r for r, ok in zip(rows, good) if ok]
+            columns = [[v for v, ok in zip(c, good) if ok] for c in columns]
+        tags = list(map(_FIRST, rows))
+        self.keys += map("".join, zip(*columns, tags))
+        self.tags += tags
+        self.archs += map(_SUFFIX_ARCHS.__getitem__, map(_COLUMNS[len(parts) - 1], rows))
+
+    def unknowns(self, rows: list[tuple[str, str, str]], head: str, plain: bool) -> None:
+        """Rows of unknown tags: (tag, base, tail); *head* starts each key."""
+        if not rows:
+            return
+        if not plain:
+            self.unknown.append((len(self.keys), len(self.keys) + len(rows)))
+        tails = list(map(_COLUMNS[1], rows))
+        tags = list(map(_FIRST, rows))
+        self.keys += map(
+            "".join,
+            zip(repeat(head), map(_COLUMNS[0], rows), map(_UNKNOWN_TAILS.__getitem__, tails), tags),
+        )
+        self.tags += tags
+        self.archs += map(_UNKNOWN_ARCHS.__getitem__, tails)
+        if plain:
+            self.plain += tags
+
+
+def _read(text: str, n: int) -> _Keys:
+    """Every tag's key, tag and architecture (tags to parse alone are set aside)."""
+    found = _Keys()
+    unknown: list[str] = []
+    exp_unknown: list[str] = []
+    suffix = _SUFFIX_PARTS
+    found.versioned(_RELEASES.findall(text), (_RELEASE_PARTS, suffix), found.alone)
+    found.versioned(_WEEKLIES.findall(text), (_WEEKLY_PARTS, suffix), unknown)
+    found.versioned(_DAILIES.findall(text), (_MONTH_PARTS, _DAY_PARTS, suffix), unknown)
+    found.unknowns(_UNKNOWN.findall(text), _UNKNOWN_HEAD, False)
+    exp = ""
+    if "\nexp_" in text:
+        exp = "\n" + "\n".join(_EXPERIMENTAL.findall(text)) + "\n"
+        found.versioned(_EXP_RELEASES.findall(exp), (_EXP_RELEASE_PARTS, suffix), found.alone)
+        found.versioned(_EXP_WEEKLIES.findall(exp), (_EXP_WEEKLY_PARTS, suffix), exp_unknown)
+        found.versioned(
+            _EXP_DAILIES.findall(exp), (_EXP_MONTH_PARTS, _DAY_PARTS, suffix), exp_unknown
+        )
+        found.unknowns(_EXP_UNKNOWN.findall(exp), _EXP_UNKNOWN_HEAD, True)
+    if len(found.tags) + len(unknown) + len(exp_unknown) + len(found.alone) < n:
+        # Some tags are left: the 29th to 31st days are read with their month.
+        found.versioned(_LATE_DAILIES.findall(text), (_DATE_PARTS, suffix), unknown)
+        if exp:
+            found.versioned(
+                _EXP_LATE_DAILIES.findall(exp), (_EXP_DATE_PARTS, suffix), exp_unknown
+            )
+    if unknown:
+        found.unknowns(
+            _ANY_UNKNOWN.findall("\n" + "\n".join(unknown) + "\n"), _UNKNOWN_HEAD, False
+        )
+    if exp_unknown:
+        found.unknowns(
+            _ANY_EXP_UNKNOWN.findall("\n" + "\n".join(exp_unknown) + "\n"),
+            _EXP_UNKNOWN_HEAD,
+            True,
+        )
+    return found
+
+
+def rsp_keys(tags: list[str]) -> dict[str, str] | None:
+    """Each tag's sort key (its parse's ``key``), read in bulk (None for a list this cannot
+    read: an empty tag, a line break in a tag)."""
+    text = "\n" + "\n".join(tags) + "\n"
+    if "\n\n" in text or text.count("\n") != len(tags) + 1:
         return None
-    groups = ["", "", "", ""]
-    groups[3 - len(digits)] = digits
-    return tuple(groups)
-
-
-def _two(n: int) -> tuple[str, str]:
-    """A week, month or day as :data:`_TWO` captures it."""
-    return (str(n), "") if n >= 10 else ("", str(n))
-
-
-def _cycle(digits: str) -> str:
-    """An unknown tag's cycle (any length) as text that sorts as the number."""
-    significant = digits.lstrip("0") or "0"
-    return chr(0x21 + len(significant)) + significant
-
-
-def tag_key(p: ParsedTag) -> str | None:
-    """The bulk sort key of a parsed tag (None when its numbers are too long for it)."""
-    noarch, arch = ("\n", "") if p.arch is None else ("", p.arch)
-    tail = (p.extra or "", noarch, arch, p.tag)
-    if p.category in ("unknown", "experimental") and p.version is None:
-        prefix = "exp_" if p.category == "experimental" else ""
-        cycle = "" if p.cycle is None else _cycle(str(p.cycle))
-        return _SEP.join((prefix, p.base, cycle, noarch, arch, p.tag))
-    if p.category == "experimental":
-        return f"0{_SEP}{p.key}"
-    suffix = [_number(p.cycle), _number(p.cycle_build), _number(p.build)]
-    version = p.version or ()
-    parts: list[tuple[str, ...] | None]
-    if p.category in ("release", "candidate"):
-        rc = version[3] if len(version) > 3 else None
-        parts = [_number(v) for v in (*version[:3], rc)]
-    elif p.category == "weekly":
-        year = str(version[0])
-        parts = [(year,) if len(year) == 4 else None, _two(version[1])]
-    elif p.category == "daily":
-        year = str(version[0])
-        parts = [(year,) if len(year) == 4 else None, _two(version[1]), _two(version[2])]
-    else:  # an alias: ordered by its parse's key
-        return None
-    fields: list[str] = []
-    for part in (*parts, *suffix):
-        if part is None:
-            return None
-        fields += part
-    return _SEP.join((*fields, *tail))
+    found = _read(text, len(tags))
+    keys = dict(zip(found.tags, found.keys, strict=True))
+    policy = RspPolicy()
+    for tag in {*tags} - keys.keys():
+        keys[tag] = policy.parse(tag).key
+    return keys
 
 
 def rsp_listing(
@@ -165,7 +302,7 @@ def rsp_listing(
     :func:`~envspec.payloads.tags.sorted_groups` give it (None for a list this cannot
     read: an empty tag, a line break in a tag)."""
     text = "\n" + "\n".join(tags) + "\n"
-    if "\n\n" in text:
+    if "\n\n" in text or text.count("\n") != len(tags) + 1:
         return None
     digests = digests or {}
     names = frozenset(aliases)
@@ -174,7 +311,7 @@ def rsp_listing(
     last = _LAST.get(policy)
     if last is not None and last[0] == text and last[1] == names and last[2] == digests:
         return last[3]
-    # The cyclic garbage collector would scan the 10^5 new tuples again and again.
+    # The cyclic garbage collector would scan the 10^5 new strings' lists again and again.
     collecting = gc.isenabled()
     if collecting:
         gc.disable()
@@ -194,42 +331,6 @@ _LAST: Final[
 ] = weakref.WeakKeyDictionary()
 
 
-class _Bucket:
-    __slots__ = ("archs", "keys", "tags")
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-        self.tags: list[str] = []
-        self.archs: list[str] = []
-
-    def add(
-        self, rows: list[tuple[str, ...]], key: Callable[..., tuple[str, ...]], arch: int
-    ) -> None:
-        self.keys += map(_SEP.join, map(key, rows))
-        self.tags += map(_TAG, rows)
-        self.archs += map(itemgetter(arch), rows)
-
-    def remove(self, tag: str) -> None:
-        i = self.tags.index(tag)
-        del self.keys[i], self.tags[i], self.archs[i]
-
-
-def _family(family: _Family, text: str, alone: list[str]) -> tuple[int, list[tuple[str, ...]]]:
-    """The rows of one family the pattern reads; the other lines go to *alone*."""
-    rows: list[tuple[str, ...]] = family.pattern.findall(text)
-    count = len(rows)
-    flags = family.flags
-    if any(map(any, map(flags, rows))):
-        good = []
-        for row in rows:
-            if any(flags(row)):
-                alone.append(row[family.miss] or row[0])
-            else:
-                good.append(row)
-        rows = good
-    return count, rows
-
-
 def _listing(
     policy: RspPolicy,
     text: str,
@@ -237,106 +338,45 @@ def _listing(
     aliases: Collection[str],
     digests: Mapping[str, str],
 ) -> Listing | None:
-    buckets = {c.name: _Bucket() for c in CATEGORIES}
-    alone: list[str] = []
-    count, rows = _family(_R, text, alone)
-    candidates = [r for r in rows if r[13] or r[14] or r[15]]
-    if candidates:
-        buckets["candidate"].add(candidates, _R.key, _R.arch)
-        rows = [r for r in rows if not (r[13] or r[14] or r[15])]
-    buckets["release"].add(rows, _R.key, _R.arch)
-
-    weekly_count, rows = _family(_W, text, alone)
-    count += weekly_count
-    if "53" in map(_WEEK_53, rows):  # only some years have a 53rd week: parsed alone
-        alone += [r[0] for r in rows if r[2] == "53"]
-        rows = [r for r in rows if r[2] != "53"]
-    buckets["weekly"].add(rows, _W.key, _W.arch)
-
-    daily_count, rows = _family(_D, text, alone)
-    count += daily_count
-    if not _MONTH_END.isdisjoint(map(_LONG_DAY, rows)):  # not every month has them
-        alone += [r[0] for r in rows if r[4] in _MONTH_END]
-        rows = [r for r in rows if r[4] not in _MONTH_END]
-    buckets["daily"].add(rows, _D.key, _D.arch)
-
-    rows = _UNKNOWN.findall(text)
-    count += len(rows)
-    if any(map(_UNKNOWN_CYCLE, rows)):
-        rows = [r if not r[3] else (*r[:3], _cycle(r[3]), *r[4:]) for r in rows]
-    experimental = [r for r in rows if r[1]]
-    plain = set(map(_TAG, experimental))
-    if experimental:
-        buckets["experimental"].add(experimental, _UNKNOWN_KEY, 5)
-        rows = [r for r in rows if not r[1]]
-    buckets["unknown"].add(rows, _UNKNOWN_KEY, 5)
-
-    more = _EXPERIMENTAL.findall(text)
-    count += len(more)
-    if count != n:  # pragma: no cover - every line is in exactly one family
-        return None
-    alone += more
-
-    # Tags parsed one by one: keyed from their parse, or their whole category by parse.
-    by_parse: set[str] = set()
+    found = _read(text, n)
+    keys, tags, archs = found.keys, found.tags, found.archs
+    alone = found.alone
+    if len(tags) + len(alone) != n:  # tags no pattern reads: parsed alone
+        alone += {*text[1:-1].split("\n")} - {*tags, *alone}
+    parse = policy.parse
     for tag in alone:
-        p = policy.parse(tag)
-        key = tag_key(p)
-        if key is None:
-            by_parse.add(p.category)
-            key = ""
-        bucket = buckets[p.category]
-        bucket.keys.append(key)
-        bucket.tags.append(tag)
-        bucket.archs.append(p.arch or "")
+        p = parse(tag)
+        keys.append(p.key)
+        tags.append(tag)
+        archs.append(p.arch or "")
 
     # Aliases: those configured, and unknown tags sharing their digest with a known one.
     alias_of: dict[str, ParsedTag] = {}
-    for name in set(aliases):
-        for bucket in buckets.values():
-            if name in bucket.tags:
-                bucket.remove(name)
-                alias_of[name] = policy.alias(name)
-                break
-    unknown = buckets["unknown"]
-    get = digests.get
-    theirs = {d for d in map(get, unknown.tags) if d is not None} if digests else set()
-    # More tags carry those digests than the unknown tags themselves: some are shared.
-    if theirs and sum(map(theirs.__contains__, digests.values())) > len(
-        [t for t in unknown.tags if t in digests]
-    ):
-        unknown_tags = set(unknown.tags)
-        known = {
-            d
-            for t, d in digests.items()
-            if d in theirs and t not in unknown_tags and t not in alias_of
-        }
-        if known:
-            for tag in [t for t in unknown.tags if get(t) in known]:
-                unknown.remove(tag)
-                alias_of[tag] = policy.alias(tag)
+    for name in aliases:
+        if f"\n{name}\n" not in text:
+            continue
+        i = tags.index(name)
+        alias_of[name] = p = policy.alias(name)
+        keys[i] = p.key
+    if digests:
+        unknown = [(a, b) for a, b in found.unknown]
+        start = len(keys) - len(alone)
+        unknown += [(i, i + 1) for i in range(start, len(keys)) if keys[i][0] == _U]
+        _shared_aliases(policy, keys, tags, unknown, digests, alias_of)
 
+    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+    ordered = list(map(tags.__getitem__, order))
+    ordered_archs = list(map(archs.__getitem__, order))
     groups: dict[str, list[str]] = {}
-    archs: dict[str, list[str]] = {}
+    arch_groups: dict[str, list[str]] = {}
+    start = 0
     for category in CATEGORIES:
-        name = category.name
-        if name == "alias":
-            ordered = sorted(alias_of.values(), key=_parse_key, reverse=True)
-            tags = [p.tag for p in ordered]
-            arch_list = [p.arch or "" for p in ordered]
-        else:
-            bucket = buckets[name]
-            keys: list[Any] = bucket.keys
-            if name in by_parse:
-                keys = [policy.parse(t).key for t in bucket.tags]
-            order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-            tags = list(map(bucket.tags.__getitem__, order))
-            arch_list = list(map(bucket.archs.__getitem__, order))
-        if tags:
-            groups[name] = tags
-            archs[name] = arch_list
-
-    parse = policy.parse
+        rank = -ord(_RANK[category.name])
+        end = bisect.bisect_right(order, rank, lo=start, key=lambda i: -ord(keys[i][0]))
+        if end > start:
+            groups[category.name] = ordered[start:end]
+            arch_groups[category.name] = ordered_archs[start:end]
+        start = end
 
     def parse_listed(tag: str) -> ParsedTag:
         alias = alias_of.get(tag)
@@ -344,13 +384,44 @@ def _listing(
 
     return Listing(
         groups=groups,
-        archs=archs,
+        archs=arch_groups,
         parse=parse_listed,
-        plain=plain - alias_of.keys(),
+        plain=set(found.plain) - alias_of.keys(),
         monotone=_MONOTONE,
     )
 
 
-_parse_key: Final = itemgetter(12)  # ParsedTag.key
+def _shared_aliases(
+    policy: RspPolicy,
+    keys: list[str],
+    tags: list[str],
+    unknown: list[tuple[int, int]],
+    digests: Mapping[str, str],
+    alias_of: dict[str, ParsedTag],
+) -> None:
+    """Unknown tags (in the spans *unknown*) whose digest a tag of a known category also
+    has become aliases."""
+    get = digests.get
+    theirs: list[str | None] = []
+    for a, b in unknown:
+        theirs += map(get, tags[a:b])
+    carrying = len(theirs) - theirs.count(None)
+    shared = set(theirs)
+    shared.discard(None)
+    # As many tags carry those digests as there are unknown tags with one: none is shared.
+    if not shared or sum(map(shared.__contains__, digests.values())) == carrying:
+        return
+    unknown_tags = {t for a, b in unknown for t in tags[a:b]}
+    known = {
+        d for t, d in digests.items() if d in shared and t not in unknown_tags and t not in alias_of
+    }
+    for a, b in unknown:
+        for i in range(a, b):
+            tag = tags[i]
+            if tag not in alias_of and get(tag) in known:
+                alias_of[tag] = p = policy.alias(tag)
+                keys[i] = p.key
+
+
 #: Categories whose version and date fall along the order (a cutoff keeps a prefix).
 _MONOTONE: Final = frozenset({"release", "candidate", "weekly", "daily"})
