@@ -120,11 +120,6 @@ def _show(text: str, limit: int = 60) -> str:
     return repr(shown)
 
 
-_TAGS: Final = re.compile(
-    r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\n)*[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
-)
-
-
 def read_tag_list(text: str, file: str = "<tags>") -> TagList:
     """Read a tag list (``tag [digest]`` a line); bad lines become diagnostics, never errors."""
     # The fast path: every line is 'TAG DIGEST', or every line is 'TAG' (a registry's
@@ -133,19 +128,32 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if tokens and len(tokens) in (lines, 2 * lines):
         if len(tokens) == lines:
-            if len(set(tokens)) == len(tokens) and _TAGS.fullmatch("\n".join(tokens)):
+            if len(set(tokens)) == len(tokens) and _tags_ok(tokens):
                 return TagList(tokens)
         else:
             tags = tokens[0::2]
             digests = tokens[1::2]
             digest_of = dict(zip(tags, digests, strict=True))
-            if (
-                len(digest_of) == len(tags)
-                and _TAGS.fullmatch("\n".join(tags)) is not None
-                and _digests_ok(digests)
-            ):
+            if len(digest_of) == len(tags) and _tags_ok(tags) and _digests_ok(digests):
                 return TagList(tags, digest_of)
     return _read_slowly(text, file)
+
+
+#: The characters of a tag, as bytes to delete (what is left must be the line breaks).
+_TAG_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+
+def _tags_ok(tags: list[str]) -> bool:
+    """Whether every tag is a Docker tag: ``[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}``."""
+    joined = "\n".join(tags)
+    return (
+        joined.isascii()
+        and joined.encode("ascii").translate(None, _TAG_CHARS) == b"\n" * (len(tags) - 1)
+        and joined[0] not in ".-"
+        and "\n." not in joined
+        and "\n-" not in joined
+        and max(map(len, tags)) <= 128
+    )
 
 
 #: The hexadecimal digits of a digest as written in a tag list (lower case).
@@ -155,7 +163,7 @@ _PREFIX: Final = "sha256:"
 
 def _digests_ok(digests: list[str]) -> bool:
     """Whether every digest is ``sha256:`` and 64 lower-case hexadecimal digits."""
-    if set(map(len, digests)) != {71}:
+    if len(set(map(len, digests))) != 1 or len(digests[0]) != 71:
         return False
     joined = "".join(digests)
     if not joined.isascii():

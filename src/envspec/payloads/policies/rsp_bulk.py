@@ -74,9 +74,8 @@ _ZERO_NONE: Final = _rsp._ZERO_NONE  # noqa: SLF001
 _PLAIN_TAIL: Final = _rsp._PLAIN_TAIL  # noqa: SLF001
 _RANK: Final = _rsp._RANK  # noqa: SLF001
 _NO_ARCH: Final = _rsp._NO_ARCH  # noqa: SLF001
-_SUFFIX: Final = re.compile(_rsp._SUFFIX, re.DOTALL)  # noqa: SLF001
-_SUFFIX_GROUPS: Final = _rsp._SUFFIX_GROUPS  # noqa: SLF001
-_TAILS: Final = _rsp._tails  # noqa: SLF001
+#: A suffix as the policy reads it: cycle, cycle build, RSP build, extra text, architecture.
+_SUFFIX: Final = re.compile(r"(?:_c(\d+)\.(\d+))?(?:_rsp(\d+))?(?:_(.+?))?(?:-([a-z0-9]+))?", re.DOTALL)
 #: What an unknown tag's key has before its base (and an experimental one's).
 _UNKNOWN_HEAD: Final = _RANK["unknown"] + "1" + _NONE * 4
 _EXP_UNKNOWN_HEAD: Final = _RANK["experimental"] + "1" + _NONE * 4
@@ -109,12 +108,15 @@ def _release(version: str) -> str:
 
 
 def _weekly(version: str) -> str:
-    year, week = version.split("_")
-    try:
-        datetime.date.fromisocalendar(int(year), int(week), 4)
-    except (ValueError, OverflowError):
+    year, week = map(int, version.split("_"))
+    if not (0 < week < 54 and 0 < year < 10000):
         return _BAD
-    return f"{_RANK['weekly']}0{_NUM(int(year))}{_NUM(int(week))}{_ZERO_NONE}"
+    if week == 53:  # not in every year
+        try:
+            datetime.date.fromisocalendar(year, week, 4)
+        except (ValueError, OverflowError):
+            return _BAD
+    return f"{_RANK['weekly']}0{_NUM(year)}{_NUM(week)}{_ZERO_NONE}"
 
 
 def _month(version: str) -> str:
@@ -140,16 +142,13 @@ def _date(version: str) -> str:
 
 
 def _suffix(text: str) -> str:
-    if not text:
-        _SUFFIX_ARCHS[text] = ""
-        return _PLAIN_TAIL
     m = _SUFFIX.fullmatch(text)
     if m is None:
         _SUFFIX_ARCHS[text] = ""
         return _BAD
-    tail = _TAILS[m.group(*_SUFFIX_GROUPS)]
-    _SUFFIX_ARCHS[text] = tail[5] or ""
-    return tail[6]
+    cycle, cbuild, build, rest, arch = m.groups()
+    _SUFFIX_ARCHS[text] = arch or ""
+    return f"\0{_NUM(cycle)}{_NUM(cbuild)}{_NUM(build)}{rest or ''}\0{arch or _NO_ARCH}\0"
 
 
 def _unknown_tail(text: str) -> str:
