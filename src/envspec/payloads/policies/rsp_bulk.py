@@ -29,8 +29,8 @@ import gc
 import re
 import weakref
 from collections.abc import Callable, Collection, Mapping
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import itemgetter, not_
 from typing import Final
 
 from envspec.payloads._listing import Listing
@@ -52,17 +52,29 @@ _WEEKLY: Final = rf"w_(\d+_\d+){_TAIL}"
 #: them).
 _DAILY: Final = rf"d_(\d+_\d+)_(0*(?:[1-9]|1\d|2[0-8])){_TAIL}"
 _LATE_DAILY: Final = rf"d_(\d+_\d+_0*(?:29|3[01])){_TAIL}"
-_RELEASES: Final = re.compile(rf"\n({_RELEASE})")
+#: (A release-like line of no release form captures no version: it is parsed alone.)
+_RELEASES: Final = re.compile(rf"\n(r(?:(\d+_\d+_\d+(?:_rc\d+)?){_TAIL}|\d[^\n]*))")
 _WEEKLIES: Final = re.compile(rf"\n({_WEEKLY})")
 _DAILIES: Final = re.compile(rf"\n({_DAILY})")
 _LATE_DAILIES: Final = re.compile(rf"\n({_LATE_DAILY})")
+#: Weekly and daily lines, read by position when written the usual way (a 4-digit year,
+#: 2-digit weeks, months and days); the others are read by the patterns above.
+_WEEKLY_LINES: Final = re.compile(r"\n(w_\d[^\n]*)")
+_DAILY_LINES: Final = re.compile(r"\n(d_\d[^\n]*)")
+_WEEKLY_SLICES: Final = (itemgetter(slice(2, 9)), itemgetter(slice(9, None)))
+_DAILY_SLICES: Final = (
+    itemgetter(slice(2, 9)),
+    itemgetter(slice(9, 12)),
+    itemgetter(slice(12, None)),
+)
+_USUAL: Final = re.compile(r"[0-9]{4}_[0-9][0-9]")
+_USUAL_DAY: Final = re.compile(r"_(?:0[1-9]|1[0-9]|2[0-8])")
 _UNKNOWN: Final = re.compile(rf"\n(?!{_VERSIONED}|exp_[^\n])({_UNKNOWN_SPLIT})")
 #: The experimental tags (their lines, then each form among them).
-_EXPERIMENTAL: Final = re.compile(r"\n(exp_[^\n]*)")
+_EXPERIMENTAL: Final = re.compile(r"\n(exp_[^\n]+)")
 _EXP_RELEASES: Final = re.compile(rf"\n(exp_{_RELEASE})")
 _EXP_WEEKLIES: Final = re.compile(rf"\n(exp_{_WEEKLY})")
 _EXP_DAILIES: Final = re.compile(rf"\n(exp_{_DAILY})")
-_EXP_LATE_DAILIES: Final = re.compile(rf"\n(exp_{_LATE_DAILY})")
 _EXP_UNKNOWN: Final = re.compile(rf"\n(exp_(?!{_VERSIONED}|exp_|\n){_UNKNOWN_SPLIT})")
 #: Tags of a versioned form whose version or suffix says they are not (read as unknown).
 _ANY_UNKNOWN: Final = re.compile(rf"\n({_UNKNOWN_SPLIT})")
@@ -100,6 +112,8 @@ class _Parts(dict[str, str]):
 
 
 def _release(version: str) -> str:
+    if not version:
+        return _BAD
     numbers = version.replace("_rc", "_").split("_")
     a, b, c = _NUM(numbers[0]), _NUM(numbers[1]), _NUM(numbers[2])
     if len(numbers) == 4:
@@ -141,6 +155,19 @@ def _date(version: str) -> str:
     return f"{_RANK['daily']}0{_NUM(date.year)}{_NUM(date.month)}{_NUM(date.day)}{_NONE}"
 
 
+def _usual(read: Callable[[str], str]) -> Callable[[str], str]:
+    """*read* of a text with a 4-digit year and a 2-digit number (else not valid)."""
+
+    def usual(text: str) -> str:
+        return read(text) if _USUAL.fullmatch(text) else _BAD
+
+    return usual
+
+
+def _usual_day(text: str) -> str:
+    return _day(text[1:]) if _USUAL_DAY.fullmatch(text) else _BAD
+
+
 def _suffix(text: str) -> str:
     m = _SUFFIX.fullmatch(text)
     if m is None:
@@ -176,7 +203,9 @@ _DATE_PARTS: Final = _Parts(_date)
 _EXP_RELEASE_PARTS: Final = _Parts(_experimental(_RELEASE_PARTS))
 _EXP_WEEKLY_PARTS: Final = _Parts(_experimental(_WEEKLY_PARTS))
 _EXP_MONTH_PARTS: Final = _Parts(_experimental(_MONTH_PARTS))
-_EXP_DATE_PARTS: Final = _Parts(_experimental(_DATE_PARTS))
+_USUAL_WEEKLY_PARTS: Final = _Parts(_usual(_weekly))
+_USUAL_MONTH_PARTS: Final = _Parts(_usual(_month))
+_USUAL_DAY_PARTS: Final = _Parts(_usual_day)
 _SUFFIX_PARTS: Final = _Parts(_suffix)
 _UNKNOWN_TAILS: Final = _Parts(_unknown_tail)
 #: Each suffix's and each unknown tail's architecture ("" for none), filled as they are read.
@@ -190,7 +219,7 @@ _COLUMNS: Final = (itemgetter(1), itemgetter(2), itemgetter(3))
 class _Keys:
     """Keys, tags and architectures of a list, in the order they are found."""
 
-    __slots__ = ("alone", "archs", "keys", "plain", "tags", "unknown")
+    __slots__ = ("alone", "archs", "keys", "tags")
 
     def __init__(self) -> None:
         self.keys: list[str] = []
@@ -198,33 +227,44 @@ class _Keys:
         self.archs: list[str] = []
         #: Tags to parse on their own.
         self.alone: list[str] = []
-        #: Where the unknown tags' keys are (start, stop).
-        self.unknown: list[tuple[int, int]] = []
-        #: Experimental tags with no version (a filter passes them without a parse).
-        self.plain: list[str] = []
 
-    def versioned(self, rows: list[tuple[str, ...]], parts: tuple[_Parts, ...], bad: list[str]) -> None:
-        """Rows of a versioned family: (tag, version text[s]..., suffix text); a tag whose
-        version or suffix is not valid goes to *bad*."""
-        if not rows:
-            return
-        columns = [list(map(p.__getitem__, map(c, rows))) for p, c in zip(parts, _COLUMNS)]
+    def rows(self, rows: list[tuple[str, ...]], parts: tuple[_Parts, ...], bad: list[str]) -> None:
+        """Rows of a versioned family: (tag, version text[s]..., suffix text)."""
+        if rows:
+            texts = [list(map(c, rows)) for c in _COLUMNS[: len(parts)]]
+            self.versioned(list(map(_FIRST, rows)), texts, parts, bad)
+
+    def lines(
+        self,
+        lines: list[str],
+        slices: tuple[itemgetter[str], ...],
+        parts: tuple[_Parts, ...],
+        bad: list[str],
+    ) -> None:
+        """Lines of a versioned family, their version and suffix texts at fixed places."""
+        if lines:
+            self.versioned(lines, [list(map(s, lines)) for s in slices], parts, bad)
+
+    def versioned(
+        self, tags: list[str], texts: list[list[str]], parts: tuple[_Parts, ...], bad: list[str]
+    ) -> None:
+        """Tags of a versioned family and their texts (version text[s]..., suffix text);
+        a tag whose version or suffix is not valid goes to *bad*."""
+        columns = [list(map(p.__getitem__, t)) for p, t in zip(parts, texts, strict=True)]
         if any(_BAD in column for column in columns):
             good = [_BAD not in row for row in zip(*columns)]
-            bad += [r[0] for r, ok in zip(rows, good) if not ok]
-            rows = [r for r, ok in zip(rows, good) if ok]
-            columns = [[v for v, ok in zip(c, good) if ok] for c in columns]
-        tags = list(map(_FIRST, rows))
+            bad += compress(tags, map(not_, good))
+            tags = list(compress(tags, good))
+            columns = [list(compress(c, good)) for c in columns]
+            texts = [list(compress(texts[-1], good))]
         self.keys += map("".join, zip(*columns, tags))
         self.tags += tags
-        self.archs += map(_SUFFIX_ARCHS.__getitem__, map(_COLUMNS[len(parts) - 1], rows))
+        self.archs += map(_SUFFIX_ARCHS.__getitem__, texts[-1])
 
-    def unknowns(self, rows: list[tuple[str, str, str]], head: str, plain: bool) -> None:
+    def unknowns(self, rows: list[tuple[str, str, str]], head: str) -> None:
         """Rows of unknown tags: (tag, base, tail); *head* starts each key."""
         if not rows:
             return
-        if not plain:
-            self.unknown.append((len(self.keys), len(self.keys) + len(rows)))
         tails = list(map(_COLUMNS[1], rows))
         tags = list(map(_FIRST, rows))
         self.keys += map(
@@ -233,61 +273,150 @@ class _Keys:
         )
         self.tags += tags
         self.archs += map(_UNKNOWN_ARCHS.__getitem__, tails)
-        if plain:
-            self.plain += tags
 
 
-def _read(text: str, n: int) -> _Keys:
+def _lines(lines: list[str]) -> str:
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def _read(text: str) -> _Keys:
     """Every tag's key, tag and architecture (tags to parse alone are set aside)."""
     found = _Keys()
     unknown: list[str] = []
-    exp_unknown: list[str] = []
+    again: list[str] = []
     suffix = _SUFFIX_PARTS
-    found.versioned(_RELEASES.findall(text), (_RELEASE_PARTS, suffix), found.alone)
-    found.versioned(_WEEKLIES.findall(text), (_WEEKLY_PARTS, suffix), unknown)
-    found.versioned(_DAILIES.findall(text), (_MONTH_PARTS, _DAY_PARTS, suffix), unknown)
-    found.unknowns(_UNKNOWN.findall(text), _UNKNOWN_HEAD, False)
-    exp = ""
-    if "\nexp_" in text:
-        exp = "\n" + "\n".join(_EXPERIMENTAL.findall(text)) + "\n"
-        found.versioned(_EXP_RELEASES.findall(exp), (_EXP_RELEASE_PARTS, suffix), found.alone)
-        found.versioned(_EXP_WEEKLIES.findall(exp), (_EXP_WEEKLY_PARTS, suffix), exp_unknown)
-        found.versioned(
-            _EXP_DAILIES.findall(exp), (_EXP_MONTH_PARTS, _DAY_PARTS, suffix), exp_unknown
-        )
-        found.unknowns(_EXP_UNKNOWN.findall(exp), _EXP_UNKNOWN_HEAD, True)
-    if len(found.tags) + len(unknown) + len(exp_unknown) + len(found.alone) < n:
-        # Some tags are left: the 29th to 31st days are read with their month.
-        found.versioned(_LATE_DAILIES.findall(text), (_DATE_PARTS, suffix), unknown)
-        if exp:
-            found.versioned(
-                _EXP_LATE_DAILIES.findall(exp), (_EXP_DATE_PARTS, suffix), exp_unknown
-            )
+    found.rows(_RELEASES.findall(text), (_RELEASE_PARTS, suffix), found.alone)
+    weekly = (_USUAL_WEEKLY_PARTS, suffix)
+    found.lines(_WEEKLY_LINES.findall(text), _WEEKLY_SLICES, weekly, again)
+    daily = (_USUAL_MONTH_PARTS, _USUAL_DAY_PARTS, suffix)
+    found.lines(_DAILY_LINES.findall(text), _DAILY_SLICES, daily, again)
+    found.unknowns(_UNKNOWN.findall(text), _UNKNOWN_HEAD)
+    if again:  # weeklies and dailies written another way, 29th to 31st days
+        _versioned_again(found, again, unknown)
     if unknown:
-        found.unknowns(
-            _ANY_UNKNOWN.findall("\n" + "\n".join(unknown) + "\n"), _UNKNOWN_HEAD, False
-        )
-    if exp_unknown:
-        found.unknowns(
-            _ANY_EXP_UNKNOWN.findall("\n" + "\n".join(exp_unknown) + "\n"),
-            _EXP_UNKNOWN_HEAD,
-            True,
-        )
+        found.unknowns(_ANY_UNKNOWN.findall(_lines(unknown)), _UNKNOWN_HEAD)
+    if "\nexp_" in text:
+        _read_experimental(found, _EXPERIMENTAL.findall(text))
     return found
+
+
+def _versioned_again(found: _Keys, tags: list[str], unknown: list[str]) -> None:
+    """Weeklies and dailies read by pattern; those of no daily or weekly form, or not a
+    date, go to *unknown*."""
+    text = _lines(tags)
+    first_read, first_unknown = len(found.tags), len(unknown)
+    suffix = _SUFFIX_PARTS
+    found.rows(_WEEKLIES.findall(text), (_WEEKLY_PARTS, suffix), unknown)
+    found.rows(_DAILIES.findall(text), (_MONTH_PARTS, _DAY_PARTS, suffix), unknown)
+    found.rows(_LATE_DAILIES.findall(text), (_DATE_PARTS, suffix), unknown)
+    if len(found.tags) - first_read + len(unknown) - first_unknown < len(tags):
+        # Of no daily or weekly form.
+        read = {*found.tags[first_read:], *unknown[first_unknown:]}
+        unknown += [t for t in tags if t not in read]
+
+
+def _read_experimental(found: _Keys, lines: list[str]) -> None:
+    """The experimental tags: an experimental form of each family, or unknown."""
+    text = _lines(lines)
+    first_read, first_alone = len(found.tags), len(found.alone)
+    unknown: list[str] = []
+    suffix = _SUFFIX_PARTS
+    found.rows(_EXP_RELEASES.findall(text), (_EXP_RELEASE_PARTS, suffix), found.alone)
+    found.rows(_EXP_WEEKLIES.findall(text), (_EXP_WEEKLY_PARTS, suffix), unknown)
+    found.rows(
+        _EXP_DAILIES.findall(text), (_EXP_MONTH_PARTS, _DAY_PARTS, suffix), unknown
+    )
+    found.unknowns(_EXP_UNKNOWN.findall(text), _EXP_UNKNOWN_HEAD)
+    if len(found.tags) - first_read + len(found.alone) - first_alone + len(unknown) < len(lines):
+        # An experimental tag of an experimental tag, a 29th to 31st day, an old release.
+        read = {*found.tags[first_read:], *found.alone[first_alone:], *unknown}
+        found.alone += [t for t in lines if t not in read]
+    if unknown:
+        found.unknowns(_ANY_EXP_UNKNOWN.findall(_lines(unknown)), _EXP_UNKNOWN_HEAD)
 
 
 def rsp_keys(tags: list[str]) -> dict[str, str] | None:
     """Each tag's sort key (its parse's ``key``), read in bulk (None for a list this cannot
     read: an empty tag, a line break in a tag)."""
+    text = _text(tags)
+    if text is None:
+        return None
+    keys, listed, _ = _keys(RspPolicy(), text, tags, remember=False)
+    return dict(zip(listed, keys, strict=True))
+
+
+def _text(tags: list[str]) -> str | None:
+    """The tags a line each, between line breaks (None if a tag is empty or has one)."""
     text = "\n" + "\n".join(tags) + "\n"
     if "\n\n" in text or text.count("\n") != len(tags) + 1:
         return None
-    found = _read(text, len(tags))
-    keys = dict(zip(found.tags, found.keys, strict=True))
-    policy = RspPolicy()
-    for tag in {*tags} - keys.keys():
-        keys[tag] = policy.parse(tag).key
-    return keys
+    return text
+
+
+class _Seen:
+    """What a policy's listings have read: the first listing's keys as lists (a table of
+    10^5 tags costs a fifth of a listing, so it is made only when a second listing comes),
+    then a table of each tag's key and architecture."""
+
+    __slots__ = ("lists", "table")
+
+    def __init__(self, lists: tuple[list[str], list[str], list[str]]) -> None:
+        self.lists: tuple[list[str], list[str], list[str]] | None = lists
+        self.table: dict[str, tuple[str, str]] = {}
+
+    def known(self) -> dict[str, tuple[str, str]]:
+        if self.lists is not None:
+            keys, listed, archs = self.lists
+            self.table = dict(zip(listed, zip(keys, archs)))
+            self.lists = None
+        return self.table
+
+
+_SEEN: Final[weakref.WeakKeyDictionary[RspPolicy, _Seen]] = weakref.WeakKeyDictionary()
+#: Tags whose key and architecture are kept (a policy's parse cache keeps as many).
+_SEEN_SIZE: Final = _rsp.CACHE_SIZE
+
+
+def _keys(
+    policy: RspPolicy, text: str, tags: list[str], remember: bool
+) -> tuple[list[str], list[str], list[str]]:
+    """Each tag's key, the tags in the same order, and their architectures: those the
+    policy's earlier listings read looked up, the others read in bulk or parsed alone."""
+    keys: list[str] = []
+    listed: list[str] = []
+    archs: list[str] = []
+    seen = _SEEN.get(policy) if remember else None
+    if seen is not None:
+        table = seen.known()
+        pairs = list(map(table.get, tags))
+        listed = list(compress(tags, pairs))
+        if listed:
+            known = list(filter(None, pairs))
+            keys = list(map(_FIRST, known))  # type: ignore[arg-type]
+            archs = list(map(_COLUMNS[0], known))  # type: ignore[arg-type]
+        if len(listed) == len(tags):
+            return keys, listed, archs
+        tags = list(compress(tags, map(not_, pairs)))
+        text = "\n" + "\n".join(tags) + "\n"
+    found = _read(text)
+    new_keys, new_tags, new_archs = found.keys, found.tags, found.archs
+    alone = found.alone
+    if len(new_tags) + len(alone) != len(tags):  # tags no pattern reads
+        alone += {*tags} - {*new_tags, *alone}
+    parse = policy.parse
+    for tag in alone:
+        p = parse(tag)
+        new_keys.append(p.key)
+        new_tags.append(tag)
+        new_archs.append(p.arch or "")
+    if seen is not None:
+        if len(seen.table) + len(new_tags) > _SEEN_SIZE:
+            seen.table.clear()
+        seen.table.update(zip(new_tags, zip(new_keys, new_archs)))
+        return keys + new_keys, listed + new_tags, archs + new_archs
+    if remember:
+        _SEEN[policy] = _Seen((new_keys.copy(), new_tags, new_archs))
+    return new_keys, new_tags, new_archs
 
 
 def rsp_listing(
@@ -299,14 +428,16 @@ def rsp_listing(
 ) -> Listing | None:
     """The listing of *tags* (each once) as :func:`~envspec.payloads.tags.categorize` and
     :func:`~envspec.payloads.tags.sorted_groups` give it (None for a list this cannot
-    read: an empty tag, a line break in a tag)."""
-    text = "\n" + "\n".join(tags) + "\n"
-    if "\n\n" in text or text.count("\n") != len(tags) + 1:
+    read: an empty tag, a line break in a tag).
+
+    A spawner lists the same registry every few minutes: an unchanged list (with the same
+    digests and aliases) gives the listing of last time, and a changed one reads only the
+    tags the policy's earlier listings have not."""
+    text = _text(tags)
+    if text is None:
         return None
     digests = digests or {}
     names = frozenset(aliases)
-    # A spawner lists the same registry every few minutes: an unchanged list (and the same
-    # digests and aliases) gives the listing of last time.
     last = _LAST.get(policy)
     if last is not None and last[0] == text and last[1] == names and last[2] == digests:
         return last[3]
@@ -315,12 +446,11 @@ def rsp_listing(
     if collecting:
         gc.disable()
     try:
-        listing = _listing(policy, text, len(tags), names, digests)
+        listing = _listing(policy, text, tags, names, digests)
     finally:
         if collecting:
             gc.enable()
-    if listing is not None:
-        _LAST[policy] = (text, names, dict(digests), listing)
+    _LAST[policy] = (text, names, dict(digests), listing)
     return listing
 
 
@@ -333,49 +463,61 @@ _LAST: Final[
 def _listing(
     policy: RspPolicy,
     text: str,
-    n: int,
+    tags: list[str],
     aliases: Collection[str],
     digests: Mapping[str, str],
-) -> Listing | None:
-    found = _read(text, n)
-    keys, tags, archs = found.keys, found.tags, found.archs
-    alone = found.alone
-    if len(tags) + len(alone) != n:  # tags no pattern reads: parsed alone
-        alone += {*text[1:-1].split("\n")} - {*tags, *alone}
-    parse = policy.parse
-    for tag in alone:
-        p = parse(tag)
-        keys.append(p.key)
-        tags.append(tag)
-        archs.append(p.arch or "")
-
-    # Aliases: those configured, and unknown tags sharing their digest with a known one.
+) -> Listing:
+    keys, listed, archs = _keys(policy, text, tags, remember=True)
+    # Aliases by configuration (their keys sort them first).
     alias_of: dict[str, ParsedTag] = {}
     for name in aliases:
-        if f"\n{name}\n" not in text:
-            continue
-        i = tags.index(name)
-        alias_of[name] = p = policy.alias(name)
-        keys[i] = p.key
-    if digests:
-        unknown = [(a, b) for a, b in found.unknown]
-        start = len(keys) - len(alone)
-        unknown += [(i, i + 1) for i in range(start, len(keys)) if keys[i][0] == _U]
-        _shared_aliases(policy, keys, tags, unknown, digests, alias_of)
+        if f"\n{name}\n" in text:
+            alias_of[name] = p = policy.alias(name)
+            keys[listed.index(name)] = p.key
 
     order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-    ordered = list(map(tags.__getitem__, order))
+    ordered = list(map(listed.__getitem__, order))
     ordered_archs = list(map(archs.__getitem__, order))
     groups: dict[str, list[str]] = {}
     arch_groups: dict[str, list[str]] = {}
     start = 0
+    plain: list[str] = []
     for category in CATEGORIES:
-        rank = -ord(_RANK[category.name])
+        name = category.name
+        rank = -ord(_RANK[name])
         end = bisect.bisect_right(order, rank, lo=start, key=lambda i: -ord(keys[i][0]))
         if end > start:
-            groups[category.name] = ordered[start:end]
-            arch_groups[category.name] = ordered_archs[start:end]
+            groups[name] = ordered[start:end]
+            arch_groups[name] = ordered_archs[start:end]
+            if name == "experimental":
+                # Those with no version ('1' after the rank) come first.
+                cut = bisect.bisect_left(
+                    order, True, lo=start, hi=end, key=lambda i: keys[i][1] != "1"
+                )
+                plain = ordered[start:cut]
         start = end
+
+    # Unknown tags sharing their digest with a tag of a known category are aliases.
+    if digests and "unknown" in groups:
+        shared = _shared(groups["unknown"], digests, alias_of)
+        if shared:
+            unknown = groups.pop("unknown")
+            unknown_archs = arch_groups.pop("unknown")
+            kept = [(t, a) for t, a in zip(unknown, unknown_archs, strict=True) if t not in shared]
+            if kept:
+                groups["unknown"] = [t for t, _ in kept]
+                arch_groups["unknown"] = [a for _, a in kept]
+            for tag in shared:
+                alias_of[tag] = policy.alias(tag)
+            ordered_aliases = sorted(alias_of.values(), key=_parse_key, reverse=True)
+            groups = {"alias": [p.tag for p in ordered_aliases]} | {
+                k: v for k, v in groups.items() if k != "alias"
+            }
+            arch_groups = {"alias": [p.arch or "" for p in ordered_aliases]} | {
+                k: v for k, v in arch_groups.items() if k != "alias"
+            }
+
+    parse = policy.parse
 
     def parse_listed(tag: str) -> ParsedTag:
         alias = alias_of.get(tag)
@@ -385,42 +527,32 @@ def _listing(
         groups=groups,
         archs=arch_groups,
         parse=parse_listed,
-        plain=set(found.plain) - alias_of.keys(),
+        plain=set(plain),
         monotone=_MONOTONE,
     )
 
 
-def _shared_aliases(
-    policy: RspPolicy,
-    keys: list[str],
-    tags: list[str],
-    unknown: list[tuple[int, int]],
-    digests: Mapping[str, str],
-    alias_of: dict[str, ParsedTag],
-) -> None:
-    """Unknown tags (in the spans *unknown*) whose digest a tag of a known category also
-    has become aliases."""
+def _shared(
+    unknown: list[str], digests: Mapping[str, str], alias_of: dict[str, ParsedTag]
+) -> set[str]:
+    """The unknown tags whose digest a tag of a known category also has."""
     get = digests.get
-    theirs: list[str | None] = []
-    for a, b in unknown:
-        theirs += map(get, tags[a:b])
+    theirs = list(map(get, unknown))
     carrying = len(theirs) - theirs.count(None)
-    shared = set(theirs)
-    shared.discard(None)
+    shared_digests = set(theirs)
+    shared_digests.discard(None)
     # As many tags carry those digests as there are unknown tags with one: none is shared.
-    if not shared or sum(map(shared.__contains__, digests.values())) == carrying:
-        return
-    unknown_tags = {t for a, b in unknown for t in tags[a:b]}
+    if not shared_digests or sum(map(shared_digests.__contains__, digests.values())) == carrying:
+        return set()
+    unknown_tags = set(unknown)
     known = {
-        d for t, d in digests.items() if d in shared and t not in unknown_tags and t not in alias_of
+        d
+        for t, d in digests.items()
+        if d in shared_digests and t not in unknown_tags and t not in alias_of
     }
-    for a, b in unknown:
-        for i in range(a, b):
-            tag = tags[i]
-            if tag not in alias_of and get(tag) in known:
-                alias_of[tag] = p = policy.alias(tag)
-                keys[i] = p.key
+    return {t for t in unknown if get(t) in known}
 
 
+_parse_key: Final = itemgetter(12)  # ParsedTag.key
 #: Categories whose version and date fall along the order (a cutoff keeps a prefix).
 _MONOTONE: Final = frozenset({"release", "candidate", "weekly", "daily"})
