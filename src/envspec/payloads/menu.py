@@ -283,8 +283,9 @@ def build_menu(
     digests = tag_list.digests()
     recommended = config.recommended
     alias_names = {*config.aliases, *([recommended] if recommended else [])}
-    tag_set = set(tag_list.tags)
-    listing = _listing(policy, config, tag_list, alias_names, len(tag_set) == len(tag_list.tags))
+    tags = tag_list.tags
+    distinct = tag_list.distinct or len(set(tags)) == len(tags)
+    listing = _listing(policy, config, tag_list, alias_names, distinct)
     groups = listing.groups
     parse = listing.parse
     semantic = {c.name for c in policy.categories if c.semantic}
@@ -345,8 +346,10 @@ def build_menu(
     include = {*config.pins, *([recommended] if recommended else [])}
     present: set[str] = set()
     if include:
-        listed = tag_set if config.cycle is None else set(listing.order())
-        present = include & listed
+        if config.cycle is None:
+            present = {t for t in include if t in digests or t in tags}
+        else:
+            present = include & set(listing.order())
     for name in sorted(include - present):
         diagnostics.append(
             diagnostic(

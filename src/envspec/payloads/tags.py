@@ -109,6 +109,8 @@ class TagList:
     tags: list[str] = field(default_factory=list)
     digest_of: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Whether each tag is known to be listed once (as :func:`read_tag_list` reads them).
+    distinct: bool = False
 
     def digests(self) -> dict[str, str]:
         """Each tag's digest, where the list gives one."""
@@ -129,13 +131,13 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
     if tokens and len(tokens) in (lines, 2 * lines):
         if len(tokens) == lines:
             if len(set(tokens)) == len(tokens) and _tags_ok(tokens):
-                return TagList(tokens)
+                return TagList(tokens, distinct=True)
         else:
             tags = tokens[0::2]
             digests = tokens[1::2]
             digest_of = dict(zip(tags, digests, strict=True))
             if len(digest_of) == len(tags) and _tags_ok(tags) and _digests_ok(digests):
-                return TagList(tags, digest_of)
+                return TagList(tags, digest_of, distinct=True)
     return _read_slowly(text, file)
 
 
@@ -177,7 +179,7 @@ def _digests_ok(digests: list[str]) -> bool:
 
 
 def _read_slowly(text: str, file: str) -> TagList:
-    result = TagList()
+    result = TagList(distinct=True)
     seen: set[str] = set()
     bad = 0
     tag_match = _TAG.fullmatch

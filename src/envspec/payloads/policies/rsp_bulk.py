@@ -439,8 +439,15 @@ def rsp_listing(
     digests = digests or {}
     names = frozenset(aliases)
     last = _LAST.get(policy)
-    if last is not None and last[0] == text and last[1] == names and last[2] == digests:
-        return last[3]
+    # (The digests as two lists: a copy of a table of 10^5 costs five times as much.)
+    if (
+        last is not None
+        and last[0] == text
+        and last[1] == names
+        and last[2] == list(digests)
+        and last[3] == list(digests.values())
+    ):
+        return last[4]
     # The cyclic garbage collector would scan the 10^5 new strings' lists again and again.
     collecting = gc.isenabled()
     if collecting:
@@ -450,13 +457,15 @@ def rsp_listing(
     finally:
         if collecting:
             gc.enable()
-    _LAST[policy] = (text, names, dict(digests), listing)
+    _LAST[policy] = (text, names, list(digests), list(digests.values()), listing)
     return listing
 
 
 #: Each policy's last listing, with the text, aliases and digests it was made from.
 _LAST: Final[
-    weakref.WeakKeyDictionary[RspPolicy, tuple[str, frozenset[str], dict[str, str], Listing]]
+    weakref.WeakKeyDictionary[
+        RspPolicy, tuple[str, frozenset[str], list[str], list[str], Listing]
+    ]
 ] = weakref.WeakKeyDictionary()
 
 
@@ -476,8 +485,9 @@ def _listing(
             keys[listed.index(name)] = p.key
 
     order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-    ordered = list(map(listed.__getitem__, order))
-    ordered_archs = list(map(archs.__getitem__, order))
+    gather = itemgetter(*order) if len(order) > 1 else lambda items: tuple(items)
+    ordered = gather(listed)
+    ordered_archs = gather(archs)
     groups: dict[str, list[str]] = {}
     arch_groups: dict[str, list[str]] = {}
     start = 0
@@ -487,14 +497,14 @@ def _listing(
         rank = -ord(_RANK[name])
         end = bisect.bisect_right(order, rank, lo=start, key=lambda i: -ord(keys[i][0]))
         if end > start:
-            groups[name] = ordered[start:end]
-            arch_groups[name] = ordered_archs[start:end]
+            groups[name] = list(ordered[start:end])
+            arch_groups[name] = list(ordered_archs[start:end])
             if name == "experimental":
                 # Those with no version ('1' after the rank) come first.
                 cut = bisect.bisect_left(
                     order, True, lo=start, hi=end, key=lambda i: keys[i][1] != "1"
                 )
-                plain = ordered[start:cut]
+                plain = list(ordered[start:cut])
         start = end
 
     # Unknown tags sharing their digest with a tag of a known category are aliases.
