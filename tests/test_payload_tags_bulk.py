@@ -135,10 +135,30 @@ def test_keys_from_a_parse_are_the_keys_of_the_list():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_every_key_read_in_bulk_is_the_key_of_its_parse(seed):
-    tags = corner_tags(3000, seed) + ["exp_", "exp_w_2021_53", "d_2024_02_29", "r230-amd64"]
+    tags = [*corner_tags(3000, seed), "exp_", "exp_w_2021_53", "d_2024_02_29", "r230-amd64"]
     keys = rsp_keys(tags)
     assert keys is not None
     assert {t: POLICY.parse(t).key for t in tags} == keys
+
+
+def test_a_refreshed_list_reads_as_one_by_one():
+    # A policy keeps the keys its listings read: later lists look the old tags up.
+    policy = RspPolicy()
+    tags = corner_tags(3000, 11)
+    first = rsp_listing(policy, tags)
+    assert first is not None
+    assert first.groups == by_parse(tags).groups
+    rng = random.Random(12)  # noqa: S311 - repeatable test data
+    for round_ in range(3):
+        kept = [t for t in tags if rng.random() > 0.05]
+        new = [t for t in corner_tags(200, 100 + round_) if t not in set(kept)]
+        tags = kept + new + ["recommended"] * ("recommended" not in kept)
+        digests = {t: f"sha256:{rng.randrange(500):064x}" for t in tags}
+        bulk = rsp_listing(policy, tags, aliases={"recommended"}, digests=digests)
+        slow = by_parse(tags, {"recommended"}, digests)
+        assert bulk is not None
+        assert bulk.groups == slow.groups
+        assert bulk.archs == slow.archs
 
 
 def test_a_list_it_cannot_read_in_bulk():

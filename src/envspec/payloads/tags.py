@@ -141,6 +141,7 @@ def read_tag_list(text: str, file: str = "<tags>") -> TagList:
     return _read_slowly(text, file)
 
 
+_DOT_OR_DASH_FIRST: Final = re.compile(r"\n[.-]")
 #: The characters of a tag, as bytes to delete (what is left must be the line breaks).
 _TAG_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
@@ -152,8 +153,7 @@ def _tags_ok(tags: list[str]) -> bool:
         joined.isascii()
         and joined.encode("ascii").translate(None, _TAG_CHARS) == b"\n" * (len(tags) - 1)
         and joined[0] not in ".-"
-        and "\n." not in joined
-        and "\n-" not in joined
+        and _DOT_OR_DASH_FIRST.search(joined) is None
         and max(map(len, tags)) <= 128
     )
 

@@ -73,21 +73,27 @@ _UNKNOWN: Final = re.compile(rf"\n(?!{_VERSIONED}|exp_[^\n])({_UNKNOWN_SPLIT})")
 #: The experimental tags (their lines, then each form among them).
 _EXPERIMENTAL: Final = re.compile(r"\n(exp_[^\n]+)")
 _EXP_RELEASES: Final = re.compile(rf"\n(exp_{_RELEASE})")
-_EXP_WEEKLIES: Final = re.compile(rf"\n(exp_{_WEEKLY})")
+#: (Only weeks 1 to 53: a longer number is unknown, read as such by the next pattern.)
+_EXP_WEEK: Final = r"w_\d+_0*(?:[1-9]|[1-4]\d|5[0-3])"
+_EXP_WEEKLIES: Final = re.compile(rf"\n(exp_w_(\d+_0*(?:[1-9]|[1-4]\d|5[0-3])){_TAIL})")
 _EXP_DAILIES: Final = re.compile(rf"\n(exp_{_DAILY})")
-_EXP_UNKNOWN: Final = re.compile(rf"\n(exp_(?!{_VERSIONED}|exp_|\n){_UNKNOWN_SPLIT})")
+_EXP_UNKNOWN: Final = re.compile(
+    rf"\n(exp_(?!r\d|d_\d|{_EXP_WEEK}(?:[_-]|\n)|exp_|\n){_UNKNOWN_SPLIT})"
+)
 #: Tags of a versioned form whose version or suffix says they are not (read as unknown).
 _ANY_UNKNOWN: Final = re.compile(rf"\n({_UNKNOWN_SPLIT})")
 _ANY_EXP_UNKNOWN: Final = re.compile(rf"\n(exp_{_UNKNOWN_SPLIT})")
 
-_NUM: Final = _rsp._num  # noqa: SLF001 - the key's number form is the policy's
-_NONE: Final = _rsp._NONE  # noqa: SLF001
-_ZERO_NONE: Final = _rsp._ZERO_NONE  # noqa: SLF001
-_PLAIN_TAIL: Final = _rsp._PLAIN_TAIL  # noqa: SLF001
-_RANK: Final = _rsp._RANK  # noqa: SLF001
-_NO_ARCH: Final = _rsp._NO_ARCH  # noqa: SLF001
+_NUM: Final = _rsp._num  # the key's number form is the policy's
+_NONE: Final = _rsp._NONE
+_ZERO_NONE: Final = _rsp._ZERO_NONE
+_PLAIN_TAIL: Final = _rsp._PLAIN_TAIL
+_RANK: Final = _rsp._RANK
+_NO_ARCH: Final = _rsp._NO_ARCH
 #: A suffix as the policy reads it: cycle, cycle build, RSP build, extra text, architecture.
-_SUFFIX: Final = re.compile(r"(?:_c(\d+)\.(\d+))?(?:_rsp(\d+))?(?:_(.+?))?(?:-([a-z0-9]+))?", re.DOTALL)
+_SUFFIX: Final = re.compile(
+    r"(?:_c(\d+)\.(\d+))?(?:_rsp(\d+))?(?:_(.+?))?(?:-([a-z0-9]+))?", re.DOTALL
+)
 #: What an unknown tag's key has before its base (and an experimental one's).
 _UNKNOWN_HEAD: Final = _RANK["unknown"] + "1" + _NONE * 4
 _EXP_UNKNOWN_HEAD: Final = _RANK["experimental"] + "1" + _NONE * 4
@@ -98,16 +104,21 @@ _BAD: Final = ""
 
 
 class _Parts(dict[str, str]):
-    """A text's part of the key, worked out once (at most 2^16 kept)."""
+    """A text's part of the key, worked out once (at most 2^16 kept); *bad* tells whether
+    any text kept is not valid (else a list's texts need no check)."""
 
     def __init__(self, read: Callable[[str], str]) -> None:
         super().__init__()
         self._read = read
+        self.bad = False
 
     def __missing__(self, text: str) -> str:
         if len(self) >= 1 << 16:
             self.clear()
+            self.bad = False
         part = self[text] = self._read(text)
+        if not part:
+            self.bad = True
         return part
 
 
@@ -237,7 +248,7 @@ class _Keys:
     def lines(
         self,
         lines: list[str],
-        slices: tuple[itemgetter[str], ...],
+        slices: tuple[Callable[[str], str], ...],
         parts: tuple[_Parts, ...],
         bad: list[str],
     ) -> None:
@@ -251,13 +262,13 @@ class _Keys:
         """Tags of a versioned family and their texts (version text[s]..., suffix text);
         a tag whose version or suffix is not valid goes to *bad*."""
         columns = [list(map(p.__getitem__, t)) for p, t in zip(parts, texts, strict=True)]
-        if any(_BAD in column for column in columns):
-            good = [_BAD not in row for row in zip(*columns)]
+        if any(p.bad and _BAD in c for p, c in zip(parts, columns, strict=True)):
+            good = [_BAD not in row for row in zip(*columns, strict=True)]
             bad += compress(tags, map(not_, good))
             tags = list(compress(tags, good))
             columns = [list(compress(c, good)) for c in columns]
             texts = [list(compress(texts[-1], good))]
-        self.keys += map("".join, zip(*columns, tags))
+        self.keys += map("".join, zip(*columns, tags, strict=True))
         self.tags += tags
         self.archs += map(_SUFFIX_ARCHS.__getitem__, texts[-1])
 
@@ -323,9 +334,7 @@ def _read_experimental(found: _Keys, lines: list[str]) -> None:
     suffix = _SUFFIX_PARTS
     found.rows(_EXP_RELEASES.findall(text), (_EXP_RELEASE_PARTS, suffix), found.alone)
     found.rows(_EXP_WEEKLIES.findall(text), (_EXP_WEEKLY_PARTS, suffix), unknown)
-    found.rows(
-        _EXP_DAILIES.findall(text), (_EXP_MONTH_PARTS, _DAY_PARTS, suffix), unknown
-    )
+    found.rows(_EXP_DAILIES.findall(text), (_EXP_MONTH_PARTS, _DAY_PARTS, suffix), unknown)
     found.unknowns(_EXP_UNKNOWN.findall(text), _EXP_UNKNOWN_HEAD)
     if len(found.tags) - first_read + len(found.alone) - first_alone + len(unknown) < len(lines):
         # An experimental tag of an experimental tag, a 29th to 31st day, an old release.
@@ -348,7 +357,7 @@ def rsp_keys(tags: list[str]) -> dict[str, str] | None:
 def _text(tags: list[str]) -> str | None:
     """The tags a line each, between line breaks (None if a tag is empty or has one)."""
     text = "\n" + "\n".join(tags) + "\n"
-    if "\n\n" in text or text.count("\n") != len(tags) + 1:
+    if "" in tags or text.count("\n") != len(tags) + 1:
         return None
     return text
 
@@ -367,7 +376,7 @@ class _Seen:
     def known(self) -> dict[str, tuple[str, str]]:
         if self.lists is not None:
             keys, listed, archs = self.lists
-            self.table = dict(zip(listed, zip(keys, archs)))
+            self.table = dict(zip(listed, zip(keys, archs, strict=True), strict=True))
             self.lists = None
         return self.table
 
@@ -392,8 +401,8 @@ def _keys(
         listed = list(compress(tags, pairs))
         if listed:
             known = list(filter(None, pairs))
-            keys = list(map(_FIRST, known))  # type: ignore[arg-type]
-            archs = list(map(_COLUMNS[0], known))  # type: ignore[arg-type]
+            keys = list(map(_FIRST, known))
+            archs = list(map(_COLUMNS[0], known))
         if len(listed) == len(tags):
             return keys, listed, archs
         tags = list(compress(tags, map(not_, pairs)))
@@ -412,7 +421,7 @@ def _keys(
     if seen is not None:
         if len(seen.table) + len(new_tags) > _SEEN_SIZE:
             seen.table.clear()
-        seen.table.update(zip(new_tags, zip(new_keys, new_archs)))
+        seen.table.update(zip(new_tags, zip(new_keys, new_archs, strict=True), strict=True))
         return keys + new_keys, listed + new_tags, archs + new_archs
     if remember:
         _SEEN[policy] = _Seen((new_keys.copy(), new_tags, new_archs))
@@ -463,9 +472,7 @@ def rsp_listing(
 
 #: Each policy's last listing, with the text, aliases and digests it was made from.
 _LAST: Final[
-    weakref.WeakKeyDictionary[
-        RspPolicy, tuple[str, frozenset[str], list[str], list[str], Listing]
-    ]
+    weakref.WeakKeyDictionary[RspPolicy, tuple[str, frozenset[str], list[str], list[str], Listing]]
 ] = weakref.WeakKeyDictionary()
 
 
@@ -485,7 +492,7 @@ def _listing(
             keys[listed.index(name)] = p.key
 
     order = sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
-    gather = itemgetter(*order) if len(order) > 1 else lambda items: tuple(items)
+    gather: Callable[[list[str]], tuple[str, ...]] = itemgetter(*order) if len(order) > 1 else tuple
     ordered = gather(listed)
     ordered_archs = gather(archs)
     groups: dict[str, list[str]] = {}
