@@ -198,6 +198,7 @@ Code = Literal[
     "pixi-invalid",
     "pixi-nothing-mappable",
     "pixi-unknown-environment",
+    "pixi-unknown-platform",
     "pixi-environment-not-selected",
     "pixi-task-dropped",
     "pixi-target-dropped",

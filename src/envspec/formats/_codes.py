@@ -548,6 +548,20 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         ("import", "from=pixi", "environment=gpu"),
     ),
     CodeInfo(
+        "pixi-unknown-platform",
+        "error",
+        "The platform to import is not one pixi knows, or not one of the environment's",
+        "--option platform=NAME imports the dependencies of one platform (the manifest's "
+        "[target.NAME] tables merged over the others); a name pixi does not know, or a "
+        "platform the environment is not for, must not import a wrong environment.",
+        "Use a conda platform name (linux-64, linux-aarch64, osx-64, osx-arm64, win-64...) "
+        "listed in the workspace's platforms.",
+        "pixi.toml",
+        '[workspace]\nname = "analysis"\nchannels = ["conda-forge"]\n'
+        'platforms = ["linux-64", "osx-arm64"]\n\n[dependencies]\nnumpy = ">=1.26"\n',
+        ("import", "from=pixi", "option=platform=linux64"),
+    ),
+    CodeInfo(
         "pixi-environment-not-selected",
         "warning",
         "Other pixi environments and features are not imported",
@@ -577,7 +591,9 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "Per-platform pixi dependencies are not carried",
         "A conda environment file lists the same dependencies for every platform; "
         "`[target.PLATFORM]` tables have no equivalent.",
-        "Move the dependencies that every platform needs to [dependencies].",
+        "Import the environment of one platform with --option platform=PLATFORM (its "
+        "targets are merged over [dependencies]), or move the dependencies that every "
+        "platform needs to [dependencies].",
         "pixi.toml",
         '[workspace]\nname = "analysis"\nchannels = ["conda-forge"]\n'
         'platforms = ["linux-64", "osx-arm64"]\n\n[dependencies]\nnumpy = ">=1.26"\n\n'

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._pixi_manifest import KNOWN_TOP, REQUIREMENTS, Manifest
 
 __all__ = ["Pixi"]
 
@@ -32,74 +33,8 @@ _TABLES = {
     "channel-priority": "the channel priority",
     "package": "the pixi-build package definition",
 }
-_KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
 DEFAULT_PLATFORMS = ("linux-64", "osx-64", "osx-arm64", "win-64")
 EXTENSION = "envspec.pixi"
-#: The key under which a feature made from a pyproject extra or group holds its requirements.
-_REQUIREMENTS = " requirements"
-
-
-class _Manifest:
-    """The pixi tables of a file, and what reading them found."""
-
-    def __init__(self, data: Mapping[str, Any], text: str, where: str, in_pyproject: bool) -> None:
-        self.text = text
-        self.where = where
-        self.found: list[Diagnostic] = []
-        self.root: Mapping[str, Any] = data["tool"]["pixi"] if in_pyproject else data
-        self.in_pyproject = in_pyproject
-        self.pyproject = data.get("project") if in_pyproject else None
-        workspace = self.root.get("workspace", self.root.get("project", {}))
-        self.workspace: Mapping[str, Any] = workspace if isinstance(workspace, dict) else {}
-        features = self.root.get("feature", {})
-        self.features: dict[str, Any] = dict(features) if isinstance(features, dict) else {}
-        if in_pyproject:
-            self._pyproject_features(data)
-        environments = self.root.get("environments", {})
-        self.environments: Mapping[str, Any] = (
-            environments if isinstance(environments, dict) else {}
-        )
-
-    def _pyproject_features(self, data: Mapping[str, Any]) -> None:
-        """pixi makes a feature of each extra and each PEP 735 group of the pyproject.toml
-        (their requirements are PyPI dependencies of the feature)."""
-        project = data.get("project") if isinstance(data.get("project"), dict) else {}
-        extras = project.get("optional-dependencies") if project else None
-        groups = data.get("dependency-groups")
-        tables = [t for t in (extras, groups) if isinstance(t, dict)]
-        for table in tables:
-            for name, items in table.items():
-                requirements = self._group(table, name, items, set()) if table is groups else items
-                if not isinstance(requirements, list):
-                    continue
-                feature = dict(self.features.get(name) or {})
-                feature[_REQUIREMENTS] = [r for r in requirements if isinstance(r, str)]
-                self.features[name] = feature
-
-    def _group(self, groups: Mapping[str, Any], name: str, items: Any, seen: set[str]) -> list[str]:
-        if name in seen or not isinstance(items, list):
-            return []
-        seen.add(name)
-        out: list[str] = []
-        for item in items:
-            if isinstance(item, str):
-                out.append(item)
-            elif isinstance(item, dict) and item.get("include-group") in groups:
-                include = item["include-group"]
-                out += self._group(groups, include, groups[include], seen)
-        return out
-
-    def warn(self, code: Any, message: str, pointer: str = "") -> None:
-        from envspec.formats.pyproject import line_of
-
-        key = pointer.rsplit(".", 1)[-1] if pointer else ""
-        line = line_of(self.text, f"[{pointer}") if pointer else None
-        if line is None and key:
-            line = line_of(self.text, key)
-        self.found.append(diagnostic(code, message, self.where, line=line))
-
-    def prefix(self, name: str) -> str:
-        return f"tool.pixi.{name}" if self.in_pyproject else name
 
 
 class Pixi(Format):
@@ -145,7 +80,15 @@ class Pixi(Format):
         """The environment of parsed pixi tables: a ``pixi.toml`` (*in_pyproject* false) or
         a TOML document with ``[tool.pixi]`` and, optionally, ``[project] dependencies``
         (a ``pyproject.toml``, or a PEP 723 block rearranged so); *text* gives line numbers."""
-        manifest = _Manifest(data, text, where, in_pyproject)
+        manifest = Manifest(data, text, where, in_pyproject)
+        platform = options.settings.get("platform")
+        if platform is not None:
+            from envspec.formats._pixi_targets import platform_problem
+
+            problem = platform_problem(platform)
+            if problem is not None:
+                why = f"--option platform={platform}: {problem}"
+                return Converted(diagnostics=(diagnostic("pixi-unknown-platform", why, where),))
         features = self._selected(manifest, options.environment)
         if features is None:
             return Converted(diagnostics=tuple(manifest.found))
@@ -161,12 +104,15 @@ class Pixi(Format):
                 manifest.warn("pixi-invalid", f"[feature.{name}] must be a table")
                 continue
             label = "the workspace" if name == "default" else f"feature '{name}'"
-            self._feature(manifest, table, label, name, conda, pypi)
+            self._feature(manifest, table, label, name, conda, pypi, platform)
             for channel in self._channels(manifest, table.get("channels", []), label):
                 if channel not in channels:
                     channels.append(channel)
             if name != "default" and isinstance(table.get("platforms"), list):
                 platforms = [p for p in platforms if p in table["platforms"]]
+        if platform is not None:
+            self._check_platform(manifest, platform, platforms, options.environment)
+            platforms = [platform]
         if any(d.severity == "error" for d in manifest.found):
             return Converted(diagnostics=tuple(manifest.found))
         if not conda and not pypi:
@@ -181,7 +127,30 @@ class Pixi(Format):
             return Converted(diagnostics=(*manifest.found, found))
         return self._environment(manifest, conda, pypi, channels, platforms)
 
-    def _selected(self, manifest: _Manifest, asked: str | None) -> list[str] | None:
+    @staticmethod
+    def _check_platform(
+        manifest: Manifest, platform: str, platforms: list[str], environment: str | None
+    ) -> None:
+        """An error when the environment is not for *platform* (pixi would not install it)."""
+        from envspec.formats.pyproject import line_of
+
+        listed = manifest.workspace.get("platforms", [])
+        listed = listed if isinstance(listed, list) else []
+        rich = [p.get("platform") for p in listed if isinstance(p, dict)]
+        if not platforms and not rich or platform in platforms or platform in rich:
+            return
+        manifest.found.append(
+            diagnostic(
+                "pixi-unknown-platform",
+                f"--option platform={platform}: the pixi environment "
+                f"'{environment or 'default'}' is not for {platform} (its platforms: "
+                f"{', '.join(platforms) or 'none'})",
+                manifest.where,
+                line=line_of(manifest.text, "platforms"),
+            )
+        )
+
+    def _selected(self, manifest: Manifest, asked: str | None) -> list[str] | None:
         """The features of the environment asked for (``default`` first), or ``None``."""
         known = dict(manifest.environments)
         if asked is None:
@@ -237,7 +206,7 @@ class Pixi(Format):
         return []
 
     @staticmethod
-    def _channels(manifest: _Manifest, value: Any, label: str) -> list[str]:
+    def _channels(manifest: Manifest, value: Any, label: str) -> list[str]:
         if not isinstance(value, list):
             manifest.warn("pixi-invalid", f"the channels of {label} must be a list")
             return []
@@ -257,15 +226,15 @@ class Pixi(Format):
         return out
 
     @staticmethod
-    def _pypi_requirement(manifest: _Manifest, item: Any, label: str) -> tuple[str, str] | None:
+    def _pypi_requirement(manifest: Manifest, item: Any, label: str) -> tuple[str, str] | None:
         from envspec.formats._piplines import requirement_name, requirement_problem
 
         if not isinstance(item, str) or requirement_problem(item) is not None:
             manifest.warn("pixi-invalid", f"the PyPI requirement {item!r} of {label} is not valid")
             return None
-        return requirement_name(item).lower(), item.strip()
+        return _pypi_key(requirement_name(item)), item.strip()
 
-    def _pyproject_dependencies(self, manifest: _Manifest, pypi: dict[str, str]) -> None:
+    def _pyproject_dependencies(self, manifest: Manifest, pypi: dict[str, str]) -> None:
         project = manifest.pyproject or {}
         for item in project.get("dependencies", []) or []:
             spec = self._pypi_requirement(manifest, item, "[project] dependencies")
@@ -281,13 +250,47 @@ class Pixi(Format):
 
     def _feature(
         self,
-        manifest: _Manifest,
+        manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
         name: str,
         conda: dict[str, str],
         pypi: dict[str, str],
+        platform: str | None,
     ) -> None:
+        self._dependencies(manifest, table, label, conda, pypi)
+        tasks = table.get("tasks")
+        if isinstance(tasks, dict) and tasks:
+            manifest.warn(
+                "pixi-task-dropped",
+                f"the tasks of {label} are not carried: {', '.join(sorted(tasks))}",
+                manifest.prefix("tasks" if name == "default" else f"feature.{name}.tasks"),
+            )
+        for requirement in table.get(REQUIREMENTS, []):
+            named = self._pypi_requirement(manifest, requirement, label)
+            if named is not None:
+                pypi[named[0]] = named[1]
+        targets = table.get("target")
+        if isinstance(targets, dict) and targets:
+            where = "target" if name == "default" else f"feature.{name}.target"
+            self._targets(manifest, targets, label, where, platform, conda, pypi)
+        ignored = set(_MAPPED) | {"tasks", "target", REQUIREMENTS}
+        if name == "default":
+            ignored |= KNOWN_TOP
+        for key in sorted(set(table) - ignored):
+            what = _TABLES.get(key, f"the table '{key}'")
+            manifest.warn("pixi-table-dropped", f"{what} of {label} is not carried", key)
+
+    def _dependencies(
+        self,
+        manifest: Manifest,
+        table: Mapping[str, Any],
+        label: str,
+        conda: dict[str, str],
+        pypi: dict[str, str],
+    ) -> None:
+        """Put the ``dependencies`` and ``pypi-dependencies`` of *table* (a feature or one
+        of its targets) into *conda* and *pypi*: a package already there is overwritten."""
         deps = table.get("dependencies", {})
         if isinstance(deps, dict):
             for dep, value in deps.items():
@@ -301,39 +304,66 @@ class Pixi(Format):
             for dep, value in deps.items():
                 spec = self._pypi_spec(manifest, dep, value, label)
                 if spec is not None:
-                    pypi[dep.lower()] = spec
+                    pypi[_pypi_key(dep)] = spec
         else:
             manifest.warn("pixi-invalid", f"the [pypi-dependencies] of {label} must be a table")
-        tasks = table.get("tasks")
-        if isinstance(tasks, dict) and tasks:
-            manifest.warn(
-                "pixi-task-dropped",
-                f"the tasks of {label} are not carried: {', '.join(sorted(tasks))}",
-                manifest.prefix("tasks" if name == "default" else f"feature.{name}.tasks"),
-            )
-        targets = table.get("target")
-        if isinstance(targets, dict) and targets:
-            for platform, target in sorted(targets.items()):
-                what = ", ".join(sorted(target)) if isinstance(target, dict) else "?"
-                manifest.warn(
+
+    def _targets(
+        self,
+        manifest: Manifest,
+        targets: Mapping[str, Any],
+        label: str,
+        where: str,
+        platform: str | None,
+        conda: dict[str, str],
+        pypi: dict[str, str],
+    ) -> None:
+        """Merge the targets of *platform* over the dependencies read so far, as pixi does
+        (in the order the manifest defines them); report the others."""
+        from envspec.formats._pixi_targets import selector_matches
+
+        for selector, target in targets.items():
+            what = ", ".join(sorted(target)) if isinstance(target, dict) else "?"
+            tables = manifest.prefix(where)
+            if platform is None:
+                manifest.warn_target(
                     "pixi-target-dropped",
-                    f"the {platform} target of {label} ({what}) is not carried: a conda "
-                    "environment file has no per-platform dependencies",
-                    manifest.prefix("target" if name == "default" else f"feature.{name}.target"),
+                    f"the {selector} target of {label} ({what}) is not carried: a conda "
+                    "environment file has no per-platform dependencies (--option "
+                    "platform=PLATFORM imports the environment of one platform)",
+                    tables,
+                    selector,
                 )
-        for requirement in table.get(_REQUIREMENTS, []):
-            named = self._pypi_requirement(manifest, requirement, label)
-            if named is not None:
-                pypi[named[0]] = named[1]
-        ignored = set(_MAPPED) | {"tasks", "target", _REQUIREMENTS}
-        if name == "default":
-            ignored |= _KNOWN_TOP
-        for key in sorted(set(table) - ignored):
-            what = _TABLES.get(key, f"the table '{key}'")
-            manifest.warn("pixi-table-dropped", f"{what} of {label} is not carried", key)
+                continue
+            if not isinstance(target, dict):
+                why = f"the {selector} target of {label} must be a table"
+                manifest.warn_target("pixi-invalid", why, tables, selector)
+                continue
+            if not selector_matches(selector, platform):
+                manifest.warn_target(
+                    "pixi-target-dropped",
+                    f"the {selector} target of {label} ({what}) is not carried: it is not "
+                    f"for {platform}, the platform imported (--option platform=PLATFORM "
+                    "chooses another)",
+                    tables,
+                    selector,
+                )
+                continue
+            target_label = f"the {selector} target of {label}"
+            self._dependencies(manifest, target, target_label, conda, pypi)
+            for key in sorted(set(target) - {"dependencies", "pypi-dependencies"}):
+                if key == "tasks":
+                    tasks = target["tasks"] if isinstance(target["tasks"], dict) else {}
+                    why = f"the tasks of {target_label} are not carried: {', '.join(sorted(tasks))}"
+                    manifest.warn_target("pixi-task-dropped", why, tables, selector)
+                else:
+                    why = (
+                        f"{_TABLES.get(key, f'the table {key!r}')} of {target_label} is not carried"
+                    )
+                    manifest.warn_target("pixi-table-dropped", why, tables, selector)
 
     @staticmethod
-    def _conda_spec(manifest: _Manifest, name: str, value: Any, label: str) -> str | None:
+    def _conda_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
         from envspec.formats._condapip import spec_parts
 
         if isinstance(value, str):
@@ -381,7 +411,7 @@ class Pixi(Format):
         return spec
 
     @staticmethod
-    def _pypi_spec(manifest: _Manifest, name: str, value: Any, label: str) -> str | None:
+    def _pypi_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
         from envspec.formats._piplines import requirement_problem
 
         extras = ""
@@ -433,7 +463,7 @@ class Pixi(Format):
 
     def _environment(
         self,
-        manifest: _Manifest,
+        manifest: Manifest,
         conda: dict[str, str],
         pypi: dict[str, str],
         channels: list[str],
@@ -599,3 +629,8 @@ def _pixi_pypi(requirement: str) -> tuple[tuple[str, Any], str | None]:
     if list(table) == ["version"]:
         return (req.name, table["version"]), note
     return (req.name, table or "*"), note
+
+
+def _pypi_key(name: str) -> str:
+    """The normalized name of a PyPI package (PEP 503), as pixi compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -1,0 +1,93 @@
+"""A pixi manifest's tables as the ``pixi`` format reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from envspec.diagnostics import Diagnostic, diagnostic
+
+__all__ = ["KNOWN_TOP", "REQUIREMENTS", "Manifest"]
+
+#: The top-level tables of a manifest that are not tables of its default feature.
+KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
+#: The key under which a feature made from a pyproject extra or group holds its requirements.
+REQUIREMENTS = " requirements"
+
+
+class Manifest:
+    """The pixi tables of a file, and what reading them found."""
+
+    def __init__(self, data: Mapping[str, Any], text: str, where: str, in_pyproject: bool) -> None:
+        self.text = text
+        self.where = where
+        self.found: list[Diagnostic] = []
+        self.root: Mapping[str, Any] = data["tool"]["pixi"] if in_pyproject else data
+        self.in_pyproject = in_pyproject
+        self.pyproject = data.get("project") if in_pyproject else None
+        workspace = self.root.get("workspace", self.root.get("project", {}))
+        self.workspace: Mapping[str, Any] = workspace if isinstance(workspace, dict) else {}
+        features = self.root.get("feature", {})
+        self.features: dict[str, Any] = dict(features) if isinstance(features, dict) else {}
+        if in_pyproject:
+            self._pyproject_features(data)
+        environments = self.root.get("environments", {})
+        self.environments: Mapping[str, Any] = (
+            environments if isinstance(environments, dict) else {}
+        )
+
+    def _pyproject_features(self, data: Mapping[str, Any]) -> None:
+        """pixi makes a feature of each extra and each PEP 735 group of the pyproject.toml
+        (their requirements are PyPI dependencies of the feature)."""
+        project = data.get("project") if isinstance(data.get("project"), dict) else {}
+        extras = project.get("optional-dependencies") if project else None
+        groups = data.get("dependency-groups")
+        tables = [t for t in (extras, groups) if isinstance(t, dict)]
+        for table in tables:
+            for name, items in table.items():
+                requirements = self._group(table, name, items, set()) if table is groups else items
+                if not isinstance(requirements, list):
+                    continue
+                feature = dict(self.features.get(name) or {})
+                feature[REQUIREMENTS] = [r for r in requirements if isinstance(r, str)]
+                self.features[name] = feature
+
+    def _group(self, groups: Mapping[str, Any], name: str, items: Any, seen: set[str]) -> list[str]:
+        if name in seen or not isinstance(items, list):
+            return []
+        seen.add(name)
+        out: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, dict) and item.get("include-group") in groups:
+                include = item["include-group"]
+                out += self._group(groups, include, groups[include], seen)
+        return out
+
+    def warn(self, code: Any, message: str, pointer: str = "") -> None:
+        from envspec.formats.pyproject import line_of
+
+        key = pointer.rsplit(".", 1)[-1] if pointer else ""
+        line = line_of(self.text, f"[{pointer}") if pointer else None
+        if line is None and key:
+            line = line_of(self.text, key)
+        self.found.append(diagnostic(code, message, self.where, line=line))
+
+    def warn_target(self, code: Any, message: str, tables: str, selector: str) -> None:
+        """*message* at the line of the ``[TABLES.SELECTOR...]`` header (``target`` tables
+        of the workspace or of a feature; the selector may be quoted), else ``[TABLES``."""
+        from envspec.formats.pyproject import line_of
+
+        line = None
+        for form in (selector, f'"{selector}"', f"'{selector}'"):
+            line = (
+                line
+                or line_of(self.text, f"[{tables}.{form}")
+                or line_of(self.text, f"{tables}.{form}")
+            )
+        line = line or line_of(self.text, f"[{tables}")
+        self.found.append(diagnostic(code, message, self.where, line=line))
+
+    def prefix(self, name: str) -> str:
+        return f"tool.pixi.{name}" if self.in_pyproject else name

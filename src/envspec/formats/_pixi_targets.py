@@ -1,0 +1,60 @@
+"""pixi's per-platform ``[target.SELECTOR]`` tables: which apply to one platform.
+
+pixi reads a feature's ``dependencies`` and ``pypi-dependencies`` for a platform as the
+feature's own tables overwritten, package by package, by each ``[target.SELECTOR]`` whose
+selector matches the platform, in the order the manifest defines them (the one defined
+later wins, so ``[target.linux-64]`` after ``[target.linux]`` is the more specific one).
+A selector is a conda platform (``linux-64``), a family (``unix``, ``linux``, ``osx``,
+``win``) or a pattern with ``*`` matched against the platform's name.  The platforms and
+families are rattler's, as pixi's are (pixi is built on rattler).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["known_platforms", "platform_problem", "selector_matches"]
+
+
+def _subdir() -> Any:
+    """rattler's class of conda platforms (``Subdir``; ``Platform`` before 0.27)."""
+    import rattler
+
+    return getattr(rattler, "Subdir", None) or rattler.Platform
+
+
+def known_platforms() -> list[str]:
+    """The conda platforms (subdirs) a pixi workspace can install for (not ``noarch``)."""
+    return [str(p) for p in _subdir().all() if str(p) != "noarch"]
+
+
+def platform_problem(platform: str) -> str | None:
+    """Why *platform* (``--option platform=``) is not a platform pixi knows, or ``None``."""
+    import difflib
+
+    known = known_platforms()
+    if platform in known:
+        return None
+    close = difflib.get_close_matches(platform, known, n=1)
+    guess = f" (did you mean {close[0]}?)" if close else ""
+    return f"'{platform}' is not a platform pixi knows{guess}; platforms: {', '.join(known)}"
+
+
+def selector_matches(selector: str, platform: str) -> bool:
+    """Whether the target selector *selector* applies to *platform* (a known platform)."""
+    if selector == platform:
+        return True
+    subdir = _subdir()(platform)
+    family = {
+        "linux": subdir.is_linux,
+        "osx": subdir.is_osx,
+        "win": subdir.is_windows,
+        "unix": subdir.is_unix,
+    }.get(selector)
+    if family is not None:
+        return bool(family)
+    if "*" in selector:
+        pattern = ".*".join(re.escape(part) for part in selector.split("*"))
+        return re.fullmatch(pattern, platform) is not None
+    return False
