@@ -137,7 +137,7 @@ class Pixi(Format):
         listed = manifest.workspace.get("platforms", [])
         listed = listed if isinstance(listed, list) else []
         rich = [p.get("platform") for p in listed if isinstance(p, dict)]
-        if not platforms and not rich or platform in platforms or platform in rich:
+        if (not platforms and not rich) or platform in platforms or platform in rich:
             return
         manifest.found.append(
             diagnostic(
