@@ -118,7 +118,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a format-specific setting (see the format's docs page; repeat)",
+        help="a format-specific setting (see the format's docs page; repeat); "
+        "pixi import: platform=NAME (linux-64, osx-arm64, win-64...) merges that "
+        "platform's [target.NAME] dependencies",
     )
     parser.add_argument(
         "--format",

@@ -165,7 +165,8 @@ def _new_notebook(environment: Mapping[str, Any]) -> bytes:
             "language": kernel.get("language", "python"),
         }
     document = {"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
-    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
+    # Keys sorted, as nbformat writes notebooks (and as an edit of this one keeps them).
+    return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def write_environment(environment: Mapping[str, Any], output: str) -> WriteOutcome:
