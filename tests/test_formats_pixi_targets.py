@@ -180,14 +180,14 @@ def test_family_selectors_are_rattlers_families():
         subdir = rattler.Subdir(platform) if hasattr(rattler, "Subdir") else None
         if subdir is None:  # pragma: no cover - older py-rattler
             continue
-        assert selector_matches("linux", platform) is subdir.is_linux
-        assert selector_matches("osx", platform) is subdir.is_osx
-        assert selector_matches("win", platform) is subdir.is_windows
-        assert selector_matches("unix", platform) is subdir.is_unix
+        assert selector_matches("linux", platform, platform) is subdir.is_linux
+        assert selector_matches("osx", platform, platform) is subdir.is_osx
+        assert selector_matches("win", platform, platform) is subdir.is_windows
+        assert selector_matches("unix", platform, platform) is subdir.is_unix
     assert {"linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"} <= set(known_platforms())
     assert "noarch" not in known_platforms()
-    assert selector_matches("*-64", "win-64")
-    assert not selector_matches("*-64", "osx-arm64")
+    assert selector_matches("*-64", "win-64", "win-64")
+    assert not selector_matches("*-64", "osx-arm64", "osx-arm64")
 
 
 def test_a_feature_targets_merge_too_and_other_tables_of_the_target_are_reported(pixi_schema):
@@ -318,3 +318,32 @@ def test_export_of_a_platform_import_is_for_that_platform(tmp_path, pixi_schema)
     manifest = tomllib.loads(text)
     assert manifest["workspace"]["platforms"] == ["win-64"]
     assert manifest["dependencies"] == {"python": "==3.8", "msmpi": "*"}
+
+
+def test_a_platform_table_is_chosen_by_its_name_and_wildcards_match_names(pixi_schema):
+    """pixi's "wildcard platform selectors" example: platform tables with names; a
+    ``*`` selector is matched against the platform's name, so it selects cuda-linux-64
+    and not the plain linux-64 (both for the conda platform linux-64)."""
+    text = (
+        '[workspace]\nname = "w"\nchannels = ["conda-forge"]\nplatforms = [\n'
+        '  { name = "cuda-win-64", platform = "win-64", cuda = "12" },\n'
+        '  { name = "cuda-linux-64", platform = "linux-64", cuda = "12" },\n'
+        '  "win-64",\n  "linux-64",\n]\n'
+        '[dependencies]\npytorch = "*"\n'
+        '[target."cuda-*".dependencies]\ncuda-version = "12.*"\n'
+        '[target.linux-64.dependencies]\nlibgomp = "*"\n'
+    )
+    pixi_schema(text)
+    cuda = read(text, "cuda-linux-64")
+    assert set(specs(conda_of(cuda))) == {"pytorch", "cuda-version", "libgomp"}
+    # The export is for the conda platform (pixi knows no table of that name there).
+    assert cuda.environment["extensions"] == {"envspec.pixi": {"platforms": ["linux-64"]}}
+    plain = read(text, "linux-64")
+    assert set(specs(conda_of(plain))) == {"pytorch", "libgomp"}
+    unknown = read(text, "cuda-osx-arm64")
+    assert not unknown.ok
+    assert "platform tables: cuda-win-64, cuda-linux-64" in unknown.diagnostics[0].message
+    outside = read(text, "osx-arm64")
+    assert "its platforms: cuda-win-64 / win-64, cuda-linux-64 / linux-64, win-64, linux-64" in (
+        outside.diagnostics[-1].message
+    )

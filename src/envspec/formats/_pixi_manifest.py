@@ -89,5 +89,17 @@ class Manifest:
         line = line or line_of(self.text, f"[{tables}")
         self.found.append(diagnostic(code, message, self.where, line=line))
 
+    def named_platforms(self) -> dict[str, str]:
+        """The names of the workspace's platform tables (``{ name = "gpu", platform =
+        "linux-64", cuda = "12" }``) and the conda platform each is for."""
+        listed = self.workspace.get("platforms")
+        named = {}
+        for entry in listed if isinstance(listed, list) else []:
+            if isinstance(entry, dict):
+                name, platform = entry.get("name"), entry.get("platform")
+                if isinstance(name, str) and isinstance(platform, str):
+                    named[name] = platform
+        return named
+
     def prefix(self, name: str) -> str:
         return f"tool.pixi.{name}" if self.in_pyproject else name

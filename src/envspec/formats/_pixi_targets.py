@@ -41,9 +41,10 @@ def platform_problem(platform: str) -> str | None:
     return f"'{platform}' is not a platform pixi knows{guess}; platforms: {', '.join(known)}"
 
 
-def selector_matches(selector: str, platform: str) -> bool:
-    """Whether the target selector *selector* applies to *platform* (a known platform)."""
-    if selector == platform:
+def selector_matches(selector: str, name: str, platform: str) -> bool:
+    """Whether the target selector *selector* applies to the workspace platform *name*
+    (a conda platform, or the name of a platform table) for the conda *platform*."""
+    if selector in (name, platform):
         return True
     subdir = _subdir()(platform)
     family = {
@@ -54,7 +55,7 @@ def selector_matches(selector: str, platform: str) -> bool:
     }.get(selector)
     if family is not None:
         return bool(family)
-    if "*" in selector:
+    if "*" in selector:  # matched against the platform's name
         pattern = ".*".join(re.escape(part) for part in selector.split("*"))
-        return re.fullmatch(pattern, platform) is not None
+        return re.fullmatch(pattern, name) is not None
     return False

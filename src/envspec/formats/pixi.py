@@ -81,14 +81,19 @@ class Pixi(Format):
         a TOML document with ``[tool.pixi]`` and, optionally, ``[project] dependencies``
         (a ``pyproject.toml``, or a PEP 723 block rearranged so); *text* gives line numbers."""
         manifest = Manifest(data, text, where, in_pyproject)
-        platform = options.settings.get("platform")
-        if platform is not None:
+        chosen = options.settings.get("platform")
+        platform: tuple[str, str] | None = None  # the name chosen and its conda platform
+        if chosen is not None:
             from envspec.formats._pixi_targets import platform_problem
 
-            problem = platform_problem(platform)
+            named = manifest.named_platforms()
+            subdir = named.get(chosen, chosen)
+            problem = platform_problem(subdir)
             if problem is not None:
-                why = f"--option platform={platform}: {problem}"
+                tables = f"; the workspace's platform tables: {', '.join(named)}" if named else ""
+                why = f"--option platform={chosen}: {problem}{tables}"
                 return Converted(diagnostics=(diagnostic("pixi-unknown-platform", why, where),))
+            platform = (chosen, subdir)
         features = self._selected(manifest, options.environment)
         if features is None:
             return Converted(diagnostics=tuple(manifest.found))
@@ -111,8 +116,8 @@ class Pixi(Format):
             if name != "default" and isinstance(table.get("platforms"), list):
                 platforms = [p for p in platforms if p in table["platforms"]]
         if platform is not None:
-            self._check_platform(manifest, platform, platforms, options.environment)
-            platforms = [platform]
+            self._check_platform(manifest, platform[0], features, options.environment)
+            platforms = [platform[1]]
         if any(d.severity == "error" for d in manifest.found):
             return Converted(diagnostics=tuple(manifest.found))
         if not conda and not pypi:
@@ -129,22 +134,36 @@ class Pixi(Format):
 
     @staticmethod
     def _check_platform(
-        manifest: Manifest, platform: str, platforms: list[str], environment: str | None
+        manifest: Manifest, chosen: str, features: list[str], environment: str | None
     ) -> None:
-        """An error when the environment is not for *platform* (pixi would not install it)."""
+        """An error when the environment is not for the platform *chosen* (pixi would not
+        install it): one of the workspace's platforms (a conda platform, or the name of a
+        platform table), and of each feature's ``platforms`` when it lists them."""
         from envspec.formats.pyproject import line_of
 
-        listed = manifest.workspace.get("platforms", [])
-        listed = listed if isinstance(listed, list) else []
-        rich = [p.get("platform") for p in listed if isinstance(p, dict)]
-        if (not platforms and not rich) or platform in platforms or platform in rich:
+        listed = manifest.workspace.get("platforms")
+        entries: list[set[str]] = []  # the names of each platform
+        for entry in listed if isinstance(listed, list) else []:
+            if isinstance(entry, str):
+                entries.append({entry})
+            elif isinstance(entry, dict):
+                entries.append({v for k, v in entry.items() if k in ("name", "platform")})
+        for name in features:
+            table = manifest.root if name == "default" else manifest.features.get(name)
+            allowed = table.get("platforms") if isinstance(table, dict) else None
+            if name != "default" and isinstance(allowed, list):
+                entries = [names for names in entries if names & set(allowed)]
+        if not isinstance(listed, list) or any(chosen in names for names in entries):
             return
+        shown = [
+            sorted(names)[0] if len(names) == 1 else " / ".join(sorted(names)) for names in entries
+        ]
         manifest.found.append(
             diagnostic(
                 "pixi-unknown-platform",
-                f"--option platform={platform}: the pixi environment "
-                f"'{environment or 'default'}' is not for {platform} (its platforms: "
-                f"{', '.join(platforms) or 'none'})",
+                f"--option platform={chosen}: the pixi environment "
+                f"'{environment or 'default'}' is not for {chosen} (its platforms: "
+                f"{', '.join(shown) or 'none'})",
                 manifest.where,
                 line=line_of(manifest.text, "platforms"),
             )
@@ -256,7 +275,7 @@ class Pixi(Format):
         name: str,
         conda: dict[str, str],
         pypi: dict[str, str],
-        platform: str | None,
+        platform: tuple[str, str] | None,
     ) -> None:
         self._dependencies(manifest, table, label, conda, pypi)
         tasks = table.get("tasks")
@@ -314,12 +333,13 @@ class Pixi(Format):
         targets: Mapping[str, Any],
         label: str,
         where: str,
-        platform: str | None,
+        platform: tuple[str, str] | None,
         conda: dict[str, str],
         pypi: dict[str, str],
     ) -> None:
-        """Merge the targets of *platform* over the dependencies read so far, as pixi does
-        (in the order the manifest defines them); report the others."""
+        """Merge the targets of *platform* (its name and conda platform) over the
+        dependencies read so far, as pixi does (in the order the manifest defines them);
+        report the others."""
         from envspec.formats._pixi_targets import selector_matches
 
         for selector, target in targets.items():
@@ -339,11 +359,11 @@ class Pixi(Format):
                 why = f"the {selector} target of {label} must be a table"
                 manifest.warn_target("pixi-invalid", why, tables, selector)
                 continue
-            if not selector_matches(selector, platform):
+            if not selector_matches(selector, *platform):
                 manifest.warn_target(
                     "pixi-target-dropped",
                     f"the {selector} target of {label} ({what}) is not carried: it is not "
-                    f"for {platform}, the platform imported (--option platform=PLATFORM "
+                    f"for {platform[0]}, the platform imported (--option platform=PLATFORM "
                     "chooses another)",
                     tables,
                     selector,
