@@ -6,8 +6,9 @@ the platforms of one environment (the default one, or ``--environment NAME``) in
 and the platforms are kept under ``extensions["envspec.pixi"]`` so that an export gives
 them back.  What pixi has and a conda file has not (tasks, per-platform targets,
 activation scripts, system requirements, the other environments) is reported, each with
-its code.  Export writes a ``pixi.toml`` from the environment's conda file or
-``requirements.txt``.
+its code; ``--option platform=NAME`` imports the environment of one platform, its
+``[target]`` tables merged over the others (:mod:`envspec.formats._pixi_targets`).
+Export writes a ``pixi.toml`` from the environment's conda file or ``requirements.txt``.
 """
 
 from __future__ import annotations
