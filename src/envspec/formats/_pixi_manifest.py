@@ -1,13 +1,15 @@
-"""A pixi manifest's tables as the ``pixi`` format reads them."""
+"""A pixi manifest's tables as the ``pixi`` format reads them, and the pixi form of one
+conda or PyPI dependency for its export."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from envspec.diagnostics import Diagnostic, diagnostic
 
-__all__ = ["KNOWN_TOP", "REQUIREMENTS", "Manifest"]
+__all__ = ["KNOWN_TOP", "REQUIREMENTS", "Manifest", "pixi_conda", "pixi_pypi"]
 
 #: The top-level tables of a manifest that are not tables of its default feature.
 KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
@@ -103,3 +105,55 @@ class Manifest:
 
     def prefix(self, name: str) -> str:
         return f"tool.pixi.{name}" if self.in_pyproject else name
+
+
+# --------------------------------------------------------- export: one dependency each
+def pixi_conda(spec: str) -> tuple[str, Any] | None:
+    """The ``[dependencies]`` entry of a conda MatchSpec (``None``: not a valid one)."""
+    from envspec.formats._condapip import spec_parts
+
+    parts = spec_parts(spec)
+    if isinstance(parts, str):
+        return None  # the validator reported it already
+    version = parts.version or "*"
+    if parts.build is None and parts.channel is None:
+        return parts.name, version
+    table: dict[str, str] = {"version": version}
+    if parts.build:
+        table["build"] = parts.build
+    if parts.channel is not None:
+        table["channel"] = parts.channel
+    return parts.name, table
+
+
+def pixi_pypi(requirement: str) -> tuple[tuple[str, Any], str | None]:
+    """The ``[pypi-dependencies]`` entry of a PEP 508 requirement, and what it cannot carry."""
+    from envspec.checks.requirements import SIMPLE_REQUIREMENT
+    from envspec.formats._piplines import requirement_name
+
+    if SIMPLE_REQUIREMENT.fullmatch(requirement) and not set(requirement) & set("[;"):
+        name = requirement_name(requirement)
+        spec = re.sub(r"[ \t]+", "", requirement.strip()[len(name) :])
+        return (name, spec or "*"), None
+    from packaging.requirements import Requirement
+
+    req = Requirement(requirement)
+    note = f"the marker '{req.marker}' is not carried" if req.marker is not None else None
+    table: dict[str, Any] = {}
+    if req.url:
+        url = req.url
+        if url.startswith("git+"):
+            base, sep, ref = url[4:].rpartition("@")
+            if sep and "/" not in ref and "://" in base:
+                table["git"], table["rev"] = base, ref
+            else:
+                table["git"] = url[4:]
+        else:
+            table["url"] = url
+    elif req.specifier:
+        table["version"] = str(req.specifier)
+    if req.extras:
+        table["extras"] = sorted(req.extras)
+    if list(table) == ["version"]:
+        return (req.name, table["version"]), note
+    return (req.name, table or "*"), note

@@ -12,9 +12,14 @@ families are rattler's, as pixi's are (pixi is built on rattler).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["known_platforms", "platform_problem", "selector_matches"]
+from envspec.diagnostics import diagnostic
+
+if TYPE_CHECKING:
+    from envspec.formats._pixi_manifest import Manifest
+
+__all__ = ["check_platform", "known_platforms", "platform_problem", "selector_matches"]
 
 
 def _subdir() -> Any:
@@ -59,3 +64,43 @@ def selector_matches(selector: str, name: str, platform: str) -> bool:
         pattern = ".*".join(re.escape(part) for part in selector.split("*"))
         return re.fullmatch(pattern, name) is not None
     return False
+
+
+def check_platform(
+    manifest: Manifest, chosen: str, features: list[str], environment: str | None
+) -> None:
+    """An error when the environment is not for the platform *chosen* (pixi would not
+    install it): one of the workspace's platforms (a conda platform, or the name of a
+    platform table), and of each feature's ``platforms`` when it lists them."""
+    from envspec.formats.pyproject import line_of
+
+    listed = manifest.workspace.get("platforms")
+    entries: list[set[str]] = []  # the names of each platform
+    for entry in listed if isinstance(listed, list) else []:
+        if isinstance(entry, str):
+            entries.append({entry})
+        elif isinstance(entry, dict):
+            names = {entry.get("name"), entry.get("platform")}
+            entries.append({n for n in names if isinstance(n, str)})
+    for name in features:
+        table = manifest.root if name == "default" else manifest.features.get(name)
+        allowed = table.get("platforms") if isinstance(table, dict) else None
+        if name != "default" and isinstance(allowed, list):
+            entries = [
+                names for names in entries if names & {a for a in allowed if isinstance(a, str)}
+            ]
+    if not isinstance(listed, list) or any(chosen in names for names in entries):
+        return
+    shown = [
+        sorted(names)[0] if len(names) == 1 else " / ".join(sorted(names)) for names in entries
+    ]
+    manifest.found.append(
+        diagnostic(
+            "pixi-unknown-platform",
+            f"--option platform={chosen}: the pixi environment "
+            f"'{environment or 'default'}' is not for {chosen} (its platforms: "
+            f"{', '.join(shown) or 'none'})",
+            manifest.where,
+            line=line_of(manifest.text, "platforms"),
+        )
+    )

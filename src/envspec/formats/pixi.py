@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
-from envspec.formats._pixi_manifest import KNOWN_TOP, REQUIREMENTS, Manifest
+from envspec.formats._pixi_manifest import KNOWN_TOP, REQUIREMENTS, Manifest, pixi_conda, pixi_pypi
 
 __all__ = ["Pixi"]
 
@@ -117,7 +117,9 @@ class Pixi(Format):
             if name != "default" and isinstance(table.get("platforms"), list):
                 platforms = [p for p in platforms if p in table["platforms"]]
         if platform is not None:
-            self._check_platform(manifest, platform[0], features, options.environment)
+            from envspec.formats._pixi_targets import check_platform
+
+            check_platform(manifest, platform[0], features, options.environment)
             platforms = [platform[1]]
         if any(d.severity == "error" for d in manifest.found):
             return Converted(diagnostics=tuple(manifest.found))
@@ -132,43 +134,6 @@ class Pixi(Format):
             )
             return Converted(diagnostics=(*manifest.found, found))
         return self._environment(manifest, conda, pypi, channels, platforms)
-
-    @staticmethod
-    def _check_platform(
-        manifest: Manifest, chosen: str, features: list[str], environment: str | None
-    ) -> None:
-        """An error when the environment is not for the platform *chosen* (pixi would not
-        install it): one of the workspace's platforms (a conda platform, or the name of a
-        platform table), and of each feature's ``platforms`` when it lists them."""
-        from envspec.formats.pyproject import line_of
-
-        listed = manifest.workspace.get("platforms")
-        entries: list[set[str]] = []  # the names of each platform
-        for entry in listed if isinstance(listed, list) else []:
-            if isinstance(entry, str):
-                entries.append({entry})
-            elif isinstance(entry, dict):
-                entries.append({v for k, v in entry.items() if k in ("name", "platform")})
-        for name in features:
-            table = manifest.root if name == "default" else manifest.features.get(name)
-            allowed = table.get("platforms") if isinstance(table, dict) else None
-            if name != "default" and isinstance(allowed, list):
-                entries = [names for names in entries if names & set(allowed)]
-        if not isinstance(listed, list) or any(chosen in names for names in entries):
-            return
-        shown = [
-            sorted(names)[0] if len(names) == 1 else " / ".join(sorted(names)) for names in entries
-        ]
-        manifest.found.append(
-            diagnostic(
-                "pixi-unknown-platform",
-                f"--option platform={chosen}: the pixi environment "
-                f"'{environment or 'default'}' is not for {chosen} (its platforms: "
-                f"{', '.join(shown) or 'none'})",
-                manifest.where,
-                line=line_of(manifest.text, "platforms"),
-            )
-        )
 
     def _selected(self, manifest: Manifest, asked: str | None) -> list[str] | None:
         """The features of the environment asked for (``default`` first), or ``None``."""
@@ -555,7 +520,7 @@ class Pixi(Format):
         found: list[Diagnostic] = []
         conda: dict[str, Any] = {}
         for spec in packages.conda:
-            entry = _pixi_conda(spec)
+            entry = pixi_conda(spec)
             if entry is None:
                 continue
             conda[entry[0]] = entry[1]
@@ -570,7 +535,7 @@ class Pixi(Format):
         for line in packages.pip:
             if line.requirement is None:
                 continue
-            entry, note = _pixi_pypi(line.requirement)
+            entry, note = pixi_pypi(line.requirement)
             pypi[entry[0]] = entry[1]
             if note:
                 found.append(
@@ -601,55 +566,6 @@ class Pixi(Format):
         if pypi:
             tables["pypi-dependencies"] = pypi
         return tables, found
-
-
-def _pixi_conda(spec: str) -> tuple[str, Any] | None:
-    from envspec.formats._condapip import spec_parts
-
-    parts = spec_parts(spec)
-    if isinstance(parts, str):
-        return None  # the validator reported it already
-    version = parts.version or "*"
-    if parts.build is None and parts.channel is None:
-        return parts.name, version
-    table: dict[str, str] = {"version": version}
-    if parts.build:
-        table["build"] = parts.build
-    if parts.channel is not None:
-        table["channel"] = parts.channel
-    return parts.name, table
-
-
-def _pixi_pypi(requirement: str) -> tuple[tuple[str, Any], str | None]:
-    from envspec.checks.requirements import SIMPLE_REQUIREMENT
-    from envspec.formats._piplines import requirement_name
-
-    if SIMPLE_REQUIREMENT.fullmatch(requirement) and not set(requirement) & set("[;"):
-        name = requirement_name(requirement)
-        spec = re.sub(r"[ \t]+", "", requirement.strip()[len(name) :])
-        return (name, spec or "*"), None
-    from packaging.requirements import Requirement
-
-    req = Requirement(requirement)
-    note = f"the marker '{req.marker}' is not carried" if req.marker is not None else None
-    table: dict[str, Any] = {}
-    if req.url:
-        url = req.url
-        if url.startswith("git+"):
-            base, sep, ref = url[4:].rpartition("@")
-            if sep and "/" not in ref and "://" in base:
-                table["git"], table["rev"] = base, ref
-            else:
-                table["git"] = url[4:]
-        else:
-            table["url"] = url
-    elif req.specifier:
-        table["version"] = str(req.specifier)
-    if req.extras:
-        table["extras"] = sorted(req.extras)
-    if list(table) == ["version"]:
-        return (req.name, table["version"]), note
-    return (req.name, table or "*"), note
 
 
 def _pypi_key(name: str) -> str:
