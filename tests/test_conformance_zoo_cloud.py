@@ -71,6 +71,7 @@ FAULTS = [
     ("cloud_logs_token", ("cloud.secrecy.tokens-not-logged",)),
     ("cloud_versions_lie", ("cloud.deploy.api-version",)),
     ("cloud_runs_postbuild", ("cloud.deploy.untrusted-postbuild",)),
+    ("cloud_runs_repository_postbuild", ("cloud.git.untrusted-postbuild",)),
     ("cloud_push_anywhere", ("cloud.git.push-origin-only",)),
 ]
 
