@@ -244,7 +244,6 @@ class Deployments(Base):
         url = f"{self.state.base}user/{deployment['owner']}/{deployment['id']}/lab"
         deployment.update(status="ready", url=url, updated=_now())
 
-
     async def walk_repository(
         self, deployment: dict[str, Any], source: dict[str, Any], files: dict[str, str]
     ) -> None:

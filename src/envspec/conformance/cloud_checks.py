@@ -24,8 +24,8 @@ import json
 import re
 import secrets
 import threading
-from types import TracebackType
 from collections.abc import Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

@@ -15,9 +15,10 @@ self-signed certificate the service trusts through ``--git-ca-bundle``), a repos
 with ``notebooks/analysis.ipynb``, declared as the role object's ``repository``; it
 accepts pushes without credentials.  ``repository`` makes another repository there
 for a case; the service's configuration trusts those whose name starts with
-``trusted-``, the names given to repositories the request asks to be trusted.  Arguments after ``--`` go
-to ``envspec service run``.  ``tokens`` gives the two users' tokens; ``service-log``
-the service's log so far.  Every other role is the reference adapter's.
+``trusted-``, the names given to repositories the request asks to be trusted.
+Arguments after ``--`` go to ``envspec service run``.  ``tokens`` gives the two
+users' tokens; ``service-log`` the service's log so far.  Every other role is the
+reference adapter's.
 """
 
 from __future__ import annotations
