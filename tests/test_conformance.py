@@ -393,7 +393,7 @@ def test_every_message_on_the_wire_matches_its_published_schema():
         jsonschema.validate(request, load(f"protocol:{op}-request"))
         answer_schema.validate(answer)
         jsonschema.validate(answer["result"], load(f"protocol:{op}-result"))
-    assert len(PROTOCOL_MESSAGES) == 23
+    assert len(PROTOCOL_MESSAGES) == 25
 
 
 # --------------------------------------------------------------------------- reports

@@ -26,3 +26,12 @@ def test_the_deploy_service_is_a_conformant_cloud(run_cli, tmp_path):
     assert cloud["verdict"] == "conformant"
     assert cloud["core"]["pass"] == cloud["core"]["total"] >= 26
     assert not cloud["unsupported"]
+    # A repository the operator does not trust: its postBuild did not run; one it
+    # trusts (trusted_repositories of the service's configuration): it ran.
+    results = {
+        r["id"]: r["status"]
+        for r in map(json.loads, (tmp_path / "results.ndjson").read_text().splitlines())
+        if r.get("type") == "case"
+    }
+    assert results["cloud.git.untrusted-postbuild"] == "pass"
+    assert results["cloud.git.trusted-postbuild"] == "pass"

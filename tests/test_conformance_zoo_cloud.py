@@ -71,6 +71,7 @@ FAULTS = [
     ("cloud_logs_token", ("cloud.secrecy.tokens-not-logged",)),
     ("cloud_versions_lie", ("cloud.deploy.api-version",)),
     ("cloud_runs_postbuild", ("cloud.deploy.untrusted-postbuild",)),
+    ("cloud_runs_repository_postbuild", ("cloud.git.untrusted-postbuild",)),
     ("cloud_push_anywhere", ("cloud.git.push-origin-only",)),
 ]
 
@@ -111,3 +112,60 @@ def test_tokens_never_appear_in_the_reports_of_a_run_that_catches_a_leak(tmp_pat
     text = "".join(p.read_text("utf-8") for p in tmp_path.iterdir() if p.is_file())
     assert "cloud.secrecy.tokens-not-logged" in text
     assert not [t for t in tokens if t in text]
+
+
+def _zoo_adapter_class(fault: str | None) -> type:
+    sys.path.insert(0, str(ZOO))
+    try:
+        from _cloud_service import adapter_class
+    finally:
+        sys.path.remove(str(ZOO))
+    return adapter_class(fault)
+
+
+def test_a_repository_made_for_a_case_is_asked_for_with_its_files_and_trust():
+    from envspec.conformance.transport import PythonTransport
+
+    base = _zoo_adapter_class(None)
+    asked: list[dict[str, object]] = []
+
+    class Recording(base):
+        def handle(self, message):
+            if message.get("op") == "repository":
+                asked.append(message)
+            return super().handle(message)
+
+    cases = [c for c in CLOUD if c.input.repository is not None]
+    result = run(cases, PythonTransport(Recording), RunOptions(timeout=10.0))
+    assert statuses(result) == {
+        "cloud.git.untrusted-postbuild": "pass",
+        "cloud.git.trusted-postbuild": "pass",
+    }
+    assert sorted(bool(m["trusted"]) for m in asked) == [False, True]
+    for message in asked:
+        files = message["files"]
+        assert isinstance(files, dict)
+        # the runner's canary URL is in the postBuild, never the placeholder
+        script = files.get("postBuild") or files["binder/postBuild"]
+        assert "http://127.0.0.1:" in script
+        assert "${canary}" not in script
+
+
+def test_a_service_that_cannot_trust_a_repository_is_still_conformant():
+    from envspec.conformance.transport import PythonTransport
+
+    base = _zoo_adapter_class(None)
+
+    class NoTrust(base):
+        def handle(self, message):
+            if message.get("op") == "repository" and message.get("trusted"):
+                reason = "this service trusts no repository"
+                return {"seq": message.get("seq"), "unsupported": {"reason": reason}}
+            return super().handle(message)
+
+    cases = [c for c in CLOUD if c.id.startswith("cloud.git.")]
+    result = run(cases, PythonTransport(NoTrust), RunOptions(timeout=10.0))
+    found = statuses(result)
+    assert found["cloud.git.trusted-postbuild"] == "unsupported"
+    assert found["cloud.git.untrusted-postbuild"] == "pass"
+    assert result.verdict("cloud") == "conformant"

@@ -32,6 +32,7 @@ PROTOCOL_MESSAGES: Final = (
             *("hello", "validate", "migrate", "pack", "unpack", "plan"),
             *("menu", "launch", "bye"),
             *("tokens", "service-log"),
+            "repository",
         )
         for part in ("request", "result")
     ),

@@ -43,6 +43,7 @@ FAULTS = frozenset(
         "logs-token",
         "versions-lie",
         "runs-postbuild",
+        "runs-repository-postbuild",
         "push-anywhere",
     }
 )
@@ -63,6 +64,10 @@ class State:
         self.logs: dict[str, list[dict[str, str]]] = {}
         self.log_lines: list[str] = []
         self.base = ""
+        # Repositories made for cases (the repository request): URL -> files, and the
+        # URLs the operator trusts.
+        self.repositories: dict[str, dict[str, str]] = {}
+        self.trusted: set[str] = set()
 
 
 class _Memory(logging.Handler):
@@ -226,12 +231,42 @@ class Deployments(Base):
                 stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
             await process.wait()
+        made = self.state.repositories.get(str(source.get("url")))
+        if made is not None:
+            await self.walk_repository(deployment, source, made)
+            return
         if source["type"] == "git" and (
             source.get("url") != REPOSITORY["url"] or source.get("path") != REPOSITORY["path"]
         ):
             error = {"code": "notebook-not-found", "detail": "no such notebook"}
             deployment.update(status="failed", error=error, updated=_now())
             return
+        url = f"{self.state.base}user/{deployment['owner']}/{deployment['id']}/lab"
+        deployment.update(status="ready", url=url, updated=_now())
+
+    async def walk_repository(
+        self, deployment: dict[str, Any], source: dict[str, Any], files: dict[str, str]
+    ) -> None:
+        """The end of a deployment of a repository made for a case: its postBuild (the
+        binder/ folder's when there is one, as repo2docker reads a repository) runs
+        only when the operator trusts the repository."""
+        if source.get("path") not in files:
+            error = {"code": "notebook-not-found", "detail": "no such notebook"}
+            deployment.update(status="failed", error=error, updated=_now())
+            return
+        binder = any(path.startswith("binder/") for path in files)
+        post_build = files.get("binder/postBuild" if binder else "postBuild")
+        if post_build is not None:
+            trusted = source["url"] in self.state.trusted
+            if not trusted and self.state.fault != "runs-repository-postbuild":
+                error = {"code": "untrusted", "detail": "postBuild is not trusted: not run"}
+                deployment.update(status="failed", error=error, updated=_now())
+                return
+            process = await asyncio.create_subprocess_exec(
+                "sh", "-c", post_build, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            await process.wait()
         url = f"{self.state.base}user/{deployment['owner']}/{deployment['id']}/lab"
         deployment.update(status="ready", url=url, updated=_now())
 
@@ -379,6 +414,16 @@ def adapter_class(fault: str | None, ready_seconds: float = 2.0) -> type[referen
         def _service_log(self, message: dict[str, Any]) -> dict[str, Any]:
             assert CloudAdapter.state is not None
             return {"text": "\n".join(CloudAdapter.state.log_lines) + "\n"}
+
+        def _repository(self, message: dict[str, Any]) -> dict[str, Any]:
+            state = CloudAdapter.state
+            assert state is not None
+            folder = "trusted" if message.get("trusted") else "demo"
+            url = f"https://git.example.org/{folder}/case-{len(state.repositories) + 1}.git"
+            state.repositories[url] = dict(message["files"])
+            if message.get("trusted"):
+                state.trusted.add(url)
+            return {"url": url, "ref": "main"}
 
     return CloudAdapter
 

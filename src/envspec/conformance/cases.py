@@ -378,12 +378,31 @@ class CloudRequest(_Model):
     )
 
 
+class CloudRepository(_Model):
+    """A repository the adapter makes for one case (the ``repository`` request)."""
+
+    files: dict[str, str] = Field(
+        min_length=1,
+        description="Path in the repository -> text, on one commit; ${canary} is the "
+        "runner's canary URL.",
+    )
+    trusted: bool = Field(
+        default=False, description="Whether the service's operator trusts the repository."
+    )
+
+
 class CloudInput(_Model):
     source: dict[str, Any] | None = Field(
         default=None,
         description="deploy, isolation, secrecy: the source of the deployment; "
         "${repository.url}, ${repository.ref} and ${repository.path} are the declared "
-        "repository's.",
+        "repository's; ${new-repository.url} and ${new-repository.ref} are those of the "
+        "repository made for the case (input.repository).",
+    )
+    repository: CloudRepository | None = Field(
+        default=None,
+        description="deploy (feature git): the runner asks the adapter for a new repository "
+        "with these files (the repository request) before it deploys.",
     )
     request: CloudRequest | None = Field(default=None, description="reject: the request.")
     push: dict[str, Any] | None = Field(
@@ -423,6 +442,8 @@ class CloudCase(_Base):
             self.input.push is None or self.expect.http is None or not self.expect.code
         ):
             raise ValueError("a push case needs input.push, expect.http and expect.code")
+        if self.input.repository is not None and self.operation != "deploy":
+            raise ValueError("input.repository is for deploy cases")
         if self.operation == "deploy" and self.expect.status is None:
             raise ValueError("a deploy case needs expect.status")
         return self

@@ -18,7 +18,9 @@ else is the deploy-handler API itself (``spec/deploy-api-1.0.md``):
 - ``versions`` and ``push`` (:mod:`envspec.conformance.cloud_checks`): ``GET versions``
   answers the API version; a push naming another remote is refused and a push goes
   to the deployment's own repository.  A ``deploy`` case whose source holds
-  ``${canary}`` also fails when the service runs the source's code.
+  ``${canary}`` also fails when the service runs the source's code; one with
+  ``input.repository`` first asks the adapter for a new repository of those files
+  (``repository``) and deploys it.
 
 Every answer of every case is also held to: no token of either user (nor the wrong
 one) appears in a body or a header.  Tokens never appear in the details either.
@@ -308,24 +310,31 @@ def problem_problems(response: Response, status: int, code: str) -> list[str]:
     return problems
 
 
-def _substitute(value: object, repository: dict[str, Any] | None) -> object:
-    if isinstance(value, str) and value.startswith("${repository.") and value.endswith("}"):
+def _substitute(
+    value: object, repository: dict[str, Any] | None, prefix: str = "${repository."
+) -> object:
+    if isinstance(value, str) and value.startswith(prefix) and value.endswith("}"):
         if repository is None:
             raise _Fail("the case needs the role object's 'repository', which is not declared")
-        return repository.get(value[len("${repository.") : -1])
+        return repository.get(value[len(prefix) : -1])
     if isinstance(value, dict):
-        return {k: _substitute(v, repository) for k, v in value.items()}
+        return {k: _substitute(v, repository, prefix) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, repository) for v in value]
+        return [_substitute(v, repository, prefix) for v in value]
     return value
 
 
 # ------------------------------------------------------------------------------ operations
 
 
-def _deploy(case: CloudCase, service: Service) -> None:
-    from envspec.conformance.cloud_checks import Canary, needs_canary
+def _deploy(
+    case: CloudCase, service: Service, result: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    from envspec.conformance.cloud_checks import Canary, deploy_new_repository, needs_canary
 
+    if case.input.repository is not None:
+        deploy_new_repository(case, service, result)
+        return
     source = _substitute(case.input.source, service.repository)
     if not needs_canary(source):
         _deploy_source(case, service, source)
@@ -560,7 +569,7 @@ def run_cloud(
         )
         try:
             if case.operation == "deploy":
-                _deploy(case, service)
+                _deploy(case, service, result)
             elif case.operation == "isolation":
                 _isolation(case, service)
             elif case.operation == "reject":

@@ -9,7 +9,12 @@
 - the canary: a case whose source holds ``${canary}`` (a URL on 127.0.0.1 the runner
   listens on, with a secret path) fails when anything requests that URL, so a service
   that runs a source's ``postBuild`` while it must not is caught even if it then
-  reports the deployment failed.
+  reports the deployment failed;
+- a new repository: a ``deploy`` case with ``input.repository`` asks the adapter to make
+  a repository of those files (``repository``, after the canary is in them), trusted by
+  the service's operator or not, and deploys it (``${new-repository.url}``).  The
+  canary must stay silent for an untrusted repository, and be requested for a trusted
+  one (its ``postBuild`` ran).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +32,7 @@ if TYPE_CHECKING:
     from envspec.conformance.cases import CloudCase
     from envspec.conformance.cloud import Service
 
-__all__ = ["Canary", "run_push", "run_versions"]
+__all__ = ["Canary", "deploy_new_repository", "run_push", "run_versions"]
 
 
 class _Quiet(http.server.BaseHTTPRequestHandler):
@@ -147,3 +153,39 @@ def run_push(case: CloudCase, service: Service) -> None:
             service.problem(f"push: the commit {data.get('commit')!r} is not a commit id")
     finally:
         _delete(service, ident, check=False)
+
+
+def deploy_new_repository(
+    case: CloudCase, service: Service, result: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """Deploy a repository the adapter makes for *case* (see the module's text)."""
+    from envspec.conformance.cloud import _deploy_source, _Fail, _substitute
+
+    wanted = case.input.repository
+    assert wanted is not None  # noqa: S101 (the caller checked)
+    watched = needs_canary(wanted.files)
+    trust = "trusts" if wanted.trusted else "does not trust"
+    with Canary() as canary:
+        try:
+            files = canary.substitute(dict(wanted.files))
+            made = result({"op": "repository", "files": files, "trusted": wanted.trusted})
+            url, ref = made.get("url"), made.get("ref")
+            if not isinstance(url, str) or not url.startswith("https://") or not ref:
+                raise _Fail(
+                    f"repository: expected an https 'url' and a 'ref', got {json.dumps(made)[:200]}"
+                )
+            made = {"url": url, "ref": ref}
+            source = _substitute(case.input.source, made, "${new-repository.")
+            _deploy_source(case, service, canary.substitute(source))
+        finally:
+            ran = canary.hits > 0
+            if watched and ran and not wanted.trusted:
+                service.problem(
+                    "the service ran the repository's postBuild (it requested the runner's "
+                    "canary URL), though the operator does not trust the repository"
+                )
+        if watched and not ran and wanted.trusted:
+            service.problem(
+                "the repository's postBuild did not run (the runner's canary URL got no "
+                f"request), though the operator {trust} the repository"
+            )

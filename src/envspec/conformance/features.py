@@ -31,8 +31,9 @@ OPERATIONS: Final[dict[Role, tuple[str, ...]]] = {
     "launcher": ("plan",),
     "spawner": ("menu", "launch"),
     # The cases of the cloud role are HTTP requests to the service at the declared url;
-    # the adapter only gives the users' tokens and, when it can, the service's log.
-    "cloud": ("tokens", "service-log"),
+    # the adapter only gives the users' tokens, when it can the service's log, and a new
+    # repository for the cases that need one.
+    "cloud": ("tokens", "service-log", "repository"),
 }
 
 FEATURES: Final[dict[Role, dict[str, str]]] = {

@@ -68,10 +68,11 @@ _RESULT_SHAPE: dict[str, tuple[tuple[str, type | tuple[type, ...]], ...]] = {
     "hello": (("implementation", dict), ("roles", dict)),
     "tokens": (("tokens", list),),
     "service-log": (("text", str),),
+    "repository": (("url", str), ("ref", str)),
     "bye": (),
 }
 #: Results without diagnostics.
-_NO_DIAGNOSTICS = frozenset({"hello", "bye", "tokens", "service-log"})
+_NO_DIAGNOSTICS = frozenset({"hello", "bye", "tokens", "service-log", "repository"})
 
 
 def answer_problems(op: str, answer: dict[str, Any], *, strict: bool = False) -> list[str]:

@@ -36,6 +36,8 @@ __all__ = [
     "PackResult",
     "PlanRequest",
     "PlanResult",
+    "RepositoryRequest",
+    "RepositoryResult",
     "RoleSupport",
     "ServiceLogRequest",
     "ServiceLogResult",
@@ -193,6 +195,21 @@ class ServiceLogRequest(_Message):
 
     op: Literal["service-log"]
     seq: Seq
+
+
+class RepositoryRequest(_Message):
+    """Cloud role (feature ``git``): make a new https repository the service may clone,
+    whose one commit holds ``files``; the operator trusts it exactly when ``trusted``."""
+
+    op: Literal["repository"]
+    seq: Seq
+    files: dict[str, str] = Field(
+        min_length=1, description="Path in the repository -> text (UTF-8)."
+    )
+    trusted: bool = Field(
+        default=False,
+        description="The service's operator trusts the repository (its postBuild may run).",
+    )
 
 
 class ByeRequest(_Message):
@@ -384,6 +401,13 @@ class ServiceLogResult(_Message):
     text: str
 
 
+class RepositoryResult(_Message):
+    """The new repository: its https URL and the ref that holds the files."""
+
+    url: Name = Field(description="An https URL the service may clone.")
+    ref: Name = Field(description="The branch (or tag) whose commit holds the files.")
+
+
 class ByeResult(_Message):
     """Nothing: the adapter is about to exit."""
 
@@ -432,6 +456,7 @@ MESSAGES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "launch": (LaunchRequest, LaunchResult),
     "tokens": (TokensRequest, TokensResult),
     "service-log": (ServiceLogRequest, ServiceLogResult),
+    "repository": (RepositoryRequest, RepositoryResult),
     "bye": (ByeRequest, ByeResult),
 }
 

@@ -13,9 +13,12 @@ service (and removes the folder) at ``bye`` or at exit.  For the ``git`` feature
 also serves, over https on 127.0.0.1 (:mod:`envspec.conformance._gitserver`, a
 self-signed certificate the service trusts through ``--git-ca-bundle``), a repository
 with ``notebooks/analysis.ipynb``, declared as the role object's ``repository``; it
-accepts pushes without credentials.  Arguments after ``--`` go
-to ``envspec service run``.  ``tokens`` gives the two users' tokens; ``service-log``
-the service's log so far.  Every other role is the reference adapter's.
+accepts pushes without credentials.  ``repository`` makes another repository there
+for a case; the service's configuration trusts those whose name starts with
+``trusted-``, the names given to repositories the request asks to be trusted.
+Arguments after ``--`` go to ``envspec service run``.  ``tokens`` gives the two
+users' tokens; ``service-log`` the service's log so far.  Every other role is the
+reference adapter's.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ class CloudAdapter(reference.Adapter):
         self._url = ""
         self._user_tokens: list[str] = []
         self._git: GitServer | None = None
-        self._repository: dict[str, str] = {}
+        self._declared: dict[str, str] = {}
+        self._made = 0
 
     # ------------------------------------------------------------------- the service
 
@@ -81,8 +85,14 @@ class CloudAdapter(reference.Adapter):
         self._git = GitServer()
         notebook = json.dumps(_NOTEBOOK, indent=1) + "\n"
         url = self._git.create("project", {"notebooks/analysis.ipynb": notebook})
-        self._repository = {"url": url, "ref": "main", "path": "notebooks/analysis.ipynb"}
+        self._declared = {"url": url, "ref": "main", "path": "notebooks/analysis.ipynb"}
         self._user_tokens = [new_token(), new_token()]
+        # The operator trusts the repositories made for a case that asks for trust
+        # (``repository`` with ``trusted``): their names start with "trusted-".
+        trusted = json.dumps(f"{self._git.base}trusted-*")
+        (folder / "service.toml").write_text(
+            f"[service]\ntrusted_repositories = [{trusted}]\n", "utf-8"
+        )
         (folder / "tokens.txt").write_text(
             f"alice {hash_token(self._user_tokens[0])}\nbob {hash_token(self._user_tokens[1])}\n",
             "utf-8",
@@ -103,6 +113,8 @@ class CloudAdapter(reference.Adapter):
             str(folder / "data"),
             "--git-ca-bundle",
             str(self._git.ca_file),
+            "--config",
+            str(folder / "service.toml"),
             *self.service_args,
         ]
         out = (folder / "service.out").open("wb")
@@ -162,7 +174,7 @@ class CloudAdapter(reference.Adapter):
             "features": list(FEATURES["cloud"]),
             "url": self._url,
             "ready_seconds": READY_SECONDS,
-            "repository": self._repository,
+            "repository": self._declared,
         }
         return hello
 
@@ -176,6 +188,18 @@ class CloudAdapter(reference.Adapter):
             for name in ("service.out", "service.log")
         )
         return {"text": text}
+
+    def _repository(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A new repository of the request's files, trusted by the service when asked."""
+        assert self._git is not None  # noqa: S101 (hello started the git server)
+        files = message.get("files")
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise ValueError("files: an object of path -> text is needed")
+        self._made += 1
+        name = f"{'trusted' if message.get('trusted') else 'case'}-{self._made}"
+        return {"url": self._git.create(name, files), "ref": "main"}
 
     def _bye(self, message: dict[str, Any]) -> dict[str, Any]:
         self._stop_service()
