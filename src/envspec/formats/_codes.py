@@ -532,8 +532,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "An environment holds one set of variables: `env`. The export writes it into the "
         "kept conda file's `variables`, so a variable set there and not in `env` (or set "
         "to another value) changes.",
-        "Check the exported `variables`; put the variables you want in the environment's "
-        "`env`.",
+        "Check the exported `variables`; put the variables you want in the environment's `env`.",
         "analysis.envspec.yaml",
         'env_ver: "1.0"\nenv:\n  MODE: slow\nfiles:\n  environment.yml: |\n'
         "    channels:\n      - conda-forge\n    dependencies:\n      - numpy\n"

@@ -64,7 +64,9 @@ def _kind(value: object) -> str:
     return f"a {type(value).__name__} ({value!s}), not a string, number or boolean"
 
 
-def env_of(data: Mapping[str, Any], text: str, where: str) -> tuple[dict[str, str], list[Diagnostic]]:
+def env_of(
+    data: Mapping[str, Any], text: str, where: str
+) -> tuple[dict[str, str], list[Diagnostic]]:
     """The ``env`` of the conda file *data* (its text *text*, at *where*) and what was
     left out of it."""
     from envspec._yaml import position_of
@@ -144,8 +146,9 @@ def with_variables(
     *env* that have a value; whether *data* changed, and the warnings.
 
     When what the file's ``variables`` set already equals *env*, the file is left as it
-    is (``1`` and ``"1"`` set the same text).  Otherwise *env* wins: the names that
-    change are reported.  Variables whose value stays keep their YAML node."""
+    is (``1`` and ``"1"`` set the same text).  A file without variables gets them.
+    Otherwise *env* wins: every value is written as a string (a string the file
+    already has keeps its quoting), and the names whose value changes are reported."""
     wanted = _wanted(env)
     old = data.get("variables")
     if carried_variables(old) == wanted:
@@ -154,10 +157,11 @@ def with_variables(
     new: dict[Any, Any] = {}
     for name, value in before.items():
         if name in wanted:
-            # The same text keeps the file's node (its quoting, comments and type).
-            new[name] = value if conda_value(value) == wanted[name] else wanted[name]
+            # The same string keeps the file's node (its quoting and comment).
+            same = isinstance(value, str) and value == wanted[name]
+            new[name] = value if same else _scalar(wanted[name])
     for name, value in wanted.items():
-        new.setdefault(name, value)
+        new.setdefault(name, _scalar(value))
     changed = sorted(
         {str(n) for n in before if n not in wanted or conda_value(before[n]) != wanted[n]}
         | {n for n in wanted if n not in before}
@@ -166,7 +170,9 @@ def with_variables(
         data["variables"] = new
     else:
         data.pop("variables", None)
-    if old is not None and not isinstance(old, Mapping):
+    if old is None or (isinstance(old, Mapping) and not old):
+        return True, []  # the file had no variables: they are added
+    if not isinstance(old, Mapping):
         why = "the file's 'variables' is not a mapping; it is replaced by the environment's env"
     else:
         why = (
@@ -174,6 +180,19 @@ def with_variables(
             f"changed: {', '.join(changed)}"
         )
     return True, [diagnostic("conda-variables-replaced", why, where, "/env")]
+
+
+def _scalar(value: str) -> str:
+    """*value*, double-quoted when YAML 1.1 or 1.2 would read it plain as something else
+    than this string (``on``, ``0755``, ``1e3``, ``a: b``)."""
+    from envspec.formats._packages import yaml_scalar
+
+    if yaml_scalar(value) == value:
+        return value
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    quoted: str = DoubleQuotedScalarString(value)
+    return quoted
 
 
 def variables_line(env: Mapping[str, str | None]) -> str:

@@ -93,13 +93,12 @@ class Conda(Format):
                 environment["env"] = env
         from envspec.vocabulary import MEMBERS
 
-        ordered = {k: environment[k] for k in MEMBERS if k in environment}
+        ordered: dict[str, Any] = {k: environment[k] for k in MEMBERS if k in environment}
         return Converted(environment=ordered, diagnostics=tuple(found_))
 
     def write(self, document: Document, options: Options) -> Converted:
-        from envspec.formats._packages import dropped_files, packages_of
-
         from envspec.formats._condavars import at_launch, variables_line
+        from envspec.formats._packages import dropped_files, packages_of
 
         environment = document.environment
         packages = packages_of(environment)
