@@ -42,7 +42,8 @@ class Conda(Format):
 
     name: ClassVar[str] = "conda"
     summary: ClassVar[str] = (
-        "environment.yml (conda); exported from requirements.txt where the mapping is exact"
+        "environment.yml (conda, its variables as env); exported from requirements.txt "
+        "where the mapping is exact"
     )
     inputs: ClassVar[tuple[str, ...]] = ("environment.yml", "environment.yaml")
     default_output: ClassVar[str] = "environment.yml"
