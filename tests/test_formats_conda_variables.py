@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml  # PyYAML: older conda read environment files with it (YAML 1.1)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from envspec.cli.main import main
@@ -350,3 +352,39 @@ def test_a_changed_env_exports_then_imports_to_the_same_env(tmp_path):
     assert second.files["environment.yml"] == first
     assert [d.code for d in second.diagnostics] == []
     assert_conda_variables(first.decode(), environment["env"])
+
+
+# ------------------------------------------------------------------- any value at all
+
+_NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
+#: Texts YAML 1.1 or 1.2 reads plain as something else, or cannot hold plain.
+_ODD = ("on", "off", "yes", "No", "~", "null", "1_000", "0o17", "0x1F", "1e3", ".inf", "0755",
+    "2024-01-01", "12:30:00", "#x", "'q'", '"q"', "*x", "&x", "!x", "%x", "@x", "|", ">", "?",
+    "[a]", "{a}", "-x", "a: b", "- x", "x #y", " lead", "trail ", "", "a\nb", "a\n",
+    "tab\there", "\U0001f600 emoji", "\x85", "\u2028", "\ufeff", "back\\slash")  # fmt: skip
+_VALUES = st.one_of(
+    st.sampled_from(_ODD), st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(env=st.dictionaries(_NAMES, _VALUES, max_size=5), kept=st.booleans())
+def test_any_env_is_written_as_strings_that_conda_and_pyyaml_read_back(env, kept):
+    from envspec.formats import Document, Options, Source
+
+    fmt = get_format("conda")
+    files = {"environment.yml": BASE} if kept else {"requirements.txt": "numpy\n"}
+    environment = {"env_ver": "1.0", "env": env, "files": files}
+    written = fmt.write(Document("a.envspec.json", environment), Options())
+    text = written.files["environment.yml"].decode()
+    assert_conda_variables(text, env)
+    if kept:
+        assert text.startswith(BASE)
+    # and back: the same env, with nothing reported
+    back = fmt.read(Source("environment.yml", {"environment.yml": text.encode()}), Options())
+    assert back.environment is not None
+    assert back.environment.get("env", {}) == env
+    assert back.diagnostics == ()
+    # exporting what was imported changes no byte
+    again = fmt.write(Document("b.envspec.json", back.environment), Options())
+    assert again.files["environment.yml"].decode() == text
