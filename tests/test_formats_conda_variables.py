@@ -179,6 +179,22 @@ def test_a_secret_variable_is_refused_as_every_secret_and_nothing_is_written(tmp
     assert secret not in out + err
 
 
+def test_a_token_in_any_variable_is_refused_and_not_shown(tmp_path):
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    source = tmp_path / "environment.yml"
+    source.write_text(BASE + f"variables:\n  GH: {token}\n")
+    output = tmp_path / "env.envspec.yaml"
+    status, out, err = run("import", "--from", "conda", str(source), "-o", str(output))
+    assert status == 1
+    assert "error[secret]" in out
+    assert "nothing was written" in out
+    assert token not in out + err
+    assert not output.exists()
+    converted = import_path(get_format("conda"), str(source))
+    assert converted.environment is not None
+    assert gate(converted.environment).refused
+
+
 def test_a_secret_variable_declared_without_a_value_is_imported(tmp_path):
     # The launcher supplies it: conda's empty value is not carried (it would set 'None').
     source = tmp_path / "environment.yml"
