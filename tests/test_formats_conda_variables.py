@@ -123,7 +123,7 @@ def test_a_variable_that_cannot_be_carried_is_reported_where_it_is_and_left_out(
 
 @pytest.mark.parametrize(
     ("block", "kind"),
-    [("variables:\n  - A=1\n", "a list"), ("variables: A=1\n", "a str"), ("variables:\n", "empty")],
+    [("variables:\n  - A=1\n", "a list"), ("variables: A=1\n", "a str")],
 )
 def test_variables_that_are_not_a_mapping_are_reported_and_nothing_is_carried(
     tmp_path, block, kind
@@ -193,6 +193,19 @@ def test_a_token_in_any_variable_is_refused_and_not_shown(tmp_path):
     converted = import_path(get_format("conda"), str(source))
     assert converted.environment is not None
     assert gate(converted.environment).refused
+
+
+@pytest.mark.parametrize("block", ["variables:\n", "variables: {}\n", "variables: null\n"])
+def test_empty_variables_are_no_variables(tmp_path, block):
+    source = tmp_path / "environment.yml"
+    source.write_text(BASE + block)
+    converted = import_path(get_format("conda"), str(source))
+    assert converted.diagnostics == ()
+    assert converted.environment is not None
+    assert "env" not in converted.environment
+    exported = export_path(get_format("conda"), str(envspec_file(tmp_path, converted.environment)))
+    assert exported.files["environment.yml"].decode() == BASE + block
+    assert exported.diagnostics == ()
 
 
 def test_a_secret_variable_declared_without_a_value_is_imported(tmp_path):

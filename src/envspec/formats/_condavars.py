@@ -9,7 +9,8 @@ script with Python's ``str``, so ``1`` is ``"1"``, ``1.50`` is ``"1.5"`` and ``t
 Nothing else can be carried: a ``variables`` member that is not a mapping, a name that
 is not an environment variable name (envspec's ``env`` and POSIX shells allow
 ``[A-Za-z_][A-Za-z0-9_]*``), and a value that is not a string, number or boolean (a
-mapping, a list, a date, an empty value) are each reported and left out.
+mapping, a list, a date, an empty value) are each reported and left out.  An empty
+``variables:`` is no variables.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _kind(value: object) -> str:
         return "a mapping, not a string"
     if isinstance(value, list):
         return "a list, not a string"
-    return f"a {type(value).__name__} ({value!s}), not a string, number or boolean"
+    return f"a {type(value).__name__}, not a string, number or boolean"  # the value unshown
 
 
 def env_of(
@@ -90,9 +91,7 @@ def env_of(
         )
 
     if variables is None:
-        if "variables" in data:
-            dropped("'variables' is empty", ("variables",))
-        return {}, found
+        return {}, found  # absent or empty: no variables, nothing lost
     if not isinstance(variables, Mapping):
         kind = "a list" if isinstance(variables, list) else f"a {type(variables).__name__}"
         dropped(
