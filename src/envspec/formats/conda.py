@@ -92,10 +92,7 @@ class Conda(Format):
             found_ += dropped
             if env:
                 environment["env"] = env
-        from envspec.vocabulary import MEMBERS
-
-        ordered: dict[str, Any] = {k: environment[k] for k in MEMBERS if k in environment}
-        return Converted(environment=ordered, diagnostics=tuple(found_))
+        return Converted(environment=environment, diagnostics=tuple(found_))
 
     def write(self, document: Document, options: Options) -> Converted:
         from envspec.formats._condavars import at_launch, variables_line
