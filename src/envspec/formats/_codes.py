@@ -497,6 +497,49 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         ("format-export", "to=requirements"),
     ),
     CodeInfo(
+        "conda-variable-dropped",
+        "warning",
+        "A conda variable cannot be carried to the environment's env",
+        "conda sets the `variables` of an environment file on activation; envspec's `env` "
+        "holds names of letters, digits and `_` (not starting with a digit) with string "
+        "values. A `variables` that is not a mapping, another name, or a nested, dated or "
+        "empty value has no place there: it is left out.",
+        "Rename the variable or give it a string value; declare a variable the launcher "
+        "must supply in `env` with `null`.",
+        "environment.yml",
+        "channels:\n  - conda-forge\ndependencies:\n  - numpy\nvariables:\n"
+        '  OMP_NUM_THREADS: "4"\n  2FAST: "yes"\n',
+        ("import", "from=conda"),
+    ),
+    CodeInfo(
+        "conda-variable-at-launch",
+        "warning",
+        "A variable supplied at launch is not written to the conda file",
+        "A `null` value in `env` means the launcher supplies the variable (a secret, a "
+        "machine-specific path); an environment file's `variables` are stored in the "
+        "environment and copied with it, so the variable is not written there.",
+        "Set the variable when the environment is activated (`conda env config vars set` "
+        "on each machine, or the shell that starts Jupyter).",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nenv:\n  WANDB_API_KEY: null\nfiles:\n'
+        '  requirements.txt: "numpy>=1.26\\n"\n',
+        ("format-export", "to=conda"),
+    ),
+    CodeInfo(
+        "conda-variables-replaced",
+        "warning",
+        "The conda file's variables differ from the environment's env, which wins",
+        "An environment holds one set of variables: `env`. The export writes it into the "
+        "kept conda file's `variables`, so a variable set there and not in `env` (or set "
+        "to another value) changes.",
+        "Check the exported `variables`; put the variables you want in the environment's `env`.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nenv:\n  MODE: slow\nfiles:\n  environment.yml: |\n'
+        "    channels:\n      - conda-forge\n    dependencies:\n      - numpy\n"
+        "    variables:\n      MODE: fast\n",
+        ("format-export", "to=conda"),
+    ),
+    CodeInfo(
         "pip-line-dropped",
         "warning",
         "A requirements line cannot be carried by the target format",

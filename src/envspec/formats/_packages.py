@@ -181,7 +181,17 @@ def yaml_scalar(value: str) -> str:
         and value.isascii()
     ):
         return value
-    return json.dumps(value)
+    # JSON escapes a character beyond U+FFFF as a surrogate pair, which YAML reads as two
+    # lone surrogates: YAML's own escape is \UXXXXXXXX.
+    return _PAIR.sub(_astral, json.dumps(value))
+
+
+_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match[2], 16), int(match[3], 16)
+    return f"{match[1]}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
 
 
 def conda_yaml(name: str | None, channels: list[str], dependencies: list[Any]) -> str:

@@ -54,7 +54,8 @@ FORMATS: Final = MappingProxyType(
         # package formats: conda, pixi, pyproject, requirements
         "conda": (
             "conda:Conda",
-            "environment.yml (conda); exported from requirements.txt where the mapping is exact",
+            "environment.yml (conda, its variables as env); exported from requirements.txt "
+            "where the mapping is exact",
         ),
         "pixi": (
             "pixi:Pixi",

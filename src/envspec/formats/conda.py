@@ -1,11 +1,12 @@
 """``conda``: a conda environment file (``environment.yml``).
 
-Import keeps the file byte for byte and takes the Python pin from its ``python``
-dependency.  Export writes the environment's conda file as it is (adding the pinned
-``python`` when the file names none), or, for an environment with ``requirements.txt``,
-an ``environment.yml`` whose dependencies are the requirements translated to conda-forge
-names and specifiers where the translation is exact; the others stay under ``pip:``,
-each with a warning.
+Import keeps the file byte for byte, takes the Python pin from its ``python``
+dependency and the environment's ``env`` from its ``variables`` (see
+:mod:`envspec.formats._condavars`).  Export writes the environment's conda file as it is
+(adding the pinned ``python`` when the file names none, and ``variables`` from ``env``),
+or, for an environment with ``requirements.txt``, an ``environment.yml`` whose
+dependencies are the requirements translated to conda-forge names and specifiers where
+the translation is exact; the others stay under ``pip:``, each with a warning.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Conda(Format):
 
     name: ClassVar[str] = "conda"
     summary: ClassVar[str] = (
-        "environment.yml (conda); exported from requirements.txt where the mapping is exact"
+        "environment.yml (conda, its variables as env); exported from requirements.txt "
+        "where the mapping is exact"
     )
     inputs: ClassVar[tuple[str, ...]] = ("environment.yml", "environment.yaml")
     default_output: ClassVar[str] = "environment.yml"
@@ -83,37 +85,61 @@ class Conda(Format):
                     )
                 )
         environment["files"] = {name: text}
+        if "variables" in data:
+            from envspec.formats._condavars import env_of
+
+            env, dropped = env_of(data, text, where)
+            found_ += dropped
+            if env:
+                environment["env"] = env
         return Converted(environment=environment, diagnostics=tuple(found_))
 
     def write(self, document: Document, options: Options) -> Converted:
+        from envspec.formats._condavars import at_launch, variables_line
         from envspec.formats._packages import dropped_files, packages_of
 
         environment = document.environment
         packages = packages_of(environment)
-        found: list[Diagnostic] = []
+        env: dict[str, str | None] = dict(environment.get("env") or {})
+        found: list[Diagnostic] = at_launch(env, document.path)
         if packages.conda_file is not None and packages.conda_text is not None:
-            text = self._with_python(packages.conda_text, packages.python)
+            text = self._kept(packages.conda_text, packages.python, env, document.path, found)
             carried = {packages.conda_file}
         else:
             text = self._from_requirements(document, packages, options, found)
+            text += variables_line(env)
             carried = {"requirements.txt"}
         found += dropped_files(environment, carried, document.path, "conda")
         return Converted(files={self.default_output: text.encode()}, diagnostics=tuple(found))
 
     @staticmethod
-    def _with_python(text: str, python: str | None) -> str:
-        """*text*, with ``python=PIN`` added first when the file names no Python."""
+    def _kept(
+        text: str,
+        python: str | None,
+        env: dict[str, str | None],
+        where: str,
+        found: list[Diagnostic],
+    ) -> str:
+        """*text*, with ``python=PIN`` added first when the file names no Python, and
+        ``variables`` set from *env*; the text itself when neither changes anything."""
         from envspec._yaml import load_yaml
 
         data, problem = load_yaml(text)
-        if python is None or problem is not None or not isinstance(data, dict):
+        if problem is not None or not isinstance(data, dict):
             return text
-        if conda_python_pin(data.get("dependencies"))[0] is not None:
+        changed = False
+        if python is not None and conda_python_pin(data.get("dependencies"))[0] is None:
+            deps = data.get("dependencies")
+            data["dependencies"] = [_python_spec(python), *(deps if isinstance(deps, list) else [])]
+            changed = True
+        from envspec.formats._condavars import with_variables
+
+        replaced, notes = with_variables(data, env, where)
+        found += notes
+        if not (changed or replaced):
             return text
         from envspec.migrations.yaml_text import dump_yaml
 
-        deps = data.get("dependencies")
-        data["dependencies"] = [_python_spec(python), *(deps if isinstance(deps, list) else [])]
         return dump_yaml(data, original=text).decode()
 
     @staticmethod
