@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from envspec.diagnostics import Diagnostic
 
-__all__ = ["Converted", "Document", "Format", "Options", "Source", "read_entry"]
+__all__ = ["BUILD_INPUTS", "Converted", "Document", "Format", "Options", "Source", "read_entry"]
 
 Direction = Literal["import", "export"]
 
@@ -88,6 +88,18 @@ class Converted:
     def ok(self) -> bool:
         """Whether nothing stopped the conversion."""
         return not any(d.severity == "error" for d in self.diagnostics)
+
+
+#: The files an image build copies in, as repo2docker detects them (a format that builds an
+#: image from the environment's files lists these among its inputs).
+BUILD_INPUTS: Final = (
+    "Dockerfile",
+    "*requirements*.txt",
+    "*environment.yml",
+    "*environment.yaml",
+    "*apt.txt",
+    "*postBuild",
+)
 
 
 class Format:

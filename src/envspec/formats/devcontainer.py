@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic, escape_pointer
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import BUILD_INPUTS, Converted, Document, Format, Options, Source
 
 __all__ = ["DevcontainerFormat", "post_create_command"]
 
@@ -68,12 +68,7 @@ class DevcontainerFormat(Format):
         ".devcontainer/*",
         ".devcontainer.json",
         "devcontainer.json",
-        "Dockerfile",
-        "*requirements*.txt",
-        "*environment.yml",
-        "*environment.yaml",
-        "*apt.txt",
-        "*postBuild",
+        *BUILD_INPUTS,
         "*runtime.txt",
     )
     default_output: ClassVar[str] = ".devcontainer/"

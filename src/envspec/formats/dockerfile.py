@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import BUILD_INPUTS, Converted, Document, Format, Options, Source
 
 __all__ = ["DockerfileFormat", "dockerfile_text"]
 
@@ -130,12 +130,7 @@ class DockerfileFormat(Format):
     name: ClassVar[str] = "dockerfile"
     summary: ClassVar[str] = "a Dockerfile (and the files it copies) that builds the environment"
     inputs: ClassVar[tuple[str, ...]] = (
-        "Dockerfile",
-        "*requirements*.txt",
-        "*environment.yml",
-        "*environment.yaml",
-        "*apt.txt",
-        "*postBuild",
+        *BUILD_INPUTS,
         "*start",
         "*runtime.txt",
         "*install.R",
