@@ -135,3 +135,23 @@ def test_an_environment_with_a_secret_is_never_written(tmp_path):
     assert not outcome.ok
     assert [d.code for d in outcome.diagnostics] == ["secret-env-value"]
     assert not notebook.exists()
+
+
+def test_a_folder_of_no_script_or_several(tmp_path):
+    # A script or juv import reads one file: a folder with none or several names the fix.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, out, _ = run("import", "--from", "script", str(empty), "-o", str(tmp_path / "x.yaml"))
+    assert status == 1
+    assert "the folder holds no .py file" in out
+    two = tmp_path / "two"
+    two.mkdir()
+    for name in ("a.py", "b.py"):
+        (two / name).write_text("# /// script\n# dependencies = []\n# ///\n")
+    status, out, _ = run("import", "--from", "script", str(two), "-o", str(tmp_path / "y.yaml"))
+    assert status == 1
+    assert "the folder holds 2 .py files; name the script" in out
+    status, out, _ = run("import", "--from", "juv", str(empty), "-o", str(tmp_path / "z.ipynb"))
+    assert status == 1
+    assert "the folder holds no notebook (.ipynb)" in out
+    assert not any((tmp_path / n).exists() for n in ("x.yaml", "y.yaml", "z.ipynb"))

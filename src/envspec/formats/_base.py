@@ -14,7 +14,16 @@ from typing import Any, ClassVar, Final, Literal
 
 from envspec.diagnostics import Diagnostic
 
-__all__ = ["BUILD_INPUTS", "Converted", "Document", "Format", "Options", "Source", "read_entry"]
+__all__ = [
+    "BUILD_INPUTS",
+    "Converted",
+    "Document",
+    "Format",
+    "Options",
+    "Source",
+    "only_file",
+    "read_entry",
+]
 
 Direction = Literal["import", "export"]
 
@@ -131,6 +140,23 @@ class Format:
         taken from *exported*, every other byte kept; ``None`` when the file cannot be
         updated (it is then replaced only with ``--force``).  Pure."""
         return None
+
+
+def only_file(
+    source: Source, plural: str, singular: str, fix: str
+) -> tuple[str, bytes] | Converted:
+    """The one file of *source* a format reads, or the diagnostic saying the folder holds
+    none (no *singular*) or several (*plural*; *fix* says what to do)."""
+    if len(source.files) == 1:
+        ((name, data),) = source.files.items()
+        return name, data
+    from envspec.diagnostics import diagnostic
+
+    count = len(source.files)
+    why = (
+        f"the folder holds {count} {plural}; {fix}" if count else f"the folder holds no {singular}"
+    )
+    return Converted(diagnostics=(diagnostic("format-source-invalid", why, source.path),))
 
 
 def read_entry(source: Source, names: tuple[str, ...]) -> tuple[str, str] | Converted:

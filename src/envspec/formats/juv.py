@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import Converted, Document, Format, Options, Source, only_file
 
 __all__ = ["JUV_LOCK_KEY", "Juv", "insert_block_cell"]
 
@@ -63,15 +63,10 @@ class Juv(Format):
     def read(self, source: Source, options: Options) -> Converted:
         from envspec.formats.script import read_block_text
 
-        if len(source.files) != 1:
-            count = len(source.files)
-            why = (
-                f"the folder holds {count} notebooks; name one"
-                if count
-                else "the folder holds no notebook (.ipynb)"
-            )
-            return Converted(diagnostics=(diagnostic("format-source-invalid", why, source.path),))
-        ((name, data),) = source.files.items()
+        one = only_file(source, "notebooks", "notebook (.ipynb)", "name one")
+        if isinstance(one, Converted):
+            return one
+        name, data = one
         where = source.file(name)
         try:
             notebook = json.loads(data)

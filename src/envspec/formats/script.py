@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
-from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._base import Converted, Document, Format, Options, Source, only_file
 
 __all__ = ["MarimoScript", "Script", "read_block_text"]
 
@@ -79,15 +79,10 @@ class Script(Format):
     body: ClassVar[str] = ""
 
     def read(self, source: Source, options: Options) -> Converted:
-        if len(source.files) != 1:
-            count = len(source.files)
-            why = (
-                f"the folder holds {count} .py files; name the script"
-                if count
-                else "the folder holds no .py file"
-            )
-            return Converted(diagnostics=(diagnostic("format-source-invalid", why, source.path),))
-        ((name, data),) = source.files.items()
+        one = only_file(source, ".py files", ".py file", "name the script")
+        if isinstance(one, Converted):
+            return one
+        name, data = one
         where = source.file(name)
         text = decode(data, where)
         if isinstance(text, Diagnostic):
