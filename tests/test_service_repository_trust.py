@@ -46,8 +46,9 @@ def deploy(service: Service, url: str) -> dict[str, object]:
     return dict(service.wait_status(created.json()["id"], {"ready", "failed"}, timeout=240))
 
 
+@pytest.mark.parametrize("given_by", ["config file", "command line"])
 def test_a_repository_postbuild_runs_only_when_the_operator_trusts_the_repository(
-    tmp_path: Path, services: list[Service]
+    tmp_path: Path, services: list[Service], given_by: str
 ) -> None:
     with GitServer() as forge:
         # GIVEN two repositories whose binder/postBuild (a script with a shebang, committed
@@ -65,16 +66,14 @@ def test_a_repository_postbuild_runs_only_when_the_operator_trusts_the_repositor
             for name, mark in marks.items()
         }
         # AND a service whose operator trusts only the repositories named trusted-*
-        config = tmp_path / "service.toml"
-        config.write_text(
-            f"[service]\ntrusted_repositories = [{json.dumps(forge.base + 'trusted-*')}]\n",
-            "utf-8",
-        )
-        service = start_service(
-            tmp_path / "svc",
-            "--config", str(config),
-            "--git-ca-bundle", str(forge.ca_file),
-        )  # fmt: skip
+        # (in the config file, or with --trust-repository)
+        pattern = forge.base + "trusted-*"
+        trust = ["--trust-repository", pattern]
+        if given_by == "config file":
+            config = tmp_path / "service.toml"
+            config.write_text(f"[service]\ntrusted_repositories = [{json.dumps(pattern)}]\n")
+            trust = ["--config", str(config)]
+        service = start_service(tmp_path / "svc", *trust, "--git-ca-bundle", str(forge.ca_file))
         services.append(service)
 
         # WHEN the repository nobody trusts is deployed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,7 +34,8 @@ changes only cells reuses the environment).
 --config FILE reads a TOML file whose [service] table has the same settings
 and more (limits, the git policy, trusted repositories, package index
 options); the options given here win.  Code from a repository (postBuild,
-start) never runs unless the repository matches trusted_repositories.
+start) never runs unless the repository matches trusted_repositories (or a
+--trust-repository pattern).
 
 When the service starts, every deployment a previous run left unfinished is
 resumed (or fails after max_attempts restarts) and ready deployments get
@@ -44,6 +46,7 @@ RUN_EPILOG = """\
 examples:
   envspec service token alice >> tokens.txt   # prints the token on stderr
   envspec service run --tokens tokens.txt --port 8585
+  envspec service run --tokens tokens.txt --trust-repository 'https://github.com/my-lab/*'
   envspec service run --config service.toml
   envspec service run --db postgresql://envspec@db/envspec --tokens tokens.txt
 
@@ -110,6 +113,13 @@ def register(commands: Any) -> None:
         help="CA certificates (PEM) git trusts for https repositories (GIT_SSL_CAINFO)",
     )
     run.add_argument(
+        "--trust-repository",
+        action="append",
+        metavar="PATTERN",
+        help="a repository URL pattern (fnmatch: https://github.com/my-lab/*) whose postBuild "
+        "and start may run (repeatable; adds to the config file's trusted_repositories)",
+    )
+    run.add_argument(
         "--find-links", action="append", metavar="PATH", help="a folder of wheels (repeatable)"
     )
     run.add_argument(
@@ -147,6 +157,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "no_index": args.no_index,
         "log_level": args.log_level,
     }
+    trusted = tuple(args.trust_repository or ())
     if args.port is not None and not 0 <= args.port < 65536:
         err.write(f"envspec service run: --port {args.port} is not a port number (0 to 65535)\n")
         return 2
@@ -155,6 +166,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             config = load_config(args.config, **overrides)
         else:
             config = ServiceConfig(**{k: v for k, v in overrides.items() if v is not None})
+        if trusted:
+            config = dataclasses.replace(
+                config, trusted_repositories=(*config.trusted_repositories, *trusted)
+            )
         from envspec.service.server import run, setup_logging
 
         setup_logging(config.log_level, err)
