@@ -28,7 +28,6 @@ _MAPPED = {"dependencies", "pypi-dependencies", "channels", "platforms"}
 _TABLES = {
     "host-dependencies": "build-time (host) dependencies",
     "build-dependencies": "build-time dependencies",
-    "activation": "activation scripts and variables",
     "system-requirements": "system requirements (virtual packages)",
     "pypi-options": "PyPI index options",
     "channel-priority": "the channel priority",
@@ -100,6 +99,7 @@ class Pixi(Format):
             return Converted(diagnostics=tuple(manifest.found))
         conda: dict[str, str] = {}
         pypi: dict[str, str] = {}
+        envs: list[tuple[str, dict[str, str]]] = []  # the variables of each feature
         channels = self._channels(manifest, manifest.workspace.get("channels", []), "workspace")
         platforms = [p for p in manifest.workspace.get("platforms", []) if isinstance(p, str)]
         if manifest.in_pyproject and isinstance(manifest.pyproject, dict):
@@ -110,7 +110,8 @@ class Pixi(Format):
                 manifest.warn("pixi-invalid", f"[feature.{name}] must be a table")
                 continue
             label = "the workspace" if name == "default" else f"feature '{name}'"
-            self._feature(manifest, table, label, name, conda, pypi, platform)
+            envs.append((name, {}))
+            self._feature(manifest, table, label, name, conda, pypi, platform, envs[-1][1])
             for channel in self._channels(manifest, table.get("channels", []), label):
                 if channel not in channels:
                     channels.append(channel)
@@ -133,7 +134,13 @@ class Pixi(Format):
                 where,
             )
             return Converted(diagnostics=(*manifest.found, found))
-        return self._environment(manifest, conda, pypi, channels, platforms)
+        from envspec.formats._pixi_env import combine
+
+        converted = self._environment(manifest, conda, pypi, channels, platforms)
+        env = combine(envs)
+        if env and converted.environment is not None:
+            converted.environment["env"] = env
+        return converted
 
     def _selected(self, manifest: Manifest, asked: str | None) -> list[str] | None:
         """The features of the environment asked for (``default`` first), or ``None``."""
@@ -242,8 +249,15 @@ class Pixi(Format):
         conda: dict[str, str],
         pypi: dict[str, str],
         platform: tuple[str, str] | None,
+        env: dict[str, str],
     ) -> None:
         self._dependencies(manifest, table, label, conda, pypi)
+        if "activation" in table:
+            from envspec.formats._pixi_env import activation_env
+
+            parts = [] if name == "default" else ["feature", name]
+            parts = ["tool", "pixi", *parts] if manifest.in_pyproject else parts
+            activation_env(manifest, table["activation"], label, parts, env)
         tasks = table.get("tasks")
         if isinstance(tasks, dict) and tasks:
             manifest.warn(
@@ -258,8 +272,8 @@ class Pixi(Format):
         targets = table.get("target")
         if isinstance(targets, dict) and targets:
             where = "target" if name == "default" else f"feature.{name}.target"
-            self._targets(manifest, targets, label, where, platform, conda, pypi)
-        ignored = set(_MAPPED) | {"tasks", "target", REQUIREMENTS}
+            self._targets(manifest, targets, label, where, platform, conda, pypi, env)
+        ignored = set(_MAPPED) | {"tasks", "target", "activation", REQUIREMENTS}
         if name == "default":
             ignored |= KNOWN_TOP
         for key in sorted(set(table) - ignored):
@@ -302,10 +316,11 @@ class Pixi(Format):
         platform: tuple[str, str] | None,
         conda: dict[str, str],
         pypi: dict[str, str],
+        env: dict[str, str],
     ) -> None:
         """Merge the targets of *platform* (its name and conda platform) over the
-        dependencies read so far, as pixi does (in the order the manifest defines them);
-        report the others."""
+        dependencies and the feature's variables (*env*) read so far, as pixi does (in the
+        order the manifest defines them); report the others."""
         from envspec.formats._pixi_targets import selector_matches
 
         for selector, target in targets.items():
@@ -338,7 +353,12 @@ class Pixi(Format):
             target_label = f"the {selector} target of {label}"
             self._dependencies(manifest, target, target_label, conda, pypi)
             for key in sorted(set(target) - {"dependencies", "pypi-dependencies"}):
-                if key == "tasks":
+                if key == "activation":
+                    from envspec.formats._pixi_env import activation_env
+
+                    parts = [*manifest.prefix(where).split("."), selector]
+                    activation_env(manifest, target[key], target_label, parts, env)
+                elif key == "tasks":
                     tasks = target["tasks"] if isinstance(target["tasks"], dict) else {}
                     why = f"the tasks of {target_label} are not carried: {', '.join(sorted(tasks))}"
                     manifest.warn_target("pixi-task-dropped", why, tables, selector)
@@ -495,10 +515,15 @@ class Pixi(Format):
             "[workspace]",
             *(f"{toml_key(k)} = {toml_value(v)}" for k, v in tables["workspace"].items()),
         ]
-        for name in ("dependencies", "pypi-dependencies"):
-            if name in tables:
-                lines += ["", f"[{name}]"]
-                lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in tables[name].items()]
+        sections = {n: tables[n] for n in ("dependencies", "pypi-dependencies") if n in tables}
+        if "activation" in tables:
+            sections["activation.env"] = tables["activation"]["env"]
+        for name, section in sections.items():
+            lines += [
+                "",
+                f"[{name}]",
+                *(f"{toml_key(k)} = {toml_value(v)}" for k, v in section.items()),
+            ]
         text = "\n".join(lines) + "\n"
         return Converted(files={self.default_output: text.encode()}, diagnostics=tuple(found))
 
@@ -506,8 +531,9 @@ class Pixi(Format):
         self, document: Document, options: Options
     ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
         """The pixi tables of *document* (``workspace``, ``dependencies`` and, when there
-        are any, ``pypi-dependencies``: the tables of a ``pixi.toml``, or of ``[tool.pixi]``
-        for a PEP 723 block) and what they cannot carry."""
+        are any, ``pypi-dependencies`` and ``activation`` (its ``env``): the tables of a
+        ``pixi.toml``, or of ``[tool.pixi]`` for a PEP 723 block) and what they cannot
+        carry."""
         from envspec.formats._packages import (
             dropped_files,
             packages_of,
@@ -565,6 +591,13 @@ class Pixi(Format):
         }
         if pypi:
             tables["pypi-dependencies"] = pypi
+        if environment.get("env"):
+            from envspec.formats._pixi_env import export_env
+
+            variables, notes = export_env(environment["env"], document.path)
+            found += notes
+            if variables:
+                tables["activation"] = {"env": variables}
         return tables, found
 
 
