@@ -679,7 +679,8 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "expanded there, while envspec's `env` values are literal. A name that is not an "
         "`env` name (letters, digits and `_`, not starting with a digit), a value that is "
         "not a string, and a value that refers to other variables are left out, on import "
-        "and on export.",
+        "and on export; so is an empty value on export (pixi's manifest schema requires at "
+        "least one character).",
         "Give the variable a literal string value; set a value that depends on the machine "
         "where the notebook runs in `env` with `null`, so that the launcher supplies it.",
         "pixi.toml",

@@ -12,7 +12,8 @@ value).
 pixi's manifest holds strings only, and its activation writes each value into a shell
 script, so ``$HOME/bin`` (or ``%USERPROFILE%`` on Windows) is expanded there; envspec's
 ``env`` values are literal.  So a name that is not an ``env`` name, a value that is not a
-string and a value with such a reference are reported and left out, both ways.
+string and a value with such a reference are reported and left out, both ways (and an
+empty value on export: pixi's manifest schema does not allow one).
 ``activation.scripts`` are not carried (``pixi-table-dropped``).
 """
 
@@ -97,8 +98,8 @@ def activation_env(
     if variables is None:
         return
 
-    def dropped(message: str, name: str | None) -> None:
-        line = _line(manifest.text, parts, name) if name is not None else None
+    def dropped(message: str, name: str | None) -> None:  # None: the whole env
+        line = _line(manifest.text, parts, "env" if name is None else name)
         if line is None:
             from envspec.formats.pyproject import line_of
 
@@ -154,7 +155,8 @@ def export_env(
     env: Mapping[str, str | None], where: str
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """The ``[activation.env]`` table of *env*, and what it cannot hold: a variable
-    supplied at launch (``null``), a value pixi's activation would expand."""
+    supplied at launch (``null``), a value pixi's activation would expand, an empty value
+    (pixi's manifest schema requires at least one character)."""
     from envspec.formats._condavars import at_launch
 
     found = at_launch(env, where, "pixi-variable-at-launch", "[activation.env]")
@@ -162,12 +164,18 @@ def export_env(
     for name, value in env.items():
         if value is None:
             continue
-        if _EXPANDED.search(value):
+        why = (
+            "is empty, which pixi's manifest schema does not allow"
+            if value == ""
+            else "has '$', '`' or '%NAME%', which pixi's activation would expand"
+            if _EXPANDED.search(value)
+            else None
+        )
+        if why is not None:
             found.append(
                 diagnostic(
                     "pixi-variable-dropped",
-                    f"env: the value of {name} has '$', '`' or '%NAME%', which pixi's "
-                    "activation would expand: it is not written to [activation.env]",
+                    f"env: the value of {name} {why}: it is not written to [activation.env]",
                     where,
                     f"/env/{escape_pointer(name)}",
                 )

@@ -19,7 +19,14 @@ from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
-from envspec.formats._pixi_manifest import KNOWN_TOP, REQUIREMENTS, Manifest, pixi_conda, pixi_pypi
+from envspec.formats._pixi_manifest import (
+    KNOWN_TOP,
+    REQUIREMENTS,
+    Manifest,
+    conda_spec,
+    pixi_conda,
+    pixi_pypi,
+)
 
 __all__ = ["Pixi"]
 
@@ -293,7 +300,7 @@ class Pixi(Format):
         deps = table.get("dependencies", {})
         if isinstance(deps, dict):
             for dep, value in deps.items():
-                spec = self._conda_spec(manifest, dep, value, label)
+                spec = conda_spec(manifest, dep, value, label)
                 if spec is not None:
                     conda[dep.lower()] = spec
         else:
@@ -367,54 +374,6 @@ class Pixi(Format):
                         f"{_TABLES.get(key, f'the table {key!r}')} of {target_label} is not carried"
                     )
                     manifest.warn_target("pixi-table-dropped", why, tables, selector)
-
-    @staticmethod
-    def _conda_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
-        from envspec.formats._condapip import spec_parts
-
-        if isinstance(value, str):
-            version, build, channel = value.strip(), None, None
-        elif isinstance(value, dict):
-            source = sorted(set(value) & {"path", "git", "url"})
-            if source:
-                manifest.warn(
-                    "pixi-dependency-dropped",
-                    f"conda dependency '{name}' of {label} is a source package "
-                    f"({', '.join(source)}), which a conda file cannot name",
-                    name,
-                )
-                return None
-            version = str(value.get("version", "*")).strip()
-            build, channel = value.get("build"), value.get("channel")
-            extra = sorted(set(value) - {"version", "build", "channel"})
-            if extra:
-                manifest.warn(
-                    "pixi-dependency-dropped",
-                    f"conda dependency '{name}' of {label}: {', '.join(extra)} not carried",
-                    name,
-                )
-        else:
-            manifest.warn("pixi-invalid", f"conda dependency '{name}' of {label}: {value!r}")
-            return None
-        spec = f"{channel}::{name}" if channel else name
-        bare = "" if version.strip() == "*" else version.replace(" ", "")
-        if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
-            spec += f" {version or '*'}" + (f" {build}" if build else "")
-        elif bare.endswith(".*"):
-            spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
-        elif bare and bare[0].isdigit():
-            spec += f"=={bare}"
-        elif bare:
-            spec += bare
-        parts = spec_parts(spec)
-        if isinstance(parts, str):
-            manifest.warn(
-                "pixi-invalid",
-                f"conda dependency '{name}' of {label}: {spec!r} is {parts}",
-                name,
-            )
-            return None
-        return spec
 
     @staticmethod
     def _pypi_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
@@ -515,7 +474,8 @@ class Pixi(Format):
             "[workspace]",
             *(f"{toml_key(k)} = {toml_value(v)}" for k, v in tables["workspace"].items()),
         ]
-        sections = {n: tables[n] for n in ("dependencies", "pypi-dependencies") if n in tables}
+        names = ("dependencies", "pypi-dependencies")
+        sections: dict[str, dict[str, Any]] = {n: tables[n] for n in names if n in tables}
         if "activation" in tables:
             sections["activation.env"] = tables["activation"]["env"]
         for name, section in sections.items():
