@@ -4,11 +4,13 @@ Import reads the conda ``[dependencies]``, the ``[pypi-dependencies]``, the chan
 the platforms of one environment (the default one, or ``--environment NAME``) into an
 ``environment.yml`` with a ``pip:`` list; the ``python`` dependency gives the Python pin
 and the platforms are kept under ``extensions["envspec.pixi"]`` so that an export gives
-them back.  What pixi has and a conda file has not (tasks, per-platform targets,
-activation scripts, system requirements, the other environments) is reported, each with
-its code; ``--option platform=NAME`` imports the environment of one platform, its
-``[target]`` tables merged over the others (:mod:`envspec.formats._pixi_targets`).
-Export writes a ``pixi.toml`` from the environment's conda file or ``requirements.txt``.
+them back; the ``[activation.env]`` variables are the environment's ``env``
+(:mod:`envspec.formats._pixi_env`).  What pixi has and a conda file has not (tasks,
+per-platform targets, activation scripts, system requirements, the other environments) is
+reported, each with its code; ``--option platform=NAME`` imports the environment of one
+platform, its ``[target]`` tables merged over the others
+(:mod:`envspec.formats._pixi_targets`).  Export writes a ``pixi.toml`` from the
+environment's conda file or ``requirements.txt``, and ``env`` as ``[activation.env]``.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ class Pixi(Format):
 
     name: ClassVar[str] = "pixi"
     summary: ClassVar[str] = (
-        "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME)"
+        "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME; "
+        "its [activation.env] as env)"
     )
     inputs: ClassVar[tuple[str, ...]] = ("pixi.toml", "pyproject.toml")
     default_output: ClassVar[str] = "pixi.toml"
