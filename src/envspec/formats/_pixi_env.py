@@ -92,20 +92,21 @@ def activation_env(
         manifest.warn("pixi-invalid", f"the activation of {label} must be a table", where)
         return
     for key in sorted(set(activation) - {"env"}):
-        what = "activation scripts" if key == "scripts" else f"the activation key {key!r}"
-        manifest.warn("pixi-table-dropped", f"the {what} of {label} are not carried", where)
+        what = "activation scripts" if key == "scripts" else f"activation key {key!r}"
+        verb = "are" if key == "scripts" else "is"
+        manifest.warn("pixi-table-dropped", f"the {what} of {label} {verb} not carried", where)
     variables = activation.get("env")
     if variables is None:
         return
 
-    def dropped(message: str, name: str | None) -> None:  # None: the whole env
-        line = _line(manifest.text, parts, "env" if name is None else name)
+    def dropped(message: str, name: str | None, hint: str | None = None) -> None:
+        line = _line(manifest.text, parts, "env" if name is None else name)  # None: all
         if line is None:
             from envspec.formats.pyproject import line_of
 
             line = line_of(manifest.text, f"[{where}") or line_of(manifest.text, where)
         manifest.found.append(
-            diagnostic("pixi-variable-dropped", message, manifest.where, line=line)
+            diagnostic("pixi-variable-dropped", message, manifest.where, line=line, hint=hint)
         )
 
     if not isinstance(variables, Mapping):
@@ -113,6 +114,7 @@ def activation_env(
             f"the activation env of {label} is {_kind(variables)}, not a table of names to "
             "strings; no variable is carried",
             None,
+            'Write the variables as a table, [activation.env] NAME = "value", as pixi reads them.',
         )
         return
     from envspec.formats._condavars import name_problem
@@ -120,12 +122,14 @@ def activation_env(
     for name, value in variables.items():
         problem = name_problem(name)
         if problem is not None:
-            dropped(f"activation env of {label}: {problem}; left out", name)
+            hint = "Rename the variable; envspec's env and POSIX shells need such a name."
+            dropped(f"activation env of {label}: {problem}; left out", name, hint)
         elif not isinstance(value, str):
             dropped(
                 f"activation env of {label}: {name} is {_kind(value)}, not a string "
                 "(pixi reads strings only); left out",
                 name,
+                f'Quote the value ({name} = "..."): pixi refuses a manifest with another value.',
             )
         elif _EXPANDED.search(value):
             dropped(
