@@ -207,6 +207,8 @@ Code = Literal[
     "pixi-target-dropped",
     "pixi-table-dropped",
     "pixi-dependency-dropped",
+    "pixi-variable-dropped",
+    "pixi-variable-at-launch",
     "pyproject-no-project",
     "pyproject-invalid",
     "pyproject-unknown-extra",

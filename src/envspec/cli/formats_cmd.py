@@ -120,7 +120,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a format-specific setting (see the format's docs page; repeat); "
         "pixi import: platform=NAME (linux-64, osx-arm64, win-64...) merges that "
-        "platform's [target.NAME] dependencies",
+        "platform's [target.NAME] dependencies and activation variables",
     )
     parser.add_argument(
         "--format",

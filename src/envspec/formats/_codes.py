@@ -647,14 +647,14 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "pixi-table-dropped",
         "warning",
         "A pixi table has no envspec equivalent",
-        "Activation scripts and variables, system requirements, host and build "
-        "dependencies, PyPI options and channel priorities are pixi's own; they are left "
-        "out.",
-        "Set variables with the environment's `env` member; nothing to do for the rest "
-        "unless the notebook needs it.",
+        "Activation scripts, system requirements, host and build dependencies, PyPI "
+        "options and channel priorities are pixi's own; they are left out (activation "
+        "variables are carried to `env`).",
+        "Nothing to do unless the notebook needs it: run what an activation script does "
+        "in the notebook, or set its variables in `[activation.env]`.",
         "pixi.toml",
         '[workspace]\nname = "analysis"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n'
-        '\n[dependencies]\nnumpy = ">=1.26"\n\n[activation.env]\nDATA = "data"\n',
+        '\n[dependencies]\nnumpy = ">=1.26"\n\n[activation]\nscripts = ["setup.sh"]\n',
         ("import", "from=pixi"),
     ),
     CodeInfo(
@@ -669,6 +669,39 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         '\n[dependencies]\nnumpy = ">=1.26"\n\n[pypi-dependencies]\n'
         'mylib = { path = ".", editable = true }\n',
         ("import", "from=pixi"),
+    ),
+    CodeInfo(
+        "pixi-variable-dropped",
+        "warning",
+        "A pixi activation variable cannot be carried",
+        "pixi sets the variables of `[activation.env]` when it activates an environment, "
+        "writing each into a shell script: `$HOME` or `%USERPROFILE%` in a value is "
+        "expanded there, while envspec's `env` values are literal. A name that is not an "
+        "`env` name (letters, digits and `_`, not starting with a digit), a value that is "
+        "not a string, and a value that refers to other variables are left out, on import "
+        "and on export; so is an empty value on export (pixi's manifest schema requires at "
+        "least one character).",
+        "Give the variable a literal string value; set a value that depends on the machine "
+        "where the notebook runs in `env` with `null`, so that the launcher supplies it.",
+        "pixi.toml",
+        '[workspace]\nname = "analysis"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n'
+        '\n[dependencies]\nnumpy = ">=1.26"\n\n[activation.env]\nDATA = "data"\n'
+        'EXTRA_PATH = "$HOME/bin"\n',
+        ("import", "from=pixi"),
+    ),
+    CodeInfo(
+        "pixi-variable-at-launch",
+        "warning",
+        "A variable supplied at launch is not written to the pixi manifest",
+        "A `null` value in `env` means the launcher supplies the variable (a secret, a "
+        "machine-specific path); `[activation.env]` is part of the manifest, shared with "
+        "it, so the variable is not written there.",
+        "Set the variable in the shell that runs `pixi run` or `pixi shell` (or that starts "
+        "Jupyter) on each machine.",
+        "analysis.envspec.yaml",
+        'env_ver: "1.0"\nenv:\n  WANDB_API_KEY: null\nfiles:\n'
+        '  requirements.txt: "numpy>=1.26\\n"\n',
+        ("format-export", "to=pixi"),
     ),
     CodeInfo(
         "pyproject-no-project",

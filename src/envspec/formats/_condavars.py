@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envspec.diagnostics import Diagnostic, diagnostic, escape_pointer
+
+if TYPE_CHECKING:
+    from envspec.diagnostics import Code
 
 __all__ = [
     "at_launch",
     "carried_variables",
     "conda_value",
     "env_of",
+    "name_problem",
     "variables_line",
     "with_variables",
 ]
@@ -53,6 +57,17 @@ def carried_variables(variables: object) -> dict[str, str]:
         if isinstance(name, str) and _NAME.fullmatch(name) and text is not None:
             carried[name] = text
     return carried
+
+
+def name_problem(name: object) -> str | None:
+    """Why *name* cannot be a name of envspec's ``env`` (nor of a POSIX shell variable),
+    or ``None``: the same rule for every format that carries variables."""
+    if isinstance(name, str) and _NAME.fullmatch(name):
+        return None
+    return (
+        f"{str(name)!r} is not an environment variable name "
+        "(letters, digits and '_', not starting with a digit)"
+    )
 
 
 def _kind(value: object) -> str:
@@ -101,10 +116,10 @@ def env_of(
         )
         return {}, found
     for name, value in variables.items():
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
+        problem = name_problem(name)
+        if problem is not None or not isinstance(name, str):
             dropped(
-                f"variables: {str(name)!r} is not an environment variable name "
-                "(letters, digits and '_', not starting with a digit); left out",
+                f"variables: {problem}; left out",
                 ("variables", str(name)),
                 hint="Rename the variable; envspec's env and POSIX shells need such a name.",
             )
@@ -124,12 +139,18 @@ def _wanted(env: Mapping[str, str | None]) -> dict[str, str]:
     return {name: value for name, value in env.items() if value is not None}
 
 
-def at_launch(env: Mapping[str, str | None], where: str) -> list[Diagnostic]:
-    """One warning for each variable supplied at launch (``null``): never written."""
+def at_launch(
+    env: Mapping[str, str | None],
+    where: str,
+    code: Code = "conda-variable-at-launch",
+    into: str = "'variables'",
+) -> list[Diagnostic]:
+    """One warning *code* for each variable supplied at launch (``null``): never written
+    (*into* names where the others are)."""
     return [
         diagnostic(
-            "conda-variable-at-launch",
-            f"env: {name} is supplied at launch (null); it is not written to 'variables'",
+            code,
+            f"env: {name} is supplied at launch (null); it is not written to {into}",
             where,
             f"/env/{escape_pointer(name)}",
         )

@@ -1,5 +1,6 @@
-"""A pixi manifest's tables as the ``pixi`` format reads them, and the pixi form of one
-conda or PyPI dependency for its export."""
+"""A pixi manifest's tables as the ``pixi`` format reads them, the MatchSpec of one conda
+dependency for its import, and the pixi form of one conda or PyPI dependency for its
+export."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from envspec.diagnostics import Diagnostic, diagnostic
 
-__all__ = ["KNOWN_TOP", "REQUIREMENTS", "Manifest", "pixi_conda", "pixi_pypi"]
+__all__ = ["KNOWN_TOP", "REQUIREMENTS", "Manifest", "conda_spec", "pixi_conda", "pixi_pypi"]
 
 #: The top-level tables of a manifest that are not tables of its default feature.
 KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
@@ -105,6 +106,57 @@ class Manifest:
 
     def prefix(self, name: str) -> str:
         return f"tool.pixi.{name}" if self.in_pyproject else name
+
+
+# --------------------------------------------------------- import: one dependency
+def conda_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
+    """The conda MatchSpec of the ``[dependencies]`` entry *name* = *value* of *label*, or
+    ``None`` (reported)."""
+    from envspec.formats._condapip import spec_parts
+
+    if isinstance(value, str):
+        version, build, channel = value.strip(), None, None
+    elif isinstance(value, dict):
+        source = sorted(set(value) & {"path", "git", "url"})
+        if source:
+            manifest.warn(
+                "pixi-dependency-dropped",
+                f"conda dependency '{name}' of {label} is a source package "
+                f"({', '.join(source)}), which a conda file cannot name",
+                name,
+            )
+            return None
+        version = str(value.get("version", "*")).strip()
+        build, channel = value.get("build"), value.get("channel")
+        extra = sorted(set(value) - {"version", "build", "channel"})
+        if extra:
+            manifest.warn(
+                "pixi-dependency-dropped",
+                f"conda dependency '{name}' of {label}: {', '.join(extra)} not carried",
+                name,
+            )
+    else:
+        manifest.warn("pixi-invalid", f"conda dependency '{name}' of {label}: {value!r}")
+        return None
+    spec = f"{channel}::{name}" if channel else name
+    bare = "" if version.strip() == "*" else version.replace(" ", "")
+    if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
+        spec += f" {version or '*'}" + (f" {build}" if build else "")
+    elif bare.endswith(".*"):
+        spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
+    elif bare and bare[0].isdigit():
+        spec += f"=={bare}"
+    elif bare:
+        spec += bare
+    parts = spec_parts(spec)
+    if isinstance(parts, str):
+        manifest.warn(
+            "pixi-invalid",
+            f"conda dependency '{name}' of {label}: {spec!r} is {parts}",
+            name,
+        )
+        return None
+    return spec
 
 
 # --------------------------------------------------------- export: one dependency each

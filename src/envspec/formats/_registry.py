@@ -59,7 +59,8 @@ FORMATS: Final = MappingProxyType(
         ),
         "pixi": (
             "pixi:Pixi",
-            "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME)",
+            "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME; "
+            "its [activation.env] as env)",
         ),
         "pyproject": (
             "pyproject:Pyproject",

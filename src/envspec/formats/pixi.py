@@ -4,11 +4,13 @@ Import reads the conda ``[dependencies]``, the ``[pypi-dependencies]``, the chan
 the platforms of one environment (the default one, or ``--environment NAME``) into an
 ``environment.yml`` with a ``pip:`` list; the ``python`` dependency gives the Python pin
 and the platforms are kept under ``extensions["envspec.pixi"]`` so that an export gives
-them back.  What pixi has and a conda file has not (tasks, per-platform targets,
-activation scripts, system requirements, the other environments) is reported, each with
-its code; ``--option platform=NAME`` imports the environment of one platform, its
-``[target]`` tables merged over the others (:mod:`envspec.formats._pixi_targets`).
-Export writes a ``pixi.toml`` from the environment's conda file or ``requirements.txt``.
+them back; the ``[activation.env]`` variables are the environment's ``env``
+(:mod:`envspec.formats._pixi_env`).  What pixi has and a conda file has not (tasks,
+per-platform targets, activation scripts, system requirements, the other environments) is
+reported, each with its code; ``--option platform=NAME`` imports the environment of one
+platform, its ``[target]`` tables merged over the others
+(:mod:`envspec.formats._pixi_targets`).  Export writes a ``pixi.toml`` from the
+environment's conda file or ``requirements.txt``, and ``env`` as ``[activation.env]``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
-from envspec.formats._pixi_manifest import KNOWN_TOP, REQUIREMENTS, Manifest, pixi_conda, pixi_pypi
+from envspec.formats._pixi_manifest import (
+    KNOWN_TOP,
+    REQUIREMENTS,
+    Manifest,
+    conda_spec,
+    pixi_conda,
+    pixi_pypi,
+)
 
 __all__ = ["Pixi"]
 
@@ -28,7 +37,6 @@ _MAPPED = {"dependencies", "pypi-dependencies", "channels", "platforms"}
 _TABLES = {
     "host-dependencies": "build-time (host) dependencies",
     "build-dependencies": "build-time dependencies",
-    "activation": "activation scripts and variables",
     "system-requirements": "system requirements (virtual packages)",
     "pypi-options": "PyPI index options",
     "channel-priority": "the channel priority",
@@ -43,7 +51,8 @@ class Pixi(Format):
 
     name: ClassVar[str] = "pixi"
     summary: ClassVar[str] = (
-        "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME)"
+        "pixi.toml or [tool.pixi] in pyproject.toml (one environment: --environment NAME; "
+        "its [activation.env] as env)"
     )
     inputs: ClassVar[tuple[str, ...]] = ("pixi.toml", "pyproject.toml")
     default_output: ClassVar[str] = "pixi.toml"
@@ -100,6 +109,7 @@ class Pixi(Format):
             return Converted(diagnostics=tuple(manifest.found))
         conda: dict[str, str] = {}
         pypi: dict[str, str] = {}
+        envs: list[tuple[str, dict[str, str]]] = []  # the variables of each feature
         channels = self._channels(manifest, manifest.workspace.get("channels", []), "workspace")
         platforms = [p for p in manifest.workspace.get("platforms", []) if isinstance(p, str)]
         if manifest.in_pyproject and isinstance(manifest.pyproject, dict):
@@ -110,7 +120,8 @@ class Pixi(Format):
                 manifest.warn("pixi-invalid", f"[feature.{name}] must be a table")
                 continue
             label = "the workspace" if name == "default" else f"feature '{name}'"
-            self._feature(manifest, table, label, name, conda, pypi, platform)
+            envs.append((name, {}))
+            self._feature(manifest, table, label, name, conda, pypi, platform, envs[-1][1])
             for channel in self._channels(manifest, table.get("channels", []), label):
                 if channel not in channels:
                     channels.append(channel)
@@ -133,7 +144,13 @@ class Pixi(Format):
                 where,
             )
             return Converted(diagnostics=(*manifest.found, found))
-        return self._environment(manifest, conda, pypi, channels, platforms)
+        from envspec.formats._pixi_env import combine
+
+        converted = self._environment(manifest, conda, pypi, channels, platforms)
+        env = combine(envs)
+        if env and converted.environment is not None:
+            converted.environment["env"] = env
+        return converted
 
     def _selected(self, manifest: Manifest, asked: str | None) -> list[str] | None:
         """The features of the environment asked for (``default`` first), or ``None``."""
@@ -242,8 +259,15 @@ class Pixi(Format):
         conda: dict[str, str],
         pypi: dict[str, str],
         platform: tuple[str, str] | None,
+        env: dict[str, str],
     ) -> None:
         self._dependencies(manifest, table, label, conda, pypi)
+        if "activation" in table:
+            from envspec.formats._pixi_env import activation_env
+
+            parts = [] if name == "default" else ["feature", name]
+            parts = ["tool", "pixi", *parts] if manifest.in_pyproject else parts
+            activation_env(manifest, table["activation"], label, parts, env)
         tasks = table.get("tasks")
         if isinstance(tasks, dict) and tasks:
             manifest.warn(
@@ -258,8 +282,8 @@ class Pixi(Format):
         targets = table.get("target")
         if isinstance(targets, dict) and targets:
             where = "target" if name == "default" else f"feature.{name}.target"
-            self._targets(manifest, targets, label, where, platform, conda, pypi)
-        ignored = set(_MAPPED) | {"tasks", "target", REQUIREMENTS}
+            self._targets(manifest, targets, label, where, platform, conda, pypi, env)
+        ignored = set(_MAPPED) | {"tasks", "target", "activation", REQUIREMENTS}
         if name == "default":
             ignored |= KNOWN_TOP
         for key in sorted(set(table) - ignored):
@@ -279,7 +303,7 @@ class Pixi(Format):
         deps = table.get("dependencies", {})
         if isinstance(deps, dict):
             for dep, value in deps.items():
-                spec = self._conda_spec(manifest, dep, value, label)
+                spec = conda_spec(manifest, dep, value, label)
                 if spec is not None:
                     conda[dep.lower()] = spec
         else:
@@ -302,10 +326,11 @@ class Pixi(Format):
         platform: tuple[str, str] | None,
         conda: dict[str, str],
         pypi: dict[str, str],
+        env: dict[str, str],
     ) -> None:
         """Merge the targets of *platform* (its name and conda platform) over the
-        dependencies read so far, as pixi does (in the order the manifest defines them);
-        report the others."""
+        dependencies and the feature's variables (*env*) read so far, as pixi does (in the
+        order the manifest defines them); report the others."""
         from envspec.formats._pixi_targets import selector_matches
 
         for selector, target in targets.items():
@@ -338,7 +363,12 @@ class Pixi(Format):
             target_label = f"the {selector} target of {label}"
             self._dependencies(manifest, target, target_label, conda, pypi)
             for key in sorted(set(target) - {"dependencies", "pypi-dependencies"}):
-                if key == "tasks":
+                if key == "activation":
+                    from envspec.formats._pixi_env import activation_env
+
+                    parts = [*manifest.prefix(where).split("."), selector]
+                    activation_env(manifest, target[key], target_label, parts, env)
+                elif key == "tasks":
                     tasks = target["tasks"] if isinstance(target["tasks"], dict) else {}
                     why = f"the tasks of {target_label} are not carried: {', '.join(sorted(tasks))}"
                     manifest.warn_target("pixi-task-dropped", why, tables, selector)
@@ -347,54 +377,6 @@ class Pixi(Format):
                         f"{_TABLES.get(key, f'the table {key!r}')} of {target_label} is not carried"
                     )
                     manifest.warn_target("pixi-table-dropped", why, tables, selector)
-
-    @staticmethod
-    def _conda_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
-        from envspec.formats._condapip import spec_parts
-
-        if isinstance(value, str):
-            version, build, channel = value.strip(), None, None
-        elif isinstance(value, dict):
-            source = sorted(set(value) & {"path", "git", "url"})
-            if source:
-                manifest.warn(
-                    "pixi-dependency-dropped",
-                    f"conda dependency '{name}' of {label} is a source package "
-                    f"({', '.join(source)}), which a conda file cannot name",
-                    name,
-                )
-                return None
-            version = str(value.get("version", "*")).strip()
-            build, channel = value.get("build"), value.get("channel")
-            extra = sorted(set(value) - {"version", "build", "channel"})
-            if extra:
-                manifest.warn(
-                    "pixi-dependency-dropped",
-                    f"conda dependency '{name}' of {label}: {', '.join(extra)} not carried",
-                    name,
-                )
-        else:
-            manifest.warn("pixi-invalid", f"conda dependency '{name}' of {label}: {value!r}")
-            return None
-        spec = f"{channel}::{name}" if channel else name
-        bare = "" if version.strip() == "*" else version.replace(" ", "")
-        if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
-            spec += f" {version or '*'}" + (f" {build}" if build else "")
-        elif bare.endswith(".*"):
-            spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
-        elif bare and bare[0].isdigit():
-            spec += f"=={bare}"
-        elif bare:
-            spec += bare
-        parts = spec_parts(spec)
-        if isinstance(parts, str):
-            manifest.warn(
-                "pixi-invalid",
-                f"conda dependency '{name}' of {label}: {spec!r} is {parts}",
-                name,
-            )
-            return None
-        return spec
 
     @staticmethod
     def _pypi_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | None:
@@ -495,10 +477,16 @@ class Pixi(Format):
             "[workspace]",
             *(f"{toml_key(k)} = {toml_value(v)}" for k, v in tables["workspace"].items()),
         ]
-        for name in ("dependencies", "pypi-dependencies"):
-            if name in tables:
-                lines += ["", f"[{name}]"]
-                lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in tables[name].items()]
+        names = ("dependencies", "pypi-dependencies")
+        sections: dict[str, dict[str, Any]] = {n: tables[n] for n in names if n in tables}
+        if "activation" in tables:
+            sections["activation.env"] = tables["activation"]["env"]
+        for name, section in sections.items():
+            lines += [
+                "",
+                f"[{name}]",
+                *(f"{toml_key(k)} = {toml_value(v)}" for k, v in section.items()),
+            ]
         text = "\n".join(lines) + "\n"
         return Converted(files={self.default_output: text.encode()}, diagnostics=tuple(found))
 
@@ -506,8 +494,9 @@ class Pixi(Format):
         self, document: Document, options: Options
     ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
         """The pixi tables of *document* (``workspace``, ``dependencies`` and, when there
-        are any, ``pypi-dependencies``: the tables of a ``pixi.toml``, or of ``[tool.pixi]``
-        for a PEP 723 block) and what they cannot carry."""
+        are any, ``pypi-dependencies`` and ``activation`` (its ``env``): the tables of a
+        ``pixi.toml``, or of ``[tool.pixi]`` for a PEP 723 block) and what they cannot
+        carry."""
         from envspec.formats._packages import (
             dropped_files,
             packages_of,
@@ -565,6 +554,13 @@ class Pixi(Format):
         }
         if pypi:
             tables["pypi-dependencies"] = pypi
+        if environment.get("env"):
+            from envspec.formats._pixi_env import export_env
+
+            variables, notes = export_env(environment["env"], document.path)
+            found += notes
+            if variables:
+                tables["activation"] = {"env": variables}
         return tables, found
 
 
