@@ -15,10 +15,15 @@ version, the suffix, the tag.  Here each tag's key is built, equal to its parse'
   text and kept (a list of 10^5 tags has a few thousand of each);
 - each key is then the join of those parts and the tag, and one sort orders them all.
 
-A tag the patterns cannot vouch for (an old ``r230`` release, a 29th to 31st day, a
-suffix the grammar reads another way, an experimental tag of an experimental tag) is
-parsed on its own: its key is its parse's, so it sits among the others where one by one
-would put it.
+Weeklies and dailies written the usual way (a 4-digit year, 2-digit weeks, months and
+days) are split by position, without a pattern.  A tag the patterns cannot vouch for (an
+old ``r230`` release, a 29th to 31st day written another way, a suffix the grammar reads
+another way, an experimental tag of an experimental tag) is parsed on its own: its key is
+its parse's, so it sits among the others where one by one would put it.
+
+A policy remembers what its listings read: the same list again gives the last listing,
+and a list with new tags looks up the keys of the others (a spawner lists the same
+registry every few minutes).
 """
 
 from __future__ import annotations
@@ -87,7 +92,6 @@ _ANY_EXP_UNKNOWN: Final = re.compile(rf"\n(exp_{_UNKNOWN_SPLIT})")
 _NUM: Final = _rsp._num  # the key's number form is the policy's
 _NONE: Final = _rsp._NONE
 _ZERO_NONE: Final = _rsp._ZERO_NONE
-_PLAIN_TAIL: Final = _rsp._PLAIN_TAIL
 _RANK: Final = _rsp._RANK
 _NO_ARCH: Final = _rsp._NO_ARCH
 #: A suffix as the policy reads it: cycle, cycle build, RSP build, extra text, architecture.
@@ -98,7 +102,6 @@ _SUFFIX: Final = re.compile(
 _UNKNOWN_HEAD: Final = _RANK["unknown"] + "1" + _NONE * 4
 _EXP_UNKNOWN_HEAD: Final = _RANK["experimental"] + "1" + _NONE * 4
 _EXP_RANK: Final = _RANK["experimental"]
-_U: Final = _RANK["unknown"]
 #: The part of a text that is not valid (no key part is empty): the tag reads another way.
 _BAD: Final = ""
 
