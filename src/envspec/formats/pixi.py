@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._pixi_combine import Entry
 from envspec.formats._pixi_manifest import (
     KNOWN_TOP,
     REQUIREMENTS,
@@ -107,13 +109,13 @@ class Pixi(Format):
         features = self._selected(manifest, options.environment)
         if features is None:
             return Converted(diagnostics=tuple(manifest.found))
-        conda: dict[str, str] = {}
-        pypi: dict[str, str] = {}
+        deps: list[_Deps] = []  # the conda and PyPI dependencies of each feature
         envs: list[tuple[str, dict[str, str]]] = []  # the variables of each feature
         channels = self._channels(manifest, manifest.workspace.get("channels", []), "workspace")
         platforms = [p for p in manifest.workspace.get("platforms", []) if isinstance(p, str)]
+        project: dict[str, list[Entry]] = {}  # [project] dependencies: the default feature's
         if manifest.in_pyproject and isinstance(manifest.pyproject, dict):
-            self._pyproject_dependencies(manifest, pypi)
+            self._pyproject_dependencies(manifest, project)
         for name in features:
             table = manifest.root if name == "default" else manifest.features.get(name, {})
             if not isinstance(table, dict):
@@ -121,7 +123,8 @@ class Pixi(Format):
                 continue
             label = "the workspace" if name == "default" else f"feature '{name}'"
             envs.append((name, {}))
-            self._feature(manifest, table, label, name, conda, pypi, platform, envs[-1][1])
+            deps.append(_Deps(name, {}, dict(project) if name == "default" else {}))
+            self._feature(manifest, table, label, deps[-1], platform, envs[-1][1])
             for channel in self._channels(manifest, table.get("channels", []), label):
                 if channel not in channels:
                     channels.append(channel)
@@ -132,6 +135,7 @@ class Pixi(Format):
 
             check_platform(manifest, platform[0], features, options.environment)
             platforms = [platform[1]]
+        conda, pypi = _combined(manifest, deps)
         if any(d.severity == "error" for d in manifest.found):
             return Converted(diagnostics=tuple(manifest.found))
         if not conda and not pypi:
@@ -228,20 +232,23 @@ class Pixi(Format):
         return out
 
     @staticmethod
-    def _pypi_requirement(manifest: Manifest, item: Any, label: str) -> tuple[str, str] | None:
+    def _pypi_requirement(
+        manifest: Manifest, item: Any, label: str, feature: str, into: dict[str, list[Entry]]
+    ) -> None:
+        """Add the PEP 508 requirement *item* (of a list) to *into*, after the others of
+        its package (pixi appends these)."""
         from envspec.formats._piplines import requirement_name, requirement_problem
 
         if not isinstance(item, str) or requirement_problem(item) is not None:
             manifest.warn("pixi-invalid", f"the PyPI requirement {item!r} of {label} is not valid")
-            return None
-        return _pypi_key(requirement_name(item)), item.strip()
+            return
+        entry = Entry(item.strip(), label, feature, None, item.strip())
+        into.setdefault(_pypi_key(requirement_name(item)), []).append(entry)
 
-    def _pyproject_dependencies(self, manifest: Manifest, pypi: dict[str, str]) -> None:
+    def _pyproject_dependencies(self, manifest: Manifest, pypi: dict[str, list[Entry]]) -> None:
         project = manifest.pyproject or {}
         for item in project.get("dependencies", []) or []:
-            spec = self._pypi_requirement(manifest, item, "[project] dependencies")
-            if spec is not None:
-                pypi[spec[0]] = spec[1]
+            self._pypi_requirement(manifest, item, "[project] dependencies", "default", pypi)
         name = project.get("name")
         if isinstance(name, str):
             manifest.warn(
@@ -255,13 +262,14 @@ class Pixi(Format):
         manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
-        name: str,
-        conda: dict[str, str],
-        pypi: dict[str, str],
+        deps: _Deps,
         platform: tuple[str, str] | None,
         env: dict[str, str],
     ) -> None:
-        self._dependencies(manifest, table, label, conda, pypi)
+        name = deps.feature
+        path = [] if name == "default" else ["feature", name]
+        path = ["tool", "pixi", *path] if manifest.in_pyproject else path
+        self._dependencies(manifest, table, label, deps, path, overwrite=False)
         if "activation" in table:
             from envspec.formats._pixi_env import activation_env
 
@@ -276,13 +284,11 @@ class Pixi(Format):
                 manifest.prefix("tasks" if name == "default" else f"feature.{name}.tasks"),
             )
         for requirement in table.get(REQUIREMENTS, []):
-            named = self._pypi_requirement(manifest, requirement, label)
-            if named is not None:
-                pypi[named[0]] = named[1]
+            self._pypi_requirement(manifest, requirement, label, name, deps.pypi)
         targets = table.get("target")
         if isinstance(targets, dict) and targets:
             where = "target" if name == "default" else f"feature.{name}.target"
-            self._targets(manifest, targets, label, where, platform, conda, pypi, env)
+            self._targets(manifest, targets, label, where, platform, deps, env)
         ignored = set(_MAPPED) | {"tasks", "target", "activation", REQUIREMENTS}
         if name == "default":
             ignored |= KNOWN_TOP
@@ -295,27 +301,40 @@ class Pixi(Format):
         manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
-        conda: dict[str, str],
-        pypi: dict[str, str],
+        deps: _Deps,
+        path: list[str],
+        *,
+        overwrite: bool,
     ) -> None:
-        """Put the ``dependencies`` and ``pypi-dependencies`` of *table* (a feature or one
-        of its targets) into *conda* and *pypi*: a package already there is overwritten."""
-        deps = table.get("dependencies", {})
-        if isinstance(deps, dict):
-            for dep, value in deps.items():
+        """Put the ``dependencies`` and ``pypi-dependencies`` of *table* (a feature, at
+        the TOML path *path*, or one of its targets) into the feature's *deps*: a target's
+        spec of a package replaces the feature's (*overwrite*), as pixi reads them."""
+        found = table.get("dependencies", {})
+        conda: dict[str, list[Entry]] = {}
+        pypi: dict[str, list[Entry]] = {}
+        if isinstance(found, dict):
+            for dep, value in found.items():
                 spec = conda_spec(manifest, dep, value, label)
                 if spec is not None:
-                    conda[dep.lower()] = spec
+                    where = (*path, "dependencies")
+                    conda[dep.lower()] = [Entry(spec, label, deps.feature, where, dep)]
         else:
             manifest.warn("pixi-invalid", f"the [dependencies] of {label} must be a table")
-        deps = table.get("pypi-dependencies", {})
-        if isinstance(deps, dict):
-            for dep, value in deps.items():
+        found = table.get("pypi-dependencies", {})
+        if isinstance(found, dict):
+            for dep, value in found.items():
                 spec = self._pypi_spec(manifest, dep, value, label)
                 if spec is not None:
-                    pypi[_pypi_key(dep)] = spec
+                    where = (*path, "pypi-dependencies")
+                    pypi[_pypi_key(dep)] = [Entry(spec, label, deps.feature, where, dep)]
         else:
             manifest.warn("pixi-invalid", f"the [pypi-dependencies] of {label} must be a table")
+        for into, read in ((deps.conda, conda), (deps.pypi, pypi)):
+            for key, entries in read.items():
+                if overwrite:
+                    into[key] = entries
+                else:
+                    into.setdefault(key, []).extend(entries)
 
     def _targets(
         self,
@@ -324,8 +343,7 @@ class Pixi(Format):
         label: str,
         where: str,
         platform: tuple[str, str] | None,
-        conda: dict[str, str],
-        pypi: dict[str, str],
+        deps: _Deps,
         env: dict[str, str],
     ) -> None:
         """Merge the targets of *platform* (its name and conda platform) over the
@@ -361,7 +379,8 @@ class Pixi(Format):
                 )
                 continue
             target_label = f"the {selector} target of {label}"
-            self._dependencies(manifest, target, target_label, conda, pypi)
+            path = [*manifest.prefix(where).split("."), selector]
+            self._dependencies(manifest, target, target_label, deps, path, overwrite=True)
             for key in sorted(set(target) - {"dependencies", "pypi-dependencies"}):
                 if key == "activation":
                     from envspec.formats._pixi_env import activation_env
@@ -562,6 +581,41 @@ class Pixi(Format):
             if variables:
                 tables["activation"] = {"env": variables}
         return tables, found
+
+
+@dataclass
+class _Deps:
+    """The conda and PyPI dependencies of one feature, for the platform imported: the
+    specs of each package (by name; PyPI names normalised)."""
+
+    feature: str
+    conda: dict[str, list[Entry]]
+    pypi: dict[str, list[Entry]]
+
+
+def _combined(manifest: Manifest, deps: list[_Deps]) -> tuple[dict[str, str], dict[str, str]]:
+    """The conda MatchSpecs and PyPI requirements of the environment: every feature's
+    specs of a package combined, as pixi's solvers take them all
+    (:mod:`envspec.formats._pixi_combine`)."""
+    from envspec.formats._pixi_combine import combine_conda, combine_pypi
+
+    conda_entries: dict[str, list[Entry]] = {}
+    pypi_entries: dict[str, list[Entry]] = {}
+    for feature in deps:
+        for name, entries in feature.conda.items():
+            conda_entries.setdefault(name, []).extend(entries)
+        for name, entries in feature.pypi.items():
+            pypi_entries.setdefault(name, []).extend(entries)
+    conda: dict[str, str] = {}
+    for name, entries in conda_entries.items():
+        spec = combine_conda(manifest, name, entries)
+        if spec is not None:
+            conda[name] = spec
+    pypi: dict[str, str] = {}
+    for name, entries in pypi_entries.items():
+        for number, requirement in enumerate(combine_pypi(manifest, entries)):
+            pypi[f"{name};{number}" if number else name] = requirement
+    return conda, pypi
 
 
 def _pypi_key(name: str) -> str:
