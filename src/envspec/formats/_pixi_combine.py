@@ -97,12 +97,12 @@ def combine_conda(manifest: Manifest, name: str, entries: list[Entry]) -> str | 
             return entry.spec
         if part.version and part.version != "*":
             versions.append(part.version)
+        if part.channel is not None:
+            channels.setdefault(part.channel, entry)
     for entry in pixi_order(entries):
         part = parts[entries.index(entry)]
         if isinstance(part, str):  # pragma: no cover - as above
             continue
-        if part.channel is not None:
-            channels.setdefault(part.channel, entry)
         if part.build is not None:
             builds.setdefault(part.build, entry)
     if len(channels) > 1:
@@ -111,8 +111,8 @@ def combine_conda(manifest: Manifest, name: str, entries: list[Entry]) -> str | 
             manifest,
             "pixi-dependency-conflict",
             f"conda dependency '{name}': {one.label} wants it from channel '{first}' and "
-            f"{other.label} from '{second}'; pixi solves both specs together and no package "
-            "comes from two channels",
+            f"{other.label} from channel '{second}'; pixi solves both specs together and no "
+            "package comes from two channels",
             other,
         )
         return None
@@ -159,21 +159,15 @@ def combine_pypi(manifest: Manifest, entries: list[Entry]) -> list[str]:
     return out
 
 
-def pixi_order_pairs(pairs: list[tuple[Entry, Requirement]]) -> list[tuple[Entry, Requirement]]:
-    order = pixi_order([e for e, _ in pairs])
-    return sorted(pairs, key=lambda pair: order.index(pair[0]))
-
-
 def _one_pypi(manifest: Manifest, pairs: list[tuple[Entry, Requirement]]) -> str | None:
     name = pairs[0][1].name
     urls: dict[str, Entry] = {}
     extras: list[str] = []
     clauses: list[str] = []
     constrained: list[Entry] = []
-    for entry, requirement in pixi_order_pairs(pairs):
+    for entry, requirement in pairs:
         if requirement.url:
             urls.setdefault(requirement.url, entry)
-    for entry, requirement in pairs:
         extras += [e for e in requirement.extras if e not in extras]
         if requirement.specifier:
             constrained.append(entry)
