@@ -710,7 +710,7 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         "pixi gives the solver every feature's spec of a package, and installs a package "
         "that matches them all: version constraints are joined into one, but a conda "
         "package wanted from two channels, or a PyPI package from two URLs (uv's "
-        "\"conflicting URLs\"), cannot be installed; importing one of them would give an "
+        '"conflicting URLs"), cannot be installed; importing one of them would give an '
         "environment pixi does not make.",
         "Name the package's channel or URL in one feature only (or the same in each), or "
         "import an environment without one of the features.",

@@ -10,8 +10,9 @@ per-platform targets, activation scripts, system requirements, the other environ
 reported, each with its code; ``--option platform=NAME`` imports the environment of one
 platform, its ``[target]`` tables merged over the others
 (:mod:`envspec.formats._pixi_targets`).  The specs several features give one package are
-joined, as pixi's solvers apply them all (:mod:`envspec.formats._pixi_combine`).  Export writes a ``pixi.toml`` from the
-environment's conda file or ``requirements.txt``, and ``env`` as ``[activation.env]``.
+joined, as pixi's solvers apply them all (:mod:`envspec.formats._pixi_combine`).  Export
+writes a ``pixi.toml`` from the environment's conda file or ``requirements.txt``, and
+``env`` as ``[activation.env]``.
 """
 
 from __future__ import annotations
