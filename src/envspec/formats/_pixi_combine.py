@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from envspec.diagnostics import Code
     from envspec.formats._pixi_manifest import Manifest
 
-__all__ = ["Entry", "combine_conda", "combine_pypi", "pixi_order"]
+__all__ = ["Deps", "Entry", "combine_conda", "combine_pypi", "combined", "pixi_order"]
 
 
 @dataclass(frozen=True)
@@ -199,3 +199,35 @@ def _one_pypi(manifest: Manifest, pairs: list[tuple[Entry, Requirement]]) -> str
             )
         return f"{name}{extra} @ {url}"
     return f"{name}{extra}{','.join(clauses)}"
+
+
+@dataclass
+class Deps:
+    """The conda and PyPI dependencies of one feature, for the platform imported: the
+    specs of each package (by name; PyPI names normalised)."""
+
+    feature: str
+    conda: dict[str, list[Entry]]
+    pypi: dict[str, list[Entry]]
+
+
+def combined(manifest: Manifest, deps: list[Deps]) -> tuple[dict[str, str], dict[str, str]]:
+    """The conda MatchSpecs and PyPI requirements of the environment: every feature's
+    specs of a package combined, as pixi's solvers take them all (see above)."""
+    conda_entries: dict[str, list[Entry]] = {}
+    pypi_entries: dict[str, list[Entry]] = {}
+    for feature in deps:
+        for name, entries in feature.conda.items():
+            conda_entries.setdefault(name, []).extend(entries)
+        for name, entries in feature.pypi.items():
+            pypi_entries.setdefault(name, []).extend(entries)
+    conda: dict[str, str] = {}
+    for name, entries in conda_entries.items():
+        spec = combine_conda(manifest, name, entries)
+        if spec is not None:
+            conda[name] = spec
+    pypi: dict[str, str] = {}
+    for name, entries in pypi_entries.items():
+        for number, requirement in enumerate(combine_pypi(manifest, entries)):
+            pypi[f"{name};{number}" if number else name] = requirement
+    return conda, pypi

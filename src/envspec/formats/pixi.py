@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
-from envspec.formats._pixi_combine import Entry
+from envspec.formats._pixi_combine import Deps, Entry, combined
 from envspec.formats._pixi_manifest import (
     KNOWN_TOP,
     REQUIREMENTS,
@@ -111,7 +110,7 @@ class Pixi(Format):
         features = self._selected(manifest, options.environment)
         if features is None:
             return Converted(diagnostics=tuple(manifest.found))
-        deps: list[_Deps] = []  # the conda and PyPI dependencies of each feature
+        deps: list[Deps] = []  # the conda and PyPI dependencies of each feature
         envs: list[tuple[str, dict[str, str]]] = []  # the variables of each feature
         channels = self._channels(manifest, manifest.workspace.get("channels", []), "workspace")
         platforms = [p for p in manifest.workspace.get("platforms", []) if isinstance(p, str)]
@@ -125,7 +124,7 @@ class Pixi(Format):
                 continue
             label = "the workspace" if name == "default" else f"feature '{name}'"
             envs.append((name, {}))
-            deps.append(_Deps(name, {}, dict(project) if name == "default" else {}))
+            deps.append(Deps(name, {}, dict(project) if name == "default" else {}))
             self._feature(manifest, table, label, deps[-1], platform, envs[-1][1])
             for channel in self._channels(manifest, table.get("channels", []), label):
                 if channel not in channels:
@@ -137,7 +136,7 @@ class Pixi(Format):
 
             check_platform(manifest, platform[0], features, options.environment)
             platforms = [platform[1]]
-        conda, pypi = _combined(manifest, deps)
+        conda, pypi = combined(manifest, deps)
         if any(d.severity == "error" for d in manifest.found):
             return Converted(diagnostics=tuple(manifest.found))
         if not conda and not pypi:
@@ -264,7 +263,7 @@ class Pixi(Format):
         manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
-        deps: _Deps,
+        deps: Deps,
         platform: tuple[str, str] | None,
         env: dict[str, str],
     ) -> None:
@@ -303,7 +302,7 @@ class Pixi(Format):
         manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
-        deps: _Deps,
+        deps: Deps,
         path: list[str],
         *,
         overwrite: bool,
@@ -345,7 +344,7 @@ class Pixi(Format):
         label: str,
         where: str,
         platform: tuple[str, str] | None,
-        deps: _Deps,
+        deps: Deps,
         env: dict[str, str],
     ) -> None:
         """Merge the targets of *platform* (its name and conda platform) over the
@@ -583,41 +582,6 @@ class Pixi(Format):
             if variables:
                 tables["activation"] = {"env": variables}
         return tables, found
-
-
-@dataclass
-class _Deps:
-    """The conda and PyPI dependencies of one feature, for the platform imported: the
-    specs of each package (by name; PyPI names normalised)."""
-
-    feature: str
-    conda: dict[str, list[Entry]]
-    pypi: dict[str, list[Entry]]
-
-
-def _combined(manifest: Manifest, deps: list[_Deps]) -> tuple[dict[str, str], dict[str, str]]:
-    """The conda MatchSpecs and PyPI requirements of the environment: every feature's
-    specs of a package combined, as pixi's solvers take them all
-    (:mod:`envspec.formats._pixi_combine`)."""
-    from envspec.formats._pixi_combine import combine_conda, combine_pypi
-
-    conda_entries: dict[str, list[Entry]] = {}
-    pypi_entries: dict[str, list[Entry]] = {}
-    for feature in deps:
-        for name, entries in feature.conda.items():
-            conda_entries.setdefault(name, []).extend(entries)
-        for name, entries in feature.pypi.items():
-            pypi_entries.setdefault(name, []).extend(entries)
-    conda: dict[str, str] = {}
-    for name, entries in conda_entries.items():
-        spec = combine_conda(manifest, name, entries)
-        if spec is not None:
-            conda[name] = spec
-    pypi: dict[str, str] = {}
-    for name, entries in pypi_entries.items():
-        for number, requirement in enumerate(combine_pypi(manifest, entries)):
-            pypi[f"{name};{number}" if number else name] = requirement
-    return conda, pypi
 
 
 def _pypi_key(name: str) -> str:
