@@ -209,6 +209,7 @@ Code = Literal[
     "pixi-dependency-dropped",
     "pixi-variable-dropped",
     "pixi-variable-at-launch",
+    "pixi-dependency-conflict",
     "pyproject-no-project",
     "pyproject-invalid",
     "pyproject-unknown-extra",

@@ -704,6 +704,25 @@ FORMAT_ENTRIES: tuple[CodeInfo, ...] = (
         ("format-export", "to=pixi"),
     ),
     CodeInfo(
+        "pixi-dependency-conflict",
+        "error",
+        "Features of the pixi environment name one package in ways pixi cannot install",
+        "pixi gives the solver every feature's spec of a package, and installs a package "
+        "that matches them all: version constraints are joined into one, but a conda "
+        "package wanted from two channels, or a PyPI package from two URLs (uv's "
+        '"conflicting URLs"), cannot be installed; importing one of them would give an '
+        "environment pixi does not make.",
+        "Name the package's channel or URL in one feature only (or the same in each), or "
+        "import an environment without one of the features.",
+        "pixi.toml",
+        '[workspace]\nname = "analysis"\nchannels = ["conda-forge", "bioconda"]\n'
+        'platforms = ["linux-64"]\n\n[dependencies]\n'
+        'numpy = { version = ">=1.26", channel = "conda-forge" }\n\n'
+        '[feature.bio.dependencies]\nnumpy = { version = "<2", channel = "bioconda" }\n\n'
+        '[environments]\nbio = ["bio"]\n',
+        ("import", "from=pixi", "environment=bio"),
+    ),
+    CodeInfo(
         "pyproject-no-project",
         "error",
         "The pyproject.toml has no [project] table",

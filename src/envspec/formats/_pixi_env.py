@@ -28,7 +28,7 @@ from envspec.diagnostics import Diagnostic, diagnostic, escape_pointer
 if TYPE_CHECKING:
     from envspec.formats._pixi_manifest import Manifest
 
-__all__ = ["activation_env", "combine", "export_env"]
+__all__ = ["activation_env", "combine", "export_env", "key_line"]
 
 #: What a shell (or cmd.exe) expands in a value pixi's activation writes.
 _EXPANDED = re.compile(r"[$`]|%[A-Za-z_][A-Za-z0-9_]*%")
@@ -58,13 +58,17 @@ def _header(parts: list[str]) -> re.Pattern[str]:
 
 
 def _line(text: str, parts: list[str], name: str) -> int | None:
-    """The line that sets the variable *name* of the ``activation`` table at *parts*:
-    in its ``[...activation.env]`` table, an inline ``env = {...}`` of its
-    ``[...activation]`` table, or a dotted key of the table that holds it."""
+    """The line that sets the variable *name* of the ``activation`` table at *parts*."""
+    return key_line(text, [*parts, "activation", "env"], name)
+
+
+def key_line(text: str, tables: list[str], name: str) -> int | None:
+    """The line that sets the key *name* of the TOML table at the path *tables*: in its
+    ``[a.b.c]`` table, an inline ``c = {...}`` of its parent table, or a dotted key of
+    the table above."""
     lines = text.splitlines()
     quoted = "|".join(re.escape(f) for f in (name, f'"{name}"', f"'{name}'"))
     key = re.compile(rf"(?:^|[{{,\s.])(?:{quoted})\s*=")
-    tables = [*parts, "activation", "env"]
     for depth in (len(tables), len(tables) - 1, len(tables) - 2):
         start = 0
         if depth > 0:

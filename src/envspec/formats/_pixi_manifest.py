@@ -10,7 +10,15 @@ from typing import Any
 
 from envspec.diagnostics import Diagnostic, diagnostic
 
-__all__ = ["KNOWN_TOP", "REQUIREMENTS", "Manifest", "conda_spec", "pixi_conda", "pixi_pypi"]
+__all__ = [
+    "KNOWN_TOP",
+    "REQUIREMENTS",
+    "Manifest",
+    "conda_spec",
+    "format_conda",
+    "pixi_conda",
+    "pixi_pypi",
+]
 
 #: The top-level tables of a manifest that are not tables of its default feature.
 KNOWN_TOP = {"workspace", "project", "feature", "environments", "tasks", "target"}
@@ -138,16 +146,7 @@ def conda_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | N
     else:
         manifest.warn("pixi-invalid", f"conda dependency '{name}' of {label}: {value!r}")
         return None
-    spec = f"{channel}::{name}" if channel else name
-    bare = "" if version.strip() == "*" else version.replace(" ", "")
-    if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
-        spec += f" {version or '*'}" + (f" {build}" if build else "")
-    elif bare.endswith(".*"):
-        spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
-    elif bare and bare[0].isdigit():
-        spec += f"=={bare}"
-    elif bare:
-        spec += bare
+    spec = format_conda(name, version, build, channel)
     parts = spec_parts(spec)
     if isinstance(parts, str):
         manifest.warn(
@@ -156,6 +155,22 @@ def conda_spec(manifest: Manifest, name: str, value: Any, label: str) -> str | N
             name,
         )
         return None
+    return spec
+
+
+def format_conda(name: str, version: str, build: str | None, channel: str | None) -> str:
+    """The MatchSpec of conda package *name* with pixi's *version* constraint (``*``,
+    ``>=1.26``, ``1.2.*``, ``1.2``: exactly 1.2), *build* and *channel*."""
+    spec = f"{channel}::{name}" if channel else name
+    bare = "" if version.strip() in ("*", "") else version.replace(" ", "")
+    if build or re.search(r"[|*]", bare.removesuffix(".*")) or ("," in bare and "*" in bare):
+        spec += f" {version or '*'}" + (f" {build}" if build else "")
+    elif bare.endswith(".*"):
+        spec += f"={bare.removesuffix('.*')}"  # conda's "=1.2" is "1.2.*"
+    elif bare and bare[0].isdigit():
+        spec += f"=={bare}"
+    elif bare:
+        spec += bare
     return spec
 
 

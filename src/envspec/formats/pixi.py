@@ -9,8 +9,10 @@ them back; the ``[activation.env]`` variables are the environment's ``env``
 per-platform targets, activation scripts, system requirements, the other environments) is
 reported, each with its code; ``--option platform=NAME`` imports the environment of one
 platform, its ``[target]`` tables merged over the others
-(:mod:`envspec.formats._pixi_targets`).  Export writes a ``pixi.toml`` from the
-environment's conda file or ``requirements.txt``, and ``env`` as ``[activation.env]``.
+(:mod:`envspec.formats._pixi_targets`).  The specs several features give one package are
+joined, as pixi's solvers apply them all (:mod:`envspec.formats._pixi_combine`).  Export
+writes a ``pixi.toml`` from the environment's conda file or ``requirements.txt``, and
+``env`` as ``[activation.env]``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, ClassVar
 
 from envspec.diagnostics import Diagnostic, diagnostic
 from envspec.formats._base import Converted, Document, Format, Options, Source
+from envspec.formats._pixi_combine import Deps, Entry, combined
 from envspec.formats._pixi_manifest import (
     KNOWN_TOP,
     REQUIREMENTS,
@@ -107,13 +110,13 @@ class Pixi(Format):
         features = self._selected(manifest, options.environment)
         if features is None:
             return Converted(diagnostics=tuple(manifest.found))
-        conda: dict[str, str] = {}
-        pypi: dict[str, str] = {}
+        deps: list[Deps] = []  # the conda and PyPI dependencies of each feature
         envs: list[tuple[str, dict[str, str]]] = []  # the variables of each feature
         channels = self._channels(manifest, manifest.workspace.get("channels", []), "workspace")
         platforms = [p for p in manifest.workspace.get("platforms", []) if isinstance(p, str)]
+        project: dict[str, list[Entry]] = {}  # [project] dependencies: the default feature's
         if manifest.in_pyproject and isinstance(manifest.pyproject, dict):
-            self._pyproject_dependencies(manifest, pypi)
+            self._pyproject_dependencies(manifest, project)
         for name in features:
             table = manifest.root if name == "default" else manifest.features.get(name, {})
             if not isinstance(table, dict):
@@ -121,7 +124,8 @@ class Pixi(Format):
                 continue
             label = "the workspace" if name == "default" else f"feature '{name}'"
             envs.append((name, {}))
-            self._feature(manifest, table, label, name, conda, pypi, platform, envs[-1][1])
+            deps.append(Deps(name, {}, dict(project) if name == "default" else {}))
+            self._feature(manifest, table, label, deps[-1], platform, envs[-1][1])
             for channel in self._channels(manifest, table.get("channels", []), label):
                 if channel not in channels:
                     channels.append(channel)
@@ -132,6 +136,7 @@ class Pixi(Format):
 
             check_platform(manifest, platform[0], features, options.environment)
             platforms = [platform[1]]
+        conda, pypi = combined(manifest, deps)
         if any(d.severity == "error" for d in manifest.found):
             return Converted(diagnostics=tuple(manifest.found))
         if not conda and not pypi:
@@ -228,20 +233,23 @@ class Pixi(Format):
         return out
 
     @staticmethod
-    def _pypi_requirement(manifest: Manifest, item: Any, label: str) -> tuple[str, str] | None:
+    def _pypi_requirement(
+        manifest: Manifest, item: Any, label: str, feature: str, into: dict[str, list[Entry]]
+    ) -> None:
+        """Add the PEP 508 requirement *item* (of a list) to *into*, after the others of
+        its package (pixi appends these)."""
         from envspec.formats._piplines import requirement_name, requirement_problem
 
         if not isinstance(item, str) or requirement_problem(item) is not None:
             manifest.warn("pixi-invalid", f"the PyPI requirement {item!r} of {label} is not valid")
-            return None
-        return _pypi_key(requirement_name(item)), item.strip()
+            return
+        entry = Entry(item.strip(), label, feature, None, item.strip())
+        into.setdefault(_pypi_key(requirement_name(item)), []).append(entry)
 
-    def _pyproject_dependencies(self, manifest: Manifest, pypi: dict[str, str]) -> None:
+    def _pyproject_dependencies(self, manifest: Manifest, pypi: dict[str, list[Entry]]) -> None:
         project = manifest.pyproject or {}
         for item in project.get("dependencies", []) or []:
-            spec = self._pypi_requirement(manifest, item, "[project] dependencies")
-            if spec is not None:
-                pypi[spec[0]] = spec[1]
+            self._pypi_requirement(manifest, item, "[project] dependencies", "default", pypi)
         name = project.get("name")
         if isinstance(name, str):
             manifest.warn(
@@ -255,13 +263,14 @@ class Pixi(Format):
         manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
-        name: str,
-        conda: dict[str, str],
-        pypi: dict[str, str],
+        deps: Deps,
         platform: tuple[str, str] | None,
         env: dict[str, str],
     ) -> None:
-        self._dependencies(manifest, table, label, conda, pypi)
+        name = deps.feature
+        path = [] if name == "default" else ["feature", name]
+        path = ["tool", "pixi", *path] if manifest.in_pyproject else path
+        self._dependencies(manifest, table, label, deps, path, overwrite=False)
         if "activation" in table:
             from envspec.formats._pixi_env import activation_env
 
@@ -276,13 +285,11 @@ class Pixi(Format):
                 manifest.prefix("tasks" if name == "default" else f"feature.{name}.tasks"),
             )
         for requirement in table.get(REQUIREMENTS, []):
-            named = self._pypi_requirement(manifest, requirement, label)
-            if named is not None:
-                pypi[named[0]] = named[1]
+            self._pypi_requirement(manifest, requirement, label, name, deps.pypi)
         targets = table.get("target")
         if isinstance(targets, dict) and targets:
             where = "target" if name == "default" else f"feature.{name}.target"
-            self._targets(manifest, targets, label, where, platform, conda, pypi, env)
+            self._targets(manifest, targets, label, where, platform, deps, env)
         ignored = set(_MAPPED) | {"tasks", "target", "activation", REQUIREMENTS}
         if name == "default":
             ignored |= KNOWN_TOP
@@ -295,27 +302,40 @@ class Pixi(Format):
         manifest: Manifest,
         table: Mapping[str, Any],
         label: str,
-        conda: dict[str, str],
-        pypi: dict[str, str],
+        deps: Deps,
+        path: list[str],
+        *,
+        overwrite: bool,
     ) -> None:
-        """Put the ``dependencies`` and ``pypi-dependencies`` of *table* (a feature or one
-        of its targets) into *conda* and *pypi*: a package already there is overwritten."""
-        deps = table.get("dependencies", {})
-        if isinstance(deps, dict):
-            for dep, value in deps.items():
+        """Put the ``dependencies`` and ``pypi-dependencies`` of *table* (a feature, at
+        the TOML path *path*, or one of its targets) into the feature's *deps*: a target's
+        spec of a package replaces the feature's (*overwrite*), as pixi reads them."""
+        found = table.get("dependencies", {})
+        conda: dict[str, list[Entry]] = {}
+        pypi: dict[str, list[Entry]] = {}
+        if isinstance(found, dict):
+            for dep, value in found.items():
                 spec = conda_spec(manifest, dep, value, label)
                 if spec is not None:
-                    conda[dep.lower()] = spec
+                    where = (*path, "dependencies")
+                    conda[dep.lower()] = [Entry(spec, label, deps.feature, where, dep)]
         else:
             manifest.warn("pixi-invalid", f"the [dependencies] of {label} must be a table")
-        deps = table.get("pypi-dependencies", {})
-        if isinstance(deps, dict):
-            for dep, value in deps.items():
+        found = table.get("pypi-dependencies", {})
+        if isinstance(found, dict):
+            for dep, value in found.items():
                 spec = self._pypi_spec(manifest, dep, value, label)
                 if spec is not None:
-                    pypi[_pypi_key(dep)] = spec
+                    where = (*path, "pypi-dependencies")
+                    pypi[_pypi_key(dep)] = [Entry(spec, label, deps.feature, where, dep)]
         else:
             manifest.warn("pixi-invalid", f"the [pypi-dependencies] of {label} must be a table")
+        for into, read in ((deps.conda, conda), (deps.pypi, pypi)):
+            for key, entries in read.items():
+                if overwrite:
+                    into[key] = entries
+                else:
+                    into.setdefault(key, []).extend(entries)
 
     def _targets(
         self,
@@ -324,8 +344,7 @@ class Pixi(Format):
         label: str,
         where: str,
         platform: tuple[str, str] | None,
-        conda: dict[str, str],
-        pypi: dict[str, str],
+        deps: Deps,
         env: dict[str, str],
     ) -> None:
         """Merge the targets of *platform* (its name and conda platform) over the
@@ -361,7 +380,8 @@ class Pixi(Format):
                 )
                 continue
             target_label = f"the {selector} target of {label}"
-            self._dependencies(manifest, target, target_label, conda, pypi)
+            path = [*manifest.prefix(where).split("."), selector]
+            self._dependencies(manifest, target, target_label, deps, path, overwrite=True)
             for key in sorted(set(target) - {"dependencies", "pypi-dependencies"}):
                 if key == "activation":
                     from envspec.formats._pixi_env import activation_env
