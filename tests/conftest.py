@@ -287,3 +287,25 @@ def r2d_fixtures(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathF
         members = [m for m in archive.getmembers() if m.name.startswith(prefix)]
         archive.extractall(target, members=members, filter="data")
     return target / prefix
+
+
+@pytest.fixture(scope="session")
+def pixi_schema() -> Callable[[str | dict[str, Any]], None]:
+    """A check of a pixi manifest (a pixi.toml's text or tables, or a pyproject.toml's text)
+    with validate-pyproject and the pixi schema SchemaStore publishes: a pixi.toml's tables
+    are the same as a pyproject's [tool.pixi]."""
+    import tomllib
+
+    from validate_pyproject import api, plugins
+
+    stored = [p for p in plugins.list_from_entry_points() if p.tool == "pixi"]
+    assert stored, "validate-pyproject-schema-store provides the pixi schema"
+    validator = api.Validator(plugins=stored)
+
+    def check(manifest: str | dict[str, Any]) -> None:
+        data = tomllib.loads(manifest) if isinstance(manifest, str) else manifest
+        if "tool" not in data:  # a pixi.toml
+            data = {"project": {"name": "x", "version": "0"}, "tool": {"pixi": data}}
+        validator(data)
+
+    return check

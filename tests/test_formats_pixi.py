@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import rattler
-from validate_pyproject import api, plugins
 
 from envspec._yaml import load_yaml
 from envspec.cli.main import main
@@ -20,20 +19,6 @@ from envspec.formats.io import export_path, import_path
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "formats" / "pixi" / "pixi.toml"
 HEAD = '[workspace]\nname = "w"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n'
-
-
-@pytest.fixture(scope="module")
-def pixi_schema():
-    """validate-pyproject with the pixi manifest schema: checks a pixi.toml's tables as
-    [tool.pixi] (the same schema)."""
-    stored = [p for p in plugins.list_from_entry_points() if p.tool == "pixi"]
-    assert stored, "validate-pyproject-schema-store provides the pixi schema"
-    validator = api.Validator(plugins=stored)
-
-    def check(manifest: dict) -> None:
-        validator({"project": {"name": "x", "version": "0"}, "tool": {"pixi": manifest}})
-
-    return check
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from validate_pyproject import api, plugins
 
 from envspec.cli.main import main
 from envspec.formats import Document, Options, Source, get_format
@@ -23,23 +22,6 @@ HEAD = (
     '[workspace]\nname = "w"\nchannels = ["conda-forge"]\n'
     'platforms = ["linux-64", "osx-arm64", "win-64"]\n\n[dependencies]\nnumpy = ">=1.26"\n'
 )
-
-
-@pytest.fixture(scope="module")
-def pixi_schema():
-    """validate-pyproject with the pixi manifest schema (SchemaStore's, as the other pixi
-    tests use): a pixi.toml's tables checked as [tool.pixi]."""
-    stored = [p for p in plugins.list_from_entry_points() if p.tool == "pixi"]
-    assert stored, "validate-pyproject-schema-store provides the pixi schema"
-    validator = api.Validator(plugins=stored)
-
-    def check(text: str) -> None:
-        data = tomllib.loads(text)
-        if "tool" not in data:  # a pixi.toml
-            data = {"project": {"name": "x", "version": "0"}, "tool": {"pixi": data}}
-        validator(data)
-
-    return check
 
 
 def run(*argv: str) -> tuple[int, str]:

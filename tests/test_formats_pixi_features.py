@@ -17,7 +17,6 @@ import rattler
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from validate_pyproject import api, plugins
 
 from envspec._yaml import load_yaml
 from envspec.cli.main import main
@@ -28,21 +27,6 @@ HEAD = (
     '[workspace]\nname = "w"\nchannels = ["conda-forge", "bioconda"]\n'
     'platforms = ["linux-64", "osx-arm64"]\n'
 )
-
-
-@pytest.fixture(scope="module")
-def pixi_schema():
-    """validate-pyproject with the pixi manifest schema (SchemaStore's, as the other pixi
-    tests use): a pixi.toml's tables checked as [tool.pixi]."""
-    stored = [p for p in plugins.list_from_entry_points() if p.tool == "pixi"]
-    assert stored, "validate-pyproject-schema-store provides the pixi schema"
-    validator = api.Validator(plugins=stored)
-
-    def check(text: str) -> None:
-        manifest = tomllib.loads(text)
-        validator({"project": {"name": "x", "version": "0"}, "tool": {"pixi": manifest}})
-
-    return check
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -10,7 +10,6 @@ import tomllib
 
 import pytest
 import rattler
-from validate_pyproject import api, plugins
 
 from envspec._yaml import load_yaml
 from envspec.cli.main import main
@@ -22,21 +21,6 @@ HEAD = (
     '[workspace]\nname = "w"\nchannels = ["conda-forge"]\n'
     'platforms = ["linux-64", "linux-aarch64", "osx-arm64", "win-64"]\n'
 )
-
-
-@pytest.fixture(scope="module")
-def pixi_schema():
-    """validate-pyproject with the pixi manifest schema (SchemaStore's, as the other pixi
-    tests use): a pixi.toml's tables checked as [tool.pixi]."""
-    stored = [p for p in plugins.list_from_entry_points() if p.tool == "pixi"]
-    assert stored, "validate-pyproject-schema-store provides the pixi schema"
-    validator = api.Validator(plugins=stored)
-
-    def check(text: str) -> None:
-        manifest = tomllib.loads(text)
-        validator({"project": {"name": "x", "version": "0"}, "tool": {"pixi": manifest}})
-
-    return check
 
 
 def run(*argv: str) -> tuple[int, str]:
